@@ -1,0 +1,41 @@
+# Two commands set up and run everything on a bare clone: `make preview` and `make test`.
+# uv is used when it is on PATH; otherwise a pinned copy is bootstrapped into .tools/.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+STACK ?= dev
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: preview test lint typecheck unit bench clean
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+preview: .venv/.synced
+	.venv/bin/offline-preview --stack $(STACK) --summary .preview/$(STACK).md \
+		--json .preview/$(STACK).json --graph .preview/$(STACK).mmd --export .preview/$(STACK).export.json
+
+lint: .venv/.synced
+	.venv/bin/ruff format --check .
+	.venv/bin/ruff check .
+
+typecheck: .venv/.synced
+	.venv/bin/pyright
+
+unit: .venv/.synced
+	.venv/bin/pytest
+
+test: lint typecheck unit
+
+bench: .venv/.synced
+	.venv/bin/python benchmarks/offline_preview_ratio.py
+
+clean:
+	rm -rf .venv .tools .preview

@@ -1,0 +1,34 @@
+"""Errors raised for bad input, before anything is registered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class InputError(ValueError):
+    """Bad input: every problem at once, each naming the key or field it concerns."""
+
+    heading = "Invalid input"
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{self.heading} ({count} {noun}):"]
+        lines.extend(f"  - {problem}" for problem in self.problems)
+        return "\n".join(lines)
+
+
+class ConfigError(InputError):
+    """The stack configuration is invalid; keys are named as in Pulumi.<stack>.yaml."""
+
+    heading = "Invalid stack configuration"
+
+
+class ComponentArgsError(InputError):
+    """A component's plain arguments are invalid; fields are named ``<Component>Args.<field>``."""
+
+    heading = "Invalid component arguments"
