@@ -124,7 +124,7 @@ def agent_pool_security_rules(first_priority: int = 200) -> list[dict[str, Any]]
     return rules
 
 
-def _values(rule: Mapping[str, Any], singular: str, plural: str) -> list[str]:
+def rule_values(rule: Mapping[str, Any], singular: str, plural: str) -> list[str]:
     """A rule's singular and plural fields together, as lower-case strings."""
     values: list[str] = []
     one = rule.get(singular)
@@ -152,9 +152,7 @@ def port_matches(port_specs: Sequence[str], port: int) -> bool:
 def destination_matches(prefixes: Sequence[str], service_tag: str) -> bool:
     """Service-tag traffic matches ``*``, ``Internet`` or the tag itself (or a regional form)."""
     tag = service_tag.lower()
-    return any(
-        p in _ANY or p in ("internet", tag) or p.startswith(tag + ".") for p in prefixes
-    )
+    return any(p in _ANY or p in ("internet", tag) or p.startswith(tag + ".") for p in prefixes)
 
 
 def source_matches(prefixes: Sequence[str], source_ranges: Sequence[cidr.Network]) -> bool:
@@ -191,19 +189,19 @@ def first_matching_rule(
     ]
     ordered = sorted(outbound, key=_priority) + list(AZURE_DEFAULT_OUTBOUND_RULES)
     for rule in ordered:
-        protocols = _values(rule, "protocol", "protocols") or ["*"]
+        protocols = rule_values(rule, "protocol", "protocols") or ["*"]
         if not any(p in _TCP for p in protocols):
             continue
         if not destination_matches(
-            _values(rule, "destinationAddressPrefix", "destinationAddressPrefixes"),
+            rule_values(rule, "destinationAddressPrefix", "destinationAddressPrefixes"),
             flow.service_tag,
         ):
             continue
         if not port_matches(
-            _values(rule, "destinationPortRange", "destinationPortRanges"), flow.port
+            rule_values(rule, "destinationPortRange", "destinationPortRanges"), flow.port
         ):
             continue
-        sources = _values(rule, "sourceAddressPrefix", "sourceAddressPrefixes") or ["*"]
+        sources = rule_values(rule, "sourceAddressPrefix", "sourceAddressPrefixes") or ["*"]
         if not source_matches(sources, source_ranges):
             continue
         return rule

@@ -1,0 +1,35 @@
+"""The private-acr-tasks CrossGuard policies, importable without starting a policy server.
+
+``policies/__main__.py`` builds the ``PolicyPack`` from ``POLICIES``; tests import the
+policies and their pure checks from here.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from private_acr_policies import (
+    agent_pool,
+    aks_access,
+    aks_network_plan,
+    docker_bridge,
+    nsg,
+    registry,
+    vnet_integrity,
+)
+
+PACK_NAME = "private-acr-tasks"
+
+POLICIES: list[Policy] = [
+    docker_bridge.POLICY,
+    aks_network_plan.POLICY,
+    vnet_integrity.POLICY,
+    agent_pool.EGRESS_POLICY,
+    agent_pool.PREMIUM_POLICY,
+    registry.ACCESS_POLICY,
+    registry.ENDPOINT_DNS_POLICY,
+    aks_access.EXPOSURE_POLICY,
+    aks_access.IDENTITY_POLICY,
+    nsg.INGRESS_POLICY,
+    nsg.SUBNET_NSG_POLICY,
+]

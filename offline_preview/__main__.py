@@ -1,0 +1,5 @@
+import sys
+
+from offline_preview.cli import main
+
+sys.exit(main())

@@ -1,0 +1,81 @@
+"""aks-api-server-exposure and aks-local-accounts-and-rbac: who can reach and manage the cluster.
+
+Exposure (CKV_AZURE_6/115, Azure Policy 0e246bcf, 040732e8): the API server is private, or
+public with authorized IP ranges none of which is open to the whole internet.
+Identity (CKV_AZURE_141, Azure Policy 993c2fcd, PSRule Azure.AKS.LocalAccounts/AzureRBAC):
+local accounts disabled, Entra ID integration with Azure RBAC, Kubernetes RBAC not turned off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from private_acr_tasks.aks import api_server_exposure_problems
+from pulumi_policy import EnforcementLevel, Severity
+
+from private_acr_policies._model import UNKNOWN, Resource, get
+from private_acr_policies._policy import NotApplicable, Rule, resource_policy
+
+CLUSTER = [("containerservice", "ManagedCluster")]
+
+EXPOSURE = Rule(
+    name="aks-api-server-exposure",
+    description="The AKS API server must be private or limited to authorized IP ranges that exclude the internet.",
+    severity=Severity.HIGH,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    remediation=(
+        "Set apiServerAccessProfile.enablePrivateCluster to true, or list the public CIDRs of "
+        "your admins and CI in apiServerAccessProfile.authorizedIPRanges (never 0.0.0.0/0)."
+    ),
+)
+
+IDENTITY = Rule(
+    name="aks-local-accounts-and-rbac",
+    description="AKS clusters must disable local accounts and use Entra ID with Azure RBAC.",
+    severity=Severity.HIGH,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    remediation=(
+        "Set disableLocalAccounts to true, aadProfile.managed and aadProfile.enableAzureRBAC to "
+        "true, and leave enableRBAC on; grant access with Azure Kubernetes Service RBAC roles."
+    ),
+)
+
+
+def check_exposure(cluster: Resource, config: Mapping[str, Any]) -> list[str]:
+    private = get(cluster.props, "apiServerAccessProfile", "enablePrivateCluster")
+    ranges = get(cluster.props, "apiServerAccessProfile", "authorizedIPRanges")
+    if private is UNKNOWN or ranges is UNKNOWN:
+        raise NotApplicable("the API server access profile is not known yet")
+    known = [r for r in (ranges or []) if isinstance(r, str)]
+    return [
+        f"{cluster.name}: {problem}"
+        for problem in api_server_exposure_problems(
+            "apiServerAccessProfile.authorizedIPRanges", private is True, known
+        )
+    ]
+
+
+def check_identity(cluster: Resource, config: Mapping[str, Any]) -> list[str]:
+    props = cluster.props
+    problems: list[str] = []
+    if get(props, "disableLocalAccounts") is not True:
+        problems.append(
+            f"{cluster.name}: disableLocalAccounts is not true; the static cluster-admin credential stays available."
+        )
+    aad = get(props, "aadProfile")
+    if not isinstance(aad, dict) or get(aad, "managed") is not True:
+        problems.append(
+            f"{cluster.name}: aadProfile.managed is not true; the cluster is not integrated with Entra ID."
+        )
+    elif get(aad, "enableAzureRBAC") is not True and get(aad, "enableAzureRbac") is not True:
+        problems.append(
+            f"{cluster.name}: aadProfile.enableAzureRBAC is not true; access is not governed by Azure RBAC."
+        )
+    if get(props, "enableRBAC") is False:
+        problems.append(f"{cluster.name}: enableRBAC is false; Kubernetes RBAC must stay on.")
+    return problems
+
+
+EXPOSURE_POLICY = resource_policy(EXPOSURE, CLUSTER, check_exposure)
+IDENTITY_POLICY = resource_policy(IDENTITY, CLUSTER, check_identity)
