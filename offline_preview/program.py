@@ -17,7 +17,7 @@ import logging
 import os
 import runpy
 import sys
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ from typing import Any
 import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import config as runtime_config
-from pulumi.runtime import mocks, settings, stack
+from pulumi.runtime import mocks, settings
+from pulumi.runtime import stack as stack_runtime
 
 from offline_preview.cloud import CloudModel
 
@@ -76,6 +77,18 @@ class RecordingMonitor(mocks.MockMonitor):
     def __init__(self, model: CloudModel, run: ProgramRun) -> None:
         super().__init__(model)
         self.run = run
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine builds them: the parent's whole type chain, without the root stack.
+
+        The SDK mock keeps only the parent's last type, which would make pinned URNs differ
+        from the ones ``pulumi up`` records for nested components.
+        """
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{self.run.stack}::{self.run.project}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
@@ -186,10 +199,58 @@ def _program_context(program_dir: Path) -> Generator[None]:
         sys.path[:] = old_path
 
 
+def run_function(
+    function: Callable[[], object],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    preview: bool = True,
+) -> ProgramRun:
+    """Run ``function`` as a Pulumi program under the mock engine and record what it registers."""
+    config = dict(config or {})
+    run = ProgramRun(project=project, stack=stack, config=config)
+    model = CloudModel(project=project, stack=stack, config=config, run=run)
+    monitor = RecordingMonitor(model, run)
+    logger = logging.getLogger(f"offline_preview.{project}.{stack}")
+    logger.propagate = False
+    logger.handlers[:] = [_CollectingHandler(run)]
+    settings.reset_options(
+        project=project, stack=stack, preview=preview, organization="organization"
+    )
+    settings.configure(
+        mocks.MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            engine=mocks.MockEngine(logger),
+            project=project,
+            stack=stack,
+            dry_run=preview,
+            organization="organization",
+            callbacks=None,
+        )
+    )
+    runtime_config.set_all_config(dict(config), [])
+
+    def entry() -> None:
+        function()
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(stack_runtime.run_in_stack(entry))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        settings.reset_options()
+        runtime_config.set_all_config({}, [])
+    return run
+
+
 def run_program(
     program_dir: Path, stack_name: str, config_file: Path | None = None, *, preview: bool = True
 ) -> ProgramRun:
-    """Run ``program_dir/__main__.py`` for ``stack_name`` under the mock engine."""
+    """Run ``program_dir/__main__.py`` for ``stack_name`` as the Python language host would."""
     program_dir = program_dir.resolve()
     project, defaults = read_project(program_dir)
     config = dict(defaults)
@@ -199,40 +260,11 @@ def run_program(
     entry = program_dir / "__main__.py"
     if not entry.is_file():
         raise ProgramError(f"{program_dir}: no __main__.py to run")
-
-    run = ProgramRun(project=project, stack=stack_name, config=config)
-    model = CloudModel(project=project, stack=stack_name, config=config, run=run)
-    monitor = RecordingMonitor(model, run)
-    logger = logging.getLogger(f"offline_preview.{project}.{stack_name}")
-    logger.propagate = False
-    logger.handlers[:] = [_CollectingHandler(run)]
-    settings.reset_options(
-        project=project, stack=stack_name, preview=preview, organization="organization"
-    )
-    settings.configure(
-        mocks.MockSettings(
-            monitor=monitor,
-            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-            engine=mocks.MockEngine(logger),
+    with _program_context(program_dir):
+        return run_function(
+            lambda: runpy.run_path(str(entry), run_name="__main__"),
             project=project,
             stack=stack_name,
-            dry_run=preview,
-            organization="organization",
-            callbacks=None,
+            config=config,
+            preview=preview,
         )
-    )
-    runtime_config.set_all_config(dict(config), [])
-
-    def run_entry() -> None:
-        runpy.run_path(str(entry), run_name="__main__")
-
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        with _program_context(program_dir):
-            loop.run_until_complete(stack.run_in_stack(run_entry))
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-        settings.reset_options()
-    return run

@@ -28,6 +28,12 @@ from private_acr_tasks.errors import ComponentArgsError
 _VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
 _DNS_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$")
 
+_PRIVATE_RANGES = tuple(
+    ipaddress.ip_network(r)
+    for r in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+"""RFC 1918 and shared address space: never the source address the API server sees."""
+
 SSH_KEY_TYPES = (
     "ssh-rsa",
     "ssh-ed25519",
@@ -166,7 +172,7 @@ def api_server_exposure_problems(label: str, private: bool, ranges: Sequence[str
             problems.append(f"{label}[{index}]: got {text!r}; expected a CIDR")
         elif parsed.network.prefixlen == 0:
             problems.append(f"{label}[{index}]: {text} opens the API server to the whole internet")
-        elif isinstance(parsed.network, ipaddress.IPv4Network) and parsed.network.is_private:
+        elif any(cidr.overlaps(parsed.network, private) for private in _PRIVATE_RANGES):
             problems.append(
                 f"{label}[{index}]: {text} is a private range; authorized "
                 f"ranges are matched against public source addresses"

@@ -148,11 +148,11 @@ def subnet_size_problems(label: str, network: Network, *, minimum_prefix: int) -
         return []
     if network.prefixlen > SMALLEST_AZURE_SUBNET_PREFIX:
         return [
-            f"{label} {network} is smaller than Azure's smallest subnet "
+            f"{label}: {network} is smaller than Azure's smallest subnet "
             f"(/{SMALLEST_AZURE_SUBNET_PREFIX}); use a /{SMALLEST_AZURE_SUBNET_PREFIX} or larger"
         ]
     if network.prefixlen > minimum_prefix:
-        return [f"{label} {network} is too small; use a /{minimum_prefix} or larger"]
+        return [f"{label}: {network} is too small; use a /{minimum_prefix} or larger"]
     return []
 
 
@@ -166,10 +166,10 @@ def subnet_plan_problems(
         if not inside_any(subnet.network, spaces):
             wanted = ", ".join(str(s) for s in spaces) or "(none)"
             problems.append(
-                f"{subnet.label} {subnet.network} is not inside the VNet address space {wanted}"
+                f"{subnet.label}: {subnet.network} is not inside the VNet address space {wanted}"
             )
     problems.extend(
-        f"{a.label} {a.network} overlaps {b.label} {b.network}"
+        f"{a.label}: {a.network} overlaps {b.label} {b.network}"
         for a, b in overlapping_pairs(subnets)
     )
     return problems
@@ -177,7 +177,7 @@ def subnet_plan_problems(
 
 def reserved_range_problems(label: str, network: Network) -> list[str]:
     return [
-        f"{label} {network} overlaps {reserved}, which AKS reserves"
+        f"{label}: {network} overlaps {reserved}, which AKS reserves"
         for reserved in AKS_RESERVED_RANGES
         if overlaps(network, reserved)
     ]
@@ -205,16 +205,16 @@ def aks_cidr_plan_problems(
         service = service_cidr.network
         if service.version == 4 and service.prefixlen <= LARGEST_SERVICE_CIDR_PREFIX:
             problems.append(
-                f"{service_cidr.label} {service} is too large; AKS needs a service CIDR "
+                f"{service_cidr.label}: {service} is too large; AKS needs a service CIDR "
                 f"smaller than /{LARGEST_SERVICE_CIDR_PREFIX} (e.g. a /16)"
             )
         if dns_service_ip is not None:
             dns_label, dns = dns_service_ip
             if not contains(service, as_network(dns)):
-                problems.append(f"{dns_label} {dns} is not inside {service_cidr.label} {service}")
+                problems.append(f"{dns_label}: {dns} is not inside {service_cidr.label} {service}")
             elif dns in (service.network_address, service.network_address + 1):
                 problems.append(
-                    f"{dns_label} {dns} is the network or first address of {service}; "
+                    f"{dns_label}: {dns} is the network or first address of {service}; "
                     f"AKS uses the first address for the API service (use e.g. "
                     f"{service.network_address + 10})"
                 )
@@ -224,14 +224,14 @@ def aks_cidr_plan_problems(
         and overlaps(service_cidr.network, pod_cidr.network)
     ):
         problems.append(
-            f"{service_cidr.label} {service_cidr.network} overlaps "
+            f"{service_cidr.label}: {service_cidr.network} overlaps "
             f"{pod_cidr.label} {pod_cidr.network}"
         )
     for item in (service_cidr, pod_cidr):
         if item is None:
             continue
         problems.extend(
-            f"{item.label} {item.network} overlaps {other.label} {other.network}"
+            f"{item.label}: {item.network} overlaps {other.label} {other.network}"
             for other in cluster_ranges
             if overlaps(item.network, other.network)
         )
@@ -251,7 +251,7 @@ def private_endpoint_capacity_problems(
     available = usable_addresses(network)
     if needed > available:
         return [
-            f"{label} {network} has {available} usable addresses; the registry private "
+            f"{label}: {network} has {available} usable addresses; the registry private "
             f"endpoint(s) need {needed}"
         ]
     return []

@@ -1,0 +1,69 @@
+"""Shared fixtures: the repository paths, the dev config, and runs under the SDK mock engine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from offline_preview.program import ProgramRun, RecordedResource, run_function, run_program
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    """A stack's config as the engine passes it (strings; objects JSON-encoded)."""
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in document.items()}
+
+
+def with_changes(base: dict[str, str], **changes: Any) -> dict[str, str]:
+    """Copy ``base`` with ``key=value`` changes; ``section__field`` edits one field of an object."""
+    config = dict(base)
+    for name, value in changes.items():
+        section, _, field = name.partition("__")
+        key = f"private-acr-tasks:{section}"
+        if field:
+            data = json.loads(config.get(key, "{}"))
+            if value is None:
+                data.pop(field, None)
+            else:
+                data[field] = value
+            config[key] = json.dumps(data)
+        elif value is None:
+            config.pop(key, None)
+        else:
+            config[key] = value if isinstance(value, str) else json.dumps(value)
+    return config
+
+
+def by_name(run: ProgramRun, name: str) -> RecordedResource:
+    matches = [r for r in run.resources if r.name == name]
+    assert len(matches) == 1, (
+        f"expected one resource named {name}, found {[r.name for r in matches]}"
+    )
+    return matches[0]
+
+
+@pytest.fixture(scope="session")
+def dev_run() -> ProgramRun:
+    return run_program(ROOT, "dev")
+
+
+@pytest.fixture(scope="session")
+def prod_run() -> ProgramRun:
+    return run_program(ROOT, "prod")
+
+
+@pytest.fixture
+def run_components() -> Callable[[Callable[[], object]], ProgramRun]:
+    def run(function: Callable[[], object]) -> ProgramRun:
+        return run_function(
+            function, project="test", stack="unit", config={"azure-native:location": "eastus2"}
+        )
+
+    return run

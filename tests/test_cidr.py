@@ -1,0 +1,97 @@
+"""The shared CIDR rules: parsing never raises, overlap detection agrees with brute force."""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from private_acr_tasks import cidr
+
+
+def test_parse_accepts_host_bits_but_flags_them() -> None:
+    parsed = cidr.parse_cidr("172.17.0.1/16")
+    assert parsed.network == ipaddress.ip_network("172.17.0.0/16")
+    assert parsed.host_bits_set
+
+
+def test_parse_refuses_garbage_with_a_reason() -> None:
+    for value in ("", "10.0.0.0", "10.0.0.0/33", "banana", None, 42, "10.0.0.0/8/8"):
+        parsed = cidr.parse_cidr(value)
+        assert parsed.network is None
+        assert parsed.error
+
+
+@given(st.text(max_size=40))
+def test_parse_never_raises(text: str) -> None:
+    cidr.parse_cidr(text)
+    cidr.parse_address(text)
+
+
+def test_ipv6_never_overlaps_ipv4() -> None:
+    assert not cidr.overlaps(ipaddress.ip_network("::/0"), ipaddress.ip_network("172.17.0.0/16"))
+
+
+networks = st.builds(
+    lambda address, prefix: ipaddress.ip_network((address, prefix), strict=False),
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.integers(min_value=8, max_value=30),
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(networks, max_size=25))
+def test_overlapping_pairs_match_brute_force(items: list[ipaddress.IPv4Network]) -> None:
+    labelled = [cidr.Labelled(n, f"n{i}") for i, n in enumerate(items)]
+    found = {frozenset((a.label, b.label)) for a, b in cidr.overlapping_pairs(labelled)}
+    expected = {
+        frozenset((a.label, b.label))
+        for a, b in itertools.combinations(labelled, 2)
+        if a.network.overlaps(b.network)
+    }
+    assert found == expected
+
+
+def test_subnet_plan_reports_outside_and_overlap() -> None:
+    space = [cidr.Labelled(ipaddress.ip_network("10.0.0.0/16"), "space")]
+    subnets = [
+        cidr.Labelled(ipaddress.ip_network("10.0.1.0/24"), "a"),
+        cidr.Labelled(ipaddress.ip_network("10.0.1.128/25"), "b"),
+        cidr.Labelled(ipaddress.ip_network("10.1.0.0/24"), "c"),
+    ]
+    problems = cidr.subnet_plan_problems(space, subnets)
+    assert any("c: 10.1.0.0/24 is not inside" in p for p in problems)
+    assert any("a: 10.0.1.0/24 overlaps b 10.0.1.128/25" in p for p in problems)
+    assert len(problems) == 2
+
+
+def _plan(service: str, dns: str, pod: str, vnet: str = "10.40.0.0/16") -> list[str]:
+    return cidr.aks_cidr_plan_problems(
+        service_cidr=cidr.Labelled(ipaddress.ip_network(service), "svc"),
+        dns_service_ip=("dns", ipaddress.ip_address(dns)),
+        pod_cidr=cidr.Labelled(ipaddress.ip_network(pod), "pod"),
+        cluster_ranges=[cidr.Labelled(ipaddress.ip_network(vnet), "vnet")],
+    )
+
+
+def test_aks_plan_accepts_the_documented_example() -> None:
+    assert _plan("10.100.0.0/16", "10.100.0.10", "10.244.0.0/16") == []
+
+
+def test_aks_plan_rejects_each_rule() -> None:
+    assert any("not inside" in p for p in _plan("10.100.0.0/16", "10.101.0.10", "10.244.0.0/16"))
+    assert any("first address" in p for p in _plan("10.100.0.0/16", "10.100.0.1", "10.244.0.0/16"))
+    assert any("too large" in p for p in _plan("10.0.0.0/12", "10.0.0.10", "10.244.0.0/16"))
+    assert any(
+        "svc: 10.100.0.0/16 overlaps pod" in p
+        for p in _plan("10.100.0.0/16", "10.100.0.10", "10.100.0.0/14")
+    )
+    assert any("overlaps vnet" in p for p in _plan("10.40.0.0/16", "10.40.0.10", "10.244.0.0/16"))
+    assert any("AKS reserves" in p for p in _plan("172.30.0.0/16", "172.30.0.10", "10.244.0.0/16"))
+
+
+def test_private_endpoint_capacity() -> None:
+    small = ipaddress.ip_network("10.0.0.0/29")  # 3 usable
+    assert cidr.private_endpoint_capacity_problems("pe", small, endpoints=1, replicas=0) == []
+    assert cidr.private_endpoint_capacity_problems("pe", small, endpoints=1, replicas=2)

@@ -1,0 +1,164 @@
+"""Typed stack settings: every rule refuses a bad value by key and accepts a good one."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import pytest
+from conftest import stack_config, with_changes
+from private_acr_tasks.errors import ConfigError
+from private_acr_tasks.settings import load_settings
+
+DEV = stack_config("dev")
+
+
+def problems(**changes: Any) -> list[str]:
+    try:
+        load_settings(with_changes(DEV, **changes))
+    except ConfigError as error:
+        return list(error.problems)
+    return []
+
+
+def test_dev_and_prod_load_into_typed_settings() -> None:
+    dev = load_settings(DEV)
+    assert dev.network.agent_subnet == ipaddress.IPv4Network("10.40.1.0/24")
+    assert dev.agent_pool.tier == "S1" and dev.agent_pool.count == 1
+    assert dev.protect is False and dev.aks.private_cluster is True
+    prod = load_settings(stack_config("prod"))
+    assert prod.protect is True and prod.registry.zone_redundancy is True
+
+
+# (changes, key that must be named, a passing variant)
+CASES: list[tuple[dict[str, Any], str, dict[str, Any]]] = [
+    (
+        {"network__agentSubnet": "10.40.1.1/24"},
+        "network.agentSubnet",
+        {"network__agentSubnet": "10.40.1.0/24"},
+    ),
+    (
+        {"network__agentSubnet": "10.40.1.0"},
+        "network.agentSubnet",
+        {"network__agentSubnet": "10.40.3.0/24"},
+    ),
+    (
+        {"network__agentSubnet": "10.41.1.0/24"},
+        "network.agentSubnet",
+        {"network__agentSubnet": "10.40.4.0/24"},
+    ),
+    (
+        {"network__agentSubnet": "10.40.2.0/24"},
+        "network.agentSubnet",
+        {"network__agentSubnet": "10.40.5.0/24"},
+    ),
+    (
+        {"network__privateEndpointSubnet": "10.40.2.0/30"},
+        "network.privateEndpointSubnet",
+        {"network__privateEndpointSubnet": "10.40.2.0/29"},
+    ),
+    (
+        {"network__addressSpace": "fd00::/48"},
+        "network.addressSpace",
+        {"network__addressSpace": "10.40.0.0/16"},
+    ),
+    (
+        {"network__dnsServers": ["172.17.0.53"]},
+        "network.dnsServers[0]",
+        {"network__dnsServers": ["10.40.0.4"]},
+    ),
+    ({"network__dnsServers": ["not-an-ip"]}, "network.dnsServers[0]", {"network__dnsServers": []}),
+    ({"agentPool__tier": "S4"}, "agentPool.tier", {"agentPool__tier": "S3"}),
+    ({"agentPool__tier": "s1"}, "agentPool.tier", {"agentPool__tier": "S1"}),
+    ({"agentPool__count": -1}, "agentPool.count", {"agentPool__count": 0}),
+    ({"agentPool__count": 9}, "agentPool.count", {"agentPool__count": 8}),
+    (
+        {"agentPool__tier": "I6"},
+        "agentPool.count",
+        {"agentPool__tier": "I6", "agentPool__vcpuQuota": 64},
+    ),
+    ({"aks__nodeCount": 0}, "aks.nodeCount", {"aks__nodeCount": 1}),
+    ({"aks__sshPublicKey": "ssh-ed25519 notbase64!"}, "aks.sshPublicKey", {}),
+    (
+        {
+            "aks__sshPublicKey": "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIB3owsUkn36WhXnTqsHMVaGwxJnIzgzP+3ZG/vs9pEDV x"
+        },
+        "aks.sshPublicKey",
+        {},
+    ),
+    (
+        {"aks__serviceCidr": "10.40.0.0/16", "aks__dnsServiceIp": "10.40.0.10"},
+        "aks.serviceCidr",
+        {},
+    ),
+    ({"aks__dnsServiceIp": "10.100.0.1"}, "aks.dnsServiceIp", {"aks__dnsServiceIp": "10.100.0.53"}),
+    ({"aks__dnsServiceIp": "10.101.0.10"}, "aks.dnsServiceIp", {}),
+    (
+        {"aks__serviceCidr": "10.96.0.0/12", "aks__dnsServiceIp": "10.96.0.10"},
+        "aks.serviceCidr",
+        {"aks__serviceCidr": "10.96.0.0/13", "aks__dnsServiceIp": "10.96.0.10"},
+    ),
+    ({"aks__podCidr": "172.31.0.0/16"}, "aks.podCidr", {"aks__podCidr": "10.250.0.0/16"}),
+    ({"aks__podCidr": "172.17.0.0/16"}, "aks.podCidr", {"aks__podCidr": "10.244.0.0/16"}),
+    (
+        {"aks__privateCluster": False},
+        "aks.authorizedIpRanges",
+        {"aks__privateCluster": False, "aks__authorizedIpRanges": ["203.0.113.0/24"]},
+    ),
+    (
+        {"aks__privateCluster": False, "aks__authorizedIpRanges": ["0.0.0.0/0"]},
+        "aks.authorizedIpRanges[0]",
+        {},
+    ),
+    ({"registry__retentionDays": 366}, "registry.retentionDays", {"registry__retentionDays": 365}),
+    (
+        {"registry__zoneRedundancy": "yes"},
+        "registry.zoneRedundancy",
+        {"registry__zoneRedundancy": True},
+    ),
+    ({"environment": "Dev!"}, "environment", {"environment": "qa"}),
+    ({"environment": None}, "environment", {}),
+    ({"protect": "maybe"}, "protect", {"protect": "true"}),
+    (
+        {"dockerBridgeCidr": "10.40.0.0/16"},
+        "network.addressSpace",
+        {"dockerBridgeCidr": "192.168.0.0/16"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("bad", "key", "good"), CASES, ids=[c[1] + ":" + str(i) for i, c in enumerate(CASES)]
+)
+def test_rule_names_the_key_and_a_valid_value_passes(
+    bad: dict[str, Any], key: str, good: dict[str, Any]
+) -> None:
+    found = problems(**bad)
+    assert any(key in p for p in found), found
+    assert problems(**good) == []
+
+
+def test_unknown_keys_are_named_with_a_suggestion() -> None:
+    config = with_changes(DEV, agentPool__teir="S2")
+    config["private-acr-tasks:agentpool"] = "{}"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    text = str(caught.value)
+    assert "agentPool.teir: unknown key; did you mean 'agentPool.tier'?" in text
+    assert "agentpool: unknown key; did you mean 'agentPool'?" in text
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    found = problems(agentPool__tier="S9", aks__nodeCount=0, network__aksSubnet="bad")
+    assert {p.split(":")[0] for p in found} >= {
+        "agentPool.tier",
+        "aks.nodeCount",
+        "network.aksSubnet",
+    }
+
+
+def test_missing_location_is_named() -> None:
+    config = dict(DEV)
+    del config["azure-native:location"]
+    with pytest.raises(ConfigError, match="azure-native:location: missing"):
+        load_settings(config)
