@@ -1,6 +1,7 @@
 """private-acr-tasks: load the stack's settings once, compose the components, export outputs."""
 
 import pulumi
+
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.settings import load_from_pulumi
 from private_acr_tasks.stack import build_stack

@@ -3,8 +3,9 @@
 Constructing PolicyPack starts the analyzer server and blocks, so nothing else lives here.
 """
 
-from private_acr_policies import PACK_NAME, POLICIES
 from pulumi_policy import PolicyPack
+
+from private_acr_policies import PACK_NAME, POLICIES
 
 PolicyPack(
     name=PACK_NAME,

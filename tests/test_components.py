@@ -7,15 +7,15 @@ from typing import Any
 
 import pulumi
 import pytest
+
 from conftest import by_name
+from offline_preview.program import ProgramRun
 from private_acr_tasks import egress
 from private_acr_tasks.agent_pool import BuildAgentPool, BuildAgentPoolArgs
 from private_acr_tasks.errors import ComponentArgsError
 from private_acr_tasks.network import Network, NetworkArgs
 from private_acr_tasks.private_endpoint import REGISTRY_ZONE, PrivateLinkEndpoint
 from private_acr_tasks.registry import Registry
-
-from offline_preview.program import ProgramRun
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
 
@@ -154,7 +154,7 @@ def test_registry_is_premium_private_and_uniquely_named(run_components: Runner) 
 @pytest.mark.parametrize("prefix", ["ACR", "acr-dev", "a" * 41])
 def test_registry_prefix_is_validated(run_components: Runner, prefix: str) -> None:
     def program() -> None:
-        with pytest.raises(ComponentArgsError, match="RegistryArgs.name_prefix"):
+        with pytest.raises(ComponentArgsError, match=r"RegistryArgs\.name_prefix"):
             Registry(
                 "reg", {"resource_group_name": "rg", "location": "eastus2", "name_prefix": prefix}
             )

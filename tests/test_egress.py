@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 import pytest
+
 from private_acr_tasks import egress
 
 AGENT = [ipaddress.ip_network("10.40.1.0/24")]

@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 import pytest
+
 from conftest import stack_config, with_changes
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.settings import load_settings

@@ -126,7 +126,7 @@ def overlapping_pairs(items: Sequence[Labelled]) -> list[tuple[Labelled, Labelle
     for version in (4, 6):
         family = sorted(
             (item for item in items if item.network.version == version),
-            key=lambda item: (int(item.network.network_address), -item.network.prefixlen),
+            key=lambda item: (int(item.network.network_address), item.network.prefixlen),
         )
         active: list[Labelled] = []
         for item in family:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from private_acr_tasks import cidr
-
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, strings
+from private_acr_tasks import cidr
 
 
 @dataclass

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from private_acr_tasks import cidr
-
 from private_acr_policies._model import UNKNOWN, Resource, get
+from private_acr_tasks import cidr
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from private_acr_tasks import egress
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import Resource, Stack, get, lower
 from private_acr_policies._network_links import nsg_for, nsg_rules, subnet_for
 from private_acr_policies._policy import Finding, Rule, stack_policy
+from private_acr_tasks import egress
 
 EGRESS = Rule(
     name="agent-pool-egress-rules",

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from private_acr_tasks.aks import api_server_exposure_problems
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import UNKNOWN, Resource, get
 from private_acr_policies._policy import NotApplicable, Rule, resource_policy
+from private_acr_tasks.aks import api_server_exposure_problems
 
 CLUSTER = [("containerservice", "ManagedCluster")]
 

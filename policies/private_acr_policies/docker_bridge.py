@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from private_acr_tasks import cidr
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import Stack
 from private_acr_policies._policy import Finding, Rule, stack_policy
 from private_acr_policies._ranges import declared_ranges, explicit_bridges
+from private_acr_tasks import cidr
 
 RULE = Rule(
     name="docker-bridge-cidr-conflict",

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from private_acr_tasks import cidr, egress
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import Resource, get, lower
 from private_acr_policies._policy import Rule, resource_policy
+from private_acr_tasks import cidr, egress
 
 INGRESS = Rule(
     name="nsg-internet-admin-ingress",

@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from private_acr_tasks import cidr
-from private_acr_tasks.private_endpoint import REGISTRY_ZONE
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, lower
 from private_acr_policies._network_links import subnet_for
 from private_acr_policies._policy import Finding, NotApplicable, Rule, resource_policy, stack_policy
+from private_acr_tasks import cidr
+from private_acr_tasks.private_endpoint import REGISTRY_ZONE
 
 ACCESS = Rule(
     name="registry-private-access",

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from private_acr_tasks import cidr
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import Resource, Stack, get
 from private_acr_policies._policy import Finding, Rule, stack_policy
 from private_acr_policies._ranges import DeclaredRange, declared_ranges
+from private_acr_tasks import cidr
 
 RULE = Rule(
     name="vnet-subnet-cidr-integrity",
