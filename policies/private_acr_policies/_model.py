@@ -86,6 +86,11 @@ def strings(data: Any, singular: str, plural: str) -> list[Any]:
     return values
 
 
+def items(value: Any) -> list[Any]:
+    """``value`` if it is a list, else an empty list (a field may hold anything)."""
+    return value if isinstance(value, list) else []  # pyright: ignore[reportUnknownVariableType]
+
+
 def text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._model import UNKNOWN, Resource, get
+from private_acr_policies._model import UNKNOWN, Resource, get, items
 from private_acr_policies._policy import NotApplicable, Rule, resource_policy
 from private_acr_tasks.aks import api_server_exposure_problems
 
@@ -47,7 +47,7 @@ def check_exposure(cluster: Resource, config: Mapping[str, Any]) -> list[str]:
     ranges = get(cluster.props, "apiServerAccessProfile", "authorizedIPRanges")
     if private is UNKNOWN or ranges is UNKNOWN:
         raise NotApplicable("the API server access profile is not known yet")
-    known = [r for r in (ranges or []) if isinstance(r, str)]
+    known = [r for r in items(ranges) if isinstance(r, str)]
     return [
         f"{cluster.name}: {problem}"
         for problem in api_server_exposure_problems(

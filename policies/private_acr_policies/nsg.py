@@ -14,7 +14,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._model import Resource, get, lower
+from private_acr_policies._model import Resource, get, items, lower
 from private_acr_policies._policy import Rule, resource_policy
 from private_acr_tasks import cidr, egress
 
@@ -77,7 +77,7 @@ def check_ingress(resource: Resource, config: Mapping[str, Any]) -> list[str]:
     else:
         inline = get(resource.props, "securityRules")
         rules = inline if isinstance(inline, list) else []
-    ports = [p for p in config.get("ports", [22, 3389, 80]) if isinstance(p, int)]
+    ports = [p for p in items(config.get("ports", [22, 3389, 80])) if isinstance(p, int)]
     problems: list[str] = []
     for index, rule in enumerate(rules):
         if not isinstance(rule, dict):
@@ -101,7 +101,7 @@ def check_ingress(resource: Resource, config: Mapping[str, Any]) -> list[str]:
 
 
 def check_subnet_nsg(resource: Resource, config: Mapping[str, Any]) -> list[str]:
-    exempt = {str(n).lower() for n in config.get("exemptSubnetNames", [])}
+    exempt = {str(n).lower() for n in items(config.get("exemptSubnetNames"))}
     if resource.is_a("network", "Subnet"):
         name = get(resource.props, "subnetName") or resource.name
         subnets: list[tuple[str, Any]] = [(str(name), resource.props)]

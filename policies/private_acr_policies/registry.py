@@ -18,7 +18,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._model import UNKNOWN, Resource, Stack, get, lower
+from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items, lower
 from private_acr_policies._network_links import subnet_for
 from private_acr_policies._policy import Finding, NotApplicable, Rule, resource_policy, stack_policy
 from private_acr_tasks import cidr
@@ -75,14 +75,14 @@ def check_access(registry: Resource, config: Mapping[str, Any]) -> list[str]:
 
 def _targets(endpoint: Resource, registry: Resource) -> bool:
     connections = [
-        *(get(endpoint.props, "privateLinkServiceConnections") or []),
-        *(get(endpoint.props, "manualPrivateLinkServiceConnections") or []),
+        *items(get(endpoint.props, "privateLinkServiceConnections")),
+        *items(get(endpoint.props, "manualPrivateLinkServiceConnections")),
     ]
     groups = {
         lower(g)
         for c in connections
         if isinstance(c, dict)
-        for g in (c.get("groupIds") or [])
+        for g in items(c.get("groupIds"))
         if isinstance(g, str)
     }  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
     if "registry" not in groups:
@@ -110,7 +110,7 @@ def _zones_of(stack: Stack, endpoint: Resource) -> tuple[list[Resource], bool, b
         has_group = True
         linked = stack.all_linked(group, "privateDnsZoneConfigs", "privatedns", "PrivateZone")
         zones.extend(linked)
-        for config in get(group.props, "privateDnsZoneConfigs") or []:
+        for config in items(get(group.props, "privateDnsZoneConfigs")):
             zone_id = get(config, "privateDnsZoneId")
             if isinstance(zone_id, str):
                 zone = stack.by_id.get(zone_id.lower())
@@ -156,7 +156,7 @@ def _consumer_vnets(stack: Stack, registry: Resource) -> dict[str, str]:
             if subnet is not None and subnet.vnet is not None:
                 wanted[subnet.vnet.urn] = f"agent pool {pool.name}"
     for cluster in stack.of_type("containerservice", "ManagedCluster"):
-        for profile in get(cluster.props, "agentPoolProfiles") or []:
+        for profile in items(get(cluster.props, "agentPoolProfiles")):
             subnet = subnet_for(stack, cluster, "agentPoolProfiles", get(profile, "vnetSubnetID"))
             if subnet is not None and subnet.vnet is not None:
                 wanted.setdefault(subnet.vnet.urn, f"AKS cluster {cluster.name}")

@@ -1,0 +1,246 @@
+"""offline-preview: the engine on this program and a small one of its own, outputs, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from offline_preview import report
+from offline_preview.cli import main
+from offline_preview.program import run_program
+
+TINY = ROOT / "tests" / "fixtures" / "tiny_program"
+TINY_PACK = ROOT / "tests" / "fixtures" / "tiny_pack"
+
+
+def test_dev_stack_passes_and_writes_every_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = {
+        name: tmp_path / name for name in ("plan.json", "graph.mmd", "summary.md", "export.json")
+    }
+    code = main(
+        [
+            "--stack",
+            "dev",
+            "--program",
+            str(ROOT),
+            "--json",
+            str(paths["plan.json"]),
+            "--graph",
+            str(paths["graph.mmd"]),
+            "--summary",
+            str(paths["summary.md"]),
+            "--export",
+            str(paths["export.json"]),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert (
+        "azure-native:containerregistry:AgentPool" in out
+        and "✅ private-acr-tasks@v0.1.0 (11 policies)" in out
+    )
+
+    plan = json.loads(paths["plan.json"].read_text())
+    assert set(plan) == {"project", "stack", "resources", "outputs", "policy"}
+    assert (plan["project"], plan["stack"]) == ("private-acr-tasks", "dev")
+    pool = next(
+        r for r in plan["resources"] if r["type"] == "azure-native:containerregistry:AgentPool"
+    )
+    assert set(pool) == {
+        "urn",
+        "type",
+        "name",
+        "custom",
+        "parent",
+        "dependencies",
+        "propertyDependencies",
+        "protect",
+        "inputs",
+        "outputs",
+    }
+    assert "virtualNetworkSubnetResourceId" in pool["inputs"]
+    assert plan["policy"]["violations"] == [] and plan["policy"]["pack"] == "private-acr-tasks"
+
+    graph = paths["graph.mmd"].read_text()
+    assert graph.startswith("flowchart LR") and "subgraph" in graph and "-->" in graph
+    summary = paths["summary.md"].read_text()
+    assert "✅ passes policy" in summary and "```mermaid" in summary
+
+    export = json.loads(paths["export.json"].read_text())
+    assert export["version"] == 3
+    resources = export["deployment"]["resources"]
+    assert resources[0]["type"] == "pulumi:pulumi:Stack"
+    providers = {r["urn"] for r in resources if r["type"].startswith("pulumi:providers:")}
+    custom = [r for r in resources if r["custom"] and not r["type"].startswith("pulumi:providers:")]
+    assert custom and all(r["provider"].rsplit("::", 1)[0] in providers and r["id"] for r in custom)
+    seen: set[str] = set()
+    for resource in resources:  # every reference points backwards, as the engine requires
+        assert all(d in seen for d in resource.get("dependencies", []))
+        assert resource.get("parent", resource["urn"]) in seen | {resource["urn"]}
+        seen.add(resource["urn"])
+
+
+def test_engine_runs_another_program_with_another_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_json = tmp_path / "tiny.json"
+    code = main(
+        [
+            "--stack",
+            "test",
+            "--program",
+            str(TINY),
+            "--policy-pack",
+            str(TINY_PACK),
+            "--json",
+            str(out_json),
+        ]
+    )
+    assert code == 1
+    plan = json.loads(out_json.read_text())
+    assert plan["outputs"]["name"].startswith("tiny-")  # project config default applied
+    [violation, *_] = plan["policy"]["violations"]
+    assert violation["policy"] == "no-westeurope" and violation["level"] == "mandatory"
+    assert "tiny-pack@v2.0.0" in capsys.readouterr().out
+
+
+def test_a_known_conflict_exits_1_naming_policy_and_resource(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_json = tmp_path / "tiny.json"
+    code = main(
+        [
+            "--stack",
+            "test",
+            "--program",
+            str(TINY),
+            "--policy-pack",
+            str(ROOT / "policies"),
+            "--json",
+            str(out_json),
+        ]
+    )
+    assert code == 1
+    violations = json.loads(out_json.read_text())["policy"]["violations"]
+    bridge = [v for v in violations if v["policy"] == "docker-bridge-cidr-conflict"]
+    assert {v["urn"].rsplit("::", 1)[-1] for v in bridge} == {"vnet", "inside"}
+    assert all(v["level"] == "mandatory" and v["severity"] == "critical" for v in bridge)
+    assert (
+        "[mandatory]  docker-bridge-cidr-conflict  (azure-native:network:VirtualNetwork: vnet)"
+        in capsys.readouterr().out
+    )
+
+
+def test_policy_config_file_changes_config_and_levels(tmp_path: Path) -> None:
+    config = tmp_path / "policy.json"
+    config.write_text(
+        json.dumps({"docker-bridge-cidr-conflict": {"dockerBridgeCidr": "10.40.0.0/16"}})
+    )
+    out = tmp_path / "dev.json"
+    assert (
+        main(
+            [
+                "--stack",
+                "dev",
+                "--program",
+                str(ROOT),
+                "--policy-config",
+                str(config),
+                "--json",
+                str(out),
+            ]
+        )
+        == 1
+    )
+    config.write_text(
+        json.dumps(
+            {"all": "advisory", "docker-bridge-cidr-conflict": {"dockerBridgeCidr": "10.40.0.0/16"}}
+        )
+    )
+    assert (
+        main(
+            [
+                "--stack",
+                "dev",
+                "--program",
+                str(ROOT),
+                "--policy-config",
+                str(config),
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert {v["level"] for v in json.loads(out.read_text())["policy"]["violations"]} == {"advisory"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"no-such-policy": "mandatory"}, "no-such-policy: no such policy"),
+        (
+            {"nsg-internet-admin-ingress": {"ports": "22"}},
+            "nsg-internet-admin-ingress.ports: got '22'; expected array",
+        ),
+        (
+            {"vnet-subnet-cidr-integrity": "loud"},
+            "vnet-subnet-cidr-integrity.enforcementLevel: got 'loud'",
+        ),
+    ],
+)
+def test_bad_policy_config_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: object, message: str
+) -> None:
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps(content))
+    assert main(["--stack", "dev", "--program", str(ROOT), "--policy-config", str(config)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_command_line_errors_have_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "Pulumi.bad.yaml"
+    bad.write_text((ROOT / "Pulumi.dev.yaml").read_text().replace("tier: S1", "teir: S1"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "offline_preview",
+            "--stack",
+            "bad",
+            "--program",
+            str(ROOT),
+            "--config-file",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "agentPool.teir: unknown key; did you mean 'agentPool.tier'?" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_missing_stack_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--stack", "nope", "--program", str(ROOT)]) == 2
+    assert "Pulumi.nope.yaml: stack config file not found" in capsys.readouterr().err
+
+
+def test_secrets_are_redacted_in_reports() -> None:
+    secret = {report.SECRET_SIG: report.SECRET_VALUE, "value": "hunter2"}
+    assert report.redact({"a": [secret]}) == {"a": ["[secret]"]}
+
+
+def test_run_is_deterministic() -> None:
+    first, second = run_program(TINY, "test"), run_program(TINY, "test")
+    assert [(r.urn, r.outputs) for r in first.resources] == [
+        (r.urn, r.outputs) for r in second.resources
+    ]
