@@ -125,7 +125,7 @@ class CloudModel(mocks.Mocks):
         self.location = config.get("azure-native:location", "eastus2")
         self.subscription_id = os.environ.get("ARM_SUBSCRIPTION_ID") or self.uuid("subscription")
         self.tenant_id = os.environ.get("ARM_TENANT_ID") or self.uuid("tenant")
-        self._allocated: dict[str, int] = {}
+        self._allocated: dict[str, set[int]] = {}
         self._handlers: Mapping[
             tuple[str, str], Callable[[str, dict[str, Any]], dict[str, Any]]
         ] = {
@@ -295,6 +295,21 @@ class CloudModel(mocks.Mocks):
                     return None
         return None
 
+    def _allocate(self, subnet_id: str, prefix: ipaddress.IPv4Network, key: str) -> str:
+        """An address from the subnet chosen by name, so concurrent registrations stay repeatable.
+
+        Azure keeps the first four addresses and the last one of every subnet.
+        """
+        usable = max(prefix.num_addresses - 5, 1)
+        taken = self._allocated.setdefault(subnet_id, set())
+        offset = int(hashlib.sha256(key.encode()).hexdigest(), 16) % usable
+        for _ in range(usable):
+            if offset not in taken:
+                break
+            offset = (offset + 1) % usable
+        taken.add(offset)
+        return str(prefix.network_address + 4 + offset)
+
     def _private_endpoint(self, name: str, props: dict[str, Any]) -> dict[str, Any]:
         subnet_id = str((props.get("subnet") or {}).get("id", ""))
         prefix = self._subnet_prefix(subnet_id)
@@ -312,10 +327,7 @@ class CloudModel(mocks.Mocks):
         for fqdn in fqdns:
             address = ""
             if prefix is not None:
-                # Azure keeps the first four addresses of every subnet.
-                offset = 4 + self._allocated.get(subnet_id, 0)
-                self._allocated[subnet_id] = self._allocated.get(subnet_id, 0) + 1
-                address = str(prefix.network_address + offset)
+                address = self._allocate(subnet_id, prefix, f"{name}/{fqdn}")
             configs.append({"fqdn": fqdn, "ipAddresses": [address] if address else []})
         return {
             "customDnsConfigs": configs,

@@ -465,3 +465,110 @@ def test_subnet_requires_nsg(dev: list[Resource]) -> None:
         {"subnets": [{"name": "a"}, {"name": "b", "networkSecurityGroup": {"id": "x"}}]},
     )
     assert nsg.check_subnet_nsg(vnet, config) == ["v: subnet a has no network security group."]
+
+
+# robustness: no check raises on any shape of input -----------------------------------------
+
+import contextlib
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.sampled_from(
+        [
+            "10.0.0.0/16",
+            "172.17.0.1/16",
+            "::/0",
+            "Internet",
+            "*",
+            "22",
+            "20-30",
+            "Premium",
+            "Disabled",
+            "registry",
+            "x",
+        ]
+    )
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "addressPrefix",
+                    "addressPrefixes",
+                    "addressSpace",
+                    "subnets",
+                    "networkProfile",
+                    "serviceCidr",
+                    "podCidr",
+                    "dnsServiceIP",
+                    "securityRules",
+                    "direction",
+                    "access",
+                    "sourceAddressPrefix",
+                    "destinationPortRange",
+                    "sku",
+                    "name",
+                    "groupIds",
+                    "privateLinkServiceConnections",
+                    "id",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+TYPES = [
+    "network:VirtualNetwork",
+    "network:Subnet",
+    "network:NetworkSecurityGroup",
+    "network:SecurityRule",
+    "containerservice:ManagedCluster",
+    "containerregistry:Registry",
+    "containerregistry:AgentPool",
+    "network:PrivateEndpoint",
+    "network:PrivateDnsZoneGroup",
+    "privatedns:PrivateZone",
+    "privatedns:VirtualNetworkLink",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(TYPES), st.dictionaries(st.text(max_size=12), json_values, max_size=6)
+        ),
+        max_size=8,
+    )
+)
+def test_no_check_raises_on_random_input(shapes: list[tuple[str, dict[str, Any]]]) -> None:
+    resources = [extra(f"azure-native:{t}", f"r{i}", props) for i, (t, props) in enumerate(shapes)]
+    for check in (
+        docker_bridge.check,
+        aks_network_plan.check,
+        vnet_integrity.check,
+        agent_pool.check_egress,
+        agent_pool.check_premium,
+    ):
+        check(Stack(resources), {"dockerBridgeCidr": "172.17.0.0/16"})
+    with contextlib.suppress(NotApplicable):
+        registry.check_endpoint_dns(Stack(resources), {})
+    for r in resources:
+        for resource_check in (
+            registry.check_access,
+            aks_access.check_exposure,
+            aks_access.check_identity,
+        ):
+            with contextlib.suppress(NotApplicable):
+                resource_check(r, {})
+        nsg.check_ingress(r, {"ports": [22]})
+        nsg.check_subnet_nsg(r, {"exemptSubnetNames": []})
