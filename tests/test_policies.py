@@ -6,10 +6,13 @@ change one thing in it, so each test shows which change a policy catches.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from offline_preview.program import ProgramRun
 from private_acr_policies import (
@@ -469,10 +472,6 @@ def test_subnet_requires_nsg(dev: list[Resource]) -> None:
 
 # robustness: no check raises on any shape of input -----------------------------------------
 
-import contextlib
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 json_values = st.recursive(
     st.none()
