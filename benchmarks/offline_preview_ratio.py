@@ -46,7 +46,9 @@ def timed(command: list[str], runs: int) -> list[float]:
     samples: list[float] = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         samples.append(time.perf_counter() - started)
     return samples
 
@@ -56,9 +58,19 @@ def subnet_scale() -> float:
     from private_acr_policies import vnet_integrity
     from private_acr_policies._model import Resource, Stack
 
-    vnet = Resource("azure-native:network:VirtualNetwork", "urn:v", "v", {"name": "v", "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}})
+    vnet = Resource(
+        "azure-native:network:VirtualNetwork",
+        "urn:v",
+        "v",
+        {"name": "v", "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}},
+    )
     subnets = [
-        Resource("azure-native:network:Subnet", f"urn:s{i}", f"s{i}", {"addressPrefix": f"10.{i // 256}.{i % 256}.0/24", "virtualNetworkName": "v"})
+        Resource(
+            "azure-native:network:Subnet",
+            f"urn:s{i}",
+            f"s{i}",
+            {"addressPrefix": f"10.{i // 256}.{i % 256}.0/24", "virtualNetworkName": "v"},
+        )
         for i in range(5000)
     ]
     started = time.perf_counter()
@@ -67,18 +79,26 @@ def subnet_scale() -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--stack", default="dev")
-    parser.add_argument("--check", action="store_true", help=f"exit 1 when the ratio exceeds {TARGET_RATIO}")
+    parser.add_argument(
+        "--check", action="store_true", help=f"exit 1 when the ratio exceeds {TARGET_RATIO}"
+    )
     args = parser.parse_args()
 
     script = import_script(args.stack)
     bare = timed([sys.executable, "-c", script], args.runs)
     full = timed([sys.executable, "-m", "offline_preview", "--stack", args.stack], args.runs)
     ratio = statistics.median(full) / statistics.median(bare)
-    print(f"bare import of the program's SDK classes: median {statistics.median(bare):.2f}s over {args.runs} runs")
-    print(f"offline-preview --stack {args.stack}:        median {statistics.median(full):.2f}s over {args.runs} runs")
+    print(
+        f"bare import of the program's SDK classes: median {statistics.median(bare):.2f}s over {args.runs} runs"
+    )
+    print(
+        f"offline-preview --stack {args.stack}:        median {statistics.median(full):.2f}s over {args.runs} runs"
+    )
     verdict = "within" if ratio <= TARGET_RATIO else "OVER"
     print(f"ratio: {ratio:.2f} ({verdict} the {TARGET_RATIO}x target)")
     print(f"vnet-subnet-cidr-integrity on 5,000 subnets: {subnet_scale() * 1000:.0f} ms")
