@@ -3,7 +3,7 @@
 Premium is the only tier with agent pools and private link. Defaults: admin user off,
 anonymous pull off, public network access off (network rule set Deny), trusted-service bypass
 off (ACR Tasks are no longer a trusted service), export disabled, dedicated data endpoints on,
-retention of untagged manifests on. The registry name is made globally unique with
+retention of untagged manifests on, or soft delete instead (ACR allows only one of the two). The registry name is made globally unique with
 pulumi-random and pinned in state, so it never changes once created.
 """
 
@@ -32,8 +32,12 @@ class RegistryArgs(SharedArgs):
     name_prefix: str
     """Lower-case alphanumerics (at most 40) that start the registry name; a random
     suffix of 8 makes it globally unique. E.g. ``acrdev``."""
-    retention_days: NotRequired[int]
-    """Days to keep untagged manifests (0-365). Default 7."""
+    retention_days: NotRequired[int | None]
+    """Days to keep untagged manifests (0-365); ``None`` turns retention off. Default 7,
+    or off when ``soft_delete_days`` is set."""
+    soft_delete_days: NotRequired[int | None]
+    """Days deleted artifacts stay recoverable (1-90). Default: soft delete off. ACR refuses
+    soft delete together with retention, and on geo-replicated registries."""
     zone_redundancy: NotRequired[bool]
     """Spread the registry across availability zones. Default False."""
     public_network_access: NotRequired[bool]
@@ -54,9 +58,25 @@ def _check(args: RegistryArgs) -> list[str]:
             f"RegistryArgs.name_prefix: got {prefix!r}; expected lower-case letters and digits, "
             f"at most 40 (a random suffix of {_SUFFIX_LENGTH} is added)"
         )
-    days = args.get("retention_days", 7)
-    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365:
-        problems.append(f"RegistryArgs.retention_days: got {days!r}; expected a whole number 0-365")
+    soft = args.get("soft_delete_days")
+    days = args.get("retention_days", None if soft is not None else 7)
+    if days is not None and (
+        not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365
+    ):
+        problems.append(
+            f"RegistryArgs.retention_days: got {days!r}; expected a whole number 0-365 or None"
+        )
+    if soft is not None and (
+        not isinstance(soft, int) or isinstance(soft, bool) or not 1 <= soft <= 90
+    ):
+        problems.append(
+            f"RegistryArgs.soft_delete_days: got {soft!r}; expected a whole number 1-90 or None"
+        )
+    if soft is not None and days is not None:
+        problems.append(
+            "RegistryArgs.soft_delete_days: ACR does not allow soft delete together with the "
+            "retention policy; set retention_days to None"
+        )
     return problems
 
 
@@ -90,6 +110,8 @@ class Registry(pulumi.ComponentResource):
             opts=child,
         )
         public = args.get("public_network_access", False)
+        soft_delete = args.get("soft_delete_days")
+        retention = args.get("retention_days", None if soft_delete is not None else 7)
         self.registry = containerregistry.Registry(
             child_name(name, "acr"),
             resource_group_name=args["resource_group_name"],
@@ -107,7 +129,12 @@ class Registry(pulumi.ComponentResource):
             zone_redundancy="Enabled" if args.get("zone_redundancy", False) else "Disabled",
             policies=containerregistry.PoliciesArgs(
                 retention_policy=containerregistry.RetentionPolicyArgs(
-                    days=args.get("retention_days", 7), status="enabled"
+                    days=retention if retention is not None else 7,
+                    status="enabled" if retention is not None else "disabled",
+                ),
+                soft_delete_policy=containerregistry.SoftDeletePolicyArgs(
+                    retention_days=soft_delete if soft_delete is not None else 7,
+                    status="enabled" if soft_delete is not None else "disabled",
                 ),
                 # Export is only refused while public access is off; keep both together.
                 export_policy=containerregistry.ExportPolicyArgs(

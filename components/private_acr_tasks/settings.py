@@ -58,8 +58,11 @@ class NetworkSettings:
 class RegistrySettings:
     zone_redundancy: bool = False
     """Spread the registry across availability zones (only in regions that have them)."""
-    retention_days: int = 7
-    """Days to keep untagged manifests before they are purged (0-365)."""
+    retention_days: int | None = 7
+    """Days to keep untagged manifests before they are purged (0-365); ``None`` turns the
+    retention policy off (required for soft delete)."""
+    soft_delete_days: int | None = None
+    """Days deleted artifacts stay recoverable (1-90); ``None`` leaves soft delete off."""
 
 
 @dataclass(frozen=True)
@@ -301,8 +304,14 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
     reg = _section(problems, raw, "registry", required=False)
     top.seen.add("registry")
     zone_redundancy = reg.get("zoneRedundancy", reg.boolean, False)
-    retention_days = reg.get("retentionDays", reg.integer(0, 365), 7)
+    soft_delete_days = reg.get("softDeleteDays", reg.integer(1, 90))
+    retention_days = reg.get("retentionDays", reg.integer(0, 365), None if soft_delete_days else 7)
     reg.unknown_keys()
+    if soft_delete_days is not None and "retentionDays" in reg.values:
+        problems.append(
+            "registry.softDeleteDays: ACR does not allow the soft delete policy together with the "
+            "retention policy; remove registry.retentionDays to use soft delete"
+        )
 
     pool = _section(problems, raw, "agentPool", required=False)
     top.seen.add("agentPool")
@@ -417,14 +426,14 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
     assert environment and location and address_space and agent_subnet and pe_subnet
     assert aks_subnet and ssh_key and bridge is not None
     assert service_cidr and dns_service_ip and pod_cidr and tier and node_vm_size
-    assert node_count is not None and count is not None and retention_days is not None
+    assert node_count is not None and count is not None
     return StackSettings(
         environment=environment,
         location=location,
         network=NetworkSettings(
             address_space, agent_subnet, pe_subnet, aks_subnet, dns_servers or ()
         ),
-        registry=RegistrySettings(bool(zone_redundancy), retention_days),
+        registry=RegistrySettings(bool(zone_redundancy), retention_days, soft_delete_days),
         agent_pool=AgentPoolSettings(tier, count, vcpu_quota),
         aks=AksSettings(
             ssh_public_key=ssh_key,

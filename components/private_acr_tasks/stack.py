@@ -64,6 +64,7 @@ def build_stack(settings: StackSettings) -> Mapping[str, Any]:
             **common,
             "name_prefix": f"acr{compact}"[:40],
             "retention_days": settings.registry.retention_days,
+            "soft_delete_days": settings.registry.soft_delete_days,
             "zone_redundancy": settings.registry.zone_redundancy,
         },
         opts=protect,

@@ -12,6 +12,7 @@ from private_acr_policies import (
     agent_pool,
     aks_access,
     aks_network_plan,
+    data_safety,
     docker_bridge,
     nsg,
     registry,
@@ -32,4 +33,5 @@ POLICIES: list[Policy] = [
     aks_access.IDENTITY_POLICY,
     nsg.INGRESS_POLICY,
     nsg.SUBNET_NSG_POLICY,
+    data_safety.POLICY,
 ]

@@ -151,7 +151,9 @@ def from_stack_args(args: Any) -> list[Resource]:
 class Stack:
     """Index of a stack's resources with the links the policies need."""
 
-    def __init__(self, resources: Sequence[Resource]) -> None:
+    def __init__(self, resources: Sequence[Resource], name: str = "") -> None:
+        self.name = name
+        """The stack being analysed (``PULUMI_STACK``), empty when unknown."""
         self.resources = list(resources)
         self.by_urn = {r.urn: r for r in self.resources}
         self.by_id: dict[str, Resource] = {}

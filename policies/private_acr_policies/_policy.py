@@ -9,10 +9,12 @@ user's whole preview). An unexpected error becomes a violation that says so.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pulumi
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -80,6 +82,14 @@ def _crash(rule: Rule, error: Exception) -> str:
     )
 
 
+def _stack_name() -> str:
+    """The stack the CLI is analysing; it passes the name to the pack as PULUMI_STACK."""
+    try:
+        return pulumi.get_stack()
+    except Exception:  # noqa: BLE001 - the runtime is not configured outside the CLI
+        return os.environ.get("PULUMI_STACK", "")
+
+
 def resource_policy(
     rule: Rule, types: Sequence[tuple[str, str]], check: ResourceCheck
 ) -> ResourceValidationPolicy:
@@ -116,7 +126,7 @@ def stack_policy(rule: Rule, check: StackCheck) -> StackValidationPolicy:
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         try:
-            stack = Stack(from_stack_args(args))
+            stack = Stack(from_stack_args(args), name=_stack_name())
             for finding in check(stack, _config(rule, args.get_config())):
                 report_violation(finding.message, finding.urn)
         except NotApplicable as reason:
