@@ -8,7 +8,7 @@ STACK ?= dev
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: preview test lint typecheck unit bench clean
+.PHONY: preview test lint typecheck unit bench pins clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -36,6 +36,10 @@ test: lint typecheck unit
 
 bench: .venv/.synced
 	.venv/bin/python benchmarks/offline_preview_ratio.py
+
+# After a reviewed change that replaces resources on purpose: rewrite tests/pins/*.json.
+pins: .venv/.synced
+	.venv/bin/python tests/pins.py
 
 clean:
 	rm -rf .venv .tools .preview

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import os
 import string
 import uuid
 from collections.abc import Callable, Mapping
@@ -123,8 +122,9 @@ class CloudModel(mocks.Mocks):
         self.stack = stack
         self.run = run
         self.location = config.get("azure-native:location", "eastus2")
-        self.subscription_id = os.environ.get("ARM_SUBSCRIPTION_ID") or self.uuid("subscription")
-        self.tenant_id = os.environ.get("ARM_TENANT_ID") or self.uuid("tenant")
+        # Never read from the environment: the same stack must give the same plan everywhere.
+        self.subscription_id = self.uuid("subscription")
+        self.tenant_id = self.uuid("tenant")
         self._allocated: dict[str, set[int]] = {}
         self._handlers: Mapping[
             tuple[str, str], Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -149,6 +149,7 @@ class CloudModel(mocks.Mocks):
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         # The mock monitor iterates the failures, so "none" is an empty list.
+        self.run.invokes.append(args.token)
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "subscriptionId": self.subscription_id,

@@ -50,6 +50,8 @@ class RecordedResource:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     id: str = ""
+    aliases: list[str] = field(default_factory=list[str])
+    """URNs this resource was known by before (from its ``aliases`` option)."""
 
 
 @dataclass
@@ -60,6 +62,8 @@ class ProgramRun:
     resources: list[RecordedResource] = field(default_factory=list[RecordedResource])
     outputs: dict[str, Any] = field(default_factory=dict[str, Any])
     log: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
+    invokes: list[str] = field(default_factory=list[str])
+    """Tokens of the provider functions the program called."""
 
     @property
     def stack_urn(self) -> str:
@@ -90,6 +94,13 @@ class RecordingMonitor(mocks.MockMonitor):
                 type_ = f"{qualified}${type_}"
         return f"urn:pulumi:{self.run.stack}::{self.run.project}::{type_}::{name}"
 
+    def _alias_urn(self, alias: Any, request: Any) -> str:
+        if alias.WhichOneof("alias") == "urn":
+            return str(alias.urn)
+        spec = alias.spec
+        parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+        return self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         urn = self.make_urn(request.parent, request.type, request.name)
@@ -111,6 +122,7 @@ class RecordingMonitor(mocks.MockMonitor):
                 inputs=_to_plain(request.object),
                 outputs=outputs,
                 id=getattr(response, "id", "") or "",
+                aliases=[self._alias_urn(alias, request) for alias in request.aliases],
             )
         )
         return response

@@ -44,7 +44,7 @@ def test_dev_stack_passes_and_writes_every_output(
     assert code == 0
     assert (
         "azure-native:containerregistry:AgentPool" in out
-        and "✅ private-acr-tasks@v0.1.0 (11 policies)" in out
+        and "✅ private-acr-tasks@v0.1.0 (12 policies)" in out
     )
 
     plan = json.loads(paths["plan.json"].read_text())

@@ -1,0 +1,268 @@
+"""Bad input is refused early and cleanly; secrets stay out of outputs; prod keeps its guards."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, stack_config, with_changes
+from offline_preview.cli import main
+from offline_preview.program import ProgramRun
+from private_acr_policies import data_safety
+from private_acr_policies._model import Resource, Stack
+from private_acr_policies._policy import NotApplicable
+from private_acr_tasks.errors import ComponentArgsError, ConfigError
+from private_acr_tasks.network import _check as check_network_args  # pyright: ignore[reportPrivateUsage]
+from private_acr_tasks.settings import load_settings
+
+DEV_FILE = (ROOT / "Pulumi.dev.yaml").read_text()
+
+# (edit of Pulumi.dev.yaml as text, text the error must contain)
+MALFORMED: list[tuple[str, str, str]] = [
+    ("tier: S1", "tier: S9", "agentPool.tier: got 'S9'; expected one of S1, S2, S3, I6"),
+    ("tier: S1", "teir: S1", "agentPool.teir: unknown key; did you mean 'agentPool.tier'?"),
+    ("count: 1", "count: many", "agentPool.count: got 'many'"),
+    ("nodeCount: 2", "nodeCount: 0", "aks.nodeCount: got 0"),
+    (
+        "agentSubnet: 10.40.1.0/24",
+        "agentSubnet: 10.40.1.7/24",
+        "network.agentSubnet: got '10.40.1.7/24'",
+    ),
+    (
+        "agentSubnet: 10.40.1.0/24",
+        "agentSubnet: 10.99.1.0/24",
+        "network.agentSubnet: 10.99.1.0/24 is not inside",
+    ),
+    (
+        "privateEndpointSubnet: 10.40.2.0/27",
+        "privateEndpointSubnet: 10.40.2.0/30",
+        "network.privateEndpointSubnet: 10.40.2.0/30 is smaller than Azure's smallest subnet",
+    ),
+    (
+        "dnsServers: []",
+        "dnsServers: [172.17.0.10]",
+        "network.dnsServers[0]: 172.17.0.10/32 overlaps the Docker bridge",
+    ),
+    (
+        "dnsServiceIp: 10.100.0.10",
+        "dnsServiceIp: 10.100.0.1",
+        "aks.dnsServiceIp: 10.100.0.1 is the network or first address",
+    ),
+    (
+        "serviceCidr: 10.100.0.0/16",
+        "serviceCidr: 10.40.0.0/16",
+        "aks.serviceCidr: 10.40.0.0/16 overlaps network.addressSpace",
+    ),
+    (
+        "podCidr: 10.244.0.0/16",
+        "podCidr: 169.254.0.0/16",
+        "aks.podCidr: 169.254.0.0/16 overlaps 169.254.0.0/16, which AKS reserves",
+    ),
+    ("sshPublicKey: ssh-ed25519", "sshPublicKey: ssh-dss", "aks.sshPublicKey: got"),
+    (
+        "retentionDays: 7",
+        "retentionDays: 7\n    softDeleteDays: 7",
+        "registry.softDeleteDays: ACR does not allow",
+    ),
+    (
+        "private-acr-tasks:protect: false",
+        "private-acr-tasks:protect: 2",
+        "protect: got '2'; expected true or false",
+    ),
+    (
+        "private-acr-tasks:environment: dev",
+        "private-acr-tasks:environment: Development-Env",
+        "environment: got 'Development-Env'",
+    ),
+    (
+        "  private-acr-tasks:network:\n",
+        "  private-acr-tasks:netwrk:\n",
+        "netwrk: unknown key; did you mean 'network'?",
+    ),
+    ("config:", "config: [", "not valid YAML"),
+    (
+        "azure-native:location: eastus2",
+        "azure-native:location: ''",
+        "azure-native:location: missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), MALFORMED, ids=[m[2][:40] for m in MALFORMED])
+def test_malformed_config_is_refused_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, expected: str
+) -> None:
+    assert old in DEV_FILE
+    config = tmp_path / "Pulumi.broken.yaml"
+    config.write_text(DEV_FILE.replace(old, new, 1))
+    code = main(
+        ["--stack", "broken", "--program", str(ROOT), "--config-file", str(config), "--no-policy"]
+    )
+    captured = capsys.readouterr()
+    assert code == 2
+    assert expected in captured.err, captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+
+
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 70000),
+    st.text(max_size=20),
+    st.sampled_from(["10.40.1.0/24", "172.17.0.0/16", "::/0", "S1", "I6", "true", "10.100.0.10"]),
+    st.lists(st.text(max_size=15), max_size=3),
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["network", "aks", "agentPool", "registry"]),
+    st.sampled_from(
+        [
+            "addressSpace",
+            "agentSubnet",
+            "aksSubnet",
+            "dnsServers",
+            "tier",
+            "count",
+            "vcpuQuota",
+            "nodeCount",
+            "serviceCidr",
+            "dnsServiceIp",
+            "podCidr",
+            "sshPublicKey",
+            "authorizedIpRanges",
+            "privateCluster",
+            "retentionDays",
+            "softDeleteDays",
+            "zoneRedundancy",
+            "x",
+        ]
+    ),
+    values,
+)
+def test_any_config_value_gives_settings_or_a_config_error(
+    section: str, key: str, value: Any
+) -> None:
+    try:
+        load_settings(with_changes(stack_config("dev"), **{f"{section}__{key}": value}))
+    except ConfigError as error:
+        assert all(isinstance(p, str) and p for p in error.problems)
+
+
+@settings(max_examples=200)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "address_space",
+                "agent_subnet_prefix",
+                "private_endpoint_subnet_prefix",
+                "aks_subnet_prefix",
+                "docker_bridge_cidr",
+            ]
+        ),
+        values,
+        max_size=5,
+    )
+)
+def test_any_network_args_give_a_verdict(overrides: dict[str, Any]) -> None:
+    args = {
+        "resource_group_name": "rg",
+        "location": "x",
+        "address_space": "10.40.0.0/16",
+        "agent_subnet_prefix": "10.40.1.0/24",
+        "private_endpoint_subnet_prefix": "10.40.2.0/27",
+        "aks_subnet_prefix": "10.40.8.0/21",
+        **overrides,
+    }
+    problems = check_network_args(args)  # type: ignore[arg-type]
+    assert all(p.startswith("NetworkArgs.") for p in problems)
+    if problems:
+        assert str(ComponentArgsError(problems)).startswith("Invalid component arguments")
+
+
+SECRET_LIKE = re.compile(
+    r"(AccountKey=|SharedAccessSignature|-----BEGIN [A-Z ]*PRIVATE KEY|\"password\"\s*:|clientSecret)",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_secret_material_in_outputs_or_state(stack: str, request: pytest.FixtureRequest) -> None:
+    run: ProgramRun = request.getfixturevalue(f"{stack}_run")
+    state = json.dumps([[r.inputs, r.outputs] for r in run.resources]) + json.dumps(run.outputs)
+    assert not SECRET_LIKE.search(state)
+    # Nothing reads keys or credentials: the only provider function called is the caller's identity.
+    assert set(run.invokes) == {"azure-native:authorization:getClientConfig"}
+    registry = next(r for r in run.resources if r.type == "azure-native:containerregistry:Registry")
+    assert registry.inputs["adminUserEnabled"] is False
+    assert (
+        next(r for r in run.resources if r.type == "azure-native:storage:StorageAccount").inputs[
+            "allowSharedKeyAccess"
+        ]
+        is False
+    )
+
+
+def test_prod_keeps_soft_delete_and_protection(prod_run: ProgramRun) -> None:
+    registry = next(
+        r for r in prod_run.resources if r.type == "azure-native:containerregistry:Registry"
+    )
+    assert registry.inputs["policies"]["softDeletePolicy"] == {
+        "retentionDays": 30,
+        "status": "enabled",
+    }
+    assert registry.inputs["policies"]["retentionPolicy"]["status"] == "disabled"
+    assert (
+        data_safety.check(
+            Stack([_resource(r) for r in prod_run.resources], name="prod"),
+            data_safety.RULE.defaults(),
+        )
+        == []
+    )
+
+
+def _resource(r: Any) -> Resource:
+    return Resource(
+        r.type, r.urn, r.name, r.outputs or r.inputs, r.property_dependencies, r.protect
+    )
+
+
+def test_prod_without_protection_or_soft_delete_is_refused(prod_run: ProgramRun) -> None:
+    resources = [_resource(r) for r in prod_run.resources]
+    for r in resources:
+        r.protect = False
+        if r.type == "azure-native:containerregistry:Registry":
+            r.props = json.loads(json.dumps(r.props))
+            r.props["policies"]["softDeletePolicy"]["status"] = "disabled"
+    findings = data_safety.check(Stack(resources, name="prod"), data_safety.RULE.defaults())
+    kinds = sorted(f.message.split(": ", 1)[1].split(";")[0] for f in findings)
+    assert kinds == sorted(
+        [
+            "the AgentPool is not protected",
+            "the ManagedCluster is not protected",
+            "the Registry is not protected",
+            "the StorageAccount is not protected",
+            "soft delete is off",
+        ]
+    )
+    with pytest.raises(NotApplicable):
+        data_safety.check(Stack(resources, name="dev"), data_safety.RULE.defaults())
+
+
+def test_unprotected_prod_fails_the_offline_preview(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "Pulumi.prod.yaml"
+    config.write_text(
+        (ROOT / "Pulumi.prod.yaml").read_text().replace("protect: true", "protect: false")
+    )
+    assert main(["--stack", "prod", "--program", str(ROOT), "--config-file", str(config)]) == 1
+    assert "[mandatory]  production-data-protection" in capsys.readouterr().out
