@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, progress: _Progress) -> int:
     from offline_preview import analyzer, report
-    from offline_preview.program import read_project, read_stack_config, run_program
+    from offline_preview.program import load_config, run_program
 
     program_dir: Path = args.program.resolve()
     pack_dir: Path | None = None
@@ -137,22 +137,17 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
             pack_dir = default_pack
     overrides: dict[str, Any] = analyzer.read_policy_config(args.policy_config)
 
+    loaded = load_config(program_dir, args.stack, args.config_file)
+    project, config = loaded
     pack = None
     if pack_dir is not None:
-        project, defaults = read_project(program_dir)
-        config = {
-            **defaults,
-            **read_stack_config(
-                args.config_file or program_dir / f"Pulumi.{args.stack}.yaml", project
-            ),
-        }
         progress.step("starting the policy pack")
         pack = analyzer.PolicyPackProcess(
             pack_dir, project=project, stack=args.stack, config=config
         )
     try:
         progress.step(f"running {program_dir.name}/__main__.py under the mock engine")
-        run = run_program(program_dir, args.stack, args.config_file)
+        run = run_program(program_dir, args.stack, loaded=loaded)
         policy = None
         if pack is not None:
             progress.step(f"analyzing {len(run.resources)} resources with the policy pack")

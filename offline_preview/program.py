@@ -259,16 +259,32 @@ def run_function(
     return run
 
 
-def run_program(
-    program_dir: Path, stack_name: str, config_file: Path | None = None, *, preview: bool = True
-) -> ProgramRun:
-    """Run ``program_dir/__main__.py`` for ``stack_name`` as the Python language host would."""
-    program_dir = program_dir.resolve()
+def load_config(
+    program_dir: Path, stack_name: str, config_file: Path | None = None
+) -> tuple[str, dict[str, str]]:
+    """The project name and the stack's config as the CLI passes it: defaults, then the stack file."""
     project, defaults = read_project(program_dir)
     config = dict(defaults)
     config.update(
         read_stack_config(config_file or program_dir / f"Pulumi.{stack_name}.yaml", project)
     )
+    return project, config
+
+
+def run_program(
+    program_dir: Path,
+    stack_name: str,
+    config_file: Path | None = None,
+    *,
+    preview: bool = True,
+    loaded: tuple[str, dict[str, str]] | None = None,
+) -> ProgramRun:
+    """Run ``program_dir/__main__.py`` for ``stack_name`` as the Python language host would.
+
+    ``loaded`` is what ``load_config`` returned, when the caller has already read it.
+    """
+    program_dir = program_dir.resolve()
+    project, config = loaded or load_config(program_dir, stack_name, config_file)
     entry = program_dir / "__main__.py"
     if not entry.is_file():
         raise ProgramError(f"{program_dir}: no __main__.py to run")

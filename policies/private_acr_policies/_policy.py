@@ -62,6 +62,17 @@ class Rule:
             else None
         )
 
+    def metadata(self) -> dict[str, Any]:
+        """The keyword arguments both kinds of pulumi-policy object take."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "enforcement_level": self.enforcement_level,
+            "config_schema": self.schema(),
+            "severity": self.severity,
+            "remediation_steps": self.remediation,
+        }
+
     def defaults(self) -> dict[str, Any]:
         return {
             key: spec["default"] for key, spec in (self.config or {}).items() if "default" in spec
@@ -110,15 +121,7 @@ def resource_policy(
         except Exception as error:  # noqa: BLE001 - an escaping exception aborts the preview
             report_violation(_crash(rule, error), None)
 
-    return ResourceValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=rule.enforcement_level,
-        config_schema=rule.schema(),
-        severity=rule.severity,
-        remediation_steps=rule.remediation,
-    )
+    return ResourceValidationPolicy(validate=validate, **rule.metadata())
 
 
 def stack_policy(rule: Rule, check: StackCheck) -> StackValidationPolicy:
@@ -134,12 +137,4 @@ def stack_policy(rule: Rule, check: StackCheck) -> StackValidationPolicy:
         except Exception as error:  # noqa: BLE001 - an escaping exception aborts the preview
             report_violation(_crash(rule, error), None)
 
-    return StackValidationPolicy(
-        name=rule.name,
-        description=rule.description,
-        validate=validate,
-        enforcement_level=rule.enforcement_level,
-        config_schema=rule.schema(),
-        severity=rule.severity,
-        remediation_steps=rule.remediation,
-    )
+    return StackValidationPolicy(validate=validate, **rule.metadata())
