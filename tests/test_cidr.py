@@ -92,7 +92,10 @@ def test_aks_plan_rejects_each_rule() -> None:
     assert any("AKS reserves" in p for p in _plan("172.30.0.0/16", "172.30.0.10", "10.244.0.0/16"))
 
 
-def test_private_endpoint_capacity() -> None:
+def test_endpoint_capacity() -> None:
     small = ipaddress.ip_network("10.0.0.0/29")  # 3 usable
-    assert cidr.private_endpoint_capacity_problems("pe", small, endpoints=1, replicas=0) == []
-    assert cidr.private_endpoint_capacity_problems("pe", small, endpoints=1, replicas=2)
+    assert cidr.endpoint_capacity_problems("pe", small, 3) == []
+    assert cidr.endpoint_capacity_problems("pe", small, 4) == [
+        "pe: 10.0.0.0/29 has 3 usable addresses; its private endpoints need 4 "
+        "(2 per registry endpoint plus 1 per replica, 1 per other endpoint)"
+    ]

@@ -31,6 +31,9 @@ SMALLEST_AZURE_SUBNET_PREFIX = 29
 
 AZURE_RESERVED_ADDRESSES_PER_SUBNET = 5
 
+REGISTRY_ENDPOINT_ADDRESSES = 2
+"""A registry private endpoint takes one address for the registry, one for its data endpoint."""
+
 LARGEST_SERVICE_CIDR_PREFIX = 12
 """AKS: the service CIDR "must be smaller than /12", so its prefix length must exceed 12."""
 
@@ -243,15 +246,16 @@ def bridge_conflicts(bridge: Network, ranges: Sequence[Labelled]) -> list[Labell
     return [item for item in ranges if overlaps(bridge, item.network)]
 
 
-def private_endpoint_capacity_problems(
-    label: str, network: Network, *, endpoints: int, replicas: int = 0
-) -> list[str]:
-    """A registry private endpoint takes 2 addresses plus 1 per geo-replica."""
-    needed = endpoints * (2 + replicas)
+def endpoint_capacity_problems(label: str, network: Network, needed: int) -> list[str]:
+    """A private-endpoint subnet must hold every endpoint address placed in it.
+
+    A registry endpoint takes ``REGISTRY_ENDPOINT_ADDRESSES`` plus one per geo-replica; any
+    other endpoint (blob, vault...) takes one.
+    """
     available = usable_addresses(network)
     if needed > available:
         return [
-            f"{label}: {network} has {available} usable addresses; the registry private "
-            f"endpoint(s) need {needed}"
+            f"{label}: {network} has {available} usable addresses; its private endpoints need "
+            f"{needed} (2 per registry endpoint plus 1 per replica, 1 per other endpoint)"
         ]
     return []

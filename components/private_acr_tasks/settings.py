@@ -30,11 +30,6 @@ STANDARD_TIER_VCPU_QUOTA = 16
 ISOLATED_TIER_VCPU_QUOTA = 0
 """Default vCPU quota for isolated (I6) pools: none until a support request grants it."""
 
-REGISTRY_PRIVATE_ENDPOINT_ADDRESSES = 2
-"""The registry endpoint and its regional data endpoint each take one address."""
-
-STORAGE_PRIVATE_ENDPOINT_ADDRESSES = 1
-
 _ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,10}[a-z0-9]$")
 _VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
 _K8S_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
@@ -365,13 +360,12 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
         problems.extend(
             cidr.subnet_size_problems("network.privateEndpointSubnet", pe_subnet, minimum_prefix=29)
         )
-        needed = REGISTRY_PRIVATE_ENDPOINT_ADDRESSES + STORAGE_PRIVATE_ENDPOINT_ADDRESSES
-        if cidr.usable_addresses(pe_subnet) < needed:
-            problems.append(
-                f"network.privateEndpointSubnet: {pe_subnet} has "
-                f"{cidr.usable_addresses(pe_subnet)} usable addresses; the private endpoints "
-                f"need {needed}"
+        # The registry endpoint and the artifact store's blob endpoint.
+        problems.extend(
+            cidr.endpoint_capacity_problems(
+                "network.privateEndpointSubnet", pe_subnet, cidr.REGISTRY_ENDPOINT_ADDRESSES + 1
             )
+        )
     if aks_subnet is not None:
         problems.extend(
             cidr.subnet_size_problems("network.aksSubnet", aks_subnet, minimum_prefix=29)

@@ -12,7 +12,7 @@ Resources are linked the way the engine links them: first through property depen
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,10 +89,6 @@ def strings(data: Any, singular: str, plural: str) -> list[Any]:
 def items(value: Any) -> list[Any]:
     """``value`` if it is a list, else an empty list (a field may hold anything)."""
     return value if isinstance(value, list) else []  # pyright: ignore[reportUnknownVariableType]
-
-
-def text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def lower(value: Any) -> str | None:
@@ -190,8 +186,3 @@ class Stack:
             if physical in (candidate.props.get(name_key), candidate.physical_name):
                 return candidate
         return None
-
-
-def labelled_ranges(values: Iterable[Any]) -> Iterator[str]:
-    """The known, string entries of a list of CIDRs."""
-    return (v for v in values if isinstance(v, str))

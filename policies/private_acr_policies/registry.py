@@ -203,7 +203,7 @@ def check_endpoint_dns(stack: Stack, config: Mapping[str, Any]) -> list[Finding]
             )
             if subnet is not None:
                 owner, used = demand[subnet.urn]
-                demand[subnet.urn] = (owner, used + 1 + replicas)
+                demand[subnet.urn] = (owner, used + cidr.REGISTRY_ENDPOINT_ADDRESSES - 1 + replicas)
             zones, has_group, external = _zones_of(stack, endpoint)
             if not has_group:
                 findings.append(
@@ -237,18 +237,12 @@ def check_endpoint_dns(stack: Stack, config: Mapping[str, Any]) -> list[Finding]
                         )
                     )
     for owner, used in demand.values():
-        prefixes = [
-            n
-            for t in [get(owner.props, "addressPrefix")]
-            if isinstance(t, str) and (n := cidr.parse_cidr(t).network)
-        ]
-        if prefixes and cidr.usable_addresses(prefixes[0]) < used:
-            findings.append(
-                Finding(
-                    owner.urn,
-                    f"{owner.name}: {prefixes[0]} has {cidr.usable_addresses(prefixes[0])} usable addresses; "
-                    f"its private endpoints need {used} (2 per registry endpoint plus 1 per replica, 1 per other endpoint).",
-                )
+        prefix = get(owner.props, "addressPrefix")
+        network = cidr.parse_cidr(prefix).network if isinstance(prefix, str) else None
+        if network is not None:
+            findings.extend(
+                Finding(owner.urn, f"{owner.name}: {problem}.")
+                for problem in cidr.endpoint_capacity_problems("addressPrefix", network, used)
             )
     return findings
 
