@@ -178,16 +178,20 @@ def _priority(rule: Mapping[str, Any]) -> int:
     return 65535
 
 
-def first_matching_rule(
-    rules: Sequence[Mapping[str, Any]], flow: Flow, source_ranges: Sequence[cidr.Network]
-) -> Mapping[str, Any] | None:
-    """The rule Azure applies to ``flow``: custom outbound rules by priority, then defaults."""
+def effective_order(rules: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Outbound rules as Azure evaluates them: custom ones by priority, then its defaults."""
     outbound = [
         rule
         for rule in rules
         if isinstance(rule, Mapping) and str(rule.get("direction", "")).lower() == "outbound"
     ]
-    ordered = sorted(outbound, key=_priority) + list(AZURE_DEFAULT_OUTBOUND_RULES)
+    return sorted(outbound, key=_priority) + list(AZURE_DEFAULT_OUTBOUND_RULES)
+
+
+def first_matching_rule(
+    ordered: Sequence[Mapping[str, Any]], flow: Flow, source_ranges: Sequence[cidr.Network]
+) -> Mapping[str, Any] | None:
+    """The rule Azure applies to ``flow``, among rules already in ``effective_order``."""
     for rule in ordered:
         protocols = rule_values(rule, "protocol", "protocols") or ["*"]
         if not any(p in _TCP for p in protocols):
@@ -212,9 +216,10 @@ def blocked_flows(
     rules: Sequence[Mapping[str, Any]], source_ranges: Sequence[cidr.Network] = ()
 ) -> list[BlockedFlow]:
     """Required flows whose first matching rule denies them."""
+    ordered = effective_order(rules)
     blocked: list[BlockedFlow] = []
     for flow in required_flows():
-        rule = first_matching_rule(rules, flow, source_ranges)
+        rule = first_matching_rule(ordered, flow, source_ranges)
         if rule is not None and str(rule.get("access", "")).lower() == "deny":
             blocked.append(
                 BlockedFlow(flow, str(rule.get("name", "(unnamed rule)")), _priority(rule))

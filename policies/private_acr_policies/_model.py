@@ -152,6 +152,7 @@ class Stack:
         """The stack being analysed (``PULUMI_STACK``), empty when unknown."""
         self.resources = list(resources)
         self.by_urn = {r.urn: r for r in self.resources}
+        self._names: dict[tuple[str, str, str], dict[str, Resource]] = {}
         self.by_id: dict[str, Resource] = {}
         for resource in self.resources:
             if resource.arm_id:
@@ -182,7 +183,13 @@ class Stack:
         """Find a resource by its Azure name (``name_key`` input or ``name`` output)."""
         if not isinstance(physical, str):
             return None
-        for candidate in self.of_type(module, name):
-            if physical in (candidate.props.get(name_key), candidate.physical_name):
-                return candidate
-        return None
+        key = (module, name, name_key)
+        if key not in self._names:
+            # Built once per kind: policies look names up for every subnet or pool.
+            index: dict[str, Resource] = {}
+            for candidate in self.of_type(module, name):
+                for value in (candidate.props.get(name_key), candidate.physical_name):
+                    if isinstance(value, str):
+                        index.setdefault(value, candidate)
+            self._names[key] = index
+        return self._names[key].get(physical)

@@ -32,19 +32,25 @@ def _name_from_id(subnet_id: Any) -> str | None:
     return None
 
 
+def vnet_of(stack: Stack, subnet: Resource) -> Resource | None:
+    """The VNet a standalone subnet belongs to: by property dependency, then by VNet name."""
+    return stack.linked(subnet, "virtualNetworkName", "network", "VirtualNetwork") or stack.named(
+        "network", "VirtualNetwork", get(subnet.props, "virtualNetworkName"), "virtualNetworkName"
+    )
+
+
+def registry_of(stack: Stack, pool: Resource) -> Resource | None:
+    """The registry an agent pool belongs to: by property dependency, then by registry name."""
+    return stack.linked(pool, "registryName", "containerregistry", "Registry") or stack.named(
+        "containerregistry", "Registry", get(pool.props, "registryName"), "registryName"
+    )
+
+
 def subnet_for(stack: Stack, resource: Resource, key: str, ref: Any) -> SubnetRef | None:
     """The subnet ``resource.props[key]`` names, standalone or inline in a VNet of the stack."""
     standalone = stack.linked(resource, key, "network", "Subnet", ref)
     if standalone is not None:
-        vnet = stack.linked(standalone, "virtualNetworkName", "network", "VirtualNetwork")
-        if vnet is None:
-            vnet = stack.named(
-                "network",
-                "VirtualNetwork",
-                get(standalone.props, "virtualNetworkName"),
-                "virtualNetworkName",
-            )
-        return SubnetRef(standalone, standalone.props, vnet)
+        return SubnetRef(standalone, standalone.props, vnet_of(stack, standalone))
     vnet = stack.linked(resource, key, "network", "VirtualNetwork")
     name = _name_from_id(ref)
     if vnet is None and isinstance(ref, str) and "/subnets/" in ref.lower():

@@ -15,7 +15,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import Resource, Stack, get, lower
-from private_acr_policies._network_links import nsg_for, nsg_rules, subnet_for
+from private_acr_policies._network_links import nsg_for, nsg_rules, registry_of, subnet_for
 from private_acr_policies._policy import Finding, Rule, stack_policy
 from private_acr_tasks import egress
 
@@ -69,11 +69,7 @@ def check_egress(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
 def check_premium(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
     findings: list[Finding] = []
     for pool in _pools(stack):
-        registry = stack.linked(
-            pool, "registryName", "containerregistry", "Registry"
-        ) or stack.named(
-            "containerregistry", "Registry", get(pool.props, "registryName"), "registryName"
-        )
+        registry = registry_of(stack, pool)
         if registry is None:
             continue
         sku = get(registry.props, "sku", "name")

@@ -19,7 +19,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items, lower
-from private_acr_policies._network_links import subnet_for
+from private_acr_policies._network_links import registry_of, subnet_for
 from private_acr_policies._policy import Finding, NotApplicable, Rule, resource_policy, stack_policy
 from private_acr_tasks import cidr
 from private_acr_tasks.private_endpoint import REGISTRY_ZONE
@@ -143,10 +143,7 @@ def _consumer_vnets(stack: Stack, registry: Resource) -> dict[str, str]:
     """VNets that must resolve the registry privately: agent pools' and AKS nodes'."""
     wanted: dict[str, str] = {}
     for pool in stack.of_type("containerregistry", "AgentPool"):
-        if registry.urn in pool.depends_via("registryName") or get(pool.props, "registryName") in (
-            registry.physical_name,
-            get(registry.props, "registryName"),
-        ):
+        if registry_of(stack, pool) is registry:
             subnet = subnet_for(
                 stack,
                 pool,

@@ -14,6 +14,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import Resource, Stack, get
+from private_acr_policies._network_links import vnet_of
 from private_acr_policies._policy import Finding, Rule, stack_policy
 from private_acr_policies._ranges import DeclaredRange, declared_ranges
 from private_acr_tasks import cidr
@@ -30,14 +31,6 @@ RULE = Rule(
 )
 
 
-def _vnet_of(subnet: Resource, stack: Stack, by_name: Mapping[str, Resource]) -> Resource | None:
-    linked = stack.linked(subnet, "virtualNetworkName", "network", "VirtualNetwork")
-    if linked is not None:
-        return linked
-    name = get(subnet.props, "virtualNetworkName")
-    return by_name.get(name) if isinstance(name, str) else None
-
-
 def _subnet_key(subnet: Resource) -> str:
     name = get(subnet.props, "subnetName") or subnet.physical_name
     return f"subnets[{name}]" if isinstance(name, str) else subnet.urn
@@ -45,12 +38,6 @@ def _subnet_key(subnet: Resource) -> str:
 
 def check(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
     vnets = list(stack.of_type("network", "VirtualNetwork"))
-    by_name: dict[str, Resource] = {}
-    for vnet in vnets:
-        for key in ("virtualNetworkName", "name"):
-            value = vnet.props.get(key)
-            if isinstance(value, str):
-                by_name.setdefault(value, vnet)
     members: dict[str, list[DeclaredRange]] = {vnet.urn: [] for vnet in vnets}
     findings: list[Finding] = []
 
@@ -70,7 +57,7 @@ def check(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
 
     standalone_names: dict[str, set[str]] = {}
     for subnet in stack.of_type("network", "Subnet"):
-        vnet = _vnet_of(subnet, stack, by_name)
+        vnet = vnet_of(stack, subnet)
         ranges = [d for d in declared_ranges(subnet) if not invalid(d)]
         if vnet is not None:
             members[vnet.urn].extend(ranges)
