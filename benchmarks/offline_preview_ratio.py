@@ -32,7 +32,7 @@ def _class_path(resource_type: str) -> str | None:
 
 def import_script(stack: str) -> str:
     """Python that imports exactly the SDK classes the program registers."""
-    from offline_preview.program import run_program
+    from private_acr_preview.program import run_program
 
     types = sorted({r.type for r in run_program(ROOT, stack).resources if r.custom})
     lines = ["import importlib, pulumi, pulumi_policy"]
@@ -91,7 +91,7 @@ def main() -> int:
 
     script = import_script(args.stack)
     bare = timed([sys.executable, "-c", script], args.runs)
-    full = timed([sys.executable, "-m", "offline_preview", "--stack", args.stack], args.runs)
+    full = timed([sys.executable, "-m", "private_acr_preview", "--stack", args.stack], args.runs)
     ratio = statistics.median(full) / statistics.median(bare)
     print(
         f"bare import of the program's SDK classes: median {statistics.median(bare):.2f}s over {args.runs} runs"

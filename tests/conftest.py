@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from offline_preview.program import ProgramRun, RecordedResource, run_function, run_program
+from private_acr_preview.program import ProgramRun, RecordedResource, run_function, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 

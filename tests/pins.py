@@ -105,7 +105,7 @@ def pins_of(run: Any) -> dict[str, Any]:
 
 def run_stack(stack: str) -> Any:
     sys.path.insert(0, str(ROOT))
-    from offline_preview.program import run_program
+    from private_acr_preview.program import run_program
 
     return run_program(ROOT, stack)
 

@@ -8,7 +8,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from private_acr_tasks import cidr
+from private_acr_rules import cidr
 
 
 def test_parse_accepts_host_bits_but_flags_them() -> None:

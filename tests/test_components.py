@@ -9,8 +9,8 @@ import pulumi
 import pytest
 
 from conftest import by_name
-from offline_preview.program import ProgramRun
-from private_acr_tasks import egress
+from private_acr_preview.program import ProgramRun
+from private_acr_rules import egress
 from private_acr_tasks.agent_pool import BuildAgentPool, BuildAgentPoolArgs
 from private_acr_tasks.errors import ComponentArgsError
 from private_acr_tasks.network import Network, NetworkArgs

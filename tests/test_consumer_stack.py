@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from offline_preview.program import run_program
+from private_acr_preview.program import run_program
 
 CONSUMER_MAIN = """
 import pulumi

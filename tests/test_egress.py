@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from private_acr_tasks import egress
+from private_acr_rules import egress
 
 AGENT = [ipaddress.ip_network("10.40.1.0/24")]
 

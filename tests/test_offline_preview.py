@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from offline_preview import report
-from offline_preview.cli import main
-from offline_preview.program import run_program
+from private_acr_preview import report
+from private_acr_preview.cli import main
+from private_acr_preview.program import run_program
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_program"
 TINY_PACK = ROOT / "tests" / "fixtures" / "tiny_pack"
@@ -212,7 +212,7 @@ def test_command_line_errors_have_no_traceback(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "offline_preview",
+            "private_acr_preview",
             "--stack",
             "bad",
             "--program",

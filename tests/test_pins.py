@@ -10,7 +10,7 @@ import json
 import pytest
 from pins import PIN_DIR, pins_of
 
-from offline_preview.program import ProgramRun
+from private_acr_preview.program import ProgramRun
 
 HOW = "If this change is intended, add a pulumi.Alias or run `.venv/bin/python tests/pins.py` and commit the reviewed pins."
 
@@ -49,7 +49,7 @@ def test_plan_matches_the_pins(stack: str, request: pytest.FixtureRequest) -> No
 def test_pins_catch_a_tier_change_and_a_rename(dev_run: ProgramRun) -> None:
     changed = json.loads(json.dumps([r.__dict__ for r in dev_run.resources]))
     run = ProgramRun(dev_run.project, dev_run.stack, dev_run.config)
-    from offline_preview.program import RecordedResource
+    from private_acr_preview.program import RecordedResource
 
     run.resources = [RecordedResource(**r) for r in changed]
     pool = next(r for r in run.resources if r.name == "build-pool")

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from offline_preview.program import ProgramRun
 from private_acr_policies import (
     agent_pool,
     aks_access,
@@ -26,6 +25,7 @@ from private_acr_policies import (
 )
 from private_acr_policies._model import UNKNOWN, Resource, Stack
 from private_acr_policies._policy import Finding, NotApplicable
+from private_acr_preview.program import ProgramRun
 
 
 def model(run: ProgramRun) -> list[Resource]:

@@ -10,8 +10,8 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import proxy
 
 from conftest import ROOT
-from offline_preview import analyzer
-from offline_preview.program import ProgramRun, RecordedResource
+from private_acr_preview import analyzer
+from private_acr_preview.program import ProgramRun, RecordedResource
 
 PACK = ROOT / "policies"
 FIXED_NAMES = {

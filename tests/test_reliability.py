@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, stack_config, with_changes
-from offline_preview.cli import main
-from offline_preview.program import ProgramRun
 from private_acr_policies import data_safety
 from private_acr_policies._model import Resource, Stack
 from private_acr_policies._policy import NotApplicable
+from private_acr_preview.cli import main
+from private_acr_preview.program import ProgramRun
 from private_acr_tasks.errors import ComponentArgsError, ConfigError
 from private_acr_tasks.network import _check as check_network_args  # pyright: ignore[reportPrivateUsage]
 from private_acr_tasks.settings import load_settings

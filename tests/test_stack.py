@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import by_name
-from offline_preview.program import ProgramRun
+from private_acr_preview.program import ProgramRun
 from private_acr_tasks._common import BUILTIN_ROLES
 
 

@@ -21,7 +21,7 @@ from typing import Any, NotRequired
 import pulumi
 from pulumi_azure_native import authorization, containerservice, managedidentity
 
-from private_acr_tasks import cidr
+from private_acr_rules import cidr
 from private_acr_tasks._common import SharedArgs, child_name, role_definition_id, type_token
 from private_acr_tasks.errors import ComponentArgsError
 

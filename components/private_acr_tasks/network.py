@@ -14,7 +14,7 @@ from typing import Any, NotRequired
 import pulumi
 from pulumi_azure_native import network
 
-from private_acr_tasks import cidr, egress
+from private_acr_rules import cidr, egress
 from private_acr_tasks._common import SharedArgs, child_name, type_token
 from private_acr_tasks.errors import ComponentArgsError
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from private_acr_tasks import cidr
+from private_acr_rules import cidr
 from private_acr_tasks.agent_pool import AGENT_POOL_TIERS
 from private_acr_tasks.aks import api_server_exposure_problems, ssh_public_key_problem
 from private_acr_tasks.errors import ConfigError

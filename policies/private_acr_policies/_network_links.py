@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, strings
-from private_acr_tasks import cidr
+from private_acr_rules import cidr
 
 
 @dataclass

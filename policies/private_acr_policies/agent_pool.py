@@ -17,7 +17,7 @@ from pulumi_policy import EnforcementLevel, Severity
 from private_acr_policies._model import Resource, Stack, get, lower
 from private_acr_policies._network_links import nsg_for, nsg_rules, registry_of, subnet_for
 from private_acr_policies._policy import Finding, Rule, stack_policy
-from private_acr_tasks import egress
+from private_acr_rules import egress
 
 EGRESS = Rule(
     name="agent-pool-egress-rules",
@@ -27,7 +27,7 @@ EGRESS = Rule(
     remediation=(
         "Add outbound Allow rules (TCP, source VirtualNetwork) above any Deny: AzureKeyVault, "
         "Storage, EventHub and AzureActiveDirectory on 443, AzureMonitor on 443 and 12000. "
-        "private_acr_tasks.egress.agent_pool_security_rules() returns exactly these rules."
+        "private_acr_rules.egress.agent_pool_security_rules() returns exactly these rules."
     ),
 )
 

@@ -18,7 +18,7 @@ from pulumi_policy import EnforcementLevel, Severity
 from private_acr_policies._model import Stack
 from private_acr_policies._policy import Finding, Rule, stack_policy
 from private_acr_policies._ranges import declared_ranges, explicit_bridges
-from private_acr_tasks import cidr
+from private_acr_rules import cidr
 
 RULE = Rule(
     name="docker-bridge-cidr-conflict",

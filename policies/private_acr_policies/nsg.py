@@ -16,7 +16,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import Resource, get, items, lower
 from private_acr_policies._policy import Rule, resource_policy
-from private_acr_tasks import cidr, egress
+from private_acr_rules import cidr, egress
 
 INGRESS = Rule(
     name="nsg-internet-admin-ingress",

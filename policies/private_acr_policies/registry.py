@@ -21,7 +21,7 @@ from pulumi_policy import EnforcementLevel, Severity
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items, lower
 from private_acr_policies._network_links import registry_of, subnet_for
 from private_acr_policies._policy import Finding, NotApplicable, Rule, resource_policy, stack_policy
-from private_acr_tasks import cidr
+from private_acr_rules import cidr
 from private_acr_tasks.private_endpoint import REGISTRY_ZONE
 
 ACCESS = Rule(

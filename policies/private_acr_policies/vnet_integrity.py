@@ -17,7 +17,7 @@ from private_acr_policies._model import Resource, Stack, get
 from private_acr_policies._network_links import vnet_of
 from private_acr_policies._policy import Finding, Rule, stack_policy
 from private_acr_policies._ranges import DeclaredRange, declared_ranges
-from private_acr_tasks import cidr
+from private_acr_rules import cidr
 
 RULE = Rule(
     name="vnet-subnet-cidr-integrity",

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from private_acr_tasks import cidr
+from private_acr_rules import cidr
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from offline_preview.analyzer import PolicyReport
-from offline_preview.program import STACK_TYPE, ProgramRun, RecordedResource
+from private_acr_preview.analyzer import PolicyReport
+from private_acr_preview.program import STACK_TYPE, ProgramRun, RecordedResource
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"

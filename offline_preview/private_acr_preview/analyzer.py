@@ -29,7 +29,7 @@ import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from offline_preview.program import ProgramRun, RecordedResource
+from private_acr_preview.program import ProgramRun, RecordedResource
 
 LEVELS: dict[str, Any] = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}

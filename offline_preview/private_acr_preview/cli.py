@@ -93,8 +93,8 @@ def _write(path: Path, content: str) -> None:
 def _error_message(error: BaseException) -> str:
     from pulumi.errors import RunError
 
-    from offline_preview.analyzer import PolicyError
-    from offline_preview.program import ProgramError
+    from private_acr_preview.analyzer import PolicyError
+    from private_acr_preview.program import ProgramError
 
     if isinstance(error, ProgramError | PolicyError | RunError):
         return str(error)
@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, progress: _Progress) -> int:
-    from offline_preview import analyzer, report
-    from offline_preview.program import load_config, run_program
+    from private_acr_preview import analyzer, report
+    from private_acr_preview.program import load_config, run_program
 
     program_dir: Path = args.program.resolve()
     pack_dir: Path | None = None

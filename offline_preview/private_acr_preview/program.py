@@ -28,7 +28,7 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks, settings
 from pulumi.runtime import stack as stack_runtime
 
-from offline_preview.cloud import CloudModel
+from private_acr_preview.cloud import CloudModel
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -224,7 +224,7 @@ def run_function(
     run = ProgramRun(project=project, stack=stack, config=config)
     model = CloudModel(project=project, stack=stack, config=config, run=run)
     monitor = RecordingMonitor(model, run)
-    logger = logging.getLogger(f"offline_preview.{project}.{stack}")
+    logger = logging.getLogger(f"private_acr_preview.{project}.{stack}")
     logger.propagate = False
     logger.handlers[:] = [_CollectingHandler(run)]
     settings.reset_options(

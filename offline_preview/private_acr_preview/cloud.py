@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pulumi.runtime import mocks
 
 if TYPE_CHECKING:
-    from offline_preview.program import ProgramRun
+    from private_acr_preview.program import ProgramRun
 
 _NAMESPACE = uuid.UUID("6f1e2c3a-0b7d-4c1e-9a55-2f6d8e4b1c90")
 

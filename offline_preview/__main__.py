@@ -1,5 +1,0 @@
-import sys
-
-from offline_preview.cli import main
-
-sys.exit(main())
