@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN_DIR = Path(__file__).resolve().parent / "pins"
@@ -80,12 +80,13 @@ REPLACE_ON: dict[str, tuple[str, ...]] = {
 def _at(data: Any, path: str) -> Any:
     for step in path.split("."):
         if isinstance(data, list) and step.isdigit():
-            data = data[int(step)] if int(step) < len(data) else None  # pyright: ignore[reportUnknownVariableType]
+            items = cast(list[Any], data)
+            data = items[int(step)] if int(step) < len(items) else None
         elif isinstance(data, dict):
-            data = data.get(step)  # pyright: ignore[reportUnknownMemberType,reportUnknownVariableType]
+            data = cast(dict[str, Any], data).get(step)
         else:
             return None
-    return data  # pyright: ignore[reportUnknownVariableType]
+    return data
 
 
 def pins_of(run: Any) -> dict[str, Any]:

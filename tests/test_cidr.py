@@ -34,8 +34,12 @@ def test_ipv6_never_overlaps_ipv4() -> None:
     assert not cidr.overlaps(ipaddress.ip_network("::/0"), ipaddress.ip_network("172.17.0.0/16"))
 
 
+def _network(address: int, prefix: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network((address, prefix), strict=False)
+
+
 networks = st.builds(
-    lambda address, prefix: ipaddress.ip_network((address, prefix), strict=False),
+    _network,
     st.integers(min_value=0, max_value=2**32 - 1),
     st.integers(min_value=8, max_value=30),
 )

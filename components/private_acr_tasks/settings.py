@@ -6,6 +6,9 @@ frozen, typed settings or raises one ``ConfigError`` listing every problem, each
 key as written in ``Pulumi.<stack>.yaml`` (``network.agentSubnet``, ``agentPool.tier``).
 """
 
+# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
+# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
+
 from __future__ import annotations
 
 import difflib
@@ -246,7 +249,7 @@ def _decode(key: str, raw: object, problems: list[str]) -> Mapping[str, Any] | N
     if not isinstance(value, Mapping):
         problems.append(f"{key}: got {raw!r}; expected an object of settings")
         return None
-    return value  # pyright: ignore[reportUnknownVariableType]
+    return value
 
 
 def _section(

@@ -101,7 +101,7 @@ def _error_message(error: BaseException) -> str:
     try:
         from private_acr_tasks.errors import InputError
     except ImportError:  # a generic program need not use this project's library
-        InputError = ()  # type: ignore[assignment,misc]
+        InputError = ()
     if isinstance(error, InputError):
         return str(error)
     return f"the program failed: {type(error).__name__}: {error}"

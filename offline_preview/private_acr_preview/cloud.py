@@ -9,6 +9,9 @@ values, so plans can be compared and pinned. Unknown types get their inputs back
 name-derived id, which keeps the engine generic.
 """
 
+# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
+# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
+
 from __future__ import annotations
 
 import hashlib

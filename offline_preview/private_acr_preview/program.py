@@ -8,6 +8,9 @@ the way the CLI passes it (strings, structured values JSON-encoded, project defa
 and outstanding RPCs are awaited exactly as under ``pulumi preview``.
 """
 
+# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
+# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
+
 from __future__ import annotations
 
 import asyncio
@@ -145,7 +148,7 @@ class _CollectingHandler(logging.Handler):
 def _config_value(value: object) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, Mapping) and set(value) == {"secure"}:  # pyright: ignore[reportUnknownArgumentType]
+    if isinstance(value, Mapping) and set(value) == {"secure"}:
         return "[secret]"
     return json.dumps(value)
 
@@ -167,7 +170,7 @@ def read_project(program_dir: Path) -> tuple[str, dict[str, str]]:
     defaults: dict[str, str] = {}
     declared = project_doc.get("config") or {}
     if isinstance(declared, dict):
-        for key, spec in declared.items():  # pyright: ignore[reportUnknownVariableType]
+        for key, spec in declared.items():
             full = key if ":" in str(key) else f"{name}:{key}"
             if isinstance(spec, dict):
                 if "default" in spec:
@@ -193,7 +196,7 @@ def read_stack_config(config_file: Path, project: str) -> dict[str, str]:
         raise ProgramError(f"{config_file}: 'config' must be a mapping of keys to values")
     return {
         (str(key) if ":" in str(key) else f"{project}:{key}"): _config_value(value)
-        for key, value in values.items()  # pyright: ignore[reportUnknownVariableType]
+        for key, value in values.items()
     }
 
 

@@ -7,6 +7,9 @@ diagnostics"). The network component builds its NSG from ``REQUIRED_EGRESS`` and
 pack checks any NSG against the same table, so the two cannot drift apart.
 """
 
+# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
+# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
