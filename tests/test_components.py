@@ -11,10 +11,11 @@ import pytest
 from conftest import by_name
 from private_acr_preview.program import ProgramRun
 from private_acr_rules import egress
+from private_acr_rules.dns import REGISTRY_ZONE
 from private_acr_tasks.agent_pool import BuildAgentPool, BuildAgentPoolArgs
 from private_acr_tasks.errors import ComponentArgsError
 from private_acr_tasks.network import Network, NetworkArgs
-from private_acr_tasks.private_endpoint import REGISTRY_ZONE, PrivateLinkEndpoint
+from private_acr_tasks.private_endpoint import PrivateLinkEndpoint
 from private_acr_tasks.registry import Registry
 
 Runner = Callable[[Callable[[], object]], ProgramRun]

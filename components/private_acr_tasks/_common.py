@@ -8,6 +8,8 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 
+from private_acr_rules.roles import BUILTIN_ROLES
+
 PACKAGE = "private-acr-tasks"
 
 
@@ -29,15 +31,6 @@ def type_token(component: str) -> str:
 def child_name(name: str, *parts: str) -> str:
     """Logical child names derive from the component name; suffixes never change silently."""
     return "-".join((name, *parts))
-
-
-BUILTIN_ROLES: Mapping[str, str] = {
-    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
-    "Container Registry Tasks Contributor": "fb382eab-e894-4461-af04-94435c366c3f",
-    "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
-    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
-}
-"""Azure built-in role definition ids (Learn, built-in-roles reference)."""
 
 
 def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:

@@ -14,9 +14,6 @@ accounts off, OIDC issuer and workload identity on. The API server is private by
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
 import re
 from collections.abc import Sequence
 from typing import Any, NotRequired
@@ -25,46 +22,12 @@ import pulumi
 from pulumi_azure_native import authorization, containerservice, managedidentity
 
 from private_acr_rules import cidr
+from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_problem
 from private_acr_tasks._common import SharedArgs, child_name, role_definition_id, type_token
 from private_acr_tasks.errors import ComponentArgsError
 
 _VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
 _DNS_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$")
-
-_PRIVATE_RANGES = tuple(
-    ipaddress.ip_network(r)
-    for r in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
-"""RFC 1918 and shared address space: never the source address the API server sees."""
-
-SSH_KEY_TYPES = (
-    "ssh-rsa",
-    "ssh-ed25519",
-    "ecdsa-sha2-nistp256",
-    "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp521",
-)
-
-
-def ssh_public_key_problem(value: object) -> str | None:
-    """Why ``value`` is not a well-formed OpenSSH public key line, or ``None`` if it is."""
-    expected = "an OpenSSH public key line such as 'ssh-ed25519 AAAA... user@host'"
-    if not isinstance(value, str):
-        return expected
-    parts = value.strip().split()
-    if len(parts) < 2 or parts[0] not in SSH_KEY_TYPES:
-        return f"{expected} (key type one of {', '.join(SSH_KEY_TYPES)})"
-    try:
-        blob = base64.b64decode(parts[1], validate=True)
-    except (binascii.Error, ValueError):
-        return f"{expected}; the key data is not valid base64"
-    # The blob starts with the key type as a length-prefixed string.
-    if len(blob) < 4:
-        return f"{expected}; the key data is truncated"
-    length = int.from_bytes(blob[:4], "big")
-    if blob[4 : 4 + length].decode("ascii", "replace") != parts[0]:
-        return f"{expected}; the key data does not match its type {parts[0]}"
-    return None
 
 
 class AksClusterArgs(SharedArgs):
@@ -156,30 +119,6 @@ def _check(args: AksClusterArgs) -> list[str]:
             args.get("authorized_ip_ranges", ()),
         )
     )
-    return problems
-
-
-def api_server_exposure_problems(label: str, private: bool, ranges: Sequence[str]) -> list[str]:
-    """A public API server needs authorized ranges, none of them open to the internet."""
-    if private:
-        return []
-    if not ranges:
-        return [
-            f"{label}: a public API server needs at least one authorized "
-            f"range (or keep the cluster private)"
-        ]
-    problems: list[str] = []
-    for index, text in enumerate(ranges):
-        parsed = cidr.parse_cidr(text)
-        if parsed.network is None:
-            problems.append(f"{label}[{index}]: got {text!r}; expected a CIDR")
-        elif parsed.network.prefixlen == 0:
-            problems.append(f"{label}[{index}]: {text} opens the API server to the whole internet")
-        elif any(cidr.overlaps(parsed.network, private) for private in _PRIVATE_RANGES):
-            problems.append(
-                f"{label}[{index}]: {text} is a private range; authorized "
-                f"ranges are matched against public source addresses"
-            )
     return problems
 
 

@@ -19,11 +19,9 @@ from typing import NotRequired
 import pulumi
 from pulumi_azure_native import network, privatedns
 
+from private_acr_rules.dns import REGISTRY_ZONE
 from private_acr_tasks._common import SharedArgs, child_name, type_token
 from private_acr_tasks.errors import ComponentArgsError
-
-REGISTRY_ZONE = "privatelink.azurecr.io"
-BLOB_ZONE = "privatelink.blob.core.windows.net"
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 _GROUP = re.compile(r"^[a-zA-Z_]+$")

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from private_acr_rules import cidr
+from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_problem
 from private_acr_tasks.agent_pool import AGENT_POOL_TIERS
-from private_acr_tasks.aks import api_server_exposure_problems, ssh_public_key_problem
 from private_acr_tasks.errors import ConfigError
 
 PROJECT = "private-acr-tasks"

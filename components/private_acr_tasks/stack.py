@@ -12,12 +12,13 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, resources
 
+from private_acr_rules.dns import REGISTRY_ZONE
 from private_acr_tasks._common import SharedArgs
 from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.aks import AksCluster, AksClusterArgs
 from private_acr_tasks.build_trigger import InClusterBuildTrigger
 from private_acr_tasks.network import Network
-from private_acr_tasks.private_endpoint import REGISTRY_ZONE, PrivateLinkEndpoint
+from private_acr_tasks.private_endpoint import PrivateLinkEndpoint
 from private_acr_tasks.registry import Registry
 from private_acr_tasks.settings import PROJECT, StackSettings
 from private_acr_tasks.storage import ArtifactStore

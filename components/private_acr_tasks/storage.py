@@ -22,9 +22,10 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, storage
 
+from private_acr_rules.dns import BLOB_ZONE
 from private_acr_tasks._common import SharedArgs, child_name, role_definition_id, type_token
 from private_acr_tasks.errors import ComponentArgsError
-from private_acr_tasks.private_endpoint import BLOB_ZONE, PrivateLinkEndpoint
+from private_acr_tasks.private_endpoint import PrivateLinkEndpoint
 
 _PREFIX = re.compile(r"^[a-z0-9]{1,16}$")
 _CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")

@@ -15,7 +15,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._model import UNKNOWN, Resource, get, items
 from private_acr_policies._policy import NotApplicable, Rule, resource_policy
-from private_acr_tasks.aks import api_server_exposure_problems
+from private_acr_rules.aks import api_server_exposure_problems
 
 CLUSTER = [("containerservice", "ManagedCluster")]
 

@@ -25,7 +25,7 @@ from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items, lo
 from private_acr_policies._network_links import registry_of, subnet_for
 from private_acr_policies._policy import Finding, NotApplicable, Rule, resource_policy, stack_policy
 from private_acr_rules import cidr
-from private_acr_tasks.private_endpoint import REGISTRY_ZONE
+from private_acr_rules.dns import REGISTRY_ZONE
 
 ACCESS = Rule(
     name="registry-private-access",

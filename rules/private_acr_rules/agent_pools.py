@@ -1,0 +1,46 @@
+"""ACR Tasks dedicated agent pools: tiers, vCPUs and the registry's default quota.
+
+Learn, tasks-agent-pools.md ("Pricing tiers" and "Preview limitations"): S1 2 vCPU, S2 4, S3 8
+(standard), I6 64 (isolated); "For each registry, the default total vCPU (core) quota is 16
+for all standard agent pools and is 0 for isolated agent pools."
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+
+class AgentPoolTier(StrEnum):
+    """The size of each instance in an ACR Tasks agent pool."""
+
+    S1 = "S1"
+    """Standard, 2 vCPUs and 3 GB per instance."""
+    S2 = "S2"
+    """Standard, 4 vCPUs and 8 GB per instance."""
+    S3 = "S3"
+    """Standard, 8 vCPUs and 16 GB per instance."""
+    I6 = "I6"
+    """Isolated, 64 vCPUs and 216 GB per instance (needs a quota increase)."""
+
+
+VCPUS: Mapping[AgentPoolTier, int] = {
+    AgentPoolTier.S1: 2,
+    AgentPoolTier.S2: 4,
+    AgentPoolTier.S3: 8,
+    AgentPoolTier.I6: 64,
+}
+
+STANDARD_VCPU_QUOTA = 16
+"""Default vCPU quota per registry for all standard agent pools together."""
+
+ISOLATED_VCPU_QUOTA = 0
+"""Default vCPU quota for isolated (I6) pools: none until a support request grants it."""
+
+
+def is_isolated(tier: AgentPoolTier) -> bool:
+    return tier is AgentPoolTier.I6
+
+
+def default_quota(tier: AgentPoolTier) -> int:
+    return ISOLATED_VCPU_QUOTA if is_isolated(tier) else STANDARD_VCPU_QUOTA

@@ -1,0 +1,26 @@
+"""Azure and Kubernetes naming rules for the resources this project names itself.
+
+Sources: Learn, azure-resource-manager/management/resource-name-rules (registries 5-50
+alphanumerics; registries/agentPools 3-20 of ``a-zA-Z0-9-``; registries/tasks 5-50 of
+``a-zA-Z0-9_-``; storage accounts 3-24 lower-case alphanumerics; blob containers 3-63 of
+lower-case letters, digits and single hyphens); Kubernetes RFC 1123 label names.
+"""
+
+from __future__ import annotations
+
+import re
+
+REGISTRY_NAME = re.compile(r"^[a-zA-Z0-9]{5,50}$")
+AGENT_POOL_NAME = re.compile(r"^[a-zA-Z0-9-]{3,20}$")
+TASK_NAME = re.compile(r"^[a-zA-Z0-9_-]{5,50}$")
+BLOB_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+BLOB_NAME = re.compile(r"^[A-Za-z0-9._/-]{1,1024}$")
+IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
+KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$")
+VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
+KUBERNETES_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
+CHILD_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
+"""A stable short key that becomes part of a child's logical name."""
+ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,10}[a-z0-9]$")
+"""2-12 lower-case letters, digits or '-': part of resource names."""

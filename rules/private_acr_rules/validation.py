@@ -1,0 +1,209 @@
+"""One way to validate plain input, whoever supplies it.
+
+A component's args and a stack's config describe the same values under different names
+(``NetworkArgs.agent_subnet_prefix`` and ``network.agentSubnet``). Each component writes
+its checks once against a ``FieldReader``; the reader's ``Labels`` decide how a field is
+named in the message, so a library call names the args field and a stack names its config
+key. Readers collect every problem instead of stopping at the first, and never raise.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
+from typing import Any, TypeVar, cast
+
+from private_acr_rules import cidr
+
+_E = TypeVar("_E", bound=Enum)
+_PATH_HEAD = re.compile(r"^[^.\[]+")
+
+
+class Labels:
+    """How messages name a field path such as ``dns_servers[0]`` or ``lifecycle.days``.
+
+    ``Labels.of("NetworkArgs")`` prefixes every path (``NetworkArgs.dns_servers[0]``);
+    ``Labels.mapped({...})`` renames the leading field of a path (``dns_servers`` to
+    ``network.dnsServers`` gives ``network.dnsServers[0]``).
+    """
+
+    def __init__(self, name: Callable[[str], str]) -> None:
+        self._name = name
+
+    @classmethod
+    def of(cls, args_type: str) -> Labels:
+        return cls(lambda path: f"{args_type}.{path}")
+
+    @classmethod
+    def mapped(cls, renames: Mapping[str, str], fallback_prefix: str = "") -> Labels:
+        def name(path: str) -> str:
+            head = _PATH_HEAD.match(path)
+            if head is not None and head.group(0) in renames:
+                return renames[head.group(0)] + path[head.end() :]
+            return fallback_prefix + path
+
+        return cls(name)
+
+    def __call__(self, path: str) -> str:
+        return self._name(path)
+
+    def nested(self, path: str) -> Labels:
+        """Labels for the fields of a sub-object at ``path`` (``private_endpoints[registry]``)."""
+        return Labels(lambda inner: self(f"{path}.{inner}"))
+
+
+class FieldReader:
+    """Reads the plain fields of one object, recording what is wrong with each."""
+
+    def __init__(self, values: Mapping[str, Any], label: Labels, problems: list[str]) -> None:
+        self.values = values
+        self.label = label
+        self.problems = problems
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{self.label(path)}: {message}")
+
+    def invalid(self, path: str, value: object, expected: str) -> None:
+        self.problem(path, f"got {value!r}; expected {expected}")
+
+    def present(self, field: str) -> bool:
+        return self.values.get(field) is not None
+
+    def _raw(self, field: str, required: bool) -> object:
+        value = self.values.get(field)
+        if value is None and required:
+            self.problem(field, "missing; this is required")
+        return value
+
+    def text(
+        self,
+        field: str,
+        pattern: re.Pattern[str],
+        expected: str,
+        default: str | None = None,
+        *,
+        required: bool = False,
+    ) -> str | None:
+        value = self._raw(field, required)
+        if value is None:
+            return default
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            self.invalid(field, value, expected)
+            return None
+        return value
+
+    def whole(
+        self,
+        field: str,
+        low: int,
+        high: int | None = None,
+        default: int | None = None,
+        *,
+        required: bool = False,
+    ) -> int | None:
+        value = self._raw(field, required)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            value_ok = False
+        else:
+            value_ok = high is None or value <= high
+        if not value_ok:
+            bounds = f"a whole number >= {low}" if high is None else f"a whole number {low}-{high}"
+            self.invalid(field, value, bounds)
+            return None
+        return cast(int, value)
+
+    def flag(self, field: str, default: bool) -> bool | None:
+        value = self._raw(field, False)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.invalid(field, value, "true or false")
+            return None
+        return value
+
+    def choice(self, field: str, kind: type[_E], default: _E | None = None) -> _E | None:
+        value = self._raw(field, default is None)
+        if value is None:
+            return default
+        for member in kind:
+            if value is member or value == member.value:
+                return member
+        self.invalid(field, value, "one of " + ", ".join(str(m.value) for m in kind))
+        return None
+
+    def network(
+        self, field: str, default: cidr.Network | None = None, *, required: bool = False
+    ) -> ipaddress.IPv4Network | None:
+        """An IPv4 CIDR written as its network address (no host bits)."""
+        value = self._raw(field, required)
+        if value is None:
+            return cast(ipaddress.IPv4Network | None, default)
+        return self._network_value(field, value)
+
+    def _network_value(self, path: str, value: object) -> ipaddress.IPv4Network | None:
+        parsed = cidr.parse_cidr(value)
+        if parsed.network is None:
+            self.invalid(path, value, "an IPv4 CIDR such as 10.40.0.0/16")
+        elif not isinstance(parsed.network, ipaddress.IPv4Network):
+            self.invalid(path, value, "an IPv4 CIDR (IPv6 is not supported here)")
+        elif parsed.host_bits_set:
+            self.invalid(path, value, f"a network address without host bits, i.e. {parsed.network}")
+        else:
+            return parsed.network
+        return None
+
+    def address(
+        self, field: str, default: ipaddress.IPv4Address | None = None, *, required: bool = False
+    ) -> ipaddress.IPv4Address | None:
+        value = self._raw(field, required)
+        if value is None:
+            return default
+        return self._address_value(field, value)
+
+    def _address_value(self, path: str, value: object) -> ipaddress.IPv4Address | None:
+        parsed = cidr.parse_address(value)
+        if not isinstance(parsed, ipaddress.IPv4Address):
+            self.invalid(path, value, "an IPv4 address such as 10.100.0.10")
+            return None
+        return parsed
+
+    def _items(self, field: str, expected: str) -> Sequence[object] | None:
+        value = self.values.get(field)
+        if value is None:
+            return ()
+        if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+            self.invalid(field, value, expected)
+            return None
+        return cast(Sequence[object], value)
+
+    def addresses(self, field: str) -> tuple[ipaddress.IPv4Address, ...] | None:
+        items = self._items(field, "a list of IPv4 addresses, e.g. [10.40.0.4]")
+        if items is None:
+            return None
+        parsed = [self._address_value(f"{field}[{i}]", item) for i, item in enumerate(items)]
+        return None if None in parsed else tuple(a for a in parsed if a is not None)
+
+    def texts(self, field: str, pattern: re.Pattern[str], expected: str) -> tuple[str, ...] | None:
+        items = self._items(field, f"a list of {expected}")
+        if items is None:
+            return None
+        good: list[str] = []
+        for index, item in enumerate(items):
+            if isinstance(item, str) and pattern.fullmatch(item):
+                good.append(item)
+            else:
+                self.invalid(f"{field}[{index}]", item, expected)
+        return tuple(good) if len(good) == len(items) else None
+
+    def mapping(self, field: str, expected: str) -> Mapping[str, Any] | None:
+        value = self.values.get(field)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.invalid(field, value, expected)
+            return None
+        return cast(Mapping[str, Any], value)
