@@ -117,10 +117,16 @@ class FieldReader:
     def whole(
         self, field: str, low: int, high: int | None = None, default: int | None = None
     ) -> int | None:
-        """A whole number in range; without a default an absent field is ``None``."""
+        """A whole number in range; without a default an absent field is ``None``.
+
+        An integral float counts: protobuf ``Struct`` values are doubles, and the SDK's component
+        provider passes integer inputs on as floats (pulumi 3.272 ``map_input_properties``).
+        """
         value = self._raw(field, False)
         if value is None:
             return default
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         fits = (
             isinstance(value, int)
             and not isinstance(value, bool)
