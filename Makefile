@@ -18,6 +18,11 @@ export UV_PYTHON := $(PYTHON)
 	$(UV) sync --frozen --quiet
 	@touch $@
 
+# Node is for the tests only (Mermaid itself parses every graph we write); preview needs none.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --quiet
+	@touch $@
+
 preview: .venv/.synced
 	.venv/bin/offline-preview --stack $(STACK) --summary .preview/$(STACK).md \
 		--json .preview/$(STACK).json --graph .preview/$(STACK).mmd --export .preview/$(STACK).export.json
@@ -29,7 +34,7 @@ lint: .venv/.synced
 typecheck: .venv/.synced
 	.venv/bin/pyright
 
-unit: .venv/.synced
+unit: .venv/.synced node_modules/.installed
 	.venv/bin/pytest
 
 test: lint typecheck unit
