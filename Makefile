@@ -8,7 +8,7 @@ STACK ?= dev
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: preview test lint typecheck unit bench pins clean
+.PHONY: preview test lint typecheck unit bench pins clean graph
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -38,6 +38,10 @@ unit: .venv/.synced node_modules/.installed
 	.venv/bin/pytest
 
 test: lint typecheck unit
+
+# The stack's graph as a PNG, rendered by Mermaid in Debian's chromium (apt-get install chromium).
+graph: preview node_modules/.installed
+	node tests/mermaid/render-png.mjs .preview/$(STACK).mmd .preview/$(STACK).png
 
 bench: .venv/.synced
 	.venv/bin/python benchmarks/offline_preview_ratio.py
