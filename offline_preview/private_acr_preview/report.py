@@ -149,7 +149,7 @@ CONTAINER_TYPES = frozenset(
 # Beyond about this many boxes a top-down picture no longer reads at a PR comment's width; the
 # graph then draws whole components as single nodes (see _Flowchart._collapse).
 MAX_GRAPH_NODES = 60
-# For each enforcement level shown: the Mermaid class, its style (red, amber) and legend entry.
+# The Mermaid class and its style (red, amber) for each enforcement level the picture marks.
 _LEVEL_CLASSES = {
     "mandatory": ("violation", "fill:#ffcdd2,stroke:#c62828,stroke-width:3px,color:#000"),
     "advisory": ("advisory", "fill:#ffe8b0,stroke:#e69500,stroke-width:3px,color:#000"),
