@@ -2,13 +2,16 @@
 
 import pulumi
 
-from private_acr_tasks.errors import ConfigError
+from private_acr_tasks.errors import InputError
+from private_acr_tasks.preflight import require_existing_network
 from private_acr_tasks.settings import load_from_pulumi
 from private_acr_tasks.stack import build_stack
 
 try:
     settings = load_from_pulumi()
-except ConfigError as error:
+    # Subnets owned elsewhere are checked before the first resource registers.
+    require_existing_network(settings.network)
+except InputError as error:
     # RunError ends the program with this message and no traceback.
     raise pulumi.RunError(str(error)) from None
 

@@ -76,6 +76,11 @@ class AksClusterArgs(AksClusterInputs):
     """Public CIDRs allowed to reach a public API server (required when not private)."""
     admin_group_object_ids: NotRequired[Sequence[str]]
     """Entra groups with cluster-admin through Azure RBAC. Default: none."""
+    grant_subnet_access: NotRequired[bool]
+    """Give the control-plane identity Network Contributor on the node subnet. Default True.
+    False when the subnet's owner (a landing-zone platform team) grants it instead: the
+    identity then needs that role (or subnets/join/action and subnets/read) before the cluster
+    can be created; its principal id is the ``control_plane_principal_id`` output."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class AksClusterPlan:
     private_cluster: bool = True
     authorized_ip_ranges: tuple[str, ...] = ()
     admin_group_object_ids: tuple[str, ...] = ()
+    grant_subnet_access: bool = True
 
 
 def _vnet_ranges(fields: FieldReader) -> list[cidr.Labelled]:
@@ -156,6 +162,7 @@ def validate_aks_cluster(fields: FieldReader) -> AksClusterPlan | None:
         admin_group_object_ids=fields.texts(
             "admin_group_object_ids", _GUID, "Entra group object ids (GUIDs)"
         ),
+        grant_subnet_access=fields.flag("grant_subnet_access", True),
     )
     if not fields.failed_since(mark):
         fields.problems.extend(_network_plan_problems(fields, plan))
@@ -224,6 +231,8 @@ class AksCluster(pulumi.ComponentResource):
     """OIDC issuer for workload identity federation."""
     kubelet_object_id: pulumi.Output[str]
     """Object id of the kubelet identity (holds AcrPull)."""
+    control_plane_principal_id: pulumi.Output[str]
+    """Object id of the control-plane identity (needs Network Contributor on the node subnet)."""
 
     def __init__(
         self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None
@@ -259,14 +268,20 @@ class AksCluster(pulumi.ComponentResource):
             tags=tags_of(inputs),
             opts=child,
         )
-        subnet_access = authorization.RoleAssignment(
-            child_name(name, "subnet-access"),
-            scope=inputs["subnet_id"],
-            principal_id=identity.principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(inputs["subscription_id"], "Network Contributor"),
-            opts=child,
-        )
+        subnet_access: list[pulumi.Resource] = []
+        if plan.grant_subnet_access:
+            subnet_access.append(
+                authorization.RoleAssignment(
+                    child_name(name, "subnet-access"),
+                    scope=inputs["subnet_id"],
+                    principal_id=identity.principal_id,
+                    principal_type="ServicePrincipal",
+                    role_definition_id=role_definition_id(
+                        inputs["subscription_id"], "Network Contributor"
+                    ),
+                    opts=child,
+                )
+            )
         self.cluster = self._cluster(name, plan, inputs, identity, subnet_access)
         kubelet_object_id: pulumi.Output[str] = self.cluster.identity_profile.apply(
             lambda profile: str((profile or {})["kubeletidentity"].object_id or "")
@@ -285,8 +300,10 @@ class AksCluster(pulumi.ComponentResource):
             lambda profile: profile.issuer_url if profile and profile.issuer_url else ""
         )
         self.kubelet_object_id = kubelet_object_id
+        self.control_plane_principal_id = identity.principal_id
         self.register_outputs(
             {
+                "control_plane_principal_id": self.control_plane_principal_id,
                 "cluster_id": self.cluster_id,
                 "cluster_name": self.cluster_name,
                 "oidc_issuer_url": self.oidc_issuer_url,
@@ -300,7 +317,7 @@ class AksCluster(pulumi.ComponentResource):
         plan: AksClusterPlan,
         inputs: AksClusterInputs,
         identity: managedidentity.UserAssignedIdentity,
-        subnet_access: authorization.RoleAssignment,
+        subnet_access: list[pulumi.Resource],
     ) -> containerservice.ManagedCluster:
         return containerservice.ManagedCluster(
             child_name(name, "cluster"),
@@ -342,5 +359,5 @@ class AksCluster(pulumi.ComponentResource):
                 ),
             ),
             tags=tags_of(inputs),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[subnet_access]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=subnet_access),
         )

@@ -4,21 +4,43 @@ The agent subnet carries the service endpoints and the outbound rules a VNet-inj
 Tasks agent pool needs (``egress.REQUIRED_EGRESS``); without them a pool fails to provision or
 its runs hang in ``Queued``. Subnets are created one after another because Azure rejects
 concurrent writes to subnets of one VNet.
+
+In an Azure Landing Zone the network often belongs to the platform team. Three modes:
+
+- create (default): the VNet, its subnets and their NSGs;
+- ``existing_vnet_id``: our subnets and NSGs inside a VNet owned elsewhere (the spoke);
+- ``existing_subnet_ids``: subnets owned elsewhere, used as they are; nothing is created, and
+  ``preflight.verify_existing_network`` checks them before anything registers.
+
+The address fields are declared in every mode: they are validated the same way, and against
+existing subnets they are what the preflight expects to find.
 """
 
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, Self
+from enum import StrEnum
+from typing import Any, NotRequired, Self, TypedDict
 
 import pulumi
 from pulumi_azure_native import network
 
-from private_acr_rules import cidr, egress
+from private_acr_rules import arm, cidr, egress
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
 
 DEFAULT_DOCKER_BRIDGE = ipaddress.IPv4Network(cidr.DEFAULT_DOCKER_BRIDGE_CIDR)
+
+
+class NetworkExistingSubnetsArgs(TypedDict):
+    """The three subnets of an existing network, by ARM id."""
+
+    agent: str
+    """The subnet the agent pool is injected into."""
+    private_endpoint: str
+    """The subnet the private endpoints go into."""
+    aks: str
+    """The AKS node subnet."""
 
 
 class NetworkArgs(SharedArgs):
@@ -41,6 +63,50 @@ class NetworkArgs(SharedArgs):
     docker_bridge_cidr: NotRequired[str]
     """The range ACR Tasks builds use for Docker's bridge; no range here may overlap it.
     Default ``172.17.0.0/16``."""
+    existing_vnet_id: NotRequired[str]
+    """ARM id of a VNet owned elsewhere (a landing-zone spoke): the subnets and their NSGs are
+    created in it and no VNet is. Default: a VNet is created."""
+    existing_subnet_ids: NotRequired[NetworkExistingSubnetsArgs]
+    """Subnets owned elsewhere, used as they are: no VNet, subnet, NSG or service endpoint is
+    created. All three, in one VNet. Default: subnets are created."""
+    firewall_policy_id: NotRequired[str]
+    """ARM id of the Azure Firewall policy behind the spoke's default route, so the preflight
+    can check it lets the agents out. Default: not checked (a warning lists what it must allow)."""
+
+
+class NetworkMode(StrEnum):
+    """Which part of the network this stack creates."""
+
+    CREATE = "create"
+    """The VNet, subnets and NSGs."""
+    EXISTING_VNET = "existingVnet"
+    """Subnets and NSGs in a VNet owned elsewhere."""
+    EXISTING_SUBNETS = "existingSubnets"
+    """Nothing: the subnets are owned elsewhere."""
+
+
+@dataclass(frozen=True)
+class ExistingVnet:
+    """A VNet by ARM id, with the group and name (as written) its subnets are created under."""
+
+    id: str
+    resource_group: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ExistingSubnets:
+    agent: str
+    private_endpoint: str
+    aks: str
+
+    @property
+    def vnet_id(self) -> str:
+        return self.agent.rsplit("/subnets/", 1)[0] if "/subnets/" in self.agent else self.agent
+
+    @property
+    def by_role(self) -> dict[str, str]:
+        return {"agent": self.agent, "private_endpoint": self.private_endpoint, "aks": self.aks}
 
 
 @dataclass(frozen=True)
@@ -54,10 +120,103 @@ class NetworkPlan:
     dns_servers: tuple[ipaddress.IPv4Address, ...] = ()
     registry_uses_private_link: bool = True
     docker_bridge: ipaddress.IPv4Network = DEFAULT_DOCKER_BRIDGE
+    existing_vnet: ExistingVnet | None = None
+    existing_subnets: ExistingSubnets | None = None
+    firewall_policy_id: str | None = None
 
     @property
     def subnets(self) -> tuple[ipaddress.IPv4Network, ...]:
         return (self.agent_subnet, self.private_endpoint_subnet, self.aks_subnet)
+
+    @property
+    def mode(self) -> NetworkMode:
+        if self.existing_subnets is not None:
+            return NetworkMode.EXISTING_SUBNETS
+        if self.existing_vnet is not None:
+            return NetworkMode.EXISTING_VNET
+        return NetworkMode.CREATE
+
+
+def _names_as_written(resource_id: str) -> tuple[str, str]:
+    """Resource group and last name of an id ``parse_id`` accepted, in their original case."""
+    parts = resource_id.strip().strip("/").split("/")
+    return parts[3], parts[-1]
+
+
+def _existing_vnet(fields: FieldReader) -> ExistingVnet | None:
+    value = fields.values.get("existing_vnet_id")
+    if value is None:
+        return None
+    key = arm.parse_id(value)
+    if (
+        not isinstance(value, str)
+        or key is None
+        or key.namespace != "microsoft.network"
+        or [t for t, _ in key.path] != ["virtualnetworks"]
+    ):
+        fields.invalid(
+            "existing_vnet_id",
+            value,
+            "the ARM id of a VNet: /subscriptions/<id>/resourceGroups/<group>/providers/"
+            "Microsoft.Network/virtualNetworks/<name>",
+        )
+        return None
+    group, name = _names_as_written(value)
+    return ExistingVnet(value.strip(), group, name)
+
+
+def _firewall_policy(fields: FieldReader) -> str | None:
+    value = fields.values.get("firewall_policy_id")
+    key = arm.parse_id(value)
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or key is None
+        or [t for t, _ in key.path] != ["firewallpolicies"]
+    ):
+        fields.invalid(
+            "firewall_policy_id",
+            value,
+            "the ARM id of an Azure Firewall policy (.../providers/Microsoft.Network/firewallPolicies/<name>)",
+        )
+        return None
+    return value.strip()
+
+
+def _existing_subnets(fields: FieldReader) -> ExistingSubnets | None:
+    if not fields.present("existing_subnet_ids"):
+        return None
+    values = fields.mapping("existing_subnet_ids", "an object with agent, private_endpoint and aks")
+    nested = fields.nested("existing_subnet_ids", values)
+    ids: dict[str, str] = {}
+    for role in ("agent", "private_endpoint", "aks"):
+        value = values.get(role)
+        key = arm.parse_id(value)
+        if value is None:
+            nested.problem(role, "missing; give all three subnet ids or none")
+        elif (
+            not isinstance(value, str)
+            or key is None
+            or [t for t, _ in key.path] != ["virtualnetworks", "subnets"]
+        ):
+            nested.invalid(
+                role, value, "the ARM id of a subnet (.../virtualNetworks/<vnet>/subnets/<name>)"
+            )
+        else:
+            ids[role] = value.strip()
+    roles = ", ".join(nested.label(role) for role in ("agent", "private_endpoint", "aks"))
+    for name in sorted(set(values) - {"agent", "private_endpoint", "aks"}):
+        nested.problem(name, f"unknown key (expected {roles})")
+    if len(ids) < 3:
+        return None
+    subnets = ExistingSubnets(ids["agent"], ids["private_endpoint"], ids["aks"])
+    vnets = {key.parent() for i in ids.values() if (key := arm.parse_id(i)) is not None}
+    if len(vnets) > 1:
+        fields.problem("existing_subnet_ids", "the three subnets must be in one VNet")
+    if len(set(ids.values())) < 3:
+        fields.problem("existing_subnet_ids", "the three subnets must be three different subnets")
+    return subnets
 
 
 SUBNET_FIELDS = ("agent_subnet_prefix", "private_endpoint_subnet_prefix", "aks_subnet_prefix")
@@ -71,6 +230,13 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
     dns = fields.addresses("dns_servers")
     private_link = fields.flag("registry_uses_private_link", True)
     bridge = fields.network("docker_bridge_cidr", DEFAULT_DOCKER_BRIDGE)
+    existing_vnet = _existing_vnet(fields)
+    existing_subnets = _existing_subnets(fields)
+    if existing_vnet is not None and existing_subnets is not None:
+        fields.problem(
+            "existing_subnet_ids",
+            f"give {fields.label('existing_vnet_id')} or {fields.label('existing_subnet_ids')}, not both",
+        )
     label = fields.label
     parsed = zip((agent, endpoints, aks), SUBNET_FIELDS, strict=True)
     subnets = [cidr.Labelled(net, label(field)) for net, field in parsed if net is not None]
@@ -94,7 +260,18 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
     )
     if fields.failed_since(mark) or not (space and agent and endpoints and aks):
         return None
-    return NetworkPlan(space, agent, endpoints, aks, dns, private_link, bridge)
+    return NetworkPlan(
+        space,
+        agent,
+        endpoints,
+        aks,
+        dns,
+        private_link,
+        bridge,
+        existing_vnet,
+        existing_subnets,
+        _firewall_policy(fields),
+    )
 
 
 def _security_rule(rule: Mapping[str, Any]) -> network.SecurityRuleArgs:
@@ -159,33 +336,10 @@ class Network(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         super().__init__(type_token("Network"), name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        group = placement["resource_group_name"]
-        common: dict[str, Any] = {
-            "resource_group_name": group,
-            "location": placement["location"],
-            "tags": tags_of(placement),
-        }
-        agent_nsg, pe_nsg, aks_nsg = self._security_groups(name, common)
-        dns_servers = [str(server) for server in plan.dns_servers]
-        vnet = network.VirtualNetwork(
-            child_name(name, "vnet"),
-            address_space=network.AddressSpaceArgs(address_prefixes=[str(plan.address_space)]),
-            dhcp_options=network.DhcpOptionsArgs(dns_servers=dns_servers) if dns_servers else None,
-            **common,
-            # Subnets are standalone resources below; the VNet must not reconcile an inline
-            # list against them or an update would try to remove them.
-            opts=child.merge(pulumi.ResourceOptions(ignore_changes=["subnets"])),
-        )
-        agent_subnet, pe_subnet, aks_subnet = self._subnets(
-            name, plan, group, vnet, (agent_nsg, pe_nsg, aks_nsg)
-        )
-        self.vnet_id = vnet.id
-        self.vnet_name = vnet.name
-        self.agent_subnet_id = agent_subnet.id
-        self.private_endpoint_subnet_id = pe_subnet.id
-        self.aks_subnet_id = aks_subnet.id
-        self.agent_nsg_id = agent_nsg.id
+        if plan.existing_subnets is not None:
+            self._use_existing_subnets(plan.existing_subnets)
+        else:
+            self._create(name, plan, placement)
         self.register_outputs(
             {
                 "vnet_id": self.vnet_id,
@@ -195,6 +349,56 @@ class Network(pulumi.ComponentResource):
                 "aks_subnet_id": self.aks_subnet_id,
                 "agent_nsg_id": self.agent_nsg_id,
             }
+        )
+
+    def _use_existing_subnets(self, subnets: ExistingSubnets) -> None:
+        self.vnet_id = pulumi.Output.from_input(subnets.vnet_id)
+        self.vnet_name = pulumi.Output.from_input(_names_as_written(subnets.vnet_id)[1])
+        self.agent_subnet_id = pulumi.Output.from_input(subnets.agent)
+        self.private_endpoint_subnet_id = pulumi.Output.from_input(subnets.private_endpoint)
+        self.aks_subnet_id = pulumi.Output.from_input(subnets.aks)
+        self.agent_nsg_id = pulumi.Output.from_input("")
+
+    def _create(self, name: str, plan: NetworkPlan, placement: SharedArgs) -> None:
+        common: dict[str, Any] = {
+            "resource_group_name": placement["resource_group_name"],
+            "location": placement["location"],
+            "tags": tags_of(placement),
+        }
+        nsgs = self._security_groups(name, common)
+        if plan.existing_vnet is not None:
+            vnet_id: pulumi.Output[str] = pulumi.Output.from_input(plan.existing_vnet.id)
+            vnet_name: pulumi.Output[str] = pulumi.Output.from_input(plan.existing_vnet.name)
+            group: pulumi.Input[str] = plan.existing_vnet.resource_group
+            parent: pulumi.Resource = self
+        else:
+            vnet = self._vnet(name, plan, common)
+            vnet_id, vnet_name, group, parent = (
+                vnet.id,
+                vnet.name,
+                common["resource_group_name"],
+                vnet,
+            )
+        agent, endpoints, aks = self._subnets(
+            name, plan, group=group, vnet_name=vnet_name, parent=parent, nsgs=nsgs
+        )
+        self.vnet_id = vnet_id
+        self.vnet_name = vnet_name
+        self.agent_subnet_id = agent.id
+        self.private_endpoint_subnet_id = endpoints.id
+        self.aks_subnet_id = aks.id
+        self.agent_nsg_id = nsgs[0].id
+
+    def _vnet(self, name: str, plan: NetworkPlan, common: dict[str, Any]) -> network.VirtualNetwork:
+        dns_servers = [str(server) for server in plan.dns_servers]
+        return network.VirtualNetwork(
+            child_name(name, "vnet"),
+            address_space=network.AddressSpaceArgs(address_prefixes=[str(plan.address_space)]),
+            dhcp_options=network.DhcpOptionsArgs(dns_servers=dns_servers) if dns_servers else None,
+            **common,
+            # Subnets are standalone resources below; the VNet must not reconcile an inline
+            # list against them or an update would try to remove them.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets"]),
         )
 
     def _security_groups(
@@ -215,8 +419,10 @@ class Network(pulumi.ComponentResource):
         self,
         name: str,
         plan: NetworkPlan,
+        *,
         group: pulumi.Input[str],
-        vnet: network.VirtualNetwork,
+        vnet_name: pulumi.Input[str],
+        parent: pulumi.Resource,
         nsgs: tuple[network.NetworkSecurityGroup, ...],
     ) -> tuple[network.Subnet, network.Subnet, network.Subnet]:
         """The three subnets, one after another: Azure refuses concurrent subnet writes."""
@@ -226,30 +432,30 @@ class Network(pulumi.ComponentResource):
         agent_subnet = network.Subnet(
             child_name(name, "agent-subnet"),
             resource_group_name=group,
-            virtual_network_name=vnet.name,
+            virtual_network_name=vnet_name,
             address_prefix=str(plan.agent_subnet),
             network_security_group=network.NetworkSecurityGroupArgs(id=nsgs[0].id),
             service_endpoints=[
                 network.ServiceEndpointPropertiesFormatArgs(service=s) for s in endpoints
             ],
-            opts=pulumi.ResourceOptions(parent=vnet),
+            opts=pulumi.ResourceOptions(parent=parent),
         )
         pe_subnet = network.Subnet(
             child_name(name, "pe-subnet"),
             resource_group_name=group,
-            virtual_network_name=vnet.name,
+            virtual_network_name=vnet_name,
             address_prefix=str(plan.private_endpoint_subnet),
             network_security_group=network.NetworkSecurityGroupArgs(id=nsgs[1].id),
             # Enabled makes the NSG apply to private endpoint traffic as well.
             private_endpoint_network_policies="Enabled",
-            opts=pulumi.ResourceOptions(parent=vnet, depends_on=[agent_subnet]),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[agent_subnet]),
         )
         aks_subnet = network.Subnet(
             child_name(name, "aks-subnet"),
             resource_group_name=group,
-            virtual_network_name=vnet.name,
+            virtual_network_name=vnet_name,
             address_prefix=str(plan.aks_subnet),
             network_security_group=network.NetworkSecurityGroupArgs(id=nsgs[2].id),
-            opts=pulumi.ResourceOptions(parent=vnet, depends_on=[pe_subnet]),
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[pe_subnet]),
         )
         return agent_subnet, pe_subnet, aks_subnet

@@ -69,6 +69,14 @@ NETWORK_KEYS: Mapping[str, _Field] = {
     "privateEndpointSubnet": "private_endpoint_subnet_prefix",
     "aksSubnet": "aks_subnet_prefix",
     "dnsServers": "dns_servers",
+    "existingVnetId": "existing_vnet_id",
+    "existingSubnetIds": "existing_subnet_ids",
+    "firewallPolicyId": "firewall_policy_id",
+}
+EXISTING_SUBNET_KEYS: Mapping[str, str] = {
+    "agent": "agent",
+    "privateEndpoint": "private_endpoint",
+    "aks": "aks",
 }
 REGISTRY_KEYS: Mapping[str, _Field] = {
     "zoneRedundancy": ("zone_redundancy", bool),
@@ -90,6 +98,7 @@ AKS_KEYS: Mapping[str, _Field] = {
     "kubernetesVersion": "kubernetes_version",
     "privateCluster": ("private_cluster", bool),
     "authorizedIpRanges": "authorized_ip_ranges",
+    "grantSubnetAccess": ("grant_subnet_access", bool),
 }
 DNS_KEYS: Mapping[str, _Field] = {"zoneIds": "zone_ids", "zoneGroups": "zone_groups"}
 SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
@@ -292,6 +301,14 @@ class _Loader:
     def network(self) -> NetworkPlan | None:
         section = self.config.section("network")
         section.labels["docker_bridge_cidr"] = "dockerBridgeCidr"
+        existing = section.values.get("existing_subnet_ids")
+        if isinstance(existing, Mapping):
+            given = cast(Mapping[str, object], existing)
+            section.values["existing_subnet_ids"] = {
+                EXISTING_SUBNET_KEYS.get(key, key): value for key, value in given.items()
+            }
+            for key, field in EXISTING_SUBNET_KEYS.items():
+                section.labels[f"existing_subnet_ids.{field}"] = f"network.existingSubnetIds.{key}"
         bridge = self.config.scalar("dockerBridgeCidr")
         if bridge is not None:
             section.values["docker_bridge_cidr"] = bridge
