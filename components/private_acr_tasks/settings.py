@@ -83,12 +83,19 @@ AKS_KEYS: Mapping[str, _Field] = {
     "kubernetesVersion": "kubernetes_version",
     "privateCluster": ("private_cluster", bool),
     "authorizedIpRanges": "authorized_ip_ranges",
+    "adminGroupObjectIds": "admin_group_object_ids",
+}
+BUILD_TRIGGER_KEYS: Mapping[str, _Field] = {
+    "cliImage": "cli_image",
+    "deployers": "deployers",
+    "deployerPrincipalType": "deployer_principal_type",
 }
 SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
     "network": (NETWORK_KEYS, True),
     "registry": (REGISTRY_KEYS, False),
     "agentPool": (AGENT_POOL_KEYS, False),
     "aks": (AKS_KEYS, True),
+    "buildTrigger": (BUILD_TRIGGER_KEYS, False),
 }
 """Each structured key, its keys, and whether the stack must set it."""
 TOP_LEVEL_KEYS = ("environment", "dockerBridgeCidr", "protect", *SECTIONS)
@@ -279,16 +286,18 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
     _lifecycle(registry_section, problems)
     registry_section.labels["name_prefix"] = "environment"
     registry = validate_registry(registry_section.reader(problems, **names["registry"]))
+    trigger = validate_build_trigger(config.section("buildTrigger").reader(problems))
     pool = config.section("agentPool")
     pool.labels.update(pool_name="environment", task_name="environment")
-    agent_pool = validate_agent_pool(pool.reader(problems, **names["agentPool"]))
+    # One CLI image for the task's steps and the trigger, checked once (by the trigger).
+    pool_image = {"cli_image": trigger.cli_image} if trigger else {}
+    agent_pool = validate_agent_pool(pool.reader(problems, **names["agentPool"], **pool_image))
     aks_section = config.section("aks")
     ranges, range_labels = _cluster_ranges(network)
     aks_section.labels.update(range_labels, dns_prefix="environment")
     aks = validate_aks_cluster(aks_section.reader(problems, **names["aks"], **ranges))
     store_section = _Section("environment", {}, {"name_prefix": "environment"})
     store = validate_artifact_store(store_section.reader(problems, **names["store"]))
-    trigger = validate_build_trigger(_Section("buildTrigger", {}, {}).reader(problems))
     if network is not None and aks is not None:
         _stack_rules(network, aks, problems)
     if problems or None in (network, registry, agent_pool, aks, store, trigger):
