@@ -61,7 +61,6 @@ from private_acr_tasks.errors import ComponentArgsError
 
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 SCRIPT_DIR = "/opt/acr-build"
-WITH_LOGIN = f"{SCRIPT_DIR}/with-login"
 WORKSPACE = "/workspace"
 AGENT_NAME = "acr-build-agent"
 _ROLE_NAMESPACE = uuid.UUID("3c0f7f4e-5d1b-4a8e-9f6a-1b2c3d4e5f60")
@@ -190,7 +189,7 @@ class BuildTarget:
         )
 
 
-def registry_scope(registry_id: str, subscription_id: str, resource_group: str) -> tuple[str, str]:
+def _registry_scope(registry_id: str, subscription_id: str, resource_group: str) -> tuple[str, str]:
     """Subscription and resource group of an ARM id, else the given ones."""
     match = _ARM_SCOPE.match(registry_id)
     return (match[1], match[2]) if match else (subscription_id, resource_group)
@@ -203,7 +202,7 @@ _LOGIN = (
 )
 
 
-def logged_in(*commands: str) -> str:
+def _logged_in(*commands: str) -> str:
     """A shell script that logs in with the token as it is now, then runs ``commands``.
 
     Each run gets its own azure-cli config directory, removed when it ends, so concurrent
@@ -292,7 +291,7 @@ def _agent(plan: InClusterBuildTriggerPlan, subscription_id: str) -> list[dict[s
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "acr-build-scripts", "namespace": plan.namespace},
-        "data": {"with-login": "#!/bin/sh\n" + logged_in('"$@"')},
+        "data": {"with-login": "#!/bin/sh\n" + _logged_in('"$@"')},
     }
     container = _container(plan, subscription_id, ["sleep", "infinity"])
     container["workingDir"] = WORKSPACE
@@ -348,7 +347,7 @@ def render_build_job(plan: InClusterBuildTriggerPlan, target: BuildTarget) -> st
     ``generateName`` gives every ``kubectl create`` its own Job. No retries: a retried Job
     would start a second run and push a second image.
     """
-    script = logged_in(
+    script = _logged_in(
         ': "${BUILD_CONTEXT:?set BUILD_CONTEXT to the git URL or tarball URL of the build context}"',
         target.task_run_command('"$BUILD_CONTEXT"'),
     )
@@ -546,7 +545,7 @@ class InClusterBuildTrigger(pulumi.ComponentResource):
             inputs["registry_name"],
             inputs["task_name"],
             inputs["agent_pool_name"],
-        ).apply(lambda v: BuildTarget(*registry_scope(v[0], v[1], v[2]), v[3], v[4], v[5]))
+        ).apply(lambda v: BuildTarget(*_registry_scope(v[0], v[1], v[2]), v[3], v[4], v[5]))
         self.client_id = identity.client_id
         self.principal_id = identity.principal_id
         self.build_role_id = role.id
