@@ -15,12 +15,15 @@ creating one, and ``manage_dns_zone_group=False`` where an Azure Policy adds zon
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import network, privatedns
 
 from private_acr_rules import naming
+from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.dns import REGISTRY_ZONE
 from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
@@ -28,6 +31,11 @@ from private_acr_tasks.errors import ComponentArgsError
 
 _GROUP = re.compile(r"^[a-zA-Z_]+$")
 _ZONE = re.compile(r"^privatelink(\.[a-z0-9-]+)+$")
+_ZONE_ID = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/privateDnsZones/"
+    r"(?P<zone>[^/]+)$",
+    re.IGNORECASE,
+)
 
 
 class PrivateEndpointArgs(TypedDict):
@@ -55,6 +63,87 @@ class PrivateLinkEndpointArgs(SharedArgs, PrivateEndpointArgs):
     """Private link sub-resource: ``registry`` for ACR, ``blob`` for storage, ``vault`` for Key Vault."""
     zone_name: str
     """Private DNS zone, e.g. ``privatelink.azurecr.io``."""
+
+
+class ZoneGroups(StrEnum):
+    """Who writes a private endpoint's DNS records."""
+
+    MANAGED = "managed"
+    """A DNS zone group on each endpoint, created here."""
+    POLICY = "policy"
+    """An Azure Policy (deploy-if-not-exists) adds the zone group; none is created here."""
+
+
+class EndpointPurpose(StrEnum):
+    """What a private endpoint exposes; each has its own private DNS zone."""
+
+    REGISTRY = "registry"
+    BLOB = "blob"
+    VAULT = "vault"
+
+
+def zone_name(cloud: AzureCloud, purpose: EndpointPurpose) -> str:
+    cloud_names = names(cloud)
+    return {
+        EndpointPurpose.REGISTRY: cloud_names.registry_zone,
+        EndpointPurpose.BLOB: cloud_names.blob_zone,
+        EndpointPurpose.VAULT: cloud_names.vault_zone,
+    }[purpose]
+
+
+@dataclass(frozen=True)
+class EndpointDnsPlan:
+    """How every private endpoint of a stack resolves: central zones or ours, and who writes records."""
+
+    zone_ids: Mapping[EndpointPurpose, str] = field(default_factory=dict[EndpointPurpose, str])
+    zone_groups: ZoneGroups = ZoneGroups.MANAGED
+
+    def entry(
+        self,
+        purpose: EndpointPurpose,
+        subnet_id: pulumi.Input[str],
+        linked_vnet_ids: Mapping[str, pulumi.Input[str]],
+    ) -> PrivateEndpointArgs:
+        """The ``private_endpoints`` entry of one endpoint under this DNS plan."""
+        entry: PrivateEndpointArgs = {
+            "subnet_id": subnet_id,
+            "manage_dns_zone_group": self.zone_groups is ZoneGroups.MANAGED,
+        }
+        if purpose in self.zone_ids:
+            entry["private_dns_zone_id"] = self.zone_ids[purpose]
+        else:
+            entry["linked_vnet_ids"] = linked_vnet_ids
+        return entry
+
+
+def validate_endpoint_dns(fields: FieldReader, cloud: AzureCloud) -> EndpointDnsPlan | None:
+    """Central zone ids per purpose (each must be that cloud's zone for it) and the zone-group mode."""
+    mark = fields.mark()
+    zone_ids: dict[EndpointPurpose, str] = {}
+    for key, value in fields.mapping(
+        "zone_ids", "a map of registry, blob, vault to zone ids"
+    ).items():
+        purpose = next((p for p in EndpointPurpose if p.value == key), None)
+        path = f"zone_ids.{key}"
+        match = _ZONE_ID.match(value) if isinstance(value, str) else None
+        if purpose is None:
+            fields.invalid(path, key, "one of " + ", ".join(p.value for p in EndpointPurpose))
+        elif match is None:
+            fields.invalid(
+                path,
+                value,
+                "the ARM id of a private DNS zone (.../providers/Microsoft.Network/privateDnsZones/<zone>)",
+            )
+        elif match["zone"].lower() != zone_name(cloud, purpose):
+            fields.problem(
+                path,
+                f"names the zone {match['zone']}, but {purpose.value} endpoints in the "
+                f"{cloud.value} cloud resolve through {zone_name(cloud, purpose)}",
+            )
+        else:
+            zone_ids[purpose] = value
+    groups = fields.choice("zone_groups", ZoneGroups, ZoneGroups.MANAGED)
+    return None if fields.failed_since(mark) else EndpointDnsPlan(zone_ids, groups)
 
 
 def validate_endpoint(fields: FieldReader) -> bool:

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import containerregistry
 
-from private_acr_rules.dns import REGISTRY_ZONE
+from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
 from private_acr_tasks.private_endpoint import (
@@ -87,6 +87,9 @@ class RegistryArgs(RegistryInputs):
     """Allow access from public networks. Default False: reach it over private link."""
     allow_trusted_services: NotRequired[bool]
     """Let trusted Azure services bypass the network rules. Default False."""
+    cloud: NotRequired[AzureCloud]
+    """The Azure cloud, for the private DNS zone of the endpoints (``privatelink.azurecr.io``,
+    ``.us`` in Azure Government, ``.cn`` in China). Default public."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class RegistryPlan:
     zone_redundancy: bool = False
     public_network_access: bool = False
     allow_trusted_services: bool = False
+    cloud: AzureCloud = AzureCloud.PUBLIC
 
 
 def validate_lifecycle(fields: FieldReader) -> ArtifactLifecycle:
@@ -123,6 +127,7 @@ def validate_registry(fields: FieldReader) -> RegistryPlan | None:
         zone_redundancy=fields.flag("zone_redundancy", False),
         public_network_access=fields.flag("public_network_access", False),
         allow_trusted_services=fields.flag("allow_trusted_services", False),
+        cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
     )
     return None if fields.failed_since(mark) else plan
 
@@ -218,7 +223,7 @@ class Registry(pulumi.ComponentResource):
             name,
             target_resource_id=self.registry.id,
             group_id="registry",
-            zone_name=REGISTRY_ZONE,
+            zone_name=names(plan.cloud).registry_zone,
             entries=inputs.get("private_endpoints", {}),
             placement=inputs,
         )

@@ -17,17 +17,20 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from private_acr_rules import cidr, naming
+from private_acr_rules.clouds import AzureCloud
 from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
 from private_acr_tasks.aks import AksClusterPlan, validate_aks_cluster
 from private_acr_tasks.build_trigger import InClusterBuildTriggerPlan, validate_build_trigger
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.network import SUBNET_FIELDS, NetworkPlan, validate_network
+from private_acr_tasks.private_endpoint import EndpointDnsPlan, validate_endpoint_dns
 from private_acr_tasks.registry import RegistryPlan, validate_registry
 from private_acr_tasks.storage import ArtifactStorePlan, validate_artifact_store
 
 PROJECT = "private-acr-tasks"
 LOCATION_KEY = "azure-native:location"
+CLOUD_KEY = "azure-native:environment"
 ARTIFACT_CONTAINER = "artifacts"
 
 BLOB_ENDPOINT_ADDRESSES = 1
@@ -48,6 +51,10 @@ class StackSettings:
     agent_pool: BuildAgentPoolPlan
     aks: AksClusterPlan
     build_trigger: InClusterBuildTriggerPlan
+    dns: EndpointDnsPlan
+    """Where every private endpoint's records live and who writes them."""
+    cloud: AzureCloud = AzureCloud.PUBLIC
+    """The Azure cloud (the provider's ``azure-native:environment``)."""
     protect: bool = False
     """Protect the registry, agent pool, cluster and storage from deletion."""
 
@@ -90,8 +97,10 @@ BUILD_TRIGGER_KEYS: Mapping[str, _Field] = {
     "deployers": "deployers",
     "deployerPrincipalType": "deployer_principal_type",
 }
+DNS_KEYS: Mapping[str, _Field] = {"zoneIds": "zone_ids", "zoneGroups": "zone_groups"}
 SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
     "network": (NETWORK_KEYS, True),
+    "dns": (DNS_KEYS, False),
     "registry": (REGISTRY_KEYS, False),
     "agentPool": (AGENT_POOL_KEYS, False),
     "aks": (AKS_KEYS, True),
@@ -259,6 +268,88 @@ def _cluster_ranges(network: NetworkPlan | None) -> tuple[dict[str, object], dic
     return {"vnet_ranges": ranges}, labels
 
 
+def _cloud(raw: Mapping[str, object], problems: list[str]) -> AzureCloud:
+    value = raw.get(CLOUD_KEY)
+    if value is None:
+        return AzureCloud.PUBLIC
+    for cloud in AzureCloud:
+        if value == cloud.value:
+            return cloud
+    choices = ", ".join(c.value for c in AzureCloud)
+    problems.append(f"{CLOUD_KEY}: got {value!r}; expected one of {choices}")
+    return AzureCloud.PUBLIC
+
+
+@dataclass
+class _Loader:
+    """Reads the stack config section by section into component plans."""
+
+    raw: Mapping[str, object]
+    config: _Config
+    environment: str
+    cloud: AzureCloud
+
+    @property
+    def problems(self) -> list[str]:
+        return self.config.problems
+
+    def names(self) -> dict[str, dict[str, object]]:
+        return _names(self.environment)
+
+    def network(self) -> NetworkPlan | None:
+        section = self.config.section("network")
+        section.labels["docker_bridge_cidr"] = "dockerBridgeCidr"
+        bridge = self.config.scalar("dockerBridgeCidr")
+        if bridge is not None:
+            section.values["docker_bridge_cidr"] = bridge
+        return validate_network(section.reader(self.problems))
+
+    def dns(self) -> EndpointDnsPlan | None:
+        return validate_endpoint_dns(self.config.section("dns").reader(self.problems), self.cloud)
+
+    def registry(self) -> RegistryPlan | None:
+        section = self.config.section("registry")
+        _lifecycle(section, self.problems)
+        section.labels["name_prefix"] = "environment"
+        values = {**self.names()["registry"], "cloud": self.cloud}
+        return validate_registry(section.reader(self.problems, **values))
+
+    def agent_pool(self, trigger: InClusterBuildTriggerPlan | None) -> BuildAgentPoolPlan | None:
+        section = self.config.section("agentPool")
+        section.labels.update(pool_name="environment", task_name="environment")
+        # One CLI image for the task's steps and the trigger, checked once (by the trigger).
+        image = {"cli_image": trigger.cli_image} if trigger else {}
+        values = {**self.names()["agentPool"], **image}
+        return validate_agent_pool(section.reader(self.problems, **values))
+
+    def aks(self, network: NetworkPlan | None) -> AksClusterPlan | None:
+        section = self.config.section("aks")
+        ranges, range_labels = _cluster_ranges(network)
+        section.labels.update(range_labels, dns_prefix="environment")
+        return validate_aks_cluster(section.reader(self.problems, **self.names()["aks"], **ranges))
+
+    def artifact_store(self) -> ArtifactStorePlan | None:
+        section = _Section("environment", {}, {"name_prefix": "environment"})
+        values = {**self.names()["store"], "cloud": self.cloud}
+        return validate_artifact_store(section.reader(self.problems, **values))
+
+    def build_trigger(self) -> InClusterBuildTriggerPlan | None:
+        return validate_build_trigger(self.config.section("buildTrigger").reader(self.problems))
+
+    def location(self) -> str:
+        location = self.raw.get(LOCATION_KEY)
+        if isinstance(location, str) and location:
+            return location
+        self.problems.append(f"{LOCATION_KEY}: missing; set the Azure region, e.g. eastus2")
+        return ""
+
+    def protect(self) -> bool:
+        protect = self.config.scalar("protect", bool)
+        if protect is not None and not isinstance(protect, bool):
+            self.problems.append(f"protect: got {protect!r}; expected true or false")
+        return protect is True
+
+
 def load_settings(raw: Mapping[str, object]) -> StackSettings:
     """Parse and validate one stack's config; raises ``ConfigError`` naming every problem.
 
@@ -266,53 +357,37 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
     values the engine passes: strings, with objects JSON-encoded.
     """
     config = _Config(raw)
-    problems = config.problems
-    environment = _environment(config)
-    location = raw.get(LOCATION_KEY)
-    if not isinstance(location, str) or not location:
-        problems.append(f"{LOCATION_KEY}: missing; set the Azure region, e.g. eastus2")
-    protect = config.scalar("protect", bool)
-    if protect is not None and not isinstance(protect, bool):
-        problems.append(f"protect: got {protect!r}; expected true or false")
-    names = _names(environment)
-
-    net = config.section("network")
-    net.labels["docker_bridge_cidr"] = "dockerBridgeCidr"
-    bridge = config.scalar("dockerBridgeCidr")
-    if bridge is not None:
-        net.values["docker_bridge_cidr"] = bridge
-    network = validate_network(net.reader(problems))
-    registry_section = config.section("registry")
-    _lifecycle(registry_section, problems)
-    registry_section.labels["name_prefix"] = "environment"
-    registry = validate_registry(registry_section.reader(problems, **names["registry"]))
-    trigger = validate_build_trigger(config.section("buildTrigger").reader(problems))
-    pool = config.section("agentPool")
-    pool.labels.update(pool_name="environment", task_name="environment")
-    # One CLI image for the task's steps and the trigger, checked once (by the trigger).
-    pool_image = {"cli_image": trigger.cli_image} if trigger else {}
-    agent_pool = validate_agent_pool(pool.reader(problems, **names["agentPool"], **pool_image))
-    aks_section = config.section("aks")
-    ranges, range_labels = _cluster_ranges(network)
-    aks_section.labels.update(range_labels, dns_prefix="environment")
-    aks = validate_aks_cluster(aks_section.reader(problems, **names["aks"], **ranges))
-    store_section = _Section("environment", {}, {"name_prefix": "environment"})
-    store = validate_artifact_store(store_section.reader(problems, **names["store"]))
+    load = _Loader(raw, config, _environment(config), _cloud(raw, config.problems))
+    location, protect = load.location(), load.protect()
+    network, dns = load.network(), load.dns()
+    registry, trigger = load.registry(), load.build_trigger()
+    agent_pool, aks = load.agent_pool(trigger), load.aks(network)
+    store = load.artifact_store()
     if network is not None and aks is not None:
-        _stack_rules(network, aks, problems)
-    if problems or None in (network, registry, agent_pool, aks, store, trigger):
-        raise ConfigError(problems)
-    assert network and registry and agent_pool and aks and store and trigger
+        _stack_rules(network, aks, config.problems)
+    if (
+        config.problems
+        or network is None
+        or dns is None
+        or registry is None
+        or agent_pool is None
+        or aks is None
+        or store is None
+        or trigger is None
+    ):
+        raise ConfigError(config.problems)
     return StackSettings(
-        environment=environment,
-        location=cast(str, location),
+        environment=load.environment,
+        location=location,
         network=network,
         registry=registry,
         artifact_store=store,
         agent_pool=agent_pool,
         aks=aks,
         build_trigger=trigger,
-        protect=bool(protect),
+        dns=dns,
+        cloud=load.cloud,
+        protect=protect,
     )
 
 

@@ -13,13 +13,12 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from private_acr_rules.dns import REGISTRY_ZONE
 from private_acr_tasks._common import SharedArgs
 from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.aks import AksCluster
 from private_acr_tasks.build_trigger import InClusterBuildTrigger
 from private_acr_tasks.network import Network
-from private_acr_tasks.private_endpoint import PrivateLinkEndpoint
+from private_acr_tasks.private_endpoint import EndpointPurpose, PrivateLinkEndpoint, zone_name
 from private_acr_tasks.registry import Registry
 from private_acr_tasks.settings import PROJECT, StackSettings
 from private_acr_tasks.storage import ArtifactStore
@@ -62,6 +61,8 @@ def _private_data(base: _Foundation, net: Network) -> tuple[Registry, ArtifactSt
     """The registry and the artifact store, each reachable only through the endpoint subnet."""
     # One VNet holds the agent pool and the AKS nodes; a second VNet would need a link.
     build_vnet = {"build": net.vnet_id}
+    dns = base.settings.dns
+    subnet = net.private_endpoint_subnet_id
     registry = Registry.from_plan(
         "registry", base.settings.registry, {**base.common}, opts=base.protect
     )
@@ -69,11 +70,10 @@ def _private_data(base: _Foundation, net: Network) -> tuple[Registry, ArtifactSt
         "registry-endpoint",
         {
             **base.common,
+            **dns.entry(EndpointPurpose.REGISTRY, subnet, build_vnet),
             "target_resource_id": registry.registry_id,
             "group_id": "registry",
-            "subnet_id": net.private_endpoint_subnet_id,
-            "zone_name": REGISTRY_ZONE,
-            "linked_vnet_ids": build_vnet,
+            "zone_name": zone_name(base.settings.cloud, EndpointPurpose.REGISTRY),
         },
     )
     store = ArtifactStore.from_plan(
@@ -82,9 +82,7 @@ def _private_data(base: _Foundation, net: Network) -> tuple[Registry, ArtifactSt
         {
             **base.common,
             "subscription_id": base.client.subscription_id,
-            "private_endpoints": {
-                "blob": {"subnet_id": net.private_endpoint_subnet_id, "linked_vnet_ids": build_vnet}
-            },
+            "private_endpoints": {"blob": dns.entry(EndpointPurpose.BLOB, subnet, build_vnet)},
         },
         opts=base.protect,
     )

@@ -22,7 +22,7 @@ import pulumi_random as random
 from pulumi_azure_native import authorization, storage
 
 from private_acr_rules import naming
-from private_acr_rules.dns import BLOB_ZONE
+from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     SharedArgs,
@@ -79,6 +79,9 @@ class ArtifactStoreArgs(ArtifactStoreInputs):
     """Blob container for the artifacts. Default ``artifacts``."""
     redundancy: NotRequired[StorageRedundancy]
     """Storage SKU. Default Standard_LRS."""
+    cloud: NotRequired[AzureCloud]
+    """The Azure cloud, for the private DNS zone of the endpoints
+    (``privatelink.blob.core.windows.net`` and its sovereign forms). Default public."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class ArtifactStorePlan:
     name_prefix: str
     container_name: str = "artifacts"
     redundancy: StorageRedundancy = StorageRedundancy.STANDARD_LRS
+    cloud: AzureCloud = AzureCloud.PUBLIC
 
 
 def validate_artifact_store(fields: FieldReader) -> ArtifactStorePlan | None:
@@ -100,6 +104,7 @@ def validate_artifact_store(fields: FieldReader) -> ArtifactStorePlan | None:
             "artifacts",
         ),
         redundancy=fields.choice("redundancy", StorageRedundancy, StorageRedundancy.STANDARD_LRS),
+        cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
     )
     for key in fields.mapping("reader_principal_ids", "a map of short names to principal ids"):
         if not naming.CHILD_KEY.fullmatch(key):
@@ -172,7 +177,7 @@ class ArtifactStore(pulumi.ComponentResource):
             name,
             target_resource_id=self.account.id,
             group_id="blob",
-            zone_name=BLOB_ZONE,
+            zone_name=names(plan.cloud).blob_zone,
             entries=inputs.get("private_endpoints", {}),
             placement=inputs,
         )
