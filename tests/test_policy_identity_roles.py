@@ -82,6 +82,20 @@ def test_owner_inherited_from_the_resource_group_fails(dev: list[Resource]) -> N
     assert [f.urn for f in findings([*dev, owner])] == [owner.urn]
 
 
+def test_a_scope_not_known_yet_is_followed_to_the_resource_group(dev: list[Resource]) -> None:
+    group = find(dev, "resource-group")
+    owner = grant(dev, "task-owner", "build-task-identity", "Owner", "")
+    owner.props["scope"] = UNKNOWN
+    owner.property_dependencies["scope"] = [group.urn]
+    assert [f.urn for f in findings([*dev, owner])] == [owner.urn]
+
+
+def test_roles_on_other_resources_do_not_count(dev: list[Resource]) -> None:
+    container = find(dev, "artifacts-container").props["id"]
+    owner = grant(dev, "task-owner", "build-task-identity", "Owner", container)
+    assert findings([*dev, owner]) == []
+
+
 def test_custom_trigger_role_that_pushes_fails(dev: list[Resource]) -> None:
     custom_role(dev)["actions"].append("Microsoft.ContainerRegistry/registries/push/write")
     [finding] = findings(dev)

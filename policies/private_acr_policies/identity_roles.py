@@ -95,7 +95,7 @@ class _Grant:
     def excess(self) -> list[str]:
         """What this role allows beyond a trigger's needs; empty when nothing."""
         if self.custom is None:
-            return ["the whole role"] if self.guid in _OVERPRIVILEGED_BUILTINS else []
+            return [self.role_name] if self.guid in _OVERPRIVILEGED_BUILTINS else []
         return self._custom_grants(roles.OVERPRIVILEGED_OPERATIONS, data=False) + (
             self._custom_grants(roles.OVERPRIVILEGED_DATA_OPERATIONS, data=True)
         )
@@ -148,16 +148,19 @@ def _grant(stack: Stack, assignment: Resource) -> _Grant | None:
 
 
 def _covers(stack: Stack, assignment: Resource, registry: Resource) -> bool:
-    """Whether the assignment's scope is the registry or a scope that contains it."""
-    for urn in assignment.depends_via("scope"):
-        if urn == registry.urn or urn in registry.depends_via("resourceGroupName"):
-            return True
-    scope = lower(get(assignment.props, "scope"))
+    """Whether the assignment's scope is the registry or a scope that contains it.
+
+    Known ids are compared; an id not known yet (a preview) falls back to what the scope was
+    built from: the registry itself or its resource group.
+    """
+    scope = get(assignment.props, "scope")
     registry_id = registry.arm_id
-    return bool(
-        scope
-        and registry_id
-        and (registry_id == scope or registry_id.startswith(scope.rstrip("/") + "/"))
+    if isinstance(scope, str) and registry_id:
+        scope = scope.lower().rstrip("/")
+        return registry_id == scope or registry_id.startswith(scope + "/")
+    return any(
+        urn == registry.urn or urn in registry.depends_via("resourceGroupName")
+        for urn in assignment.depends_via("scope")
     )
 
 
