@@ -46,7 +46,8 @@ BUILD_TRIGGER_ACTIONS: tuple[str, ...] = (
     f"{_REGISTRY}/runs/read",
     f"{_REGISTRY}/runs/listLogSasUrl/action",
     # `az acr task run` reads the task, with its details, for the run's timeout (task.py
-    # acr_task_run -> get_task_details_by_name -> tasks.get_details).
+    # acr_task_run -> get_task_details_by_name -> tasks.get_details). Details include the
+    # task's secret values and registry credentials: keep those as Key Vault references.
     f"{_REGISTRY}/tasks/read",
     f"{_REGISTRY}/tasks/listDetails/action",
     # From June 2027 a run naming an agent pool needs read access to that pool (Learn,
