@@ -72,6 +72,7 @@ REPLACE_ON: dict[str, tuple[str, ...]] = {
         "subject",
     ),
     "azure-native:authorization:RoleAssignment": ("scope", "roleDefinitionId", "principalId"),
+    "azure-native:authorization:RoleDefinition": ("scope", "roleDefinitionId"),
     "random:index/randomString:RandomString": ("length", "special", "upper", "lower", "numeric"),
 }
 """Input paths whose change replaces the resource (ForceNew in Azure or the provider)."""

@@ -62,12 +62,12 @@ def test_blob_endpoint_is_a_child_with_group_blob_and_its_zone(run_components: R
     assert zone == "privatelink.blob.core.windows.net"
 
 
-def test_readers_get_storage_blob_data_reader(run_components: Runner) -> None:
+def test_readers_get_storage_blob_data_reader_on_the_container(run_components: Runner) -> None:
     run = store_run(run_components, reader_principal_ids={"ci": "principal-1"})
     reader = by_name(run, "art-reader-ci").inputs
     assert reader["principalId"] == "principal-1"
     assert reader["roleDefinitionId"].endswith(BUILTIN_ROLES["Storage Blob Data Reader"])
-    assert reader["scope"] == by_name(run, "art-account").outputs["id"]
+    assert reader["scope"] == by_name(run, "art-container").outputs["id"]
 
 
 def test_grant_reader_adds_the_same_assignment_after_the_store_exists(

@@ -1,28 +1,60 @@
-"""InClusterBuildTrigger: a federated identity for the CI agent, its rights, its manifest."""
+"""InClusterBuildTrigger: a federated identity with the least registry role, Kubernetes access
+for the deployers, and manifests that log in again for every build."""
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
+import kubernetes_validate
+import pulumi
 import pytest
 import yaml
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
+from private_acr_rules.roles import BUILTIN_ROLES
+from private_acr_tasks.agent_pool import DEFAULT_CLI_IMAGE
 from private_acr_tasks.build_trigger import InClusterBuildTrigger, InClusterBuildTriggerArgs
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
 
 ISSUER = "https://eastus2.oic.prod-aks.azure.com/tenant/cluster/"
+SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
+REGISTRY_ID = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-images/providers/"
+    "Microsoft.ContainerRegistry/registries/acr1"
+)
+CLUSTER_ID = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/"
+    "Microsoft.ContainerService/managedClusters/aks1"
+)
+DEPLOYER = "11111111-2222-3333-4444-555555555555"
 BASE: InClusterBuildTriggerArgs = {
     "resource_group_name": "rg",
     "location": "eastus2",
-    "subscription_id": "sub",
+    "subscription_id": SUBSCRIPTION,
     "tenant_id": "tenant",
-    "registry_id": "/x/registries/acr1",
+    "registry_id": REGISTRY_ID,
     "registry_name": "acr1",
     "oidc_issuer_url": ISSUER,
     "agent_pool_name": "pool-dev",
     "task_name": "build-dev",
+    "cluster_id": CLUSTER_ID,
+}
+KUBERNETES_VERSION = "1.33"
+"""The schemas the manifests are checked against (an AKS-supported version)."""
+
+# Copied from Learn, "Azure permissions for Containers" (resource provider operations,
+# Microsoft.ContainerRegistry), for the things a trigger does.
+DOCUMENTED_TRIGGER_OPERATIONS = {
+    "Microsoft.ContainerRegistry/registries/read",
+    "Microsoft.ContainerRegistry/registries/scheduleRun/action",
+    "Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action",
+    "Microsoft.ContainerRegistry/registries/runs/read",
+    "Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action",
+    "Microsoft.ContainerRegistry/registries/tasks/read",
+    "Microsoft.ContainerRegistry/registries/tasks/listDetails/action",
+    "Microsoft.ContainerRegistry/registries/agentpools/read",
 }
 
 
@@ -31,17 +63,50 @@ def trigger_run(run_components: Runner, outputs: dict[str, Any], **changes: Any)
 
     def program() -> None:
         trigger = InClusterBuildTrigger("ci", args)  # pyright: ignore[reportArgumentType]
-        trigger.manifest.apply(lambda value: outputs.setdefault("manifest", value))
-        trigger.task_run_command.apply(lambda value: outputs.setdefault("run", value))
-        trigger.quick_build_command.apply(lambda value: outputs.setdefault("build", value))
+        texts: dict[str, pulumi.Output[str]] = {
+            "manifest": trigger.manifest,
+            "build_job_manifest": trigger.build_job_manifest,
+            "task_run_command": trigger.task_run_command,
+            "quick_build_command": trigger.quick_build_command,
+        }
+        for key, text in texts.items():
+            text.apply(lambda value, key=key: outputs.setdefault(key, value))
 
     return run_components(program)
 
 
-def test_the_component_holds_the_identity_and_its_role(run_components: Runner) -> None:
+def rendered(run_components: Runner, **changes: Any) -> dict[str, Any]:
+    outputs: dict[str, Any] = {}
+    trigger_run(run_components, outputs, **changes)
+    return outputs
+
+
+def documents(run_components: Runner) -> dict[str, dict[str, Any]]:
+    outputs = rendered(run_components)
+    docs = [*yaml.safe_load_all(outputs["manifest"]), yaml.safe_load(outputs["build_job_manifest"])]
+    return {doc["kind"]: doc for doc in docs}
+
+
+def assignments(run: ProgramRun) -> list[dict[str, Any]]:
+    return [
+        r.inputs for r in run.resources if r.type == "azure-native:authorization:RoleAssignment"
+    ]
+
+
+def script_of(container: dict[str, Any]) -> list[str]:
+    return container["command"][-1].splitlines()
+
+
+# Identity and registry role ----------------------------------------------------------------
+
+
+def test_the_component_holds_the_identity_the_custom_role_and_its_assignment(
+    run_components: Runner,
+) -> None:
     assert children_of(trigger_run(run_components, {}), "ci") == {
         ("azure-native:managedidentity:UserAssignedIdentity", "ci-identity"),
-        ("azure-native:authorization:RoleAssignment", "ci-tasks-contributor"),
+        ("azure-native:authorization:RoleDefinition", "ci-build-role"),
+        ("azure-native:authorization:RoleAssignment", "ci-build-role-assignment"),
     }
 
 
@@ -54,32 +119,226 @@ def test_identity_is_federated_with_the_agent_service_account(run_components: Ru
     assert federation.inputs["audiences"] == ["api://AzureADTokenExchange"]
 
 
-def test_manifest_holds_the_namespace_the_annotated_account_and_the_agent(
+def test_custom_role_holds_exactly_the_documented_trigger_operations(
     run_components: Runner,
 ) -> None:
+    role = by_name(trigger_run(run_components, {}), "ci-build-role").inputs
+    [permission] = role["permissions"]
+    assert set(permission["actions"]) == DOCUMENTED_TRIGGER_OPERATIONS
+    assert len(permission["actions"]) == len(DOCUMENTED_TRIGGER_OPERATIONS)
+    assert not permission.get("dataActions")
+
+
+def test_custom_role_is_defined_for_the_registry_only(run_components: Runner) -> None:
+    role = by_name(trigger_run(run_components, {}), "ci-build-role").inputs
+    assert role["scope"] == REGISTRY_ID
+    assert role["assignableScopes"] == [REGISTRY_ID]
+    assert role["roleType"] == "CustomRole"
+    assert role["roleName"] == "ACR build trigger (acr1)"
+
+
+def test_custom_role_id_is_the_same_for_the_same_registry(run_components: Runner) -> None:
+    def role_id(registry_id: str) -> str:
+        run = trigger_run(run_components, {}, registry_id=registry_id)
+        return by_name(run, "ci-build-role").inputs["roleDefinitionId"]
+
+    assert role_id(REGISTRY_ID) == role_id(REGISTRY_ID.upper())
+    assert role_id(REGISTRY_ID) != role_id(REGISTRY_ID.replace("acr1", "acr2"))
+
+
+def test_trigger_identity_holds_the_custom_role_on_the_registry(run_components: Runner) -> None:
+    run = trigger_run(run_components, {})
+    assignment = by_name(run, "ci-build-role-assignment")
+    role = by_name(run, "ci-build-role")
+    assert assignment.inputs["scope"] == REGISTRY_ID
+    assert assignment.inputs["principalId"] == by_name(run, "ci-identity").outputs["principalId"]
+    assert assignment.inputs["principalType"] == "ServicePrincipal"
+    assert assignment.inputs["roleDefinitionId"] == (
+        f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/"
+        f"{role.outputs['name']}"
+    )
+    assert assignment.property_dependencies["roleDefinitionId"] == [role.urn]
+
+
+def test_no_tasks_contributor_is_assigned(run_components: Runner) -> None:
+    run = trigger_run(run_components, {}, deployers=[DEPLOYER])
+    tasks_contributor = BUILTIN_ROLES["Container Registry Tasks Contributor"]
+    assert not [a for a in assignments(run) if a["roleDefinitionId"].endswith(tasks_contributor)]
+
+
+# Kubernetes access --------------------------------------------------------------------------
+
+
+def test_deployers_get_rbac_writer_on_the_ci_namespace(run_components: Runner) -> None:
+    run = trigger_run(run_components, {}, deployers=[DEPLOYER], namespace="builds")
+    writer = by_name(run, f"ci-deployer-{DEPLOYER}").inputs
+    assert writer["scope"] == f"{CLUSTER_ID}/namespaces/builds"
+    assert writer["roleDefinitionId"].endswith(
+        BUILTIN_ROLES["Azure Kubernetes Service RBAC Writer"]
+    )
+    assert writer["principalId"] == DEPLOYER
+    assert writer["principalType"] == "Group"
+
+
+def test_deployers_get_the_cluster_user_role_for_their_kubeconfig(run_components: Runner) -> None:
+    run = trigger_run(run_components, {}, deployers=[DEPLOYER])
+    user = by_name(run, f"ci-deployer-{DEPLOYER}-kubeconfig").inputs
+    assert user["scope"] == CLUSTER_ID
+    assert user["roleDefinitionId"].endswith(
+        BUILTIN_ROLES["Azure Kubernetes Service Cluster User Role"]
+    )
+
+
+def test_deployer_principal_type_follows_the_args(run_components: Runner) -> None:
+    run = trigger_run(
+        run_components, {}, deployers=[DEPLOYER], deployer_principal_type="ServicePrincipal"
+    )
+    assert by_name(run, f"ci-deployer-{DEPLOYER}").inputs["principalType"] == "ServicePrincipal"
+
+
+def test_without_deployers_no_kubernetes_role_is_granted(run_components: Runner) -> None:
+    scopes = [a["scope"] for a in assignments(trigger_run(run_components, {}))]
+    assert scopes == [REGISTRY_ID]
+
+
+# Manifests ---------------------------------------------------------------------------------
+
+
+def test_job_logs_in_right_before_each_az_acr_command(run_components: Runner) -> None:
+    job = documents(run_components)["Job"]
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"][:2] == ["/bin/sh", "-c"]
+    lines = script_of(container)
+    acr_calls = [i for i, line in enumerate(lines) if line.startswith("az acr ")]
+    assert acr_calls
+    previous = -1
+    for call in acr_calls:
+        logins = [i for i in range(previous + 1, call) if lines[i].startswith("az login ")]
+        assert logins, f"no login between line {previous} and {lines[call]!r}"
+        assert '--federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")"' in lines[logins[-1]]
+        previous = call
+
+
+def test_job_runs_one_build_and_is_never_retried(run_components: Runner) -> None:
+    job = documents(run_components)["Job"]
+    assert job["metadata"]["generateName"] == "acr-build-"
+    assert job["spec"]["backoffLimit"] == 0
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+def test_job_builds_the_context_it_is_given(run_components: Runner) -> None:
+    job = documents(run_components)["Job"]
+    lines = script_of(job["spec"]["template"]["spec"]["containers"][0])
+    assert lines[-1] == (
+        "az acr task run --registry acr1 --resource-group rg-images --name build-dev "
+        '--context "$BUILD_CONTEXT"'
+    )
+    assert any(line.startswith(': "${BUILD_CONTEXT:?') for line in lines)
+
+
+def test_agent_builds_run_through_a_script_that_logs_in_each_time(run_components: Runner) -> None:
+    docs = documents(run_components)
+    script = docs["ConfigMap"]["data"]["with-login"].splitlines()
+    assert script[0] == "#!/bin/sh"
+    assert script.index(next(s for s in script if s.startswith("az login "))) < script.index('"$@"')
+    pod = docs["Deployment"]["spec"]["template"]["spec"]
+    assert {"name": "scripts", "mountPath": "/opt/acr-build", "readOnly": True} in pod[
+        "containers"
+    ][0]["volumeMounts"]
+    assert pod["volumes"][-1]["configMap"]["name"] == docs["ConfigMap"]["metadata"]["name"]
+
+
+def test_each_login_uses_its_own_cli_config_directory(run_components: Runner) -> None:
+    script = documents(run_components)["ConfigMap"]["data"]["with-login"].splitlines()
+    login = next(i for i, line in enumerate(script) if line.startswith("az login "))
+    assert script.index('AZURE_CONFIG_DIR="$(mktemp -d)"') < login
+    assert script.index("export AZURE_CONFIG_DIR") < login
+
+
+def test_pods_use_workload_identity_without_a_kubernetes_token(run_components: Runner) -> None:
+    docs = documents(run_components)
+    for template in (docs["Deployment"]["spec"]["template"], docs["Job"]["spec"]["template"]):
+        assert template["metadata"]["labels"]["azure.workload.identity/use"] == "true"
+        assert template["spec"]["serviceAccountName"] == "acr-build-trigger"
+        assert template["spec"]["automountServiceAccountToken"] is False
+        assert template["spec"]["securityContext"]["runAsNonRoot"] is True
+
+
+def test_service_account_carries_the_identity_client_id(run_components: Runner) -> None:
     outputs: dict[str, Any] = {}
     run = trigger_run(run_components, outputs)
-    namespace, account, pod = yaml.safe_load_all(outputs["manifest"])
-    assert namespace["metadata"]["name"] == "ci"
+    account = next(
+        d for d in yaml.safe_load_all(outputs["manifest"]) if d["kind"] == "ServiceAccount"
+    )
     client_id = by_name(run, "ci-identity").outputs["clientId"]
     assert account["metadata"]["annotations"]["azure.workload.identity/client-id"] == client_id
-    assert pod["metadata"]["labels"] == {"azure.workload.identity/use": "true"}
-    assert pod["spec"]["serviceAccountName"] == "acr-build-trigger"
 
 
-def test_commands_name_the_registry_the_task_and_the_pool(run_components: Runner) -> None:
-    outputs: dict[str, Any] = {}
-    trigger_run(run_components, outputs)
-    assert outputs["run"] == "az acr task run --registry acr1 --name build-dev --context ."
-    assert "--registry acr1 --agent-pool pool-dev" in outputs["build"]
+def test_images_are_pinned_to_the_cli_version(run_components: Runner) -> None:
+    docs = documents(run_components)
+    images = {
+        c["image"]
+        for kind in ("Deployment", "Job")
+        for c in docs[kind]["spec"]["template"]["spec"]["containers"]
+    }
+    assert images == {DEFAULT_CLI_IMAGE}
+    assert DEFAULT_CLI_IMAGE.rsplit(":", 1)[1][0].isdigit()
+
+
+@pytest.mark.parametrize("kind", ["Namespace", "ServiceAccount", "ConfigMap", "Deployment", "Job"])
+def test_manifests_are_valid_kubernetes_objects(run_components: Runner, kind: str) -> None:
+    document = documents(run_components)[kind]
+    kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+
+
+def test_schema_check_refuses_a_malformed_manifest(run_components: Runner) -> None:
+    job = copy.deepcopy(documents(run_components)["Job"])
+    job["spec"]["template"]["spec"]["containers"][0]["command"] = "az acr task run"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
+
+
+def test_commands_carry_the_registry_its_resource_group_and_the_task(
+    run_components: Runner,
+) -> None:
+    outputs = rendered(run_components)
+    assert outputs["task_run_command"] == (
+        "az acr task run --registry acr1 --resource-group rg-images --name build-dev --context ."
+    )
+    assert (
+        "--registry acr1 --resource-group rg-images --agent-pool pool-dev"
+        in (outputs["quick_build_command"])
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"namespace": "CI"}, "InClusterBuildTriggerArgs.namespace: got 'CI'"),
+        ({"namespace": "kube-system"}, "InClusterBuildTriggerArgs.namespace: got 'kube-system'"),
         ({"service_account": "a_b"}, "InClusterBuildTriggerArgs.service_account: got 'a_b'"),
         ({"cli_image": "az cli"}, "InClusterBuildTriggerArgs.cli_image: got 'az cli'"),
+        (
+            {"cli_image": "mcr.microsoft.com/azure-cli:latest"},
+            "InClusterBuildTriggerArgs.cli_image: got 'mcr.microsoft.com/azure-cli:latest'; expected an image pinned",
+        ),
+        (
+            {"cli_image": "mcr.microsoft.com/azure-cli"},
+            "InClusterBuildTriggerArgs.cli_image: got 'mcr.microsoft.com/azure-cli'; expected an image pinned",
+        ),
+        ({"deployers": ["ops"]}, "InClusterBuildTriggerArgs.deployers[0]: got 'ops'"),
+        (
+            {"deployers": [DEPLOYER, DEPLOYER.upper()]},
+            f"InClusterBuildTriggerArgs.deployers: lists {DEPLOYER} more than once",
+        ),
+        (
+            {"deployers": [DEPLOYER], "deployer_principal_type": "Robot"},
+            "InClusterBuildTriggerArgs.deployer_principal_type: got 'Robot'",
+        ),
+        (
+            {"deployers": [DEPLOYER], "cluster_id": None},
+            "InClusterBuildTriggerArgs.cluster_id: missing; deployers need the cluster",
+        ),
     ],
 )
 def test_bad_args_are_refused_naming_the_field(

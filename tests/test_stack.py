@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from conftest import by_name
-from private_acr_preview.program import ProgramRun
-from private_acr_rules.roles import BUILTIN_ROLES
+import kubernetes_validate
+import pytest
+import yaml
+
+from conftest import ROOT, by_name, stack_config, with_changes
+from private_acr_preview.program import ProgramRun, run_program
+from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS, BUILTIN_ROLES
+
+DEPLOYER = "11111111-2222-3333-4444-555555555555"
 
 
 def test_registry_endpoint_is_in_the_endpoint_subnet_never_the_agent_subnet(
@@ -51,11 +57,16 @@ def test_agent_pool_is_created_after_its_subnet_nsg_and_service_endpoints(
 def test_task_identity_reads_the_artifact_with_the_least_role(dev_run: ProgramRun) -> None:
     reader = by_name(dev_run, "artifacts-reader-build-task")
     assert reader.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Storage Blob Data Reader"])
-    assert reader.inputs["scope"] == by_name(dev_run, "artifacts-account").outputs["id"]
+    assert reader.inputs["principalType"] == "ServicePrincipal"
     assert (
         reader.inputs["principalId"]
         == by_name(dev_run, "build-task-identity").outputs["principalId"]
     )
+
+
+def test_task_identity_reads_only_the_artifact_container(dev_run: ProgramRun) -> None:
+    reader = by_name(dev_run, "artifacts-reader-build-task")
+    assert reader.inputs["scope"] == by_name(dev_run, "artifacts-container").outputs["id"]
 
 
 def test_storage_is_private(dev_run: ProgramRun) -> None:
@@ -123,23 +134,79 @@ def test_build_trigger_is_federated_with_the_service_account(dev_run: ProgramRun
         federation["issuer"]
         == by_name(dev_run, "aks-cluster").outputs["oidcIssuerProfile"]["issuerURL"]
     )
-    role = by_name(dev_run, "ci-trigger-tasks-contributor").inputs
-    assert role["roleDefinitionId"].endswith(BUILTIN_ROLES["Container Registry Tasks Contributor"])
-    assert role["scope"] == by_name(dev_run, "registry-acr").outputs["id"]
 
 
-def test_stack_outputs_give_the_commands_and_manifest(dev_run: ProgramRun) -> None:
+def test_build_trigger_holds_the_custom_trigger_role_on_the_registry(dev_run: ProgramRun) -> None:
+    registry_id = by_name(dev_run, "registry-acr").outputs["id"]
+    role = by_name(dev_run, "ci-trigger-build-role")
+    assert role.inputs["assignableScopes"] == [registry_id]
+    assert set(role.inputs["permissions"][0]["actions"]) == set(BUILD_TRIGGER_ACTIONS)
+    assignment = by_name(dev_run, "ci-trigger-build-role-assignment")
+    assert assignment.inputs["scope"] == registry_id
+    assert assignment.property_dependencies["roleDefinitionId"] == [role.urn]
+    assert (
+        assignment.inputs["principalId"]
+        == by_name(dev_run, "ci-trigger-identity").outputs["principalId"]
+    )
+
+
+def test_no_identity_holds_tasks_contributor(dev_run: ProgramRun) -> None:
+    tasks_contributor = BUILTIN_ROLES["Container Registry Tasks Contributor"]
+    assert not [
+        r.name
+        for r in dev_run.resources
+        if r.type == "azure-native:authorization:RoleAssignment"
+        and r.inputs["roleDefinitionId"].endswith(tasks_contributor)
+    ]
+
+
+def test_deployers_may_apply_the_manifests_in_the_ci_namespace() -> None:
+    config = with_changes(stack_config("dev"), buildTrigger__deployers=[DEPLOYER])
+    run = run_program(ROOT, "dev", loaded=("private-acr-tasks", config))
+    writer = by_name(run, f"ci-trigger-deployer-{DEPLOYER}").inputs
+    cluster_id = by_name(run, "aks-cluster").outputs["id"]
+    assert writer["scope"] == f"{cluster_id}/namespaces/ci"
+    assert writer["roleDefinitionId"].endswith(
+        BUILTIN_ROLES["Azure Kubernetes Service RBAC Writer"]
+    )
+    assert writer["principalType"] == "Group"
+
+
+def test_admin_groups_become_cluster_admins() -> None:
+    config = with_changes(stack_config("dev"), aks__adminGroupObjectIds=[DEPLOYER])
+    run = run_program(ROOT, "dev", loaded=("private-acr-tasks", config))
+    assert by_name(run, "aks-cluster").inputs["aadProfile"]["adminGroupObjectIDs"] == [DEPLOYER]
+
+
+def test_stack_outputs_give_the_commands_and_manifests(dev_run: ProgramRun) -> None:
     outputs = dev_run.outputs
     registry = by_name(dev_run, "registry-acr").outputs["name"]
+    group = outputs["resourceGroupName"]
     assert outputs["loginServer"] == f"{registry}.azurecr.io"
-    assert (
-        outputs["taskRunCommand"]
-        == f"az acr task run --registry {registry} --name private-build-dev --context ."
+    assert outputs["taskRunCommand"] == (
+        f"az acr task run --registry {registry} --resource-group {group} "
+        "--name private-build-dev --context ."
     )
     assert f"--agent-pool {outputs['agentPoolName']}" in outputs["quickBuildCommand"]
     manifest = outputs["podManifest"]
     assert "azure.workload.identity/use: 'true'" in manifest
     assert f"azure.workload.identity/client-id: {outputs['buildTriggerClientId']}" in manifest
+    assert yaml.safe_load(outputs["buildJobManifest"])["kind"] == "Job"
+
+
+@pytest.mark.parametrize("output", ["podManifest", "buildJobManifest"])
+def test_stack_manifests_pass_the_kubernetes_schemas(dev_run: ProgramRun, output: str) -> None:
+    for document in yaml.safe_load_all(dev_run.outputs[output]):
+        kubernetes_validate.validate(document, "1.33", strict=True)
+
+
+def test_task_and_trigger_use_one_pinned_cli_image() -> None:
+    image = "mcr.microsoft.com/azure-cli:2.75.0-azurelinux3.0"
+    config = with_changes(stack_config("dev"), buildTrigger__cliImage=image)
+    run = run_program(ROOT, "dev", loaded=("private-acr-tasks", config))
+    values = {v["name"]: v["value"] for v in by_name(run, "build-task").inputs["step"]["values"]}
+    assert values["cliImage"] == image
+    assert f"image: {image}" in run.outputs["buildJobManifest"]
 
 
 def test_protect_follows_config(dev_run: ProgramRun, prod_run: ProgramRun) -> None:

@@ -48,7 +48,12 @@ steps:
 """The multi-step task; values are filled per stack. The build context (with its
 Dockerfile) comes from the run: ``az acr task run --context <dir or git URL>``."""
 
-DEFAULT_CLI_IMAGE = "mcr.microsoft.com/azure-cli:latest"
+DEFAULT_CLI_IMAGE = "mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0"
+"""The Azure CLI image of the task's fetch step (and the in-cluster trigger), pinned so a
+rebuild runs the same CLI. Microsoft publishes version tags of the Azure Linux 3.0 image as
+``<version>-azurelinux3.0``; 2.74.0 is the version its example names (Learn, "How to run Azure
+CLI in a Docker container", MicrosoftDocs/azure-docs-cli
+docs-ref-conceptual/Latest-version/run-azure-cli-docker.md)."""
 
 
 class BuildAgentPoolInputs(SharedArgs):
@@ -84,7 +89,7 @@ class BuildAgentPoolArgs(BuildAgentPoolInputs):
     """Blob name of the artifact. Default ``artifact.bin``."""
     cli_image: NotRequired[str]
     """Image used to fetch the artifact; pin a version for repeatable builds.
-    Default ``mcr.microsoft.com/azure-cli:latest``."""
+    Default ``mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0``."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ def validate_agent_pool(fields: FieldReader) -> BuildAgentPoolPlan | None:
         cli_image=fields.text(
             "cli_image",
             naming.IMAGE_REFERENCE,
-            "an image reference such as mcr.microsoft.com/azure-cli:2.67.0",
+            f"an image reference such as {DEFAULT_CLI_IMAGE}",
             DEFAULT_CLI_IMAGE,
         ),
     )

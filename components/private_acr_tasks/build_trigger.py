@@ -1,13 +1,44 @@
-"""What replaces Docker-in-Docker: an in-cluster CI agent that asks ACR Tasks to build.
+"""What replaces Docker-in-Docker: CI in the cluster asks ACR Tasks to build.
 
-A user-assigned identity is federated with one Kubernetes service account (workload
-identity, no secrets) and holds Container Registry Tasks Contributor on the registry: it
-may schedule runs and read their logs, but cannot push or pull images itself (the task's
-own identity and token do that on the agent pool). The component renders the service
-account and pod a CI agent uses, and the exact commands.
+Identity. A user-assigned identity is federated with one Kubernetes service account
+(workload identity: the kubelet projects a short-lived token, no secret is stored). It holds
+a custom role on the registry with only the operations a trigger needs
+(``private_acr_rules.roles.BUILD_TRIGGER_ACTIONS``: schedule a run, upload a build context,
+read runs, tasks and the agent pool, get a run's log link), not Container Registry Tasks
+Contributor, which Microsoft describes as usable "for full registry data plane permissions
+including reading/writing/deleting container images" and which can rewrite or delete the
+task and delete or rescale the pool (Learn, built-in-roles/containers.md). The custom role
+cannot push or pull by itself, but every run it schedules builds and pushes with the
+registry's own run token, and a quick run (``az acr build``) runs the steps the caller sends:
+whoever holds it can put images in the registry through builds. Grant it to CI you trust.
+
+Logging in per build. ``az login --federated-token`` keeps the token it was given; the token
+the kubelet projects lasts about an hour and azure-cli cannot refresh a federated login with
+a stale assertion (AADSTS700024), so a pod that logs in once fails every build after that.
+Each build therefore logs in right before its ``az acr`` command, in the same shell, with
+the token file as it is at that moment (the kubelet rotates it well before it expires).
+Two forms: ``build_job_manifest``, a Job that runs one build and exits, and ``manifest``,
+a long-running agent whose builds run through ``/opt/acr-build/with-login``, which logs in
+again each time (in a private config directory, so concurrent builds do not share a session).
+
+Kubernetes access. The cluster uses Azure RBAC for Kubernetes and has no local accounts, so
+applying the manifests needs an Azure role: each ``deployers`` principal gets Azure
+Kubernetes Service RBAC Writer on the CI namespace (scope ``<cluster id>/namespaces/<ns>``)
+and Azure Kubernetes Service Cluster User Role on the cluster, which ``az aks get-credentials``
+needs for the kubeconfig (Learn, aks/manage-azure-rbac.md). A namespace-scoped role cannot
+create the namespace itself: a cluster admin applies ``manifest`` once.
+
+The commands carry ``--resource-group``: without it azure-cli looks the registry up among
+all resources of the subscription (``_utils.py get_resource_group_name_by_registry_name``),
+which the trigger's role does not allow.
 """
 
+import re
+import shlex
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, NotRequired, Self
 
 import pulumi
@@ -15,6 +46,7 @@ import yaml
 from pulumi_azure_native import authorization, managedidentity
 
 from private_acr_rules import naming
+from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     SharedArgs,
@@ -24,9 +56,24 @@ from private_acr_tasks._common import (
     tags_of,
     type_token,
 )
+from private_acr_tasks.agent_pool import DEFAULT_CLI_IMAGE
+from private_acr_tasks.errors import ComponentArgsError
 
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
-DEFAULT_CLI_IMAGE = "mcr.microsoft.com/azure-cli:latest"
+SCRIPT_DIR = "/opt/acr-build"
+WORKSPACE = "/workspace"
+AGENT_NAME = "acr-build-agent"
+_ROLE_NAMESPACE = uuid.UUID("3c0f7f4e-5d1b-4a8e-9f6a-1b2c3d4e5f60")
+_ARM_SCOPE = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/", re.IGNORECASE)
+_UNPINNED = re.compile(r"^[^@]*/[^/:@]+(:latest)?$")
+
+
+class PrincipalType(StrEnum):
+    """What kind of Entra principal an object id names (a role assignment's ``principalType``)."""
+
+    GROUP = "Group"
+    USER = "User"
+    SERVICE_PRINCIPAL = "ServicePrincipal"
 
 
 class InClusterBuildTriggerInputs(SharedArgs):
@@ -37,7 +84,8 @@ class InClusterBuildTriggerInputs(SharedArgs):
     tenant_id: pulumi.Input[str]
     """Entra tenant of the federated identity."""
     registry_id: pulumi.Input[str]
-    """The registry whose tasks the CI agent runs."""
+    """The registry whose tasks the CI agent runs; its subscription and resource group go into
+    the commands."""
     registry_name: pulumi.Input[str]
     """Name of that registry (used in the commands)."""
     oidc_issuer_url: pulumi.Input[str]
@@ -46,17 +94,25 @@ class InClusterBuildTriggerInputs(SharedArgs):
     """The agent pool builds run on."""
     task_name: pulumi.Input[str]
     """The task the CI agent runs."""
+    cluster_id: NotRequired[pulumi.Input[str]]
+    """The AKS cluster the manifests are applied to; required when ``deployers`` is set."""
 
 
 class InClusterBuildTriggerArgs(InClusterBuildTriggerInputs):
     """Arguments of :class:`InClusterBuildTrigger`."""
 
     namespace: NotRequired[str]
-    """Namespace of the CI agent. Default ``ci``."""
+    """Namespace of the CI agent and build Jobs (not a ``kube-`` one). Default ``ci``."""
     service_account: NotRequired[str]
-    """Service account of the CI agent. Default ``acr-build-trigger``."""
+    """Service account of the CI agent and build Jobs. Default ``acr-build-trigger``."""
     cli_image: NotRequired[str]
-    """Image of the CI agent pod. Default ``mcr.microsoft.com/azure-cli:latest``."""
+    """Azure CLI image of the agent and the Jobs, pinned to a version or digest. Default
+    ``mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0``."""
+    deployers: NotRequired[Sequence[str]]
+    """Object ids of the principals that apply the manifests: Azure Kubernetes Service RBAC
+    Writer on the namespace and Cluster User Role on the cluster. Default: none."""
+    deployer_principal_type: NotRequired[PrincipalType]
+    """What the ``deployers`` ids are: Group, User or ServicePrincipal. Default Group."""
 
 
 @dataclass(frozen=True)
@@ -64,121 +120,280 @@ class InClusterBuildTriggerPlan:
     namespace: str = "ci"
     service_account: str = "acr-build-trigger"
     cli_image: str = DEFAULT_CLI_IMAGE
+    deployers: tuple[str, ...] = ()
+    deployer_principal_type: PrincipalType = PrincipalType.GROUP
+
+
+def _deployers(fields: FieldReader) -> tuple[str, ...]:
+    ids = [i.lower() for i in fields.texts("deployers", naming.OBJECT_ID, "object ids (GUIDs)")]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        fields.problem("deployers", f"lists {', '.join(repeated)} more than once")
+    return tuple(dict.fromkeys(ids))
 
 
 def validate_build_trigger(fields: FieldReader) -> InClusterBuildTriggerPlan | None:
     mark = fields.mark()
     expected = "a Kubernetes name (lower-case letters, digits, '-', at most 63)"
+    namespace = fields.text("namespace", naming.KUBERNETES_NAME, expected, "ci")
+    if namespace.startswith("kube-"):
+        fields.invalid("namespace", namespace, "a namespace outside the reserved kube- prefix")
+    image = fields.text(
+        "cli_image",
+        naming.IMAGE_REFERENCE,
+        f"an image reference such as {DEFAULT_CLI_IMAGE}",
+        DEFAULT_CLI_IMAGE,
+    )
+    if _UNPINNED.match(image):
+        fields.invalid(
+            "cli_image", image, f"an image pinned to a version, e.g. {DEFAULT_CLI_IMAGE}"
+        )
     plan = InClusterBuildTriggerPlan(
-        namespace=fields.text("namespace", naming.KUBERNETES_NAME, expected, "ci"),
+        namespace=namespace,
         service_account=fields.text(
             "service_account", naming.KUBERNETES_NAME, expected, "acr-build-trigger"
         ),
-        cli_image=fields.text(
-            "cli_image",
-            naming.IMAGE_REFERENCE,
-            "an image reference such as mcr.microsoft.com/azure-cli:2.67.0",
-            DEFAULT_CLI_IMAGE,
+        cli_image=image,
+        deployers=_deployers(fields),
+        deployer_principal_type=fields.choice(
+            "deployer_principal_type", PrincipalType, PrincipalType.GROUP
         ),
     )
     return None if fields.failed_since(mark) else plan
 
 
+# Manifests -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildTarget:
+    """Where builds go: the registry, its subscription and resource group, the task and pool."""
+
+    subscription_id: str
+    resource_group: str
+    registry_name: str
+    task_name: str
+    agent_pool_name: str
+
+    def _registry(self) -> str:
+        return f"--registry {shlex.quote(self.registry_name)} --resource-group {shlex.quote(self.resource_group)}"
+
+    def task_run_command(self, context: str) -> str:
+        """Runs the task with ``context`` (a shell word: a directory, git URL or tarball URL)."""
+        return f"az acr task run {self._registry()} --name {shlex.quote(self.task_name)} --context {context}"
+
+    def quick_build_command(self) -> str:
+        return (
+            f"az acr build {self._registry()} --agent-pool {shlex.quote(self.agent_pool_name)} "
+            "--image app:{{.Run.ID}} --file Dockerfile ."
+        )
+
+
+def _registry_scope(registry_id: str, subscription_id: str, resource_group: str) -> tuple[str, str]:
+    """Subscription and resource group of an ARM id, else the given ones."""
+    match = _ARM_SCOPE.match(registry_id)
+    return (match[1], match[2]) if match else (subscription_id, resource_group)
+
+
 _LOGIN = (
     'az login --service-principal --username "$AZURE_CLIENT_ID" --tenant "$AZURE_TENANT_ID" '
-    '--federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --output none'
+    '--federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --output none',
+    'az account set --subscription "$AZURE_SUBSCRIPTION_ID"',
 )
 
 
-def _agent_pod(
-    namespace: str, service_account: str, image: str, registry_name: str, task_name: str
+def _logged_in(*commands: str) -> str:
+    """A shell script that logs in with the token as it is now, then runs ``commands``.
+
+    Each run gets its own azure-cli config directory, removed when it ends, so concurrent
+    builds in one pod never share or overwrite a session.
+    """
+    lines = [
+        "set -eu",
+        'AZURE_CONFIG_DIR="$(mktemp -d)"',
+        "export AZURE_CONFIG_DIR",
+        "trap 'rm -rf \"$AZURE_CONFIG_DIR\"' EXIT",
+        *_LOGIN,
+        *commands,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes multi-line strings (the scripts) as literal blocks, so they read as scripts, and
+    repeats shared values instead of writing YAML anchors."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    node = dumper.represent_str(value)
+    if "\n" in value:
+        node.style = "|"
+    return node
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _container(
+    plan: InClusterBuildTriggerPlan, subscription_id: str, command: list[str]
 ) -> dict[str, Any]:
-    """The CI agent: non-root, no service-account token, logged in through workload identity."""
     return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": "acr-build-agent",
-            "namespace": namespace,
-            "labels": {"azure.workload.identity/use": "true"},
+        "name": "az",
+        "image": plan.cli_image,
+        "command": command,
+        "env": [
+            {"name": "AZURE_SUBSCRIPTION_ID", "value": subscription_id},
+            {"name": "HOME", "value": "/tmp"},
+            {"name": "AZURE_CORE_COLLECT_TELEMETRY", "value": "false"},
+        ],
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
         },
-        "spec": {
-            "serviceAccountName": service_account,
-            "automountServiceAccountToken": False,
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": 1000,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
-            "containers": [
-                {
-                    "name": "agent",
-                    "image": image,
-                    "env": [
-                        {"name": "ACR_NAME", "value": registry_name},
-                        {"name": "ACR_TASK", "value": task_name},
-                        {"name": "HOME", "value": "/tmp"},
-                    ],
-                    "command": ["sh", "-c", f"{_LOGIN} && sleep infinity"],
-                    "securityContext": {
-                        "allowPrivilegeEscalation": False,
-                        "capabilities": {"drop": ["ALL"]},
-                    },
-                    "resources": {
-                        "requests": {"cpu": "100m", "memory": "256Mi"},
-                        "limits": {"memory": "512Mi"},
-                    },
-                }
-            ],
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "256Mi"},
+            "limits": {"memory": "1Gi"},
         },
     }
 
 
+def _pod_spec(plan: InClusterBuildTriggerPlan, container: dict[str, Any]) -> dict[str, Any]:
+    """Non-root, no Kubernetes API token (workload identity projects its own token)."""
+    return {
+        "serviceAccountName": plan.service_account,
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 1000,
+            "runAsGroup": 1000,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
+    }
+
+
+def _pod_template(labels: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "metadata": {"labels": {**labels, "azure.workload.identity/use": "true"}},
+        "spec": spec,
+    }
+
+
+def _agent(plan: InClusterBuildTriggerPlan, subscription_id: str) -> list[dict[str, Any]]:
+    """The script every agent build runs through, and the agent that runs builds on demand."""
+    scripts = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "acr-build-scripts", "namespace": plan.namespace},
+        "data": {"with-login": "#!/bin/sh\n" + _logged_in('"$@"')},
+    }
+    container = _container(plan, subscription_id, ["sleep", "infinity"])
+    container["workingDir"] = WORKSPACE
+    container["volumeMounts"] += [
+        {"name": "workspace", "mountPath": WORKSPACE},
+        {"name": "scripts", "mountPath": SCRIPT_DIR, "readOnly": True},
+    ]
+    spec = _pod_spec(plan, container)
+    spec["volumes"] += [
+        {"name": "workspace", "emptyDir": {}},
+        {"name": "scripts", "configMap": {"name": "acr-build-scripts", "defaultMode": 0o555}},
+    ]
+    labels = {"app.kubernetes.io/name": AGENT_NAME}
+    agent = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": AGENT_NAME, "namespace": plan.namespace, "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": _pod_template(labels, spec),
+        },
+    }
+    return [scripts, agent]
+
+
 def render_manifest(
-    *,
-    namespace: str,
-    service_account: str,
-    client_id: str,
-    tenant_id: str,
-    image: str,
-    registry_name: str,
-    task_name: str,
+    plan: InClusterBuildTriggerPlan, client_id: str, tenant_id: str, subscription_id: str
 ) -> str:
-    """The service account and pod a CI agent uses to start builds, as one YAML document set."""
+    """Namespace, annotated service account, the login script and the long-running agent."""
     documents = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": plan.namespace}},
         {
             "apiVersion": "v1",
             "kind": "ServiceAccount",
             "metadata": {
-                "name": service_account,
-                "namespace": namespace,
+                "name": plan.service_account,
+                "namespace": plan.namespace,
                 "annotations": {
                     "azure.workload.identity/client-id": client_id,
                     "azure.workload.identity/tenant-id": tenant_id,
                 },
             },
         },
-        _agent_pod(namespace, service_account, image, registry_name, task_name),
+        *_agent(plan, subscription_id),
     ]
-    return yaml.safe_dump_all(documents, sort_keys=False)
+    return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False)
+
+
+def render_build_job(plan: InClusterBuildTriggerPlan, target: BuildTarget) -> str:
+    """One build: log in, run the task with ``$BUILD_CONTEXT`` (a git or tarball URL), exit.
+
+    ``generateName`` gives every ``kubectl create`` its own Job. No retries: a retried Job
+    would start a second run and push a second image.
+    """
+    script = _logged_in(
+        ': "${BUILD_CONTEXT:?set BUILD_CONTEXT to the git URL or tarball URL of the build context}"',
+        target.task_run_command('"$BUILD_CONTEXT"'),
+    )
+    container = _container(plan, target.subscription_id, ["/bin/sh", "-c", script])
+    container["env"].append({"name": "BUILD_CONTEXT", "value": ""})
+    spec = _pod_spec(plan, container)
+    spec["restartPolicy"] = "Never"
+    labels = {"app.kubernetes.io/name": "acr-build"}
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"generateName": "acr-build-", "namespace": plan.namespace, "labels": labels},
+        "spec": {
+            "backoffLimit": 0,
+            "ttlSecondsAfterFinished": 86400,
+            "template": _pod_template(labels, spec),
+        },
+    }
+    return yaml.dump(job, Dumper=_Dumper, sort_keys=False)
+
+
+# Component -------------------------------------------------------------------------------
 
 
 class InClusterBuildTrigger(pulumi.ComponentResource):
-    """Federated identity for an in-cluster CI agent, its registry role, and its manifest.
+    """Federated identity for in-cluster CI, its least registry role, Kubernetes access for
+    the deployers, and the manifests.
 
     Children: ``<name>-identity``, ``<name>-federation`` (a child of the identity),
-    ``<name>-tasks-contributor``.
+    ``<name>-build-role`` (the custom role), ``<name>-build-role-assignment``, and per
+    deployer ``<name>-deployer-<object id>`` (RBAC Writer on the namespace) and
+    ``<name>-deployer-<object id>-kubeconfig`` (Cluster User Role).
     """
 
     client_id: pulumi.Output[str]
     """Client id the service account is annotated with."""
     principal_id: pulumi.Output[str]
     """Object id of the trigger identity."""
+    build_role_id: pulumi.Output[str]
+    """ARM id of the custom trigger role."""
     manifest: pulumi.Output[str]
-    """YAML: namespace, service account and pod of the CI agent."""
+    """YAML: namespace, service account, login script and the long-running CI agent."""
+    build_job_manifest: pulumi.Output[str]
+    """YAML: a Job template that runs one build (``kubectl create``, set ``BUILD_CONTEXT``)."""
     task_run_command: pulumi.Output[str]
-    """Runs the task (built from a context directory or git URL) on the agent pool."""
+    """Runs the task on the pool with the current directory as context."""
     quick_build_command: pulumi.Output[str]
     """Builds a Dockerfile on the agent pool without a task."""
 
@@ -208,14 +423,17 @@ class InClusterBuildTrigger(pulumi.ComponentResource):
         inputs: InClusterBuildTriggerInputs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
+        if plan.deployers and inputs.get("cluster_id") is None:
+            raise ComponentArgsError(
+                ["InClusterBuildTriggerArgs.cluster_id: missing; deployers need the cluster"]
+            )
         super().__init__(type_token("InClusterBuildTrigger"), name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
         identity = managedidentity.UserAssignedIdentity(
             child_name(name, "identity"),
             resource_group_name=inputs["resource_group_name"],
             location=inputs["location"],
             tags=tags_of(inputs),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         managedidentity.FederatedIdentityCredential(
             child_name(name, "federation"),
@@ -226,55 +444,114 @@ class InClusterBuildTrigger(pulumi.ComponentResource):
             audiences=[TOKEN_EXCHANGE_AUDIENCE],
             opts=pulumi.ResourceOptions(parent=identity),
         )
-        authorization.RoleAssignment(
-            child_name(name, "tasks-contributor"),
-            scope=inputs["registry_id"],
-            principal_id=identity.principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(
-                inputs["subscription_id"], "Container Registry Tasks Contributor"
-            ),
-            opts=child,
-        )
-        self._outputs(plan, inputs, identity)
+        role = self._build_role(name, inputs, identity)
+        for object_id in plan.deployers:
+            self._deployer(name, plan, inputs, object_id)
+        self._outputs(plan, inputs, identity, role)
         self.register_outputs(
             {
                 "client_id": self.client_id,
                 "principal_id": self.principal_id,
+                "build_role_id": self.build_role_id,
                 "manifest": self.manifest,
+                "build_job_manifest": self.build_job_manifest,
                 "task_run_command": self.task_run_command,
                 "quick_build_command": self.quick_build_command,
             }
         )
+
+    def _build_role(
+        self,
+        name: str,
+        inputs: InClusterBuildTriggerInputs,
+        identity: managedidentity.UserAssignedIdentity,
+    ) -> authorization.RoleDefinition:
+        """The custom trigger role, defined for this registry only, and its assignment.
+
+        Its id is derived from the registry id, so the same registry always gets the same
+        role, and its name carries the registry name (role names are unique per tenant).
+        """
+        registry_id = pulumi.Output.from_input(inputs["registry_id"])
+        role = authorization.RoleDefinition(
+            child_name(name, "build-role"),
+            scope=registry_id,
+            role_definition_id=registry_id.apply(
+                lambda rid: str(uuid.uuid5(_ROLE_NAMESPACE, rid.lower()))
+            ),
+            role_name=pulumi.Output.concat("ACR build trigger (", inputs["registry_name"], ")"),
+            description="Start ACR Tasks runs on this registry and follow them; nothing else.",
+            role_type="CustomRole",
+            permissions=[authorization.PermissionArgs(actions=list(BUILD_TRIGGER_ACTIONS))],
+            assignable_scopes=[registry_id],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        authorization.RoleAssignment(
+            child_name(name, "build-role-assignment"),
+            scope=registry_id,
+            principal_id=identity.principal_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=pulumi.Output.concat(
+                "/subscriptions/",
+                inputs["subscription_id"],
+                "/providers/Microsoft.Authorization/roleDefinitions/",
+                role.name,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role
+
+    def _deployer(
+        self,
+        name: str,
+        plan: InClusterBuildTriggerPlan,
+        inputs: InClusterBuildTriggerInputs,
+        object_id: str,
+    ) -> None:
+        """RBAC Writer on the CI namespace, and the Cluster User Role that fetches the kubeconfig."""
+        cluster_id = pulumi.Output.from_input(inputs.get("cluster_id", ""))
+        grants = (
+            (
+                child_name(name, "deployer", object_id),
+                pulumi.Output.concat(cluster_id, "/namespaces/", plan.namespace),
+                "Azure Kubernetes Service RBAC Writer",
+            ),
+            (
+                child_name(name, "deployer", object_id, "kubeconfig"),
+                cluster_id,
+                "Azure Kubernetes Service Cluster User Role",
+            ),
+        )
+        for logical_name, scope, role in grants:
+            authorization.RoleAssignment(
+                logical_name,
+                scope=scope,
+                principal_id=object_id,
+                principal_type=plan.deployer_principal_type.value,
+                role_definition_id=role_definition_id(inputs["subscription_id"], role),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
     def _outputs(
         self,
         plan: InClusterBuildTriggerPlan,
         inputs: InClusterBuildTriggerInputs,
         identity: managedidentity.UserAssignedIdentity,
+        role: authorization.RoleDefinition,
     ) -> None:
-        self.client_id = identity.client_id
-        self.principal_id = identity.principal_id
-        self.manifest = pulumi.Output.all(
-            identity.client_id, inputs["tenant_id"], inputs["registry_name"], inputs["task_name"]
-        ).apply(
-            lambda values: render_manifest(
-                namespace=plan.namespace,
-                service_account=plan.service_account,
-                client_id=values[0],
-                tenant_id=values[1],
-                image=plan.cli_image,
-                registry_name=values[2],
-                task_name=values[3],
-            )
-        )
-        self.task_run_command = pulumi.Output.format(
-            "az acr task run --registry {0} --name {1} --context .",
+        target: pulumi.Output[BuildTarget] = pulumi.Output.all(
+            inputs["registry_id"],
+            inputs["subscription_id"],
+            inputs["resource_group_name"],
             inputs["registry_name"],
             inputs["task_name"],
-        )
-        self.quick_build_command = pulumi.Output.format(
-            "az acr build --registry {0} --agent-pool {1} --image app:{{{{.Run.ID}}}} --file Dockerfile .",
-            inputs["registry_name"],
             inputs["agent_pool_name"],
+        ).apply(lambda v: BuildTarget(*_registry_scope(v[0], v[1], v[2]), v[3], v[4], v[5]))
+        self.client_id = identity.client_id
+        self.principal_id = identity.principal_id
+        self.build_role_id = role.id
+        self.manifest = pulumi.Output.all(target, identity.client_id, inputs["tenant_id"]).apply(
+            lambda v: render_manifest(plan, v[1], v[2], v[0].subscription_id)
         )
+        self.build_job_manifest = target.apply(lambda t: render_build_job(plan, t))
+        self.task_run_command = target.apply(lambda t: t.task_run_command("."))
+        self.quick_build_command = target.apply(lambda t: t.quick_build_command())

@@ -99,6 +99,12 @@ AKS_KEYS: Mapping[str, _Field] = {
     "privateCluster": ("private_cluster", bool),
     "authorizedIpRanges": "authorized_ip_ranges",
     "grantSubnetAccess": ("grant_subnet_access", bool),
+    "adminGroupObjectIds": "admin_group_object_ids",
+}
+BUILD_TRIGGER_KEYS: Mapping[str, _Field] = {
+    "cliImage": "cli_image",
+    "deployers": "deployers",
+    "deployerPrincipalType": "deployer_principal_type",
 }
 DNS_KEYS: Mapping[str, _Field] = {"zoneIds": "zone_ids", "zoneGroups": "zone_groups"}
 SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
@@ -107,6 +113,7 @@ SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
     "registry": (REGISTRY_KEYS, False),
     "agentPool": (AGENT_POOL_KEYS, False),
     "aks": (AKS_KEYS, True),
+    "buildTrigger": (BUILD_TRIGGER_KEYS, False),
 }
 """Each structured key, its keys, and whether the stack must set it."""
 TOP_LEVEL_KEYS = ("environment", "dockerBridgeCidr", "protect", *SECTIONS)
@@ -324,10 +331,13 @@ class _Loader:
         values = {**self.names()["registry"], "cloud": self.cloud}
         return validate_registry(section.reader(self.problems, **values))
 
-    def agent_pool(self) -> BuildAgentPoolPlan | None:
+    def agent_pool(self, trigger: InClusterBuildTriggerPlan | None) -> BuildAgentPoolPlan | None:
         section = self.config.section("agentPool")
         section.labels.update(pool_name="environment", task_name="environment")
-        return validate_agent_pool(section.reader(self.problems, **self.names()["agentPool"]))
+        # One CLI image for the task's steps and the trigger, checked once (by the trigger).
+        image = {"cli_image": trigger.cli_image} if trigger else {}
+        values = {**self.names()["agentPool"], **image}
+        return validate_agent_pool(section.reader(self.problems, **values))
 
     def aks(self, network: NetworkPlan | None) -> AksClusterPlan | None:
         section = self.config.section("aks")
@@ -341,7 +351,7 @@ class _Loader:
         return validate_artifact_store(section.reader(self.problems, **values))
 
     def build_trigger(self) -> InClusterBuildTriggerPlan | None:
-        return validate_build_trigger(_Section("buildTrigger", {}, {}).reader(self.problems))
+        return validate_build_trigger(self.config.section("buildTrigger").reader(self.problems))
 
     def location(self) -> str:
         location = self.raw.get(LOCATION_KEY)
@@ -367,8 +377,9 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
     load = _Loader(raw, config, _environment(config), _cloud(raw, config.problems))
     location, protect = load.location(), load.protect()
     network, dns = load.network(), load.dns()
-    registry, agent_pool, aks = load.registry(), load.agent_pool(), load.aks(network)
-    store, trigger = load.artifact_store(), load.build_trigger()
+    registry, trigger = load.registry(), load.build_trigger()
+    agent_pool, aks = load.agent_pool(trigger), load.aks(network)
+    store = load.artifact_store()
     if network is not None and aks is not None:
         _stack_rules(network, aks, config.problems)
     if (

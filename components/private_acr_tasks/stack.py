@@ -133,6 +133,7 @@ def _cluster(
             "oidc_issuer_url": cluster.oidc_issuer_url,
             "agent_pool_name": pool.agent_pool_name,
             "task_name": pool.task_name,
+            "cluster_id": cluster.cluster_id,
         },
     )
     return cluster, trigger
@@ -159,4 +160,5 @@ def build_stack(settings: StackSettings) -> Mapping[str, Any]:
         "taskRunCommand": trigger.task_run_command,
         "quickBuildCommand": trigger.quick_build_command,
         "podManifest": trigger.manifest,
+        "buildJobManifest": trigger.build_job_manifest,
     }

@@ -2,7 +2,9 @@
 
 Public network access off, network rules Deny with no bypass, shared keys off (Entra ID
 only), TLS 1.2, no anonymous blob access. Readers get Storage Blob Data Reader, the least
-role that can download a blob. Private endpoints come from the shared ``private_endpoints``
+role that can download a blob, on the artifact container only (Learn, storage/blobs/
+assign-azure-role-data-access: a data role can be scoped to a container), so a reader sees
+nothing else the account may hold. Private endpoints come from the shared ``private_endpoints``
 argument (group ``blob``, zone ``privatelink.blob.core.windows.net``).
 
 The artifact itself is not a Pulumi resource: with public access and shared keys off, only a
@@ -63,8 +65,9 @@ class ArtifactStoreInputs(SharedArgs):
     """Private endpoints keyed by a short name; each is a ``<name>-<key>`` child with group
     ``blob``. Default: none (the account then has no network path at all)."""
     reader_principal_ids: NotRequired[Mapping[str, pulumi.Input[str]]]
-    """Service principals granted Storage Blob Data Reader, keyed by a stable short name (part
-    of the role assignment's logical name ``<name>-reader-<key>``). Default: none."""
+    """Service principals granted Storage Blob Data Reader on the artifact container, keyed by
+    a stable short name (part of the role assignment's logical name ``<name>-reader-<key>``).
+    Default: none."""
 
 
 class ArtifactStoreArgs(ArtifactStoreInputs):
@@ -161,7 +164,7 @@ class ArtifactStore(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.account = self._account(name, plan, inputs, suffix)
-        container = storage.BlobContainer(
+        self.container = storage.BlobContainer(
             child_name(name, "container"),
             resource_group_name=inputs["resource_group_name"],
             account_name=self.account.name,
@@ -184,8 +187,8 @@ class ArtifactStore(pulumi.ComponentResource):
             self._reader(key, principal_id)
         self.account_id = self.account.id
         self.account_name = self.account.name
-        self.container_name = container.name
-        self.container_id = container.id
+        self.container_name = self.container.name
+        self.container_id = self.container.id
         self.register_outputs(
             {
                 "account_id": self.account_id,
@@ -226,7 +229,7 @@ class ArtifactStore(pulumi.ComponentResource):
     def _reader(self, key: str, principal_id: pulumi.Input[str]) -> authorization.RoleAssignment:
         return authorization.RoleAssignment(
             child_name(self._name, "reader", key),
-            scope=self.account.id,
+            scope=self.container.id,
             principal_id=principal_id,
             principal_type="ServicePrincipal",
             role_definition_id=role_definition_id(
@@ -238,7 +241,7 @@ class ArtifactStore(pulumi.ComponentResource):
     def grant_reader(
         self, key: str, principal_id: pulumi.Input[str]
     ) -> authorization.RoleAssignment:
-        """Give a service principal Storage Blob Data Reader after the store exists.
+        """Give a service principal Storage Blob Data Reader on the container after the store exists.
 
         The same assignment as a ``reader_principal_ids`` entry, for a principal created after
         the store (the build task's identity needs the store's name first).

@@ -14,6 +14,7 @@ from private_acr_policies import (
     aks_network_plan,
     data_safety,
     docker_bridge,
+    identity_roles,
     nsg,
     registry,
     vnet_integrity,
@@ -34,4 +35,5 @@ POLICIES: list[Policy] = [
     nsg.INGRESS_POLICY,
     nsg.SUBNET_NSG_POLICY,
     data_safety.POLICY,
+    identity_roles.POLICY,
 ]
