@@ -20,8 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items, mappings
+from private_acr_policies._model import UNKNOWN, LazyProps, Resource, Stack, get, items, mappings
 from private_acr_rules import cidr
+from private_acr_rules import nsg as nsg_rules_model
 from private_acr_rules.arm import ResourceKey, parse_id
 
 T = TypeVar("T")
@@ -135,17 +136,30 @@ def identity(resource: Resource) -> ResourceKey | None:
 _Index = dict[tuple[Any, ...], list[tuple[ResourceKey, T]]]
 
 
-def _build_index(stack: Stack) -> _Index[Resource]:
+@dataclass(frozen=True)
+class _Identities:
+    by_urn: dict[str, ResourceKey]
+    index: _Index[Resource]
+
+
+def _build_identities(stack: Stack) -> _Identities:
+    by_urn: dict[str, ResourceKey] = {}
     index: _Index[Resource] = {}
     for resource in stack.resources:
         key = identity(resource)
         if key is not None:
+            by_urn[resource.urn] = key
             index.setdefault(key.local, []).append((key, resource))
-    return index
+    return _Identities(by_urn, index)
 
 
 def _index(stack: Stack) -> _Index[Resource]:
-    return stack.memoized("identity", _build_index)
+    return stack.memoized("identity", _build_identities).index
+
+
+def key_of(stack: Stack, resource: Resource) -> ResourceKey | None:
+    """``identity(resource)``, computed once per stack."""
+    return stack.memoized("identity", _build_identities).by_urn.get(resource.urn)
 
 
 def find(stack: Stack, key: ResourceKey, kind: Kind) -> Resource | None:
@@ -158,14 +172,15 @@ def find(stack: Stack, key: ResourceKey, kind: Kind) -> Resource | None:
 def link(
     stack: Stack, source: Resource, dependency: str, kind: Kind, reference: Any
 ) -> Ref[Resource]:
-    """Follow ``source``'s field ``dependency`` (holding ``reference``) to a ``kind`` resource."""
-    linked = [
-        stack.by_urn[u]
-        for u in source.depends_via(dependency)
-        if u in stack.by_urn and stack.by_urn[u].kind == kind
-    ]
+    """Follow ``source``'s field ``dependency`` (holding ``reference``) to a ``kind`` resource.
+
+    ``reference`` may be a zero-argument callable, called only when the property dependency
+    does not settle the link."""
+    linked = linked_all(stack, source, dependency, kind)
     if len(linked) == 1:
         return Ref(linked[0], "found")
+    if callable(reference):
+        reference = reference()
     key = reference if isinstance(reference, ResourceKey) else parse_id(reference)
     if key is not None:
         target = find(stack, key, kind)
@@ -179,9 +194,13 @@ def link(
 
 def parent(stack: Stack, child: Resource, dependency: str, kind: Kind) -> Ref[Resource]:
     """The parent resource ``child`` names by ``dependency`` (a VNet for a subnet...)."""
-    spelled = _names_key(child, child.kind, 1) if child.kind in _NAMING else None
-    own = parse_id(child.props.get("id"))
-    reference: Any = own.parent() if own is not None else spelled
+
+    def reference() -> Any:
+        own = key_of(stack, child)
+        if own is not None and own.parent() is not None:
+            return own.parent()
+        return _names_key(child, child.kind, 1) if child.kind in _NAMING else None
+
     return link(stack, child, dependency, kind, reference)
 
 
@@ -306,6 +325,27 @@ def _build_standalone_rules(stack: Stack) -> _StandaloneRules:
 
 def _standalone_rules(stack: Stack) -> _StandaloneRules:
     return stack.memoized("standalone-rules", _build_standalone_rules)
+
+
+_parsed_rules: dict[tuple[bytes, int], nsg_rules_model.SecurityRule] = {}
+
+
+def ruleset(sources: Sequence[RuleSource]) -> nsg_rules_model.RuleSet:
+    """The evaluator's view of these rules; each distinct encoded rule is parsed once."""
+    parsed: list[nsg_rules_model.SecurityRule] = []
+    for index, source in enumerate(sources):
+        data = source.data
+        if isinstance(data, LazyProps):
+            key = (data.encoded(), index)
+            rule = _parsed_rules.get(key)
+            if rule is None:
+                if len(_parsed_rules) > 8192:
+                    _parsed_rules.clear()
+                rule = _parsed_rules[key] = nsg_rules_model.parse_rule(data, index)
+            parsed.append(rule)
+        else:
+            parsed.append(nsg_rules_model.parse_rule(data, index))
+    return nsg_rules_model.RuleSet(parsed)
 
 
 def nsg_rules(stack: Stack, nsg: Resource) -> list[RuleSource]:

@@ -19,10 +19,10 @@ field what an unknown means. Reading a missing or odd field returns ``None``; no
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 from google.protobuf import struct_pb2
 from pulumi_policy import proxy
@@ -122,6 +122,10 @@ class LazyProps(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._fields)
 
+    def encoded(self) -> bytes:
+        """The properties as protobuf bytes (deterministic): a cheap key for equal values."""
+        return self._struct.SerializeToString(deterministic=True)
+
     def contains_text(self, needle: bytes) -> bool:
         """Whether ``needle`` occurs anywhere in the encoded properties (no decoding)."""
         return needle in self._struct.SerializeToString()
@@ -186,31 +190,60 @@ def kind_of(resource_type: str) -> tuple[str, str] | None:
     return (match["module"].lower(), match["name"]) if match else None
 
 
-@dataclass(frozen=True, eq=False)
 class Resource:
     """One resource as a policy sees it. Policies read it; none changes it.
 
-    Compared by identity: two views of one resource are never mixed in one stack."""
+    Compared by identity: one stack never holds two views of one resource. A plain class with
+    slots because stacks hold tens of thousands of them (a frozen dataclass is slower to build).
+    """
 
-    type: str
-    urn: str
-    name: str
-    props: Mapping[str, Any]
-    property_dependencies: Mapping[str, Sequence[str]] = field(
-        default_factory=dict[str, Sequence[str]]
-    )
-    protect: bool = False
-    kind: tuple[str, str] | None = field(default=None, compare=False)
+    __slots__ = ("kind", "name", "property_dependencies", "props", "protect", "type", "urn")
 
-    def __post_init__(self) -> None:
-        if self.kind is None:
-            object.__setattr__(self, "kind", kind_of(self.type))
+    def __init__(
+        self,
+        type: str,
+        urn: str,
+        name: str,
+        props: Mapping[str, Any],
+        *,
+        property_dependencies: Mapping[str, Sequence[str]] | None = None,
+        protect: bool = False,
+    ) -> None:
+        self.type: Final = type
+        self.urn: Final = urn
+        self.name: Final = name
+        self.props: Final = props
+        self.property_dependencies: Final[Mapping[str, Sequence[str]]] = property_dependencies or {}
+        self.protect: Final = protect
+        self.kind: Final = kind_of(type)
+
+    def __repr__(self) -> str:
+        return f"Resource({self.type!r}, {self.urn!r})"
 
     def is_a(self, module: str, name: str) -> bool:
         return self.kind == (module, name)
 
     def depends_via(self, key: str) -> Sequence[str]:
         return self.property_dependencies.get(key, ())
+
+
+def _plain_ipv4_cidr(text: str) -> cidr.ParsedCidr | None:
+    """The common case ``a.b.c.d/n`` without parsing the text twice (``ipaddress`` is slow);
+    anything else (IPv6, spaces, leading zeros, odd forms) is left to ``cidr.parse_cidr``."""
+    address, slash, length = text.partition("/")
+    octets = address.split(".")
+    if not slash or len(octets) != 4 or not length.isdigit() or len(length) > 2:
+        return None
+    if not all(o.isdigit() and len(o) <= 3 and (o == "0" or o[0] != "0") for o in octets):
+        return None
+    values = [int(o) for o in octets]
+    prefix = int(length)
+    if prefix > 32 or max(values) > 255 or (length != "0" and length[0] == "0"):
+        return None
+    value = (values[0] << 24) | (values[1] << 16) | (values[2] << 8) | values[3]
+    mask = ((1 << prefix) - 1) << (32 - prefix)
+    network = ipaddress.IPv4Network((value & mask, prefix))
+    return cidr.ParsedCidr(text, network, None, host_bits_set=bool(value & ~mask & 0xFFFFFFFF))
 
 
 class Stack:
@@ -241,5 +274,5 @@ class Stack:
         """``cidr.parse_cidr``, once per distinct text in this stack."""
         parsed = self._cidrs.get(text)
         if parsed is None:
-            parsed = self._cidrs[text] = cidr.parse_cidr(text)
+            parsed = self._cidrs[text] = _plain_ipv4_cidr(text) or cidr.parse_cidr(text)
         return parsed

@@ -11,8 +11,7 @@ computed once per stack and each text parsed once (``Stack.parse_cidr``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items
 from private_acr_rules import cidr
@@ -20,8 +19,7 @@ from private_acr_rules import cidr
 RangeKind = Literal["vnet", "subnet", "dns", "peering", "service", "pod", "dns-service-ip"]
 
 
-@dataclass(frozen=True)
-class DeclaredRange:
+class DeclaredRange(NamedTuple):
     resource: Resource
     field: str
     text: str

@@ -23,6 +23,7 @@ from private_acr_policies._links import (
     nsg_of,
     nsg_rules,
     parent,
+    ruleset,
     subnet_for,
 )
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, lower
@@ -34,7 +35,7 @@ from private_acr_policies._policy import (
     Unchecked,
     stack_policy,
 )
-from private_acr_rules import egress, nsg
+from private_acr_rules import egress
 
 EGRESS = Rule(
     name="agent-pool-egress-rules",
@@ -88,8 +89,8 @@ def _egress_of(stack: Stack, pool: Resource, subnet: SubnetRef) -> Iterator[Outc
         return
     group = found.target
     prefixes, unknown = subnet.prefixes(stack)
-    ruleset = nsg.RuleSet(r.data for r in nsg_rules(stack, group))
-    result = egress.agent_pool_egress(ruleset, [] if unknown else prefixes)
+    rules = ruleset(nsg_rules(stack, group))
+    result = egress.agent_pool_egress(rules, [] if unknown else prefixes)
     for blocked in result.blocked:
         yield Finding(
             pool.urn,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._config import Integer, ListOf, Text, setting
-from private_acr_policies._links import NSG, RuleSource, nsg_rules, rules_outside
+from private_acr_policies._links import NSG, RuleSource, nsg_rules, rules_outside, ruleset
 from private_acr_policies._model import Resource, Stack, get, items
 from private_acr_policies._policy import (
     Finding,
@@ -84,27 +84,32 @@ SUBNET_NSG = Rule(
 def _exposure(
     label: str, blame: Resource, rules: Sequence[RuleSource], ports: Sequence[int]
 ) -> Iterator[Outcome]:
-    ruleset = nsg.RuleSet(r.data for r in rules)
-    by_rule: dict[nsg.SecurityRule, tuple[list[int], list[str]]] = {}
-    undecided: list[int] = []
-    for port in ports:
-        flow = nsg.Flow.to_port("Inbound", "Tcp", nsg.internet(), nsg.protected_addresses(), port)
-        verdict = ruleset.evaluate(flow)
-        for part in verdict.allowing:
-            opened, sources = by_rule.setdefault(part.rule, ([], []))
-            if port not in opened:
-                opened.append(port)
-            if part.source not in sources:
-                sources.append(part.source)
-        if verdict.undecided and not verdict.allowing:
-            undecided.append(port)
-    for rule, (opened, sources) in by_rule.items():
+    rules_view = ruleset(rules)
+    flow = nsg.Flow.to_ports("Inbound", "Tcp", nsg.internet(), nsg.protected_addresses(), ports)
+    verdict = rules_view.evaluate(flow)
+    opened: dict[nsg.SecurityRule, tuple[list[int], list[str]]] = {}
+    for part in verdict.allowing:
+        rule_ports, sources = opened.setdefault(part.rule, ([], []))
+        rule_ports.extend(
+            p for p in nsg.ports_in(part.destination_ports, ports) if p not in rule_ports
+        )
+        if part.source not in sources:
+            sources.append(part.source)
+    for rule, (rule_ports, sources) in opened.items():
         owner = blame if rule.default else rules[rule.index].declared_by
+        shown = ", ".join(str(p) for p in ports if p in rule_ports)
         yield Finding(
             owner.urn,
-            f"{label}: rule {rule.describe()} opens TCP {', '.join(map(str, opened))} to the internet "
+            f"{label}: rule {rule.describe()} opens TCP {shown} to the internet "
             f"(source {rule.source.text}; reaches it from {', '.join(sources)}).",
         )
+    allowed = {p for ps, _ in opened.values() for p in ps}
+    undecided = [
+        p
+        for p in ports
+        if p not in allowed
+        and any(nsg.ports_in(u.destination_ports, [p]) for u in verdict.undecided)
+    ]
     if undecided:
         yield Unchecked(
             blame.urn,

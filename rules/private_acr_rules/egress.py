@@ -117,17 +117,22 @@ def agent_pool_egress(
     source = nsg.addresses(source_prefixes)
     blocked: list[BlockedFlow] = []
     undecided: list[Flow] = []
-    for flow in required_flows():
+    for requirement in REQUIRED_EGRESS:
+        destination = nsg.service_tag(requirement.service_tag)
         verdict = ruleset.evaluate(
-            nsg.Flow.to_port(
-                "Outbound", "Tcp", source, nsg.service_tag(flow.service_tag), flow.port
-            )
+            nsg.Flow.to_ports("Outbound", "Tcp", source, destination, requirement.ports)
         )
-        denying = dict.fromkeys(part.rule for part in verdict.denying)
-        for rule in denying:
-            blocked.append(BlockedFlow(flow, rule.name, rule.priority, rule))
-        if not denying and verdict.undecided:
-            undecided.append(flow)
+        for port in requirement.ports:
+            flow = Flow(requirement.service_tag, port)
+            denying = dict.fromkeys(
+                p.rule for p in verdict.denying if nsg.ports_in(p.destination_ports, [port])
+            )
+            blocked.extend(BlockedFlow(flow, r.name, r.priority, r) for r in denying)
+            undecided_here = [
+                p for p in verdict.undecided if nsg.ports_in(p.destination_ports, [port])
+            ]
+            if not denying and undecided_here:
+                undecided.append(flow)
     return EgressCheck(tuple(blocked), tuple(undecided))
 
 

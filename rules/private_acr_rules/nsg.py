@@ -42,11 +42,12 @@ decide is reported as undecided rather than guessed.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from itertools import product
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 
 from private_acr_rules.unknown import UNKNOWN
 
@@ -148,8 +149,7 @@ class _Selector:
     text: str = "*"
 
 
-@dataclass(frozen=True)
-class _Atom:
+class _Atom(NamedTuple):
     """A part of an endpoint whose addresses every rule either holds wholly or not at all.
 
     ``span`` is the concrete address range; ``None`` when the addresses are not known (a
@@ -175,7 +175,10 @@ class _Atom:
         spans = _merge(_span(n) for n in networks)
         inside = _intersect((self.span,), spans)
         outside = _subtract((self.span,), spans)
-        return [replace(self, span=s) for s in inside], [replace(self, span=s) for s in outside]
+        return [self._with(s) for s in inside], [self._with(s) for s in outside]
+
+    def _with(self, span: tuple[int, int]) -> _Atom:
+        return _Atom(self.family, span, self.tags, self.groups, self.label)
 
 
 def _tag_token(token: str) -> frozenset[str]:
@@ -184,6 +187,7 @@ def _tag_token(token: str) -> frozenset[str]:
     return frozenset({tag})
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_token(token: str) -> Network | frozenset[str] | None:
     """A CIDR or address, or the tag it names; ``None`` for ``*``/``Any``."""
     text = token.strip().lower()
@@ -259,6 +263,11 @@ def _ports(rule: Mapping[str, Any], singular: str, plural: str) -> Intervals | N
         return None
     if not tokens:
         return _ALL_PORTS
+    return _port_spans(tuple(tokens))
+
+
+@functools.lru_cache(maxsize=4096)
+def _port_spans(tokens: tuple[str, ...]) -> Intervals:
     spans: list[tuple[int, int]] = []
     for token in tokens:
         text = token.strip().lower()
@@ -319,7 +328,6 @@ class SecurityRule:
     destination_ports: Intervals | None
     index: int = 0
     default: bool = False
-    raw: Mapping[str, Any] = field(default_factory=dict[str, Any], compare=False, repr=False)
 
     @property
     def uncertain(self) -> bool:
@@ -340,8 +348,7 @@ class SecurityRule:
         return f"{self.name!r} (priority {priority})"
 
 
-def parse_rule(rule: Mapping[str, Any], index: int = 0, *, default: bool = False) -> SecurityRule:
-    """Read one rule dict; odd or missing values never raise (see the module docstring)."""
+def _parse_rule(rule: Mapping[str, Any], index: int = 0, *, default: bool = False) -> SecurityRule:
     name = rule.get("name")
     protocol = rule.get("protocol")
     protocols: frozenset[str] | None
@@ -364,8 +371,56 @@ def parse_rule(rule: Mapping[str, Any], index: int = 0, *, default: bool = False
         destination_ports=_ports(rule, "destinationPortRange", "destinationPortRanges"),
         index=index,
         default=default,
-        raw=rule,
     )
+
+
+_FIELDS = (
+    "name",
+    "priority",
+    "direction",
+    "access",
+    "protocol",
+    "sourceAddressPrefix",
+    "sourceAddressPrefixes",
+    "sourceApplicationSecurityGroups",
+    "sourcePortRange",
+    "sourcePortRanges",
+    "destinationAddressPrefix",
+    "destinationAddressPrefixes",
+    "destinationApplicationSecurityGroups",
+    "destinationPortRange",
+    "destinationPortRanges",
+)
+"""Every field the evaluator reads from a rule."""
+
+
+def _frozen(value: object) -> object:
+    """A hashable copy of a field value; ``TypeError`` when it has no such form."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in _sequence(cast(object, value)))
+    if isinstance(value, Mapping):
+        mapping = cast(Mapping[str, object], value)
+        if set(mapping) != {"id"}:
+            raise TypeError("only {id: ...} objects are read")
+        return mapping["id"]
+    hash(value)
+    return value
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_frozen(values: tuple[object, ...], index: int) -> SecurityRule:
+    return _parse_rule(dict(zip(_FIELDS, values, strict=True)), index)
+
+
+def parse_rule(rule: Mapping[str, Any], index: int = 0) -> SecurityRule:
+    """Read one rule dict; odd or missing values never raise (see the module docstring).
+
+    Each distinct rule is parsed once: stacks repeat the same rules across many NSGs."""
+    try:
+        values = tuple(_frozen(rule.get(f)) for f in _FIELDS)
+    except TypeError:
+        return _parse_rule(rule, index)
+    return _parse_frozen(values, index)
 
 
 def _defaults(direction: Direction, internet_rule: tuple[str, str, str]) -> list[SecurityRule]:
@@ -377,7 +432,7 @@ def _defaults(direction: Direction, internet_rule: tuple[str, str, str]) -> list
         (deny, 65500, "Deny", "*", "*"),
     ]
     return [
-        parse_rule(
+        _parse_rule(
             {
                 "name": name,
                 "priority": priority,
@@ -504,25 +559,31 @@ class Flow:
     source_ports: Intervals = _ALL_PORTS
 
     @classmethod
-    def to_port(
+    def to_ports(
         cls,
         direction: Direction,
         protocol: Protocol,
         source: Endpoint,
         destination: Endpoint,
-        port: int,
+        ports: Iterable[int],
     ) -> Flow:
-        return cls(direction, protocol, source, destination, ((port, port),))
+        """A flow to the destination ports ``ports`` from any source port."""
+        return cls(direction, protocol, source, destination, _merge((p, p) for p in ports))
 
 
-@dataclass(frozen=True)
-class Part:
+def ports_in(spans: Intervals, ports: Iterable[int]) -> list[int]:
+    """The ``ports`` that fall in ``spans`` (a ``Part``'s destination ports)."""
+    return [p for p in ports if any(low <= p <= high for low, high in spans)]
+
+
+class Part(NamedTuple):
     """A part of a flow and the rule that decides it (``access`` ``None``: not known yet)."""
 
     source: str
     destination: str
     rule: SecurityRule
     access: Access | None
+    destination_ports: Intervals = _ALL_PORTS
 
 
 @dataclass(frozen=True)
@@ -550,8 +611,7 @@ class Verdict:
 # Evaluation ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Box:
+class _Box(NamedTuple):
     source: _Atom
     destination: _Atom
     source_ports: Intervals
@@ -575,8 +635,9 @@ def _split_box(box: _Box, rule: SecurityRule, ported: bool) -> tuple[list[_Box],
     src_ports = _intersect(box.source_ports, src_rule) if ported else box.source_ports
     if not dst_ports or not src_ports:
         return None
-    rest = [replace(box, source=a) for a in src_out]
-    rest += [replace(box, source=s, destination=d) for s in src_in for d in dst_out]
+    ports = (box.source_ports, box.destination_ports)
+    rest = [_Box(a, box.destination, *ports) for a in src_out]
+    rest += [_Box(s, d, *ports) for s in src_in for d in dst_out]
     pairs = list(product(src_in, dst_in))
     if ported:
         left_dst = _subtract(box.destination_ports, dst_rule)
@@ -595,16 +656,29 @@ class RuleSet:
             r if isinstance(r, SecurityRule) else parse_rule(r, i) for i, r in enumerate(rules)
         ]
         # A rule whose priority is not known could sit anywhere: it goes first, undecided.
-        self.custom = sorted(
-            parsed, key=lambda r: (r.priority is not None, r.priority or 0, r.index)
-        )
-        self.ordered = [*self.custom, *AZURE_DEFAULT_RULES]
-        self.regions = frozenset(_regions(self.custom))
-        self.groups = frozenset(
-            g for r in self.custom for g in (*r.source.groups, *r.destination.groups)
+        self.custom = tuple(
+            sorted(parsed, key=lambda r: (r.priority is not None, r.priority or 0, r.index))
         )
 
     def evaluate(self, flow: Flow) -> Verdict:
+        return _evaluate(self.custom, flow)
+
+
+@functools.lru_cache(maxsize=1024)
+def _evaluate(custom: tuple[SecurityRule, ...], flow: Flow) -> Verdict:
+    """One flow under one list of rules; NSGs that repeat the same rules share the result."""
+    return _Evaluation(custom).run(flow)
+
+
+class _Evaluation:
+    def __init__(self, custom: tuple[SecurityRule, ...]) -> None:
+        self.ordered = [*custom, *AZURE_DEFAULT_RULES]
+        self.regions = frozenset(_regions(custom))
+        self.groups = frozenset(
+            g for r in custom for g in (*r.source.groups, *r.destination.groups)
+        )
+
+    def run(self, flow: Flow) -> Verdict:
         parts: list[Part] = []
         families = flow.source.families() & flow.destination.families()
         for family in sorted(families):
@@ -636,7 +710,8 @@ class RuleSet:
                 matched, rest = split
                 remaining.extend(rest)
                 parts.extend(
-                    Part(m.source.label, m.destination.label, rule, access) for m in matched
+                    Part(m.source.label, m.destination.label, rule, access, m.destination_ports)
+                    for m in matched
                 )
             pending = remaining
         return parts
