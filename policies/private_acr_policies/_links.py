@@ -142,29 +142,32 @@ class _Identities:
     index: _Index[Resource]
 
 
-def _build_identities(stack: Stack) -> _Identities:
-    by_urn: dict[str, ResourceKey] = {}
-    index: _Index[Resource] = {}
-    for resource in stack.resources:
-        key = identity(resource)
-        if key is not None:
-            by_urn[resource.urn] = key
-            index.setdefault(key.local, []).append((key, resource))
-    return _Identities(by_urn, index)
+def _identities(stack: Stack, kind: Kind) -> _Identities:
+    """The identities of the ``kind`` resources, built the first time a policy needs them."""
 
+    def build(stack: Stack) -> _Identities:
+        by_urn: dict[str, ResourceKey] = {}
+        index: _Index[Resource] = {}
+        for resource in stack.of_type(*kind):
+            key = identity(resource)
+            if key is not None:
+                by_urn[resource.urn] = key
+                index.setdefault(key.local, []).append((key, resource))
+        return _Identities(by_urn, index)
 
-def _index(stack: Stack) -> _Index[Resource]:
-    return stack.memoized("identity", _build_identities).index
+    return stack.memoized(f"identity:{kind}", build)
 
 
 def key_of(stack: Stack, resource: Resource) -> ResourceKey | None:
     """``identity(resource)``, computed once per stack."""
-    return stack.memoized("identity", _build_identities).by_urn.get(resource.urn)
+    if resource.kind is None:
+        return None
+    return _identities(stack, resource.kind).by_urn.get(resource.urn)
 
 
 def find(stack: Stack, key: ResourceKey, kind: Kind) -> Resource | None:
-    for candidate_key, resource in _index(stack).get(key.local, ()):
-        if resource.kind == kind and candidate_key.matches(key):
+    for candidate_key, resource in _identities(stack, kind).index.get(key.local, ()):
+        if candidate_key.matches(key):
             return resource
     return None
 

@@ -19,6 +19,7 @@ field what an unknown means. Reading a missing or odd field returns ``None``; no
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -184,6 +185,7 @@ def lower(value: Any) -> str | None:
     return value.lower() if isinstance(value, str) else None
 
 
+@functools.lru_cache(maxsize=1024)
 def kind_of(resource_type: str) -> tuple[str, str] | None:
     """``(module, Name)`` of an azure-native token, whatever its API-version segment."""
     match = _TOKEN.match(resource_type)

@@ -41,7 +41,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -86,6 +86,27 @@ class _CollectorHold:
 _no_collections = _CollectorHold()
 
 
+class _Dependencies(Mapping[str, Sequence[str]]):
+    """A resource's property dependencies, read from the request when asked."""
+
+    __slots__ = ("_map",)
+
+    def __init__(self, dependencies: Any) -> None:
+        self._map = dependencies
+
+    def __getitem__(self, key: str) -> Sequence[str]:
+        return self._map[key].urns
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._map[key].urns if key in self._map else default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map)
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+
 def stack_from_request(request: Any, name: str) -> Stack:
     """One view of an ``AnalyzeStackRequest``: its resources, properties decoded lazily."""
     resources = [
@@ -94,9 +115,7 @@ def stack_from_request(request: Any, name: str) -> Stack:
             urn=item.urn,
             name=item.name,
             props=LazyProps(item.properties),
-            property_dependencies={
-                key: tuple(deps.urns) for key, deps in item.propertyDependencies.items()
-            },
+            property_dependencies=_Dependencies(item.propertyDependencies),
             protect=item.options.protect,
         )
         for item in request.resources

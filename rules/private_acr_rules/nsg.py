@@ -130,6 +130,12 @@ def _merge(spans: Iterable[tuple[int, int]]) -> Intervals:
     return tuple(merged)
 
 
+def _span_label(family: int, span: tuple[int, int]) -> str:
+    kind = ipaddress.IPv4Address if family == 4 else ipaddress.IPv6Address
+    blocks = ipaddress.summarize_address_range(kind(span[0]), kind(span[1]))
+    return ", ".join(str(b) for b in blocks)
+
+
 def _span(network: Network) -> tuple[int, int]:
     return int(network.network_address), int(network.broadcast_address)
 
@@ -178,7 +184,12 @@ class _Atom(NamedTuple):
         return [self._with(s) for s in inside], [self._with(s) for s in outside]
 
     def _with(self, span: tuple[int, int]) -> _Atom:
-        return _Atom(self.family, span, self.tags, self.groups, self.label)
+        label = (
+            _span_label(self.family, span)
+            if self.span != _ADDRESS_SPACE[self.family]
+            else self.label
+        )
+        return _Atom(self.family, span, self.tags, self.groups, label)
 
 
 def _tag_token(token: str) -> frozenset[str]:
