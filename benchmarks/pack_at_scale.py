@@ -60,13 +60,13 @@ def measure(size: int, runs: int) -> tuple[float, int, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="The policy pack's AnalyzeStack at scale.")
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
     results = {size: measure(size, runs) for size in SIZES}
     print(f"{'resources':>10} {'AnalyzeStack s':>15} {'peak MiB':>9} {'target':>8}")
     misses: list[str] = []
-    for size, (seconds, peak, growth) in results.items():
+    for size, (seconds, peak, _) in results.items():
         target = TARGETS.get(size)
         shown = f"< {target:g} s" if target else ""
         print(f"{size:>10} {seconds:>15.3f} {peak / 1024:>9.0f} {shown:>8}")

@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pulumi_policy import proxy
-
 from policy_wire import WireResource
+from pulumi_policy import proxy
 
 SUB = "00000000-0000-4000-8000-000000000001"
 UNKNOWN = proxy.UNKNOWN_STRING_VALUE
@@ -611,7 +610,7 @@ def _egress_cases() -> list[Case]:
             egress_stack([deny_all_out(UNKNOWN)]),
             "not-applicable",
             "a rule is not known until deployment",
-        ),  # pyright: ignore[reportArgumentType]
+        ),
     ]
 
 

@@ -29,7 +29,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -37,7 +37,12 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / "policies"
-LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
+LEVELS: dict[str, analyzer_pb2.EnforcementLevel.ValueType] = {
+    "advisory": analyzer_pb2.ADVISORY,
+    "mandatory": analyzer_pb2.MANDATORY,
+    "disabled": analyzer_pb2.DISABLED,
+    "remediate": analyzer_pb2.REMEDIATE,
+}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 _OPTIONS = [
     ("grpc.max_receive_message_length", 400 * 1024 * 1024),
@@ -102,8 +107,10 @@ def reconcile(
             if policy.HasField("configSchema")
             else {}
         )
-        defaults = {
-            k: v["default"] for k, v in schema.items() if isinstance(v, dict) and "default" in v
+        defaults: dict[str, Any] = {
+            k: cast(dict[str, Any], v)["default"]
+            for k, v in schema.items()
+            if isinstance(v, dict) and "default" in v
         }
         result[policy.name] = (LEVEL_NAMES[policy.enforcementLevel], defaults)
     everything = overrides.get("all")
@@ -114,12 +121,12 @@ def reconcile(
         if isinstance(given, str):
             level = given
         elif isinstance(given, Mapping):
-            entries = dict(given)  # pyright: ignore[reportUnknownArgumentType]
+            entries = dict(cast(Mapping[str, Any], given))
             level = str(entries.pop("enforcementLevel", level))
             props = {**props, **entries}
         result[name] = (level, props)
     return {
-        name: analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=struct(props))  # pyright: ignore[reportArgumentType]
+        name: analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=struct(props))
         for name, (level, props) in result.items()
     }
 
@@ -150,8 +157,9 @@ class PackProcess:
             self.close()
             raise RuntimeError(f"the pack in {pack} did not print its port (got {port!r})")
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_OPTIONS)
-        self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
-        self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        # The generated stub's methods are untyped; each call's result is annotated instead.
+        self.stub: Any = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+        self.info: analyzer_pb2.AnalyzerInfo = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
         self._lock = threading.Lock()
 
     def configure(self, overrides: Mapping[str, Any] | None = None) -> None:
@@ -197,8 +205,12 @@ class PackProcess:
                         protect=r.protect, parent=r.parent
                     ),
                 )
-                _collect(report, self.stub.Analyze(request), urn)
-            _collect(report, self.stub.AnalyzeStack(self.stack_request(resources)), "")
+                response: analyzer_pb2.AnalyzeResponse = self.stub.Analyze(request)
+                _collect(report, response, urn)
+            stack_response: analyzer_pb2.AnalyzeResponse = self.stub.AnalyzeStack(
+                self.stack_request(resources)
+            )
+            _collect(report, stack_response, "")
             return report
 
     def close(self) -> None:
@@ -210,7 +222,7 @@ class PackProcess:
 def _collect(report: Report, response: analyzer_pb2.AnalyzeResponse, urn: str) -> None:
     for d in response.diagnostics:
         report.diagnostics.append(
-            Diagnostic(d.policyName, LEVEL_NAMES[d.enforcementLevel], d.urn or urn, d.message)  # pyright: ignore[reportArgumentType]
+            Diagnostic(d.policyName, LEVEL_NAMES[d.enforcementLevel], d.urn or urn, d.message)
         )
     for entry in response.not_applicable:
         report.not_applicable.append((entry.policy_name, entry.reason))

@@ -14,7 +14,7 @@ SUBNET = nsg.addresses([ipaddress.ip_network("10.0.1.0/24")])
 
 
 def rule(**fields: Any) -> dict[str, Any]:
-    base = {
+    base: dict[str, Any] = {
         "name": "r",
         "priority": 100,
         "direction": "Inbound",

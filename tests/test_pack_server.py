@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from generated_stack import generated_stack
+from policy_wire import WireResource, reconcile, struct
 from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel, PolicyPack, Severity
 from pulumi_policy import policy as pulumi_policy_module
 
-from generated_stack import generated_stack
-from policy_wire import WireResource, reconcile, struct
 from private_acr_policies import PACK_NAME, POLICIES, _server
 from private_acr_policies._config import NoSettings
 from private_acr_policies._model import Stack

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pytest
-
 from policy_cases import CASES, Case
 from policy_wire import WireResource
+
 from private_acr_policies import (
     POLICIES,
     agent_pool,

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT
 from policy_cases import CASES, Case
 from policy_wire import PackProcess, WireResource
+from test_policies import assert_outcome
+
+from conftest import ROOT
 from private_acr_policies import POLICIES
 from private_acr_preview.program import ProgramRun
-from test_policies import assert_outcome
 
 PROBE = ROOT / "tests" / "fixtures" / "config_probe_pack"
 
