@@ -10,8 +10,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from policy_cases import CASES, Case
 from policy_wire import WireResource
+from pulumi_policy import proxy
 
 from private_acr_policies import (
     POLICIES,
@@ -26,6 +29,61 @@ from private_acr_policies import (
 )
 from private_acr_policies._model import Resource, Stack, kind_of, plain_props
 from private_acr_policies._policy import Finding, Outcome, Rule, _run  # pyright: ignore[reportPrivateUsage]
+
+UNKNOWN_TEXT = proxy.UNKNOWN_STRING_VALUE
+TYPES = [
+    "network:VirtualNetwork",
+    "network:Subnet",
+    "network:NetworkSecurityGroup",
+    "network:SecurityRule",
+    "network:VirtualNetworkPeering",
+    "containerservice:ManagedCluster",
+    "containerregistry:Registry",
+    "containerregistry:AgentPool",
+    "containerregistry:Replication",
+    "network:PrivateEndpoint",
+    "network:PrivateDnsZoneGroup",
+    "privatedns:PrivateZone",
+    "privatedns:VirtualNetworkLink",
+]
+FIELDS = [
+    "id",
+    "name",
+    "resourceGroupName",
+    "virtualNetworkName",
+    "networkSecurityGroupName",
+    "registryName",
+    "privateZoneName",
+    "privateEndpointName",
+    "addressPrefix",
+    "addressPrefixes",
+    "addressSpace",
+    "subnets",
+    "networkSecurityGroup",
+    "securityRules",
+    "direction",
+    "access",
+    "protocol",
+    "priority",
+    "sourceAddressPrefix",
+    "sourceAddressPrefixes",
+    "destinationPortRange",
+    "destinationPortRanges",
+    "networkProfile",
+    "serviceCidr",
+    "podCidr",
+    "dnsServiceIP",
+    "agentPoolProfiles",
+    "vnetSubnetID",
+    "virtualNetworkSubnetResourceId",
+    "sku",
+    "privateLinkServiceConnections",
+    "privateDnsZoneConfigs",
+    "groupIds",
+    "virtualNetworkPeerings",
+    "remoteAddressSpace",
+    "policies",
+]
 
 Check = Callable[[Any, Any], Iterable[Outcome]]
 STACK_CHECKS: dict[str, tuple[Rule[Any], Check]] = {
@@ -140,3 +198,55 @@ def test_every_setting_has_a_case_that_changes_it() -> None:
         (p.name, key) for p in POLICIES if p.config_schema for key in p.config_schema.properties
     }
     assert declared - configured == set()
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.sampled_from(
+        [
+            "10.0.0.0/16",
+            "172.17.0.1/16",
+            "::/0",
+            "Internet",
+            "*",
+            "22",
+            "20-30",
+            "Premium",
+            "Inbound",
+            "Allow",
+            "Deny",
+            "registry",
+            UNKNOWN_TEXT,
+            f"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v{'/subnets/s'}",
+        ]
+    )
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(FIELDS), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(TYPES),
+            st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=8),
+        ),
+        max_size=8,
+    )
+)
+def test_no_check_crashes_on_random_input(shapes: list[tuple[str, dict[str, Any]]]) -> None:
+    resources = tuple(
+        WireResource(f"azure-native:{t}", f"r{i}", props, props, {})
+        for i, (t, props) in enumerate(shapes)
+    )
+    for policy in POLICIES:
+        violations, _ = run_directly(Case(policy.name, "random", resources, "pass"))
+        assert not [m for _, m in violations if "could not evaluate" in m], violations

@@ -7,14 +7,17 @@ Every case of ``policy_cases`` runs here a second time, with the case's config i
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from policy_cases import CASES, Case
 from policy_wire import PackProcess, WireResource
+from pulumi_policy import proxy
 from test_policies import assert_outcome
 
 from conftest import ROOT
@@ -152,3 +155,80 @@ def test_open_ssh_fails_the_offline_preview(tmp_path: Path) -> None:
     flagged = [line for line in result.stdout.splitlines() if "nsg-internet-admin-ingress" in line]
     for name in ("plain", "range", "lower", "ipv6", "standalone"):
         assert any(f": {name})" in line for line in flagged), (name, result.stdout)
+
+
+ODD_VALUES: list[Any] = [
+    None,
+    7,
+    -1.5,
+    True,
+    "",
+    "10.0.0.0/33",
+    "::/0",
+    "fd00::/8",
+    [],
+    {},
+    ["x", 3, None],
+    {"a": [{}]},
+    "0.0.0.0/0",
+    proxy.UNKNOWN_STRING_VALUE,
+    proxy.UNKNOWN_ARRAY_VALUE,
+    proxy.UNKNOWN_OBJECT_VALUE,
+]
+ODD_TYPES = [
+    "network:VirtualNetwork",
+    "network:Subnet",
+    "network:NetworkSecurityGroup",
+    "network:SecurityRule",
+    "network:VirtualNetworkPeering",
+    "containerservice:ManagedCluster",
+    "containerregistry:Registry",
+    "containerregistry:AgentPool",
+    "network:PrivateEndpoint",
+    "network:PrivateDnsZoneGroup",
+    "privatedns:VirtualNetworkLink",
+]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES, ids=[json.dumps(v) for v in ODD_VALUES])
+def test_odd_values_give_a_verdict_not_a_crash(packs: dict[str, PackProcess], value: Any) -> None:
+    fields = {
+        "id": value,
+        "resourceGroupName": value,
+        "addressSpace": {"addressPrefixes": [value]},
+        "addressPrefix": value,
+        "addressPrefixes": value,
+        "subnets": [value, {"name": value, "addressPrefix": value, "networkSecurityGroup": value}],
+        "dhcpOptions": {"dnsServers": value},
+        "networkProfile": {
+            "serviceCidr": value,
+            "podCidrs": value,
+            "dnsServiceIP": value,
+            "dockerBridgeCidr": value,
+        },
+        "securityRules": [
+            value,
+            {
+                "direction": "Inbound",
+                "access": "Allow",
+                "sourceAddressPrefixes": value,
+                "destinationPortRanges": value,
+                "priority": value,
+            },
+        ],
+        "sku": value,
+        "publicNetworkAccess": value,
+        "apiServerAccessProfile": {"authorizedIPRanges": value},
+        "virtualNetworkSubnetResourceId": value,
+        "privateLinkServiceConnections": value,
+        "agentPoolProfiles": value,
+        "remoteAddressSpace": {"addressPrefixes": value},
+    }
+    resources = [
+        WireResource(f"azure-native:{t}", t.split(":")[1].lower(), fields) for t in ODD_TYPES
+    ]
+    for stack in ("test", "prod"):
+        report = pack_for(packs, stack).analyze(resources)
+        assert not [d for d in report.diagnostics if "could not evaluate" in d.message], (
+            report.diagnostics
+        )
