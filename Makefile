@@ -36,6 +36,7 @@ test: lint typecheck unit
 
 bench: .venv/.synced
 	.venv/bin/python benchmarks/offline_preview_ratio.py
+	.venv/bin/python benchmarks/pack_at_scale.py
 
 # After a reviewed change that replaces resources on purpose: rewrite tests/pins/*.json.
 pins: .venv/.synced
