@@ -8,7 +8,7 @@ STACK ?= dev
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: preview test lint typecheck unit bench pins clean
+.PHONY: preview test lint typecheck unit bench pins clean graph
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -16,6 +16,11 @@ export UV_PYTHON := $(PYTHON)
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet
+	@touch $@
+
+# Node is for the tests only (Mermaid itself parses every graph we write); preview needs none.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --quiet
 	@touch $@
 
 preview: .venv/.synced
@@ -29,10 +34,14 @@ lint: .venv/.synced
 typecheck: .venv/.synced
 	.venv/bin/pyright
 
-unit: .venv/.synced
+unit: .venv/.synced node_modules/.installed
 	.venv/bin/pytest
 
 test: lint typecheck unit
+
+# The stack's graph as a PNG, rendered by Mermaid in Debian's chromium (apt-get install chromium).
+graph: preview node_modules/.installed
+	node tests/mermaid/render-png.mjs .preview/$(STACK).mmd .preview/$(STACK).png
 
 bench: .venv/.synced
 	.venv/bin/python benchmarks/offline_preview_ratio.py

@@ -285,6 +285,7 @@ def analyze(pack: PolicyPackProcess, run: ProgramRun, overrides: Mapping[str, An
                     "name": p.name,
                     "level": LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
                     "severity": SEVERITIES.get(p.severity, "unspecified"),
+                    "remediation": p.remediation_steps,
                 }
                 for p in info.policies
             ],
