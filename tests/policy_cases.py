@@ -179,12 +179,15 @@ def deny_all_out(priority: Any = 4000, **fields: Any) -> dict[str, Any]:
 
 
 def endpoint_stack(
-    pe_prefix: str = "10.40.2.0/27", replicas: int = 0, linked: bool = True
+    pe_prefix: str = "10.40.2.0/27",
+    replicas: int = 0,
+    linked: bool = True,
+    zone: str = "privatelink.azurecr.io",
 ) -> tuple[WireResource, ...]:
     # Longer than 60 lines: the resources of one stack, spelled out as the engine sends them.
     acr = registry()
     registry_id = arm("rg", "Microsoft.ContainerRegistry", "registries", "acr")
-    zone_id = arm("rg", "Microsoft.Network", "privateDnsZones", "privatelink.azurecr.io")
+    zone_id = arm("rg", "Microsoft.Network", "privateDnsZones", zone)
     build = vnet("build", "10.40.0.0/16")
     resources = [
         build,
@@ -216,7 +219,7 @@ def endpoint_stack(
         res(
             "privatedns:PrivateZone",
             "zone",
-            {"resourceGroupName": "rg", "privateZoneName": "privatelink.azurecr.io", "id": zone_id},
+            {"resourceGroupName": "rg", "privateZoneName": zone, "id": zone_id},
         ),
         res(
             "network:PrivateDnsZoneGroup",
@@ -235,7 +238,7 @@ def endpoint_stack(
                 "link",
                 {
                     "resourceGroupName": "rg",
-                    "privateZoneName": "privatelink.azurecr.io",
+                    "privateZoneName": zone,
                     "virtualNetwork": {"id": build.inputs["id"]},
                 },
             )
@@ -692,6 +695,15 @@ def _endpoint_cases() -> list[Case]:
     )
     return [
         Case(p, "endpoint, zone and link", endpoint_stack(), "pass"),
+        Case(p, "azure government zone", endpoint_stack(zone="privatelink.azurecr.us"), "pass"),
+        Case(
+            p,
+            "zone of another service",
+            endpoint_stack(zone="privatelink.blob.core.windows.net"),
+            "fail",
+            "does not point at a privatelink.azurecr.io zone",
+            "pe",
+        ),
         Case(
             p,
             "no endpoint",

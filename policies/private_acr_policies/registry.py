@@ -6,7 +6,8 @@ user and anonymous pull off (CKV_AZURE_137/138/139, Azure Policy d0793b48, dc921
 
 Private endpoint and DNS (Learn, container-registry-private-link.md): each Premium registry
 has a private endpoint with group ``registry``, whose DNS zone group writes the registry and
-data-endpoint records into ``privatelink.azurecr.io``; the zone is linked to every VNet that
+data-endpoint records into ``privatelink.azurecr.io`` (its sovereign-cloud name elsewhere,
+``clouds.REGISTRY_ZONES``); the zone is linked to every VNet that
 pulls or builds (the agent pool's and the AKS nodes'), and every endpoint subnet can hold the
 addresses its endpoints take (``private_acr_rules.capacity``: 2 per registry endpoint plus 1
 per replica, 1 per other endpoint, over all of the subnet's prefixes, standalone or inline).
@@ -51,7 +52,7 @@ from private_acr_policies._policy import (
 )
 from private_acr_rules import capacity
 from private_acr_rules.arm import parse_id
-from private_acr_rules.dns import REGISTRY_ZONE
+from private_acr_rules.dns import REGISTRY_ZONE, REGISTRY_ZONES
 
 ACCESS = Rule(
     name="registry-private-access",
@@ -167,7 +168,7 @@ def _zones(stack: Stack, group: Resource) -> tuple[list[Resource], bool]:
         zone = find(stack, key, ZONE) if key is not None else None
         if zone is not None and zone not in zones:
             zones.append(zone)
-        elif zone is None and key is not None and key.name == REGISTRY_ZONE and not zones:
+        elif zone is None and key is not None and key.name in REGISTRY_ZONES and not zones:
             external = True
     return zones, external
 
@@ -225,7 +226,7 @@ def _dns_findings(stack: Stack, registry: Resource, endpoint: Resource) -> Itera
         found, outside = _zones(stack, group)
         zones += found
         external |= outside
-    acr_zones = [z for z in zones if _zone_name(z) == REGISTRY_ZONE]
+    acr_zones = [z for z in zones if _zone_name(z) in REGISTRY_ZONES]
     if not acr_zones:
         if not external:
             yield Finding(
@@ -238,7 +239,7 @@ def _dns_findings(stack: Stack, registry: Resource, endpoint: Resource) -> Itera
         if vnet_urn not in linked:
             yield Finding(
                 acr_zones[0].urn,
-                f"{acr_zones[0].name}: {REGISTRY_ZONE} is not linked to VNet {stack.by_urn[vnet_urn].name} of "
+                f"{acr_zones[0].name}: {_zone_name(acr_zones[0])} is not linked to VNet {stack.by_urn[vnet_urn].name} of "
                 f"{consumer}; the registry resolves to its public address there.",
             )
 
