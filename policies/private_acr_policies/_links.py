@@ -165,6 +165,31 @@ def key_of(stack: Stack, resource: Resource) -> ResourceKey | None:
     return _identities(stack, resource.kind).by_urn.get(resource.urn)
 
 
+def _by_id_text(stack: Stack, kind: Kind) -> dict[str, Resource]:
+    """The ``kind`` resources by their ``id`` as written, in lower case (no parsing)."""
+
+    def build(stack: Stack) -> dict[str, Resource]:
+        texts: dict[str, Resource] = {}
+        for resource in stack.of_type(*kind):
+            text = resource.props.get("id")
+            if isinstance(text, str):
+                texts.setdefault(text.lower().rstrip("/"), resource)
+        return texts
+
+    return stack.memoized(f"id-text:{kind}", build)
+
+
+def find_id(stack: Stack, reference: object, kind: Kind) -> Resource | None:
+    """The ``kind`` resource an ARM id names: the same text first (ids are usually written
+    alike), then the parsed parts (another case, a missing subscription...)."""
+    if isinstance(reference, str):
+        same = _by_id_text(stack, kind).get(reference.lower().rstrip("/"))
+        if same is not None:
+            return same
+    key = parse_id(reference)
+    return find(stack, key, kind) if key is not None else None
+
+
 def find(stack: Stack, key: ResourceKey, kind: Kind) -> Resource | None:
     for candidate_key, resource in _identities(stack, kind).index.get(key.local, ()):
         if candidate_key.matches(key):
@@ -184,11 +209,13 @@ def link(
         return Ref(linked[0], "found")
     if callable(reference):
         reference = reference()
-    key = reference if isinstance(reference, ResourceKey) else parse_id(reference)
-    if key is not None:
-        target = find(stack, key, kind)
-        if target is not None:
-            return Ref(target, "found")
+    if isinstance(reference, ResourceKey):
+        target = find(stack, reference, kind)
+    else:
+        target = find_id(stack, reference, kind)
+    if target is not None:
+        return Ref(target, "found")
+    if isinstance(reference, ResourceKey) or parse_id(reference) is not None:
         return Ref(None, "unknown" if linked else "external")
     if reference is UNKNOWN or linked:
         return Ref(None, "unknown")
@@ -259,16 +286,17 @@ def _inline_subnets(stack: Stack) -> _Index[SubnetRef]:
 
 def subnet_for(stack: Stack, resource: Resource, dependency: str, reference: Any) -> Ref[SubnetRef]:
     """The subnet ``resource``'s field ``dependency`` names, standalone or inline."""
+    key = parse_id(reference)
+    # An inline subnet first: its index is small, and a miss would build the larger one.
+    if key is not None and not linked_all(stack, resource, dependency, SUBNET):
+        for candidate, ref in _inline_subnets(stack).get(key.local, ()):
+            if candidate.matches(key):
+                return Ref(ref, "found")
     standalone = link(stack, resource, dependency, SUBNET, reference)
     if standalone.target is not None:
         subnet = standalone.target
         label = str(get(subnet.props, "subnetName") or subnet.name)
         return Ref(SubnetRef(subnet, subnet.props, vnet_of(stack, subnet).target, label), "found")
-    key = parse_id(reference)
-    if key is not None:
-        for candidate, ref in _inline_subnets(stack).get(key.local, ()):
-            if candidate.matches(key):
-                return Ref(ref, "found")
     vnet = link(stack, resource, dependency, VNET, None).target
     if vnet is not None:
         inline = mappings(get(vnet.props, "subnets"))

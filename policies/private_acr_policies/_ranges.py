@@ -10,7 +10,8 @@ computed once per stack and each text parsed once (``Stack.parse_cidr``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, cast
 
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items
@@ -126,25 +127,46 @@ def _cluster(stack: Stack, cluster: Resource) -> Iterator[DeclaredRange]:
         yield dns
 
 
-def _declared(stack: Stack, resource: Resource) -> tuple[DeclaredRange, ...]:
-    if resource.is_a("network", "VirtualNetwork"):
-        return tuple(_vnet(stack, resource))
-    if resource.is_a("network", "Subnet"):
-        return tuple(_prefixes(stack, resource, resource.props, "", "subnet"))
-    if resource.is_a("network", "VirtualNetworkPeering"):
-        return tuple(_peering(stack, resource, resource.props, ""))
-    if resource.is_a("containerservice", "ManagedCluster"):
-        return tuple(_cluster(stack, resource))
-    return ()
+def _subnet(stack: Stack, subnet: Resource) -> Iterator[DeclaredRange]:
+    return _prefixes(stack, subnet, subnet.props, "", "subnet")
 
 
-def _all_ranges(stack: Stack) -> dict[str, tuple[DeclaredRange, ...]]:
-    return {r.urn: _declared(stack, r) for r in stack.resources}
+def _standalone_peering(stack: Stack, peering: Resource) -> Iterator[DeclaredRange]:
+    return _peering(stack, peering, peering.props, "")
+
+
+_DECLARERS: tuple[
+    tuple[tuple[str, str], Callable[[Stack, Resource], Iterator[DeclaredRange]]], ...
+] = (
+    (("network", "VirtualNetwork"), _vnet),
+    (("network", "Subnet"), _subnet),
+    (("network", "VirtualNetworkPeering"), _standalone_peering),
+    (("containerservice", "ManagedCluster"), _cluster),
+)
+
+
+@dataclass(frozen=True)
+class _Ranges:
+    by_urn: dict[str, tuple[DeclaredRange, ...]]
+    every: tuple[DeclaredRange, ...]
+
+
+def _all_ranges(stack: Stack) -> _Ranges:
+    by_urn: dict[str, tuple[DeclaredRange, ...]] = {}
+    for kind, declarer in _DECLARERS:
+        for resource in stack.of_type(*kind):
+            by_urn[resource.urn] = tuple(declarer(stack, resource))
+    return _Ranges(by_urn, tuple(d for ranges in by_urn.values() for d in ranges))
 
 
 def declared_ranges(stack: Stack, resource: Resource) -> tuple[DeclaredRange, ...]:
     """The ranges ``resource`` declares (computed once per stack for all resources)."""
-    return stack.memoized("declared-ranges", _all_ranges).get(resource.urn, ())
+    return stack.memoized("declared-ranges", _all_ranges).by_urn.get(resource.urn, ())
+
+
+def every_declared_range(stack: Stack) -> tuple[DeclaredRange, ...]:
+    """Every range the stack declares."""
+    return stack.memoized("declared-ranges", _all_ranges).every
 
 
 def explicit_bridges(value: Any, path: str = "") -> Iterator[tuple[str, str]]:

@@ -26,7 +26,7 @@ from private_acr_policies._policy import (
     Unchecked,
     stack_policy,
 )
-from private_acr_policies._ranges import declared_ranges, explicit_bridges
+from private_acr_policies._ranges import every_declared_range, explicit_bridges
 from private_acr_rules import cidr
 
 
@@ -57,7 +57,7 @@ _FIELD = b"dockerBridgeCidr"
 
 def check(stack: Stack, settings: BridgeSettings) -> Iterator[Outcome]:
     bridge = settings.docker_bridge_cidr
-    declared = [d for resource in stack.resources for d in declared_ranges(stack, resource)]
+    declared = every_declared_range(stack)
     if not declared:
         raise NotApplicable("the stack declares no address ranges")
     for d in declared:

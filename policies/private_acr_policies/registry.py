@@ -33,7 +33,7 @@ from private_acr_policies._links import (
     ZONE_GROUP,
     ZONE_LINK,
     SubnetRef,
-    find,
+    find_id,
     identity,
     link,
     linked_all,
@@ -136,8 +136,8 @@ def _target(stack: Stack, endpoint: Resource) -> Resource | None:
         if len(linked) == 1:
             return linked[0]
     for connection in _connections(endpoint):
-        key = parse_id(get(connection, "privateLinkServiceId"))
-        if key is not None and (found := find(stack, key, REGISTRY)) is not None:
+        found = find_id(stack, get(connection, "privateLinkServiceId"), REGISTRY)
+        if found is not None:
             return found
     return None
 
@@ -165,7 +165,7 @@ def _zones(stack: Stack, group: Resource) -> tuple[list[Resource], bool]:
     for config in mappings(get(group.props, "privateDnsZoneConfigs")):
         zone_id = get(config, "privateDnsZoneId")
         key = parse_id(zone_id)
-        zone = find(stack, key, ZONE) if key is not None else None
+        zone = find_id(stack, zone_id, ZONE)
         if zone is not None and zone not in zones:
             zones.append(zone)
         elif zone is None and key is not None and key.name in REGISTRY_ZONES and not zones:
