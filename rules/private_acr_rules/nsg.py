@@ -660,7 +660,15 @@ def _split_box(box: _Box, rule: SecurityRule, ported: bool) -> tuple[list[_Box],
 
 
 class RuleSet:
-    """An NSG's rules parsed and ordered once, Azure's defaults appended."""
+    """An NSG's custom rules, parsed and ordered once; ``evaluate`` appends Azure's defaults.
+
+    For callers outside the pack (the settings verifying an existing subnet's NSG)::
+
+        rules = RuleSet(nsg["securityRules"])          # az network nsg show, or Pulumi inputs
+        flow = Flow.to_ports("Outbound", "Tcp", addresses(prefixes), service_tag("Storage"), [443])
+        rules.evaluate(flow).denying                    # the parts some rule denies, and the rule
+        is_allowed(rules, flow)                         # True, False, or None (not known yet)
+    """
 
     def __init__(self, rules: Iterable[Mapping[str, Any] | SecurityRule]) -> None:
         parsed = [

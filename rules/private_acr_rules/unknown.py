@@ -8,7 +8,7 @@ check rather than guess (``pulumi_policy.proxy`` lists the sentinels).
 
 from __future__ import annotations
 
-from typing import Final, TypeGuard
+from typing import Final
 
 
 class _Unknown:
@@ -20,7 +20,3 @@ class _Unknown:
 
 UNKNOWN: Final = _Unknown()
 """A value the engine cannot know yet (a preview of a resource not created)."""
-
-
-def is_unknown(value: object) -> TypeGuard[_Unknown]:
-    return value is UNKNOWN
