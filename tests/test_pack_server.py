@@ -86,7 +86,7 @@ def request(resources: list[WireResource]) -> analyzer_pb2.AnalyzeStackRequest:
 
 
 def test_shared_view_gives_the_stock_diagnostics_on_a_large_stack() -> None:
-    stack = request(generated_stack(3000))
+    stack = request(generated_stack(2000))
     stock = servicer(_server.StockServicer).AnalyzeStack(stack, None)
     shared = servicer(_server.SharedStackServicer).AnalyzeStack(stack, None)
     assert len(stock.diagnostics) > 100
