@@ -89,7 +89,7 @@ def test_shared_view_gives_the_stock_diagnostics_on_a_large_stack() -> None:
     stack = request(generated_stack(2000))
     stock = servicer(_server.StockServicer).AnalyzeStack(stack, None)
     shared = servicer(_server.SharedStackServicer).AnalyzeStack(stack, None)
-    assert len(stock.diagnostics) > 100
+    assert len(stock.diagnostics) >= 100
     assert list(shared.diagnostics) == list(stock.diagnostics)
     assert list(shared.not_applicable) == list(stock.not_applicable)
 
