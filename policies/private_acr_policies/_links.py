@@ -342,9 +342,7 @@ def _build_standalone_rules(stack: Stack) -> _StandaloneRules:
     memo = _StandaloneRules({}, {})
     for rule in stack.of_type(*SECURITY_RULE):
         owner = parent(stack, rule, "networkSecurityGroupName", NSG)
-        data = dict(rule.props)
-        data.setdefault("name", rule.props.get("securityRuleName") or rule.name)
-        source = RuleSource(data, rule)
+        source = RuleSource(rule.props, rule)
         if owner.target is not None:
             memo.by_nsg.setdefault(owner.target.urn, []).append(source)
         else:

@@ -360,7 +360,8 @@ class SecurityRule:
 
 
 def _parse_rule(rule: Mapping[str, Any], index: int = 0, *, default: bool = False) -> SecurityRule:
-    name = rule.get("name")
+    # A standalone SecurityRule resource spells its name ``securityRuleName`` in its inputs.
+    name = rule.get("name") or rule.get("securityRuleName")
     protocol = rule.get("protocol")
     protocols: frozenset[str] | None
     if protocol is UNKNOWN:
@@ -387,6 +388,7 @@ def _parse_rule(rule: Mapping[str, Any], index: int = 0, *, default: bool = Fals
 
 _FIELDS = (
     "name",
+    "securityRuleName",
     "priority",
     "direction",
     "access",
