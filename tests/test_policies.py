@@ -28,7 +28,7 @@ from private_acr_policies import (
     vnet_integrity,
 )
 from private_acr_policies._model import Resource, Stack, kind_of, plain_props
-from private_acr_policies._policy import Finding, Outcome, Rule, _run  # pyright: ignore[reportPrivateUsage]
+from private_acr_policies._policy import Finding, Outcome, Rule, run_check
 
 UNKNOWN_TEXT = proxy.UNKNOWN_STRING_VALUE
 TYPES = [
@@ -138,19 +138,16 @@ def run_directly(case: Case) -> tuple[list[tuple[str | None, str]], list[str]]:
         if notes:
             reasons.append("not checked: " + "; ".join(notes))
 
-    def never(message: str, urn: str | None = None) -> None:
-        raise AssertionError(message)
-
     if case.policy in STACK_CHECKS:
         rule, check = STACK_CHECKS[case.policy]
         stack = Stack([view(r, case.stack, True) for r in case.resources], name=case.stack)
-        collect(_run(rule, dict(case.config), lambda s: check(stack, s), never))
+        collect(run_check(rule, dict(case.config), lambda s: check(stack, s)))
     else:
         rule, check, types = RESOURCE_CHECKS[case.policy]
         for r in case.resources:
             if kind_of(r.type) in types:
                 resource = view(r, case.stack, False)
-                collect(_run(rule, dict(case.config), lambda s, res=resource: check(res, s), never))
+                collect(run_check(rule, dict(case.config), lambda s, res=resource: check(res, s)))
             else:
                 reasons.append(
                     f"{rule.name} checks ManagedCluster resources"

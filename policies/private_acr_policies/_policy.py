@@ -147,13 +147,14 @@ ResourceCheck = Callable[[Resource, S], Iterable[Outcome]]
 StackCheck = Callable[[Stack, S], Iterable[Outcome]]
 
 
-def _run(
+def run_check(
     rule: Rule[S],
     raw_config: dict[str, Any],
     run: Callable[[S], Iterable[Outcome]],
-    report_violation: ReportViolation,
 ) -> list[Outcome] | str:
-    """The outcomes of the check, or the reason it does not apply."""
+    """The outcomes of ``run`` with the decoded settings, or the reason it does not apply.
+
+    A config that does not fit and an unexpected error are both outcomes (violations)."""
     decoded = rule.decode(raw_config)
     if decoded.settings is None:
         return [Finding(None, _bad_config(decoded.problems))]
@@ -179,7 +180,7 @@ def resource_policy(
             resource = Resource(args.resource_type, args.urn, args.name, plain_props(args.props))
             return check(resource, settings)
 
-        outcomes = _run(rule, dict(args.get_config()), run, report_violation)
+        outcomes = run_check(rule, dict(args.get_config()), run)
         if isinstance(outcomes, str):
             args.not_applicable(outcomes)
             return
@@ -228,7 +229,7 @@ def stack_policy(rule: Rule[S], check: StackCheck[S]) -> StackValidationPolicy:
             stack = SHARED_STACK.get() or stack_from_args(args)
             return check(stack, settings)
 
-        outcomes = _run(rule, dict(args.get_config()), run, report_violation)
+        outcomes = run_check(rule, dict(args.get_config()), run)
         if isinstance(outcomes, str):
             args.not_applicable(outcomes)
             return
