@@ -56,25 +56,34 @@ def timed(command: list[str], runs: int) -> list[float]:
 def subnet_scale() -> float:
     sys.path.insert(0, str(ROOT / "policies"))
     from private_acr_policies import vnet_integrity
+    from private_acr_policies._config import NoSettings
     from private_acr_policies._model import Resource, Stack
 
     vnet = Resource(
         "azure-native:network:VirtualNetwork",
         "urn:v",
         "v",
-        {"name": "v", "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]}},
+        {
+            "name": "v",
+            "resourceGroupName": "rg",
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]},
+        },
     )
     subnets = [
         Resource(
             "azure-native:network:Subnet",
             f"urn:s{i}",
             f"s{i}",
-            {"addressPrefix": f"10.{i // 256}.{i % 256}.0/24", "virtualNetworkName": "v"},
+            {
+                "addressPrefix": f"10.{i // 256}.{i % 256}.0/24",
+                "virtualNetworkName": "v",
+                "resourceGroupName": "rg",
+            },
         )
         for i in range(5000)
     ]
     started = time.perf_counter()
-    vnet_integrity.check(Stack([vnet, *subnets]), {})
+    list(vnet_integrity.check(Stack([vnet, *subnets]), NoSettings()))
     return time.perf_counter() - started
 
 

@@ -1,14 +1,16 @@
 """Entry point the Pulumi CLI runs: `pulumi preview --policy-pack policies`.
 
 Constructing PolicyPack starts the analyzer server and blocks, so nothing else lives here.
+``_server.install()`` lets that server decode a stack once for all stack policies (see its
+docstring); ``gc.freeze()`` keeps the SDK's objects out of every later collection.
 """
+
+import gc
 
 from pulumi_policy import PolicyPack
 
-from private_acr_policies import PACK_NAME, POLICIES
+from private_acr_policies import DESCRIPTION, PACK_NAME, POLICIES, _server
 
-PolicyPack(
-    name=PACK_NAME,
-    policies=POLICIES,
-    description="Docker-bridge, CIDR, egress, private-link and access rules for private ACR Tasks builds next to AKS.",
-)
+_server.install()
+gc.freeze()
+PolicyPack(name=PACK_NAME, policies=POLICIES, description=DESCRIPTION)

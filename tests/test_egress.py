@@ -1,4 +1,4 @@
-"""Effective NSG evaluation for the agent pool's required egress."""
+"""The agent pool's required egress, decided by the NSG evaluator."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from private_acr_rules import egress
+from private_acr_rules.unknown import UNKNOWN
 
 AGENT = [ipaddress.ip_network("10.40.1.0/24")]
 
 
-def deny(name: str, priority: int, **fields: Any) -> dict[str, Any]:
+def deny(name: str, priority: Any, **fields: Any) -> dict[str, Any]:
     rule = {
         "name": name,
         "priority": priority,
@@ -24,36 +25,64 @@ def deny(name: str, priority: int, **fields: Any) -> dict[str, Any]:
         "destinationPortRange": "*",
     }
     rule.update(fields)
-    return rule
+    return {k: v for k, v in rule.items() if v is not None}
+
+
+def blocked(rules: list[dict[str, Any]], source: Any = AGENT) -> set[str]:
+    return {str(b.flow) for b in egress.blocked_flows(rules, source)}
+
+
+ALL = {str(f) for f in egress.required_flows()}
 
 
 def test_no_rules_blocks_nothing() -> None:
-    assert egress.blocked_flows([], AGENT) == []
+    assert blocked([]) == set()
 
 
 def test_deny_all_outbound_blocks_every_required_flow() -> None:
-    blocked = egress.blocked_flows([deny("deny-all", 4000)], AGENT)
-    assert {str(b.flow) for b in blocked} == {str(f) for f in egress.required_flows()}
+    assert blocked([deny("deny-all", 4000)]) == ALL
 
 
 def test_component_rules_above_a_deny_all_open_every_flow() -> None:
-    rules = [*egress.agent_pool_security_rules(), deny("deny-all", 4000)]
-    assert egress.blocked_flows(rules, AGENT) == []
+    assert blocked([*egress.agent_pool_security_rules(), deny("deny-all", 4000)]) == set()
 
 
 def test_allow_below_the_deny_does_not_help() -> None:
     rules = [*egress.agent_pool_security_rules(first_priority=4010), deny("deny-all", 4000)]
-    assert len(egress.blocked_flows(rules, AGENT)) == len(egress.required_flows())
+    assert blocked(rules) == ALL
 
 
-@pytest.mark.parametrize("destination", ["Internet", "INTERNET", "storage", "Storage.EastUS2", "*"])
-def test_deny_matches_tags_case_insensitively(destination: str) -> None:
-    blocked = egress.blocked_flows([deny("d", 100, destinationAddressPrefix=destination)], AGENT)
-    assert "TCP 443 to Storage" in {str(b.flow) for b in blocked}
+def test_the_blocking_rule_is_named_with_its_priority() -> None:
+    [first, *_] = egress.blocked_flows([deny("deny-internet", 100.0)], AGENT)
+    assert (first.rule_name, first.priority) == ("deny-internet", 100)
+
+
+@pytest.mark.parametrize(
+    "destination",
+    [
+        "Internet",
+        "INTERNET",
+        "storage",
+        "Storage.EastUS2",
+        "*",
+        "AzureCloud",
+        "azurecloud.eastus2",
+        "0.0.0.0/0",
+    ],
+)
+def test_deny_matches_tags_that_hold_storage(destination: str) -> None:
+    assert "TCP 443 to Storage" in blocked([deny("d", 100, destinationAddressPrefix=destination)])
+
+
+@pytest.mark.parametrize("destination", ["VirtualNetwork", "EventHub", "::/0", "20.0.0.0/8"])
+def test_deny_of_other_addresses_leaves_storage(destination: str) -> None:
+    assert "TCP 443 to Storage" not in blocked(
+        [deny("d", 100, destinationAddressPrefix=destination)]
+    )
 
 
 def test_udp_deny_does_not_block_tcp() -> None:
-    assert egress.blocked_flows([deny("d", 100, protocol="Udp")], AGENT) == []
+    assert blocked([deny("d", 100, protocol="Udp")]) == set()
 
 
 def test_port_12000_alone_is_caught_through_plural_ranges() -> None:
@@ -65,9 +94,23 @@ def test_port_12000_alone_is_caught_through_plural_ranges() -> None:
         destinationPortRange=None,
         destinationPortRanges=["11000-12500"],
     )
-    blocked = egress.blocked_flows([rule], AGENT)
-    assert [str(b.flow) for b in blocked] == ["TCP 12000 to AzureMonitor"]
+    assert blocked([rule]) == {"TCP 12000 to AzureMonitor"}
 
 
 def test_deny_for_another_source_does_not_apply() -> None:
-    assert egress.blocked_flows([deny("d", 100, sourceAddressPrefix="10.99.0.0/24")], AGENT) == []
+    assert blocked([deny("d", 100, sourceAddressPrefix="10.99.0.0/24")]) == set()
+
+
+def test_deny_for_part_of_the_agent_subnet_blocks_it() -> None:
+    assert blocked([deny("d", 100, sourceAddressPrefix="10.40.1.128/25")]) == ALL
+
+
+def test_unknown_rule_is_undecided_not_blocked() -> None:
+    check = egress.agent_pool_egress([deny("d", UNKNOWN)], AGENT)
+    assert check.blocked == () and {str(f) for f in check.undecided} == ALL
+
+
+def test_known_deny_wins_over_a_later_unknown_rule() -> None:
+    rules = [deny("d", 100), deny("later", 300, destinationPortRange=UNKNOWN)]
+    assert egress.agent_pool_egress(rules, AGENT).undecided == ()
+    assert blocked(rules) == ALL

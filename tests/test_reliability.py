@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conftest import ROOT, stack_config, with_changes
 from private_acr_policies import data_safety
 from private_acr_policies._model import Resource, Stack
-from private_acr_policies._policy import NotApplicable
+from private_acr_policies._policy import Finding, NotApplicable
 from private_acr_preview.cli import main
 from private_acr_preview.program import ProgramRun
 from private_acr_rules.validation import FieldReader, Labels
@@ -223,30 +223,33 @@ def test_prod_keeps_soft_delete_and_protection(prod_run: ProgramRun) -> None:
         "status": "enabled",
     }
     assert registry.inputs["policies"]["retentionPolicy"]["status"] == "disabled"
-    assert (
-        data_safety.check(
-            Stack([_resource(r) for r in prod_run.resources], name="prod"),
-            data_safety.RULE.defaults(),
-        )
-        == []
-    )
+    stack = Stack([_resource(r) for r in prod_run.resources], name="prod")
+    assert list(data_safety.check(stack, data_safety.ProtectionSettings())) == []
 
 
-def _resource(r: Any) -> Resource:
+def _resource(r: Any, *, protect: bool | None = None, props: Any = None) -> Resource:
     return Resource(
-        r.type, r.urn, r.name, r.outputs or r.inputs, r.property_dependencies, r.protect
+        r.type,
+        r.urn,
+        r.name,
+        props if props is not None else (r.outputs or r.inputs),
+        property_dependencies=r.property_dependencies,
+        protect=r.protect if protect is None else protect,
     )
 
 
 def test_prod_without_protection_or_soft_delete_is_refused(prod_run: ProgramRun) -> None:
-    resources = [_resource(r) for r in prod_run.resources]
-    for r in resources:
-        r.protect = False
+    resources: list[Resource] = []
+    for r in prod_run.resources:
+        props = json.loads(json.dumps(r.outputs or r.inputs))
         if r.type == "azure-native:containerregistry:Registry":
-            r.props = json.loads(json.dumps(r.props))
-            r.props["policies"]["softDeletePolicy"]["status"] = "disabled"
-    findings = data_safety.check(Stack(resources, name="prod"), data_safety.RULE.defaults())
-    kinds = sorted(f.message.split(": ", 1)[1].split(";")[0] for f in findings)
+            props["policies"]["softDeletePolicy"]["status"] = "disabled"
+        resources.append(_resource(r, protect=False, props=props))
+    settings = data_safety.ProtectionSettings()
+    findings = list(data_safety.check(Stack(resources, name="prod"), settings))
+    kinds = sorted(
+        f.message.split(": ", 1)[1].split(";")[0] for f in findings if isinstance(f, Finding)
+    )
     assert kinds == sorted(
         [
             "the AgentPool is not protected",
@@ -257,7 +260,7 @@ def test_prod_without_protection_or_soft_delete_is_refused(prod_run: ProgramRun)
         ]
     )
     with pytest.raises(NotApplicable):
-        data_safety.check(Stack(resources, name="dev"), data_safety.RULE.defaults())
+        list(data_safety.check(Stack(resources, name="dev"), settings))
 
 
 def test_unprotected_prod_fails_the_offline_preview(

@@ -1,7 +1,7 @@
 """The private-acr-tasks CrossGuard policies, importable without starting a policy server.
 
 ``policies/__main__.py`` builds the ``PolicyPack`` from ``POLICIES``; tests import the
-policies and their pure checks from here.
+policies and their pure checks from here. Adding a policy: see ``_policy``'s docstring.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from private_acr_policies import (
 )
 
 PACK_NAME = "private-acr-tasks"
+DESCRIPTION = "Docker-bridge, CIDR, egress, private-link and access rules for private ACR Tasks builds next to AKS."
 
 POLICIES: list[Policy] = [
     docker_bridge.POLICY,

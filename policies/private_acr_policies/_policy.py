@@ -1,18 +1,28 @@
-"""How a rule becomes a CrossGuard policy: pure checks wrapped with metadata and a guard.
+"""How a rule becomes a CrossGuard policy: a pure check, typed settings, metadata and a guard.
 
-A rule is a pure function over plain data: a resource check returns the problems it finds
-for one resource, a stack check returns ``Finding``s naming the resource to blame. Either may
-raise ``NotApplicable``. The wrapper turns them into pulumi-policy objects and guarantees the
-one thing the Pulumi CLI cannot survive: an exception escaping ``validate`` (it aborts the
-user's whole preview). An unexpected error becomes a violation that says so.
+A check is a pure function over the shared read-only view: a resource check gets one
+``Resource``, a stack check the whole ``Stack``; both get the policy's decoded settings and
+yield ``Finding``s (a violation, with the resource to blame) and ``Unchecked`` notes (a part
+that could not be checked, e.g. a value unknown until deployment). Either may raise
+``NotApplicable``. The wrapper here decodes the settings (``_config``), runs the check and
+reports: findings as violations, notes as one "not applicable" entry whose reason lists what
+was not checked. It guarantees what the Pulumi CLI cannot survive never happens: an exception
+escaping ``validate`` aborts the user's whole preview, so an unexpected error becomes a
+violation that says so.
+
+Adding a policy: write ``check(stack, settings)`` (or ``check(resource, settings)``), declare
+``RULE = Rule(name, description, severity, level, remediation, MySettings)``, wrap it
+with ``stack_policy(RULE, check)`` or ``resource_policy(RULE, types, check)`` and list it in
+``POLICIES``; its pass, fail and not-applicable cases go in ``tests/policy_cases.py``.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import pulumi
 from pulumi_policy import (
@@ -26,7 +36,12 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from private_acr_policies._model import Resource, Stack, from_stack_args, plain
+from private_acr_policies import _config
+from private_acr_policies._model import Resource, Stack, kind_of, plain_props
+
+S = TypeVar("S")
+
+_MAX_NOTES = 8
 
 
 class NotApplicable(Exception):
@@ -36,31 +51,36 @@ class NotApplicable(Exception):
 @dataclass(frozen=True)
 class Finding:
     urn: str | None
-    """The resource to blame; ``None`` for a problem with the policy's own config."""
+    """The resource to blame; ``None`` for the stack as a whole."""
     message: str
 
 
-ResourceCheck = Callable[[Resource, Mapping[str, Any]], list[str]]
-StackCheck = Callable[[Stack, Mapping[str, Any]], list[Finding]]
+@dataclass(frozen=True)
+class Unchecked:
+    urn: str | None
+    what: str
+    """What was not checked and why, e.g. "vnet addressSpace (unknown until deployment)"."""
+
+
+Outcome = Finding | Unchecked
 
 
 @dataclass(frozen=True)
-class Rule:
-    """A policy's identity and metadata, shared by both kinds of policy."""
+class Rule(Generic[S]):
+    """A policy's identity, metadata and settings, shared by both kinds of policy."""
 
     name: str
     description: str
     severity: Severity
     enforcement_level: EnforcementLevel
     remediation: str
-    config: Mapping[str, Mapping[str, Any]] | None = None
+    settings: type[S]
+    """The policy's settings dataclass (``NoSettings`` for none)."""
+    _decoded: dict[str, Any] = field(default_factory=dict[str, Any], compare=False, repr=False)
 
     def schema(self) -> PolicyConfigSchema | None:
-        return (
-            PolicyConfigSchema(properties={k: dict(v) for k, v in self.config.items()})
-            if self.config
-            else None
-        )
+        properties = _config.schema_properties(self.settings)
+        return PolicyConfigSchema(properties=properties) if properties else None
 
     def metadata(self) -> dict[str, Any]:
         """The keyword arguments both kinds of pulumi-policy object take."""
@@ -73,27 +93,27 @@ class Rule:
             "remediation_steps": self.remediation,
         }
 
-    def defaults(self) -> dict[str, Any]:
-        return {
-            key: spec["default"] for key, spec in (self.config or {}).items() if "default" in spec
-        }
+    def decode(self, raw: dict[str, Any]) -> _config.Decoded[S]:
+        """The settings for ``raw`` config, decoded once per distinct config."""
+        key = repr(sorted(raw.items()))
+        if self._decoded.get("key") != key:
+            self._decoded.update(key=key, value=_config.decode(self.settings, raw, self.name))
+        decoded: _config.Decoded[S] = self._decoded["value"]
+        return decoded
 
 
-def _config(rule: Rule, raw: Mapping[str, Any]) -> dict[str, Any]:
-    # The CLI fills schema defaults; other callers may not, so apply them here too.
-    values = rule.defaults()
-    values.update({k: plain(v) for k, v in raw.items() if k != "enforcementLevel"})
-    return values
-
-
-def _crash(rule: Rule, error: Exception) -> str:
+def _crash(rule: Rule[Any], error: Exception) -> str:
     return (
         f"The {rule.name} policy could not evaluate this input ({type(error).__name__}: "
         f"{error}). This is a defect in the policy pack; please report it with the resource."
     )
 
 
-def _stack_name() -> str:
+def _bad_config(problems: Sequence[str]) -> str:
+    return "Invalid policy config, so this policy did not run: " + "; ".join(problems) + "."
+
+
+def stack_name() -> str:
     """The stack the CLI is analysing; it passes the name to the pack as PULUMI_STACK."""
     try:
         return pulumi.get_stack()
@@ -101,40 +121,118 @@ def _stack_name() -> str:
         return os.environ.get("PULUMI_STACK", "")
 
 
+def _not_checked(notes: Sequence[Unchecked]) -> str:
+    shown = [n.what for n in notes[:_MAX_NOTES]]
+    more = len(notes) - len(shown)
+    return "not checked: " + "; ".join(shown) + (f"; and {more} more" if more else "")
+
+
+def _report(
+    outcomes: Iterable[Outcome],
+    report_violation: ReportViolation,
+    not_applicable: Callable[[str], None],
+) -> None:
+    notes: list[Unchecked] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Finding):
+            report_violation(outcome.message, outcome.urn)
+        else:
+            notes.append(outcome)
+    if notes:
+        # After the violations: the SDK keeps both, so the report says what was left out.
+        not_applicable(_not_checked(notes))
+
+
+ResourceCheck = Callable[[Resource, S], Iterable[Outcome]]
+StackCheck = Callable[[Stack, S], Iterable[Outcome]]
+
+
+def run_check(
+    rule: Rule[S],
+    raw_config: dict[str, Any],
+    run: Callable[[S], Iterable[Outcome]],
+) -> list[Outcome] | str:
+    """The outcomes of ``run`` with the decoded settings, or the reason it does not apply.
+
+    A config that does not fit and an unexpected error are both outcomes (violations)."""
+    decoded = rule.decode(raw_config)
+    if decoded.settings is None:
+        return [Finding(None, _bad_config(decoded.problems))]
+    try:
+        return list(run(decoded.settings))
+    except NotApplicable as reason:
+        return str(reason)
+    except Exception as error:  # noqa: BLE001 - an escaping exception aborts the preview
+        return [Finding(None, _crash(rule, error))]
+
+
 def resource_policy(
-    rule: Rule, types: Sequence[tuple[str, str]], check: ResourceCheck
+    rule: Rule[S], types: Sequence[tuple[str, str]], check: ResourceCheck[S]
 ) -> ResourceValidationPolicy:
     """A policy that looks at one resource of ``types`` at a time (its inputs)."""
 
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        resource = Resource(args.resource_type, args.urn, args.name, {})
-        if not any(resource.is_a(module, name) for module, name in types):
+        if kind_of(args.resource_type) not in types:
             args.not_applicable(f"{rule.name} checks {', '.join(n for _, n in types)} resources")
             return
-        try:
-            props = plain(args.props)
-            resource.props = props if isinstance(props, dict) else {}
-            for message in check(resource, _config(rule, args.get_config())):
-                report_violation(message, None)
-        except NotApplicable as reason:
-            args.not_applicable(str(reason))
-        except Exception as error:  # noqa: BLE001 - an escaping exception aborts the preview
-            report_violation(_crash(rule, error), None)
+
+        def run(settings: S) -> Iterable[Outcome]:
+            resource = Resource(args.resource_type, args.urn, args.name, plain_props(args.props))
+            return check(resource, settings)
+
+        outcomes = run_check(rule, dict(args.get_config()), run)
+        if isinstance(outcomes, str):
+            args.not_applicable(outcomes)
+            return
+        _report(outcomes, report_violation, args.not_applicable)
 
     return ResourceValidationPolicy(validate=validate, **rule.metadata())
 
 
-def stack_policy(rule: Rule, check: StackCheck) -> StackValidationPolicy:
+SHARED_STACK: contextvars.ContextVar[Stack | None] = contextvars.ContextVar(
+    "private_acr_shared_stack", default=None
+)
+"""The view of the stack under analysis, set by the pack's servicer (``_server``) for the
+duration of one AnalyzeStack request; unset, each policy builds it from its own args."""
+
+
+def stack_from_args(args: StackValidationArgs) -> Stack:
+    resources: list[Resource] = []
+    for item in args.resources:
+        resources.append(
+            Resource(
+                type=item.resource_type,
+                urn=item.urn,
+                name=item.name,
+                props=plain_props(item.props),
+                property_dependencies={
+                    key: tuple(r.urn for r in linked)
+                    for key, linked in (item.property_dependencies or {}).items()
+                },
+                protect=bool(getattr(item.opts, "protect", False)),
+            )
+        )
+    return Stack(resources, name=stack_name())
+
+
+class _StackPolicy(StackValidationPolicy):
+    """Marks the stack policies that read the shared view (``_server`` checks for it)."""
+
+    reads_shared_stack = True
+
+
+def stack_policy(rule: Rule[S], check: StackCheck[S]) -> StackValidationPolicy:
     """A policy over the whole stack (resource outputs, linked by property dependencies)."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        try:
-            stack = Stack(from_stack_args(args), name=_stack_name())
-            for finding in check(stack, _config(rule, args.get_config())):
-                report_violation(finding.message, finding.urn)
-        except NotApplicable as reason:
-            args.not_applicable(str(reason))
-        except Exception as error:  # noqa: BLE001 - an escaping exception aborts the preview
-            report_violation(_crash(rule, error), None)
+        def run(settings: S) -> Iterable[Outcome]:
+            stack = SHARED_STACK.get() or stack_from_args(args)
+            return check(stack, settings)
 
-    return StackValidationPolicy(validate=validate, **rule.metadata())
+        outcomes = run_check(rule, dict(args.get_config()), run)
+        if isinstance(outcomes, str):
+            args.not_applicable(outcomes)
+            return
+        _report(outcomes, report_violation, args.not_applicable)
+
+    return _StackPolicy(validate=validate, **rule.metadata())

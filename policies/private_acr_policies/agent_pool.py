@@ -2,21 +2,39 @@
 
 Learn (tasks-agent-pools.md): a pool in a VNet needs outbound TCP to AzureKeyVault, Storage,
 EventHub and AzureActiveDirectory on 443 and to AzureMonitor on 443 and 12000; without it
-pool creation times out or runs stay ``Queued``. Agent pools exist only on Premium registries.
-The NSG is evaluated as Azure does: custom outbound rules by priority, then the default
-rules (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound).
+pool creation times out or runs stay ``Queued``. The NSG on the pool's subnet is evaluated as
+Azure evaluates it (``private_acr_rules.nsg``): inline rules and standalone SecurityRule
+resources together, by priority, first match wins, then Azure's default rules; a required
+flow is effectively allowed only if no part of it is denied, so an Allow shadowed by a
+higher-priority Deny is a violation. Agent pools exist only on Premium registries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._model import Resource, Stack, get, lower
-from private_acr_policies._network_links import nsg_for, nsg_rules, registry_of, subnet_for
-from private_acr_policies._policy import Finding, Rule, stack_policy
+from private_acr_policies._config import NoSettings
+from private_acr_policies._links import (
+    AGENT_POOL,
+    REGISTRY,
+    SubnetRef,
+    nsg_of,
+    nsg_rules,
+    parent,
+    ruleset,
+    subnet_for,
+)
+from private_acr_policies._model import UNKNOWN, Resource, Stack, get, lower
+from private_acr_policies._policy import (
+    Finding,
+    NotApplicable,
+    Outcome,
+    Rule,
+    Unchecked,
+    stack_policy,
+)
 from private_acr_rules import egress
 
 EGRESS = Rule(
@@ -25,10 +43,11 @@ EGRESS = Rule(
     severity=Severity.HIGH,
     enforcement_level=EnforcementLevel.MANDATORY,
     remediation=(
-        "Add outbound Allow rules (TCP, source VirtualNetwork) above any Deny: AzureKeyVault, "
-        "Storage, EventHub and AzureActiveDirectory on 443, AzureMonitor on 443 and 12000. "
-        "private_acr_rules.egress.agent_pool_security_rules() returns exactly these rules."
+        "Add outbound Allow rules (TCP, source VirtualNetwork) above any Deny that matches them: "
+        "AzureKeyVault, Storage, EventHub and AzureActiveDirectory on 443, AzureMonitor on 443 "
+        "and 12000. private_acr_rules.egress.agent_pool_security_rules() returns exactly these rules."
     ),
+    settings=NoSettings,
 )
 
 PREMIUM = Rule(
@@ -37,50 +56,83 @@ PREMIUM = Rule(
     severity=Severity.HIGH,
     enforcement_level=EnforcementLevel.MANDATORY,
     remediation="Set the registry's sku.name to Premium, or run the builds without a dedicated agent pool.",
+    settings=NoSettings,
 )
 
 
-def _pools(stack: Stack) -> list[Resource]:
-    return list(stack.of_type("containerregistry", "AgentPool"))
+def _pools(stack: Stack) -> tuple[Resource, ...]:
+    pools = tuple(stack.of_type(*AGENT_POOL))
+    if not pools:
+        raise NotApplicable("the stack has no ACR agent pool")
+    return pools
 
 
-def check_egress(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
-    findings: list[Finding] = []
+def _pool_subnet(stack: Stack, pool: Resource) -> SubnetRef | Unchecked | None:
+    reference = get(pool.props, "virtualNetworkSubnetResourceId")
+    subnet = subnet_for(stack, pool, "virtualNetworkSubnetResourceId", reference)
+    if subnet.target is not None:
+        return subnet.target
+    if subnet.state == "unknown":
+        return Unchecked(pool.urn, f"{pool.name}: its subnet (not known until deployment)")
+    if subnet.state == "external":
+        return Unchecked(pool.urn, f"{pool.name}: its subnet {reference} is not in this stack")
+    return None
+
+
+def _egress_of(stack: Stack, pool: Resource, subnet: SubnetRef) -> Iterator[Outcome]:
+    found = nsg_of(stack, subnet)
+    if found.state == "absent":
+        return
+    if found.target is None:
+        where = "not known until deployment" if found.state == "unknown" else "not in this stack"
+        yield Unchecked(pool.urn, f"{pool.name}: the NSG of subnet {subnet.label} ({where})")
+        return
+    group = found.target
+    prefixes, unknown = subnet.prefixes(stack)
+    rules = ruleset(nsg_rules(stack, group))
+    result = egress.agent_pool_egress(rules, [] if unknown else prefixes)
+    for blocked in result.blocked:
+        yield Finding(
+            pool.urn,
+            f"{pool.name}: NSG {group.name} blocks {blocked.flow} from the agent subnet "
+            f"(rule {blocked.rule.describe()}); the pool fails to provision or its runs stay Queued.",
+        )
+    for flow in result.undecided:
+        yield Unchecked(
+            pool.urn,
+            f"{pool.name}: {flow} through NSG {group.name} (a rule is not known until deployment)",
+        )
+
+
+def check_egress(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
+    injected = 0
     for pool in _pools(stack):
-        ref = get(pool.props, "virtualNetworkSubnetResourceId")
-        subnet = subnet_for(stack, pool, "virtualNetworkSubnetResourceId", ref)
-        if subnet is None:
-            continue
-        nsg = nsg_for(stack, subnet)
-        if not isinstance(nsg, Resource):
-            continue
-        for blocked in egress.blocked_flows(nsg_rules(stack, nsg), subnet.prefixes()):
-            findings.append(
-                Finding(
-                    pool.urn,
-                    f"{pool.name}: NSG {nsg.name} blocks {blocked.flow} from the agent subnet "
-                    f"(rule {blocked.rule_name!r}, priority {blocked.priority}); the pool fails to "
-                    f"provision or its runs stay Queued.",
-                )
-            )
-    return findings
+        subnet = _pool_subnet(stack, pool)
+        if isinstance(subnet, Unchecked):
+            injected += 1
+            yield subnet
+        elif subnet is not None:
+            injected += 1
+            yield from _egress_of(stack, pool, subnet)
+    if not injected:
+        raise NotApplicable("no agent pool runs in a VNet subnet")
 
 
-def check_premium(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
-    findings: list[Finding] = []
+def check_premium(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
     for pool in _pools(stack):
-        registry = registry_of(stack, pool)
-        if registry is None:
+        registry = parent(stack, pool, "registryName", REGISTRY)
+        if registry.target is None:
+            if registry.state == "unknown":
+                yield Unchecked(pool.urn, f"{pool.name}: its registry (not known until deployment)")
             continue
-        sku = get(registry.props, "sku", "name")
-        if isinstance(sku, str) and lower(sku) != "premium":
-            findings.append(
-                Finding(
-                    pool.urn,
-                    f"{pool.name}: its registry {registry.name} is {sku}; agent pools need Premium.",
-                )
+        sku = get(registry.target.props, "sku", "name")
+        if sku is UNKNOWN:
+            yield Unchecked(pool.urn, f"{registry.target.name} sku.name (unknown until deployment)")
+        elif isinstance(sku, str) and lower(sku) != "premium":
+            yield Finding(
+                pool.urn,
+                f"{pool.name}: its registry {registry.target.name} is {sku}; agent pools need Premium.",
             )
-    return findings
 
 
 EGRESS_POLICY = stack_policy(EGRESS, check_egress)

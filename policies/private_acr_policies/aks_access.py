@@ -8,13 +8,13 @@ local accounts disabled, Entra ID integration with Azure RBAC, Kubernetes RBAC n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
 
 from pulumi_policy import EnforcementLevel, Severity
 
+from private_acr_policies._config import NoSettings
 from private_acr_policies._model import UNKNOWN, Resource, get, items
-from private_acr_policies._policy import NotApplicable, Rule, resource_policy
+from private_acr_policies._policy import Finding, NotApplicable, Outcome, Rule, resource_policy
 from private_acr_rules.aks import api_server_exposure_problems
 
 CLUSTER = [("containerservice", "ManagedCluster")]
@@ -28,6 +28,7 @@ EXPOSURE = Rule(
         "Set apiServerAccessProfile.enablePrivateCluster to true, or list the public CIDRs of "
         "your admins and CI in apiServerAccessProfile.authorizedIPRanges (never 0.0.0.0/0)."
     ),
+    settings=NoSettings,
 )
 
 IDENTITY = Rule(
@@ -39,24 +40,26 @@ IDENTITY = Rule(
         "Set disableLocalAccounts to true, aadProfile.managed and aadProfile.enableAzureRBAC to "
         "true, and leave enableRBAC on; grant access with Azure Kubernetes Service RBAC roles."
     ),
+    settings=NoSettings,
 )
 
 
-def check_exposure(cluster: Resource, config: Mapping[str, Any]) -> list[str]:
+def check_exposure(cluster: Resource, settings: NoSettings) -> Iterator[Outcome]:
     private = get(cluster.props, "apiServerAccessProfile", "enablePrivateCluster")
     ranges = get(cluster.props, "apiServerAccessProfile", "authorizedIPRanges")
     if private is UNKNOWN or ranges is UNKNOWN:
         raise NotApplicable("the API server access profile is not known yet")
     known = [r for r in items(ranges) if isinstance(r, str)]
-    return [
-        f"{cluster.name}: {problem}"
-        for problem in api_server_exposure_problems(
-            "apiServerAccessProfile.authorizedIPRanges", private is True, known
-        )
-    ]
+    label = "apiServerAccessProfile.authorizedIPRanges"
+    for problem in api_server_exposure_problems(label, private is True, known):
+        yield Finding(cluster.urn, f"{cluster.name}: {problem}")
 
 
-def check_identity(cluster: Resource, config: Mapping[str, Any]) -> list[str]:
+def check_identity(cluster: Resource, settings: NoSettings) -> Iterator[Outcome]:
+    return (Finding(cluster.urn, problem) for problem in _identity_problems(cluster))
+
+
+def _identity_problems(cluster: Resource) -> list[str]:
     props = cluster.props
     problems: list[str] = []
     if get(props, "disableLocalAccounts") is not True:
@@ -64,7 +67,7 @@ def check_identity(cluster: Resource, config: Mapping[str, Any]) -> list[str]:
             f"{cluster.name}: disableLocalAccounts is not true; the static cluster-admin credential stays available."
         )
     aad = get(props, "aadProfile")
-    if not isinstance(aad, dict) or get(aad, "managed") is not True:
+    if not isinstance(aad, Mapping) or get(aad, "managed") is not True:
         problems.append(
             f"{cluster.name}: aadProfile.managed is not true; the cluster is not integrated with Entra ID."
         )

@@ -10,15 +10,34 @@ field; those are checked against every declared range too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import ipaddress
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._model import Stack
-from private_acr_policies._policy import Finding, Rule, stack_policy
-from private_acr_policies._ranges import declared_ranges, explicit_bridges
+from private_acr_policies._config import Cidr, setting
+from private_acr_policies._model import LazyProps, Stack
+from private_acr_policies._policy import (
+    Finding,
+    NotApplicable,
+    Outcome,
+    Rule,
+    Unchecked,
+    stack_policy,
+)
+from private_acr_policies._ranges import every_declared_range, explicit_bridges
 from private_acr_rules import cidr
+
+
+@dataclass(frozen=True)
+class BridgeSettings:
+    docker_bridge_cidr: cidr.Network = setting(  # noqa: RUF009 - setting() declares the field
+        Cidr(),
+        ipaddress.ip_network(cidr.DEFAULT_DOCKER_BRIDGE_CIDR),
+        "The Docker bridge range of the build agents.",
+    )
+
 
 RULE = Rule(
     name="docker-bridge-cidr-conflict",
@@ -30,53 +49,43 @@ RULE = Rule(
         "service/pod CIDR or DNS service IP) out of the bridge range, default 172.17.0.0/16. If "
         "your agents use another bridge, set dockerBridgeCidr in this policy's config."
     ),
-    config={
-        "dockerBridgeCidr": {
-            "type": "string",
-            "default": cidr.DEFAULT_DOCKER_BRIDGE_CIDR,
-            "description": "The Docker bridge range of the build agents.",
-        }
-    },
+    settings=BridgeSettings,
 )
 
+_FIELD = b"dockerBridgeCidr"
 
-def check(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
-    configured = config.get("dockerBridgeCidr", cidr.DEFAULT_DOCKER_BRIDGE_CIDR)
-    bridge = cidr.parse_cidr(configured).network
-    if bridge is None:
-        return [
-            Finding(
-                None,
-                f"The policy config dockerBridgeCidr {configured!r} is not a CIDR such as 172.17.0.0/16.",
+
+def check(stack: Stack, settings: BridgeSettings) -> Iterator[Outcome]:
+    bridge = settings.docker_bridge_cidr
+    declared = every_declared_range(stack)
+    if not declared:
+        raise NotApplicable("the stack declares no address ranges")
+    for d in declared:
+        if d.unknown:
+            yield Unchecked(d.resource.urn, f"{d.label} (unknown until deployment)")
+        elif d.network is not None and cidr.overlaps(bridge, d.network):
+            yield Finding(
+                d.resource.urn,
+                f"{d.resource.name}: {d.field} {d.text} overlaps the Docker bridge {bridge}; build "
+                f"containers on the agent pool cannot reach addresses in it.",
             )
-        ]
-    declared = [d for resource in stack.resources for d in declared_ranges(resource)]
-    findings = [
-        Finding(
-            d.resource.urn,
-            f"{d.resource.name}: {d.field} {d.text} overlaps the Docker bridge {bridge}; build "
-            f"containers on the agent pool cannot reach addresses in it.",
-        )
-        for d in declared
-        if (network := d.parsed) is not None and cidr.overlaps(bridge, network)
-    ]
     for resource in stack.resources:
-        for where, text in explicit_bridges(resource.props):
-            explicit = cidr.parse_cidr(text).network
+        props = resource.props
+        if isinstance(props, LazyProps) and not props.contains_text(_FIELD):
+            continue
+        for where, text in explicit_bridges(props):
+            explicit = stack.parse_cidr(text).network
             if explicit is None:
-                findings.append(
-                    Finding(resource.urn, f"{resource.name}: {where} {text!r} is not a valid CIDR.")
+                yield Finding(
+                    resource.urn, f"{resource.name}: {where} {text!r} is not a valid CIDR."
                 )
                 continue
-            findings.extend(
-                Finding(
-                    resource.urn,
-                    f"{resource.name}: {where} {text} overlaps {d.resource.name} {d.field} {d.text}.",
-                )
-                for d in declared
-                if (network := d.parsed) is not None and cidr.overlaps(explicit, network)
-            )
-    return findings
+            for d in declared:
+                if d.network is not None and cidr.overlaps(explicit, d.network):
+                    yield Finding(
+                        resource.urn,
+                        f"{resource.name}: {where} {text} overlaps {d.resource.name} {d.field} {d.text}.",
+                    )
 
 
 POLICY = stack_policy(RULE, check)

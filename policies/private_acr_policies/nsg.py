@@ -1,25 +1,62 @@
 """nsg-internet-admin-ingress and subnet-requires-nsg: the network edge is closed by default.
 
-Ingress (CKV_AZURE_9/10/160, Azure Policy 22730e10): no inbound Allow rule opens SSH, RDP or
-HTTP to the internet. Every rule is read, singular and plural fields alike, with service
-tags compared case-insensitively (Checkov's ARM check misses ``Internet`` and prefix lists).
+Ingress (CKV_AZURE_9/10/160, Azure Policy 22730e10): no configured port (SSH, RDP and HTTP by
+default) is effectively open to the internet. Each NSG is evaluated as Azure evaluates it
+(``private_acr_rules.nsg``): its inline rules and the standalone SecurityRule resources
+attached to it together, by priority, first match wins, then Azure's defaults; sources are
+any internet host and any other Azure tenant's address (``AzureCloud``), over IPv4 and IPv6;
+destinations are any address the NSG protects, in any application security group. So a
+port range (``20-25``), ``internet`` in lower case, ``::/0`` or ``*`` are caught, and an Allow
+under a higher-priority Deny is not. Standalone rules whose NSG is outside the stack are
+evaluated on their own (with Azure's defaults): the rules declared here would open the port.
 Subnets (CKV2_AZURE_31, Azure Policy e71308d3, PSRule Azure.VNET.UseNSGs): every subnet has an
 NSG, except those Azure manages itself (GatewaySubnet, AzureFirewallSubnet...).
 """
 
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
-
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._model import Resource, get, items, lower
-from private_acr_policies._policy import Rule, resource_policy
-from private_acr_rules import cidr, egress
+from private_acr_policies._config import Integer, ListOf, Text, setting
+from private_acr_policies._links import NSG, RuleSource, nsg_rules, rules_outside, ruleset
+from private_acr_policies._model import Resource, Stack, get, items
+from private_acr_policies._policy import (
+    Finding,
+    NotApplicable,
+    Outcome,
+    Rule,
+    Unchecked,
+    resource_policy,
+    stack_policy,
+)
+from private_acr_rules import nsg
+
+
+@dataclass(frozen=True)
+class IngressSettings:
+    ports: tuple[int, ...] = setting(
+        ListOf(Integer(1, 65535)),
+        (22, 3389, 80),
+        "Destination ports that must not be open to the internet.",
+    )
+
+
+@dataclass(frozen=True)
+class SubnetSettings:
+    exempt_subnet_names: tuple[str, ...] = setting(
+        ListOf(Text()),
+        (
+            "GatewaySubnet",
+            "AzureFirewallSubnet",
+            "AzureFirewallManagementSubnet",
+            "RouteServerSubnet",
+        ),
+        "Subnet names that must not or need not carry an NSG.",
+    )
+
 
 INGRESS = Rule(
     name="nsg-internet-admin-ingress",
@@ -28,16 +65,10 @@ INGRESS = Rule(
     enforcement_level=EnforcementLevel.MANDATORY,
     remediation=(
         "Restrict the rule's source to known prefixes (or use Azure Bastion / a private "
-        "endpoint), or change it to Deny. Ports checked are set by this policy's 'ports' config."
+        "endpoint), change it to Deny, or add a Deny above it. Ports checked are set by this "
+        "policy's 'ports' config."
     ),
-    config={
-        "ports": {
-            "type": "array",
-            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
-            "default": [22, 3389, 80],
-            "description": "Destination ports that must not be open to the internet.",
-        }
-    },
+    settings=IngressSettings,
 )
 
 SUBNET_NSG = Rule(
@@ -46,86 +77,80 @@ SUBNET_NSG = Rule(
     severity=Severity.MEDIUM,
     enforcement_level=EnforcementLevel.ADVISORY,
     remediation="Associate an NSG with the subnet (networkSecurityGroup.id), or add its name to exemptSubnetNames.",
-    config={
-        "exemptSubnetNames": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [
-                "GatewaySubnet",
-                "AzureFirewallSubnet",
-                "AzureFirewallManagementSubnet",
-                "RouteServerSubnet",
-            ],
-            "description": "Subnet names that must not or need not carry an NSG.",
-        }
-    },
+    settings=SubnetSettings,
 )
 
-_INTERNET = {"*", "any", "internet", "0.0.0.0", "0.0.0.0/0", "::/0"}
+
+def _exposure(
+    label: str, blame: Resource, rules: Sequence[RuleSource], ports: Sequence[int]
+) -> Iterator[Outcome]:
+    rules_view = ruleset(rules)
+    flow = nsg.Flow.to_ports("Inbound", "Tcp", nsg.internet(), nsg.protected_addresses(), ports)
+    verdict = rules_view.evaluate(flow)
+    opened: dict[nsg.SecurityRule, tuple[list[int], list[str]]] = {}
+    for part in verdict.allowing:
+        rule_ports, sources = opened.setdefault(part.rule, ([], []))
+        rule_ports.extend(
+            p for p in nsg.ports_in(part.destination_ports, ports) if p not in rule_ports
+        )
+        if part.source not in sources:
+            sources.append(part.source)
+    for rule, (rule_ports, sources) in opened.items():
+        owner = blame if rule.default else rules[rule.index].declared_by
+        shown = ", ".join(str(p) for p in ports if p in rule_ports)
+        yield Finding(
+            owner.urn,
+            f"{label}: rule {rule.describe()} opens TCP {shown} to the internet "
+            f"(source {rule.source.text}; reaches it from {', '.join(sources)}).",
+        )
+    allowed = {p for ps, _ in opened.values() for p in ps}
+    undecided = [
+        p
+        for p in ports
+        if p not in allowed
+        and any(nsg.ports_in(u.destination_ports, [p]) for u in verdict.undecided)
+    ]
+    if undecided:
+        yield Unchecked(
+            blame.urn,
+            f"{label}: TCP {', '.join(map(str, undecided))} (a rule is not known until deployment)",
+        )
 
 
-def _from_internet(prefixes: list[str]) -> bool:
-    for prefix in prefixes:
-        if prefix in _INTERNET:
-            return True
-        network = cidr.parse_cidr(prefix).network
-        if network is not None and network.prefixlen == 0:
-            return True
-    return False
+def check_ingress(stack: Stack, settings: IngressSettings) -> Iterator[Outcome]:
+    groups = stack.of_type(*NSG)
+    outside = rules_outside(stack)
+    if not groups and not outside:
+        raise NotApplicable("the stack has no NSG or security rule")
+    for group in groups:
+        yield from _exposure(group.name, group, nsg_rules(stack, group), settings.ports)
+    for rules in outside:
+        first = rules[0].declared_by
+        nsg_name = get(first.props, "networkSecurityGroupName")
+        label = f"NSG {nsg_name if isinstance(nsg_name, str) else '(not in this stack)'}"
+        yield from _exposure(label, first, rules, settings.ports)
 
 
-def check_ingress(resource: Resource, config: Mapping[str, Any]) -> list[str]:
-    if resource.is_a("network", "SecurityRule"):
-        rules: list[Any] = [resource.props]
-    else:
-        inline = get(resource.props, "securityRules")
-        rules = inline if isinstance(inline, list) else []
-    ports = [p for p in items(config.get("ports", [22, 3389, 80])) if isinstance(p, int)]
-    problems: list[str] = []
-    for index, rule in enumerate(rules):
-        if not isinstance(rule, dict):
-            continue
-        if lower(get(rule, "direction")) != "inbound" or lower(get(rule, "access")) != "allow":
-            continue
-        if (lower(get(rule, "protocol")) or "*") not in ("tcp", "*", "any"):
-            continue
-        sources = egress.rule_values(rule, "sourceAddressPrefix", "sourceAddressPrefixes")
-        if not _from_internet(sources):
-            continue
-        port_specs = egress.rule_values(rule, "destinationPortRange", "destinationPortRanges")
-        opened = [port for port in ports if egress.port_matches(port_specs, port)]
-        if opened:
-            name = get(rule, "name") or get(rule, "securityRuleName") or f"securityRules[{index}]"
-            problems.append(
-                f"{resource.name}: rule {name!r} allows port(s) {', '.join(map(str, opened))} in from "
-                f"{', '.join(sources)}."
-            )
-    return problems
-
-
-def check_subnet_nsg(resource: Resource, config: Mapping[str, Any]) -> list[str]:
-    exempt = {str(n).lower() for n in items(config.get("exemptSubnetNames"))}
+def check_subnet_nsg(resource: Resource, settings: SubnetSettings) -> Iterator[Outcome]:
+    exempt = {name.lower() for name in settings.exempt_subnet_names}
     if resource.is_a("network", "Subnet"):
         name = get(resource.props, "subnetName") or resource.name
-        subnets: list[tuple[str, Any]] = [(str(name), resource.props)]
+        subnets = [(str(name), resource.props)]
     else:
-        inline = get(resource.props, "subnets")
-        subnets = [
-            (str(get(s, "name") or f"subnets[{i}]"), s)
-            for i, s in enumerate(inline if isinstance(inline, list) else [])
-        ]
-    return [
-        f"{resource.name}: subnet {name} has no network security group."
-        for name, data in subnets
-        if name.lower() not in exempt
-        and isinstance(data, dict)
-        and get(data, "networkSecurityGroup") is None
-    ]
+        inline = items(get(resource.props, "subnets"))
+        if not inline:
+            raise NotApplicable("the VNet declares no inline subnets")
+        subnets = [(str(get(s, "name") or f"subnets[{i}]"), s) for i, s in enumerate(inline)]
+    for name, data in subnets:
+        if name.lower() in exempt or not isinstance(data, Mapping):
+            continue
+        if get(data, "networkSecurityGroup") is None:
+            yield Finding(
+                resource.urn, f"{resource.name}: subnet {name} has no network security group."
+            )
 
 
-INGRESS_POLICY = resource_policy(
-    INGRESS, [("network", "NetworkSecurityGroup"), ("network", "SecurityRule")], check_ingress
-)
+INGRESS_POLICY = stack_policy(INGRESS, check_ingress)
 SUBNET_NSG_POLICY = resource_policy(
     SUBNET_NSG, [("network", "Subnet"), ("network", "VirtualNetwork")], check_subnet_nsg
 )

@@ -6,26 +6,53 @@ user and anonymous pull off (CKV_AZURE_137/138/139, Azure Policy d0793b48, dc921
 
 Private endpoint and DNS (Learn, container-registry-private-link.md): each Premium registry
 has a private endpoint with group ``registry``, whose DNS zone group writes the registry and
-data-endpoint records into ``privatelink.azurecr.io``; the zone is linked to every VNet that
-pulls or builds (the agent pool's and the AKS nodes'), and the endpoint subnet has 2 free
-addresses plus 1 per geo-replica for each registry endpoint, 1 for any other endpoint.
+data-endpoint records into ``privatelink.azurecr.io`` (its sovereign-cloud name elsewhere,
+``clouds.REGISTRY_ZONES``); the zone is linked to every VNet that
+pulls or builds (the agent pool's and the AKS nodes'), and every endpoint subnet can hold the
+addresses its endpoints take (``private_acr_rules.capacity``: 2 per registry endpoint plus 1
+per replica, 1 per other endpoint, over all of the subnet's prefixes, standalone or inline).
+Endpoints, zone groups, zones, links and replicas are matched by identity (``_links``).
 """
-
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items, lower
-from private_acr_policies._network_links import registry_of, subnet_for
-from private_acr_policies._policy import Finding, NotApplicable, Rule, resource_policy, stack_policy
-from private_acr_rules import cidr
-from private_acr_rules.dns import REGISTRY_ZONE
+from private_acr_policies._config import NoSettings
+from private_acr_policies._links import (
+    AGENT_POOL,
+    CLUSTER,
+    ENDPOINT,
+    REGISTRY,
+    REPLICATION,
+    VNET,
+    ZONE,
+    ZONE_GROUP,
+    ZONE_LINK,
+    SubnetRef,
+    find_id,
+    identity,
+    link,
+    linked_all,
+    parent,
+    subnet_for,
+)
+from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items, lower, mappings
+from private_acr_policies._policy import (
+    Finding,
+    NotApplicable,
+    Outcome,
+    Rule,
+    Unchecked,
+    resource_policy,
+    stack_policy,
+)
+from private_acr_rules import capacity
+from private_acr_rules.arm import parse_id
+from private_acr_rules.dns import REGISTRY_ZONE, REGISTRY_ZONES
 
 ACCESS = Rule(
     name="registry-private-access",
@@ -37,6 +64,7 @@ ACCESS = Rule(
         "adminUserEnabled to false and anonymousPullEnabled to false; use Entra ID identities "
         "with AcrPull/AcrPush roles instead."
     ),
+    settings=NoSettings,
 )
 
 ENDPOINT_DNS = Rule(
@@ -47,205 +75,236 @@ ENDPOINT_DNS = Rule(
     remediation=(
         "Create a private endpoint (group id 'registry') in the private-endpoint subnet, a "
         f"{REGISTRY_ZONE} private DNS zone, a DNS zone group on the endpoint pointing at it, and "
-        "a VNet link from the zone to each VNet hosting the agent pool or AKS nodes. "
+        "a VNet link from the zone to each VNet hosting the agent pool or AKS nodes; size the "
+        "endpoint subnet for 2 addresses per registry endpoint plus 1 per replica. "
         "private_acr_tasks.PrivateLinkEndpoint builds all four."
     ),
+    settings=NoSettings,
 )
 
 
-def check_access(registry: Resource, config: Mapping[str, Any]) -> list[str]:
+def check_access(registry: Resource, settings: NoSettings) -> Iterator[Outcome]:
     props = registry.props
     public = get(props, "publicNetworkAccess")
     default_action = get(props, "networkRuleSet", "defaultAction")
     if public is UNKNOWN and default_action in (UNKNOWN, None):
         raise NotApplicable("publicNetworkAccess is not known until the registry is created")
-    problems: list[str] = []
     if lower(public) != "disabled" and lower(default_action) != "deny":
-        problems.append(
-            f"{registry.name}: publicNetworkAccess is {public or 'Enabled (the default)'} and the network rule set "
-            f"does not default to Deny, so the registry is reachable from any network."
-        )
+        if UNKNOWN in (public, default_action):
+            yield Unchecked(
+                registry.urn, f"{registry.name} network access (unknown until deployment)"
+            )
+        else:
+            yield Finding(
+                registry.urn,
+                f"{registry.name}: publicNetworkAccess is {public or 'Enabled (the default)'} and the network rule set "
+                f"does not default to Deny, so the registry is reachable from any network.",
+            )
     if get(props, "adminUserEnabled") is True:
-        problems.append(
-            f"{registry.name}: adminUserEnabled is true; the shared admin credential must be off."
+        yield Finding(
+            registry.urn,
+            f"{registry.name}: adminUserEnabled is true; the shared admin credential must be off.",
         )
     if get(props, "anonymousPullEnabled") is True:
-        problems.append(
-            f"{registry.name}: anonymousPullEnabled is true; anyone who reaches it could pull images."
+        yield Finding(
+            registry.urn,
+            f"{registry.name}: anonymousPullEnabled is true; anyone who reaches it could pull images.",
         )
-    return problems
 
 
-def _targets(endpoint: Resource, registry: Resource) -> bool:
-    connections = [
-        *items(get(endpoint.props, "privateLinkServiceConnections")),
-        *items(get(endpoint.props, "manualPrivateLinkServiceConnections")),
+def _connections(endpoint: Resource) -> list[Mapping[str, Any]]:
+    props = endpoint.props
+    return [
+        *mappings(get(props, "privateLinkServiceConnections")),
+        *mappings(get(props, "manualPrivateLinkServiceConnections")),
     ]
-    groups = {
-        lower(g)
-        for c in connections
-        if isinstance(c, dict)
-        for g in items(c.get("groupIds"))
+
+
+def _registry_groups(endpoint: Resource) -> bool:
+    return any(
+        lower(g) == "registry"
+        for c in _connections(endpoint)
+        for g in items(get(c, "groupIds"))
         if isinstance(g, str)
-    }
-    if "registry" not in groups:
-        return False
-    linked = registry.urn in endpoint.depends_via(
-        "privateLinkServiceConnections"
-    ) or registry.urn in endpoint.depends_via("manualPrivateLinkServiceConnections")
-    ids = {lower(c.get("privateLinkServiceId")) for c in connections if isinstance(c, dict)}
-    return linked or (registry.arm_id is not None and registry.arm_id in ids)
+    )
 
 
-def _zones_of(stack: Stack, endpoint: Resource) -> tuple[list[Resource], bool, bool]:
-    """Zones the endpoint's zone groups point at; whether it has a group; whether one points outside the stack."""
-    zones: list[Resource] = []
-    has_group = False
+def _target(stack: Stack, endpoint: Resource) -> Resource | None:
+    """The registry a registry endpoint connects to, by dependency or by id."""
+    for key in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        linked = linked_all(stack, endpoint, key, REGISTRY)
+        if len(linked) == 1:
+            return linked[0]
+    for connection in _connections(endpoint):
+        found = find_id(stack, get(connection, "privateLinkServiceId"), REGISTRY)
+        if found is not None:
+            return found
+    return None
+
+
+def _unknown_target(endpoint: Resource) -> bool:
+    return any(get(c, "privateLinkServiceId") is UNKNOWN for c in _connections(endpoint))
+
+
+def _endpoint_subnet(stack: Stack, endpoint: Resource) -> SubnetRef | None:
+    return subnet_for(stack, endpoint, "subnet", get(endpoint.props, "subnet", "id")).target
+
+
+def _zone_groups(stack: Stack, endpoint: Resource) -> list[Resource]:
+    return [
+        g
+        for g in stack.of_type(*ZONE_GROUP)
+        if parent(stack, g, "privateEndpointName", ENDPOINT).target is endpoint
+    ]
+
+
+def _zones(stack: Stack, group: Resource) -> tuple[list[Resource], bool]:
+    """Zones a zone group points at, and whether one is a registry zone outside the stack."""
+    zones = list(linked_all(stack, group, "privateDnsZoneConfigs", ZONE))
     external = False
-    for group in stack.of_type("network", "PrivateDnsZoneGroup"):
-        if endpoint.urn not in group.depends_via("privateEndpointName") and get(
-            group.props, "privateEndpointName"
-        ) not in (
-            endpoint.physical_name,
-            get(endpoint.props, "privateEndpointName"),
-        ):
-            continue
-        has_group = True
-        linked = stack.all_linked(group, "privateDnsZoneConfigs", "privatedns", "PrivateZone")
-        zones.extend(linked)
-        for config in items(get(group.props, "privateDnsZoneConfigs")):
-            zone_id = get(config, "privateDnsZoneId")
-            if isinstance(zone_id, str):
-                zone = stack.by_id.get(zone_id.lower())
-                if zone is not None and zone not in zones:
-                    zones.append(zone)
-                elif zone is None and not linked and zone_id.lower().endswith("/" + REGISTRY_ZONE):
-                    external = True
-    return zones, has_group, external
+    for config in mappings(get(group.props, "privateDnsZoneConfigs")):
+        zone_id = get(config, "privateDnsZoneId")
+        key = parse_id(zone_id)
+        zone = find_id(stack, zone_id, ZONE)
+        if zone is not None and zone not in zones:
+            zones.append(zone)
+        elif zone is None and key is not None and key.name in REGISTRY_ZONES and not zones:
+            external = True
+    return zones, external
 
 
 def _zone_name(zone: Resource) -> str | None:
-    return lower(zone.props.get("privateZoneName") or zone.physical_name)
+    key = identity(zone)
+    return key.name if key is not None else lower(get(zone.props, "privateZoneName"))
 
 
 def _linked_vnets(stack: Stack, zone: Resource) -> set[str]:
     urns: set[str] = set()
-    for link in stack.of_type("privatedns", "VirtualNetworkLink"):
-        if zone.urn not in link.depends_via("privateZoneName") and lower(
-            get(link.props, "privateZoneName")
-        ) != _zone_name(zone):
+    for zone_link in stack.of_type(*ZONE_LINK):
+        if parent(stack, zone_link, "privateZoneName", ZONE).target is not zone:
             continue
-        urns.update(link.depends_via("virtualNetwork"))
-        vnet = stack.by_id.get(str(lower(get(link.props, "virtualNetwork", "id"))))
-        if vnet is not None:
-            urns.add(vnet.urn)
+        vnet = link(
+            stack, zone_link, "virtualNetwork", VNET, get(zone_link.props, "virtualNetwork", "id")
+        )
+        if vnet.target is not None:
+            urns.add(vnet.target.urn)
     return urns
 
 
 def _consumer_vnets(stack: Stack, registry: Resource) -> dict[str, str]:
     """VNets that must resolve the registry privately: agent pools' and AKS nodes'."""
     wanted: dict[str, str] = {}
-    for pool in stack.of_type("containerregistry", "AgentPool"):
-        if registry_of(stack, pool) is registry:
+    for pool in stack.of_type(*AGENT_POOL):
+        if parent(stack, pool, "registryName", REGISTRY).target is registry:
             subnet = subnet_for(
                 stack,
                 pool,
                 "virtualNetworkSubnetResourceId",
                 get(pool.props, "virtualNetworkSubnetResourceId"),
             )
-            if subnet is not None and subnet.vnet is not None:
-                wanted[subnet.vnet.urn] = f"agent pool {pool.name}"
-    for cluster in stack.of_type("containerservice", "ManagedCluster"):
-        for profile in items(get(cluster.props, "agentPoolProfiles")):
+            if subnet.target is not None and subnet.target.vnet is not None:
+                wanted[subnet.target.vnet.urn] = f"agent pool {pool.name}"
+    for cluster in stack.of_type(*CLUSTER):
+        for profile in mappings(get(cluster.props, "agentPoolProfiles")):
             subnet = subnet_for(stack, cluster, "agentPoolProfiles", get(profile, "vnetSubnetID"))
-            if subnet is not None and subnet.vnet is not None:
-                wanted.setdefault(subnet.vnet.urn, f"AKS cluster {cluster.name}")
+            if subnet.target is not None and subnet.target.vnet is not None:
+                wanted.setdefault(subnet.target.vnet.urn, f"AKS cluster {cluster.name}")
     return wanted
 
 
-def check_endpoint_dns(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
+def _dns_findings(stack: Stack, registry: Resource, endpoint: Resource) -> Iterator[Outcome]:
+    groups = _zone_groups(stack, endpoint)
+    if not groups:
+        yield Finding(
+            endpoint.urn,
+            f"{endpoint.name}: the registry endpoint has no DNS zone group, so no A records are written for it.",
+        )
+        return
+    zones: list[Resource] = []
+    external = False
+    for group in groups:
+        found, outside = _zones(stack, group)
+        zones += found
+        external |= outside
+    acr_zones = [z for z in zones if _zone_name(z) in REGISTRY_ZONES]
+    if not acr_zones:
+        if not external:
+            yield Finding(
+                endpoint.urn,
+                f"{endpoint.name}: its DNS zone group does not point at a {REGISTRY_ZONE} zone.",
+            )
+        return
+    linked = {urn for zone in acr_zones for urn in _linked_vnets(stack, zone)}
+    for vnet_urn, consumer in sorted(_consumer_vnets(stack, registry).items()):
+        if vnet_urn not in linked:
+            yield Finding(
+                acr_zones[0].urn,
+                f"{acr_zones[0].name}: {_zone_name(acr_zones[0])} is not linked to VNet {stack.by_urn[vnet_urn].name} of "
+                f"{consumer}; the registry resolves to its public address there.",
+            )
+
+
+def _replicas(stack: Stack, registry: Resource) -> int:
+    return sum(
+        1
+        for r in stack.of_type(*REPLICATION)
+        if parent(stack, r, "registryName", REGISTRY).target is registry
+    )
+
+
+def _capacity(stack: Stack, registries: list[Resource]) -> Iterator[Outcome]:
+    """Every endpoint subnet holds the addresses its endpoints take."""
+    demand: dict[tuple[str, str], tuple[SubnetRef, int]] = {}
+    for endpoint in stack.of_type(*ENDPOINT):
+        subnet = _endpoint_subnet(stack, endpoint)
+        if subnet is None:
+            continue
+        registry = _target(stack, endpoint) if _registry_groups(endpoint) else None
+        needed = capacity.OTHER_ENDPOINT_ADDRESSES
+        if registry is not None and registry in registries:
+            regional = lower(get(registry.props, "regionalEndpoints")) == "enabled"
+            needed = capacity.registry_endpoint_addresses(
+                _replicas(stack, registry), regional_endpoints=regional
+            )
+        key = (subnet.owner.urn, subnet.label)
+        _, used = demand.get(key, (subnet, 0))
+        demand[key] = (subnet, used + needed)
+    for subnet, needed in demand.values():
+        networks, unknown = subnet.prefixes(stack)
+        if unknown:
+            yield Unchecked(
+                subnet.owner.urn,
+                f"{subnet.owner.name} {subnet.label} capacity (prefixes unknown until deployment)",
+            )
+            continue
+        if networks:
+            for problem in capacity.endpoint_capacity_problems(subnet.label, networks, needed):
+                yield Finding(subnet.owner.urn, f"{subnet.owner.name}: {problem}.")
+
+
+def check_endpoint_dns(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
     registries = [
-        r
-        for r in stack.of_type("containerregistry", "Registry")
-        if lower(get(r.props, "sku", "name")) == "premium"
+        r for r in stack.of_type(*REGISTRY) if lower(get(r.props, "sku", "name")) == "premium"
     ]
     if not registries:
         raise NotApplicable("the stack has no Premium container registry")
-    findings: list[Finding] = []
-    endpoints = list(stack.of_type("network", "PrivateEndpoint"))
-    demand: dict[str, tuple[Resource, int]] = {}
-    for endpoint in endpoints:
-        subnet = stack.linked(
-            endpoint, "subnet", "network", "Subnet", get(endpoint.props, "subnet", "id")
-        )
-        if subnet is not None:
-            owner, used = demand.get(subnet.urn, (subnet, 0))
-            demand[subnet.urn] = (owner, used + 1)
+    endpoints = [e for e in stack.of_type(*ENDPOINT) if _registry_groups(e)]
     for registry in registries:
-        replicas = sum(
-            1
-            for replica in stack.of_type("containerregistry", "Replication")
-            if registry.urn in replica.depends_via("registryName")
-        )
-        mine = [e for e in endpoints if _targets(e, registry)]
-        if not mine:
-            findings.append(
-                Finding(
-                    registry.urn,
-                    f"{registry.name}: no private endpoint with group id 'registry' targets this registry.",
-                )
+        mine = [e for e in endpoints if _target(stack, e) is registry]
+        if not mine and any(_target(stack, e) is None and _unknown_target(e) for e in endpoints):
+            yield Unchecked(
+                registry.urn,
+                f"{registry.name}: its private endpoint (target not known until deployment)",
             )
-            continue
-        wanted = _consumer_vnets(stack, registry)
+        elif not mine:
+            yield Finding(
+                registry.urn,
+                f"{registry.name}: no private endpoint with group id 'registry' targets this registry.",
+            )
         for endpoint in mine:
-            subnet = stack.linked(
-                endpoint, "subnet", "network", "Subnet", get(endpoint.props, "subnet", "id")
-            )
-            if subnet is not None:
-                owner, used = demand[subnet.urn]
-                demand[subnet.urn] = (owner, used + cidr.REGISTRY_ENDPOINT_ADDRESSES - 1 + replicas)
-            zones, has_group, external = _zones_of(stack, endpoint)
-            if not has_group:
-                findings.append(
-                    Finding(
-                        endpoint.urn,
-                        f"{endpoint.name}: the registry endpoint has no DNS zone group, so no A records are written for it.",
-                    )
-                )
-                continue
-            acr_zones = [z for z in zones if _zone_name(z) == REGISTRY_ZONE]
-            if not acr_zones:
-                if not external:
-                    findings.append(
-                        Finding(
-                            endpoint.urn,
-                            f"{endpoint.name}: its DNS zone group does not point at a {REGISTRY_ZONE} zone.",
-                        )
-                    )
-                continue
-            linked: set[str] = set()
-            for zone in acr_zones:
-                linked |= _linked_vnets(stack, zone)
-            for vnet_urn, consumer in sorted(wanted.items()):
-                if vnet_urn not in linked:
-                    vnet = stack.by_urn[vnet_urn]
-                    findings.append(
-                        Finding(
-                            acr_zones[0].urn,
-                            f"{acr_zones[0].name}: {REGISTRY_ZONE} is not linked to VNet {vnet.name} of {consumer}; "
-                            f"the registry resolves to its public address there.",
-                        )
-                    )
-    for owner, used in demand.values():
-        prefix = get(owner.props, "addressPrefix")
-        network = cidr.parse_cidr(prefix).network if isinstance(prefix, str) else None
-        if network is not None:
-            findings.extend(
-                Finding(owner.urn, f"{owner.name}: {problem}.")
-                for problem in cidr.endpoint_capacity_problems("addressPrefix", network, used)
-            )
-    return findings
+            yield from _dns_findings(stack, registry, endpoint)
+    yield from _capacity(stack, registries)
 
 
-ACCESS_POLICY = resource_policy(ACCESS, [("containerregistry", "Registry")], check_access)
+ACCESS_POLICY = resource_policy(ACCESS, [REGISTRY], check_access)
 ENDPOINT_DNS_POLICY = stack_policy(ENDPOINT_DNS, check_endpoint_dns)

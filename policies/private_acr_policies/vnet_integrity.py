@@ -2,20 +2,27 @@
 
 Azure refuses a subnet outside its VNet's address space or overlapping a sibling, but only
 at deployment time, after other resources were created. Subnets may be inline in the VNet
-or standalone ``Subnet`` resources (linked by property dependency or VNet name); both count.
-Prefixes that do not parse are reported here, naming the resource and field.
+or standalone ``Subnet`` resources (linked to their VNet by identity, see ``_links``); both
+count. Prefixes that do not parse are reported here, naming the resource and field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from pulumi_policy import EnforcementLevel, Severity
 
+from private_acr_policies._config import NoSettings
+from private_acr_policies._links import SUBNET, VNET, vnet_of
 from private_acr_policies._model import Resource, Stack, get
-from private_acr_policies._network_links import vnet_of
-from private_acr_policies._policy import Finding, Rule, stack_policy
+from private_acr_policies._policy import (
+    Finding,
+    NotApplicable,
+    Outcome,
+    Rule,
+    Unchecked,
+    stack_policy,
+)
 from private_acr_policies._ranges import DeclaredRange, declared_ranges
 from private_acr_rules import cidr
 
@@ -28,74 +35,88 @@ RULE = Rule(
         "Fix the named prefix: write it as a network address (e.g. 10.40.1.0/24), place it inside "
         "the VNet's address space, and give each subnet its own range."
     ),
+    settings=NoSettings,
 )
 
 
 def _subnet_key(subnet: Resource) -> str:
-    name = get(subnet.props, "subnetName") or subnet.physical_name
+    name = get(subnet.props, "subnetName") or get(subnet.props, "name")
     return f"subnets[{name}]" if isinstance(name, str) else subnet.urn
 
 
-def check(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
-    vnets = list(stack.of_type("network", "VirtualNetwork"))
-    members: dict[str, list[DeclaredRange]] = {vnet.urn: [] for vnet in vnets}
-    findings: list[Finding] = []
+def _invalid(d: DeclaredRange) -> Finding | None:
+    if d.unknown or (d.network is not None and not d.host_bits_set):
+        return None
+    why = f"has host bits set (use {d.network})" if d.network else "is not a valid CIDR"
+    return Finding(d.resource.urn, f"{d.resource.name}: {d.field} {d.text!r} {why}.")
 
-    def invalid(d: DeclaredRange) -> bool:
-        parsed = cidr.parse_cidr(d.text)
-        if parsed.network is None or parsed.host_bits_set:
-            why = (
-                f"has host bits set (use {parsed.network})"
-                if parsed.network
-                else "is not a valid CIDR"
-            )
-            findings.append(
-                Finding(d.resource.urn, f"{d.resource.name}: {d.field} {d.text!r} {why}.")
-            )
-            return True
-        return False
 
-    standalone_names: dict[str, set[str]] = {}
-    for subnet in stack.of_type("network", "Subnet"):
+def _members(stack: Stack) -> Iterator[Outcome | tuple[Resource, DeclaredRange]]:
+    """Each valid subnet range with its VNet, and the findings and notes on the way."""
+    standalone: dict[str, set[str]] = {}
+    for subnet in stack.of_type(*SUBNET):
         vnet = vnet_of(stack, subnet)
-        ranges = [d for d in declared_ranges(subnet) if not invalid(d)]
-        if vnet is not None:
-            members[vnet.urn].extend(ranges)
-            standalone_names.setdefault(vnet.urn, set()).add(_subnet_key(subnet))
-    for vnet in vnets:
-        spaces: list[cidr.Labelled] = []
-        for d in declared_ranges(vnet):
-            if d.kind not in ("vnet", "subnet") or invalid(d):
+        for d in declared_ranges(stack, subnet):
+            problem = _invalid(d)
+            if problem is not None:
+                yield problem
+            elif d.unknown:
+                yield Unchecked(subnet.urn, f"{d.label} (unknown until deployment)")
+            elif vnet.target is not None:
+                yield (vnet.target, d)
+        if vnet.target is not None:
+            standalone.setdefault(vnet.target.urn, set()).add(_subnet_key(subnet))
+        elif vnet.state == "unknown":
+            yield Unchecked(subnet.urn, f"{subnet.name}: its VNet (not known until deployment)")
+    for vnet in stack.of_type(*VNET):
+        for d in declared_ranges(stack, vnet):
+            if d.kind not in ("vnet", "subnet"):
                 continue
-            if d.kind == "vnet" and (labelled := d.labelled()):
-                spaces.append(labelled)
-            elif d.kind == "subnet" and d.field.split(".")[0] not in standalone_names.get(
-                vnet.urn, set()
-            ):
-                members[vnet.urn].append(d)
-        by_label = {f"{d.resource.name} {d.field}": d for d in members[vnet.urn]}
-        subnets = [labelled for d in members[vnet.urn] if (labelled := d.labelled()) is not None]
-        if not spaces:
+            problem = _invalid(d)
+            if problem is not None:
+                yield problem
+            elif d.unknown:
+                yield Unchecked(vnet.urn, f"{d.label} (unknown until deployment)")
+            elif d.kind == "vnet" or d.field.split(".")[0] not in standalone.get(vnet.urn, set()):
+                yield (vnet, d)
+
+
+def check(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
+    if not stack.of_type(*VNET) and not stack.of_type(*SUBNET):
+        raise NotApplicable("the stack has no VNet or subnet")
+    spaces: dict[str, list[cidr.Labelled]] = {}
+    subnets: dict[str, list[tuple[cidr.Labelled, Resource]]] = {}
+    owners: dict[str, Resource] = {}
+    for item in _members(stack):
+        if not isinstance(item, tuple):
+            yield item
             continue
-        for problem_subnet in subnets:
-            if not cidr.inside_any(problem_subnet.network, [s.network for s in spaces]):
-                owner = by_label[problem_subnet.label].resource
-                findings.append(
-                    Finding(
+        vnet, d = item
+        owners[vnet.urn] = vnet
+        labelled = d.labelled()
+        if labelled is None:
+            continue
+        if d.kind == "vnet":
+            spaces.setdefault(vnet.urn, []).append(labelled)
+        else:
+            subnets.setdefault(vnet.urn, []).append((labelled, d.resource))
+    for urn, members in subnets.items():
+        vnet = owners[urn]
+        space = spaces.get(urn, [])
+        if space:
+            shown = ", ".join(str(s.network) for s in space)
+            for subnet, owner in members:
+                if not cidr.inside_any(subnet.network, [s.network for s in space]):
+                    yield Finding(
                         owner.urn,
-                        f"{problem_subnet.label} {problem_subnet.network} is not inside the address "
-                        f"space of {vnet.name} ({', '.join(str(s.network) for s in spaces)}).",
+                        f"{subnet.label} {subnet.network} is not inside the address space of {vnet.name} ({shown}).",
                     )
-                )
-        for a, b in cidr.overlapping_pairs(subnets):
-            owner = by_label[b.label].resource
-            findings.append(
-                Finding(
-                    owner.urn,
-                    f"{b.label} {b.network} overlaps {a.label} {a.network} in {vnet.name}.",
-                )
+        owner_of = {id(s): o for s, o in members}
+        for a, b in cidr.overlapping_pairs([s for s, _ in members]):
+            yield Finding(
+                owner_of[id(b)].urn,
+                f"{b.label} {b.network} overlaps {a.label} {a.network} in {vnet.name}.",
             )
-    return findings
 
 
 POLICY = stack_policy(RULE, check)

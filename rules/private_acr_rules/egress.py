@@ -1,22 +1,26 @@
-"""What a VNet-injected ACR Tasks agent pool must reach, and how an NSG is evaluated for it.
+"""What a VNet-injected ACR Tasks agent pool must reach, and whether an NSG lets it.
 
 Microsoft Learn, "Run an ACR task on a dedicated agent pool" (tasks-agent-pools.md, 2026-08):
 outbound TCP from the agent subnet to AzureKeyVault, Storage, EventHub and
 AzureActiveDirectory on 443 and to AzureMonitor on 443 and 12000 ("a unique port used for
 diagnostics"). The network component builds its NSG from ``REQUIRED_EGRESS`` and the policy
-pack checks any NSG against the same table, so the two cannot drift apart.
-"""
+pack and the stack settings check any NSG against the same table with the evaluator in
+``private_acr_rules.nsg``, so the three cannot drift apart.
 
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
+For a caller with plain rule dicts (Pulumi inputs or ``az network nsg show`` output)::
+
+    check = agent_pool_egress(nsg["securityRules"], [ipaddress.ip_network("10.40.1.0/24")])
+    check.blocked     # required flows some rule denies, with the rule
+    check.undecided   # required flows that depend on values not known yet
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from private_acr_rules import cidr
+from private_acr_rules import nsg
 
 
 @dataclass(frozen=True)
@@ -45,46 +49,11 @@ REGISTRY_SERVICE_ENDPOINT = "Microsoft.ContainerRegistry"
 """Added only when the registry is not reached over private link: ACR cannot use a private
 endpoint and a service endpoint from the same VNet."""
 
-AZURE_DEFAULT_OUTBOUND_RULES: tuple[Mapping[str, Any], ...] = (
-    {
-        "name": "AllowVnetOutBound",
-        "priority": 65000,
-        "direction": "Outbound",
-        "access": "Allow",
-        "protocol": "*",
-        "destinationAddressPrefix": "VirtualNetwork",
-        "destinationPortRange": "*",
-        "sourceAddressPrefix": "VirtualNetwork",
-    },
-    {
-        "name": "AllowInternetOutBound",
-        "priority": 65001,
-        "direction": "Outbound",
-        "access": "Allow",
-        "protocol": "*",
-        "destinationAddressPrefix": "Internet",
-        "destinationPortRange": "*",
-        "sourceAddressPrefix": "*",
-    },
-    {
-        "name": "DenyAllOutBound",
-        "priority": 65500,
-        "direction": "Outbound",
-        "access": "Deny",
-        "protocol": "*",
-        "destinationAddressPrefix": "*",
-        "destinationPortRange": "*",
-        "sourceAddressPrefix": "*",
-    },
-)
-"""The rules Azure appends to every NSG; service-tag traffic is Internet traffic to them."""
-
-_ANY = {"*", "any"}
-_TCP = {"tcp", "*", "any"}
-
 
 @dataclass(frozen=True)
 class Flow:
+    """One required flow: TCP from the agent subnet to a service tag on one port."""
+
     service_tag: str
     port: int
 
@@ -96,7 +65,16 @@ class Flow:
 class BlockedFlow:
     flow: Flow
     rule_name: str
-    priority: int
+    priority: int | None
+    rule: nsg.SecurityRule
+
+
+@dataclass(frozen=True)
+class EgressCheck:
+    blocked: tuple[BlockedFlow, ...]
+    """Required flows that some rule denies (one entry per denying rule)."""
+    undecided: tuple[Flow, ...]
+    """Required flows not denied by any known rule but decided by a value not known yet."""
 
 
 def required_flows() -> list[Flow]:
@@ -127,104 +105,39 @@ def agent_pool_security_rules(first_priority: int = 200) -> list[dict[str, Any]]
     return rules
 
 
-def rule_values(rule: Mapping[str, Any], singular: str, plural: str) -> list[str]:
-    """A rule's singular and plural fields together, as lower-case strings."""
-    values: list[str] = []
-    one = rule.get(singular)
-    if isinstance(one, str) and one:
-        values.append(one.strip().lower())
-    many = rule.get(plural)
-    if isinstance(many, list | tuple):
-        values.extend(str(v).strip().lower() for v in many if isinstance(v, str) and v)
-    return values
+def agent_pool_egress(
+    rules: Iterable[Mapping[str, Any]] | nsg.RuleSet, source_prefixes: Sequence[nsg.Network] = ()
+) -> EgressCheck:
+    """Which required flows the NSG ``rules`` block for an agent subnet with these prefixes.
 
-
-def port_matches(port_specs: Sequence[str], port: int) -> bool:
-    for spec in port_specs:
-        if spec in _ANY:
-            return True
-        if "-" in spec:
-            low, _, high = (part.strip() for part in spec.partition("-"))
-            if low.isdigit() and high.isdigit() and int(low) <= port <= int(high):
-                return True
-        elif spec.isdigit() and int(spec) == port:
-            return True
-    return False
-
-
-def destination_matches(prefixes: Sequence[str], service_tag: str) -> bool:
-    """Service-tag traffic matches ``*``, ``Internet`` or the tag itself (or a regional form)."""
-    tag = service_tag.lower()
-    return any(p in _ANY or p in ("internet", tag) or p.startswith(tag + ".") for p in prefixes)
-
-
-def source_matches(prefixes: Sequence[str], source_ranges: Sequence[cidr.Network]) -> bool:
-    for prefix in prefixes:
-        if prefix in _ANY or prefix == "virtualnetwork":
-            return True
-        parsed = cidr.parse_cidr(prefix)
-        if parsed.network is not None and any(
-            cidr.overlaps(parsed.network, source) for source in source_ranges
-        ):
-            return True
-    return False
-
-
-def _priority(rule: Mapping[str, Any]) -> int:
-    value = rule.get("priority")
-    if isinstance(value, bool):
-        return 65535
-    if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return 65535
-
-
-def effective_order(rules: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Outbound rules as Azure evaluates them: custom ones by priority, then its defaults."""
-    outbound = [
-        rule
-        for rule in rules
-        if isinstance(rule, Mapping) and str(rule.get("direction", "")).lower() == "outbound"
-    ]
-    return sorted(outbound, key=_priority) + list(AZURE_DEFAULT_OUTBOUND_RULES)
-
-
-def first_matching_rule(
-    ordered: Sequence[Mapping[str, Any]], flow: Flow, source_ranges: Sequence[cidr.Network]
-) -> Mapping[str, Any] | None:
-    """The rule Azure applies to ``flow``, among rules already in ``effective_order``."""
-    for rule in ordered:
-        protocols = rule_values(rule, "protocol", "protocols") or ["*"]
-        if not any(p in _TCP for p in protocols):
-            continue
-        if not destination_matches(
-            rule_values(rule, "destinationAddressPrefix", "destinationAddressPrefixes"),
-            flow.service_tag,
-        ):
-            continue
-        if not port_matches(
-            rule_values(rule, "destinationPortRange", "destinationPortRanges"), flow.port
-        ):
-            continue
-        sources = rule_values(rule, "sourceAddressPrefix", "sourceAddressPrefixes") or ["*"]
-        if not source_matches(sources, source_ranges):
-            continue
-        return rule
-    return None
+    With no prefixes the subnet's addresses count as unknown: rules naming explicit source
+    prefixes then cannot be said to match it.
+    """
+    ruleset = rules if isinstance(rules, nsg.RuleSet) else nsg.RuleSet(rules)
+    source = nsg.addresses(source_prefixes)
+    blocked: list[BlockedFlow] = []
+    undecided: list[Flow] = []
+    for requirement in REQUIRED_EGRESS:
+        destination = nsg.service_tag(requirement.service_tag)
+        verdict = ruleset.evaluate(
+            nsg.Flow.to_ports("Outbound", "Tcp", source, destination, requirement.ports)
+        )
+        for port in requirement.ports:
+            flow = Flow(requirement.service_tag, port)
+            denying = dict.fromkeys(
+                p.rule for p in verdict.denying if nsg.ports_in(p.destination_ports, [port])
+            )
+            blocked.extend(BlockedFlow(flow, r.name, r.priority, r) for r in denying)
+            undecided_here = [
+                p for p in verdict.undecided if nsg.ports_in(p.destination_ports, [port])
+            ]
+            if not denying and undecided_here:
+                undecided.append(flow)
+    return EgressCheck(tuple(blocked), tuple(undecided))
 
 
 def blocked_flows(
-    rules: Sequence[Mapping[str, Any]], source_ranges: Sequence[cidr.Network] = ()
+    rules: Iterable[Mapping[str, Any]], source_ranges: Sequence[nsg.Network] = ()
 ) -> list[BlockedFlow]:
-    """Required flows whose first matching rule denies them."""
-    ordered = effective_order(rules)
-    blocked: list[BlockedFlow] = []
-    for flow in required_flows():
-        rule = first_matching_rule(ordered, flow, source_ranges)
-        if rule is not None and str(rule.get("access", "")).lower() == "deny":
-            blocked.append(
-                BlockedFlow(flow, str(rule.get("name", "(unnamed rule)")), _priority(rule))
-            )
-    return blocked
+    """Required flows some rule of ``rules`` denies (see ``agent_pool_egress``)."""
+    return list(agent_pool_egress(rules, source_ranges).blocked)

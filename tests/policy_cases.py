@@ -1,0 +1,1110 @@
+"""Every policy's pass, fail and not-applicable cases, and one case per shape each must handle.
+
+Each case is a small stack as the engine describes it (``WireResource``: inputs, outputs,
+property dependencies) with the policy config a user would pass in ``--policy-pack-config``.
+``test_policies`` runs each case through the policy's pure check; ``test_policy_grpc`` runs
+the same case through the analyzer gRPC protocol, config reconciled as the CLI does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from policy_wire import WireResource
+from pulumi_policy import proxy
+
+SUB = "00000000-0000-4000-8000-000000000001"
+UNKNOWN = proxy.UNKNOWN_STRING_VALUE
+
+
+def arm(group: str, provider: str, *path: str) -> str:
+    return f"/subscriptions/{SUB}/resourceGroups/{group}/providers/{provider}/" + "/".join(path)
+
+
+def res(type_: str, name: str, props: Mapping[str, Any], **deps: list[str]) -> WireResource:
+    full = type_ if type_.startswith("azure-native:") else f"azure-native:{type_}"
+    return WireResource(
+        full,
+        name,
+        dict(props),
+        dict(props),
+        dict(deps),
+        urn=f"urn:pulumi:test::cases::{full}::{name}",
+    )
+
+
+def vnet(name: str, space: str, group: str = "rg", **extra: Any) -> WireResource:
+    props = {
+        "resourceGroupName": group,
+        "virtualNetworkName": name,
+        "id": arm(group, "Microsoft.Network", "virtualNetworks", name),
+        "addressSpace": {"addressPrefixes": [space]},
+        **extra,
+    }
+    return res("network:VirtualNetwork", f"{group}-{name}", props)
+
+
+def subnet(
+    vnet_name: str,
+    name: str,
+    prefix: Any,
+    group: str = "rg",
+    nsg: str | None = None,
+    **deps: list[str],
+) -> WireResource:
+    props: dict[str, Any] = {
+        "resourceGroupName": group,
+        "virtualNetworkName": vnet_name,
+        "subnetName": name,
+        "addressPrefix": prefix,
+        "id": arm(group, "Microsoft.Network", "virtualNetworks", vnet_name, "subnets", name),
+    }
+    if nsg is not None:
+        props["networkSecurityGroup"] = {
+            "id": arm(group, "Microsoft.Network", "networkSecurityGroups", nsg)
+        }
+    return res("network:Subnet", f"{group}-{vnet_name}-{name}", props, **deps)
+
+
+def rule(name: str = "r", **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "name": name,
+        "priority": 100,
+        "direction": "Inbound",
+        "access": "Allow",
+        "protocol": "Tcp",
+        "sourceAddressPrefix": "Internet",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": "*",
+        "destinationPortRange": "22",
+    }
+    base.update(fields)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def nsg(name: str, rules: list[dict[str, Any]], group: str = "rg") -> WireResource:
+    props = {
+        "resourceGroupName": group,
+        "networkSecurityGroupName": name,
+        "id": arm(group, "Microsoft.Network", "networkSecurityGroups", name),
+        "securityRules": rules,
+    }
+    return res("network:NetworkSecurityGroup", name, props)
+
+
+def standalone_rule(
+    nsg_name: str, data: dict[str, Any], group: str = "rg", **deps: list[str]
+) -> WireResource:
+    props = {k: v for k, v in data.items() if k != "name"} | {
+        "resourceGroupName": group,
+        "networkSecurityGroupName": nsg_name,
+        "securityRuleName": data["name"],
+    }
+    return res("network:SecurityRule", f"{nsg_name}-{data['name']}", props, **deps)
+
+
+def registry(
+    name: str = "acr", sku: str = "Premium", group: str = "rg", **extra: Any
+) -> WireResource:
+    props = {
+        "resourceGroupName": group,
+        "registryName": name,
+        "id": arm(group, "Microsoft.ContainerRegistry", "registries", name),
+        "sku": {"name": sku},
+        "publicNetworkAccess": "Disabled",
+        **extra,
+    }
+    return res("containerregistry:Registry", f"{group}-{name}", props)
+
+
+def pool(registry_name: str, subnet_id: Any, group: str = "rg", **deps: list[str]) -> WireResource:
+    props = {
+        "resourceGroupName": group,
+        "registryName": registry_name,
+        "agentPoolName": "pool",
+        "virtualNetworkSubnetResourceId": subnet_id,
+    }
+    return res("containerregistry:AgentPool", f"{group}-{registry_name}-pool", props, **deps)
+
+
+def cluster(name: str = "aks", **profile: Any) -> WireResource:
+    network = {
+        "networkPlugin": "azure",
+        "serviceCidr": "10.100.0.0/16",
+        "dnsServiceIP": "10.100.0.10",
+        **profile,
+    }
+    props = {
+        "resourceGroupName": "rg",
+        "networkProfile": {k: v for k, v in network.items() if v is not None},
+        "apiServerAccessProfile": {"enablePrivateCluster": True},
+        "disableLocalAccounts": True,
+        "aadProfile": {"managed": True, "enableAzureRBAC": True},
+    }
+    return res("containerservice:ManagedCluster", name, props)
+
+
+AGENT_ID = arm("rg", "Microsoft.Network", "virtualNetworks", "build", "subnets", "agents")
+
+
+def egress_stack(rules: list[dict[str, Any]], *extra: WireResource) -> tuple[WireResource, ...]:
+    return (
+        vnet("build", "10.40.0.0/16"),
+        subnet("build", "agents", "10.40.1.0/24", nsg="agents-nsg"),
+        nsg("agents-nsg", rules),
+        registry(),
+        pool("acr", AGENT_ID),
+        *extra,
+    )
+
+
+def allows_required() -> list[dict[str, Any]]:
+    from private_acr_rules.egress import agent_pool_security_rules
+
+    return agent_pool_security_rules()
+
+
+def deny_all_out(priority: Any = 4000, **fields: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "priority": priority,
+        "direction": "Outbound",
+        "access": "Deny",
+        "protocol": "*",
+        "sourceAddressPrefix": "*",
+        "destinationPortRange": "*",
+    }
+    return rule("deny-all", **(values | fields))
+
+
+def endpoint_stack(
+    pe_prefix: str = "10.40.2.0/27",
+    replicas: int = 0,
+    linked: bool = True,
+    zone: str = "privatelink.azurecr.io",
+) -> tuple[WireResource, ...]:
+    # Longer than 60 lines: the resources of one stack, spelled out as the engine sends them.
+    acr = registry()
+    registry_id = arm("rg", "Microsoft.ContainerRegistry", "registries", "acr")
+    zone_id = arm("rg", "Microsoft.Network", "privateDnsZones", zone)
+    build = vnet("build", "10.40.0.0/16")
+    resources = [
+        build,
+        subnet("build", "agents", "10.40.1.0/24"),
+        subnet("build", "endpoints", pe_prefix),
+        acr,
+        pool("acr", AGENT_ID),
+        res(
+            "network:PrivateEndpoint",
+            "pe",
+            {
+                "resourceGroupName": "rg",
+                "privateEndpointName": "pe",
+                "subnet": {
+                    "id": arm(
+                        "rg",
+                        "Microsoft.Network",
+                        "virtualNetworks",
+                        "build",
+                        "subnets",
+                        "endpoints",
+                    )
+                },
+                "privateLinkServiceConnections": [
+                    {"name": "c", "privateLinkServiceId": registry_id, "groupIds": ["registry"]}
+                ],
+            },
+        ),
+        res(
+            "privatedns:PrivateZone",
+            "zone",
+            {"resourceGroupName": "rg", "privateZoneName": zone, "id": zone_id},
+        ),
+        res(
+            "network:PrivateDnsZoneGroup",
+            "dns",
+            {
+                "resourceGroupName": "rg",
+                "privateEndpointName": "pe",
+                "privateDnsZoneConfigs": [{"name": "z", "privateDnsZoneId": zone_id}],
+            },
+        ),
+    ]
+    if linked:
+        resources.append(
+            res(
+                "privatedns:VirtualNetworkLink",
+                "link",
+                {
+                    "resourceGroupName": "rg",
+                    "privateZoneName": zone,
+                    "virtualNetwork": {"id": build.inputs["id"]},
+                },
+            )
+        )
+    resources += [
+        res(
+            "containerregistry:Replication",
+            f"replica{i}",
+            {
+                "resourceGroupName": "rg",
+                "registryName": "acr",
+                "replicationName": f"r{i}",
+                "id": registry_id + f"/replications/r{i}",
+            },
+        )
+        for i in range(replicas)
+    ]
+    return tuple(resources)
+
+
+Expect = Literal["pass", "fail", "not-applicable"]
+
+
+@dataclass(frozen=True)
+class Case:
+    policy: str
+    name: str
+    resources: tuple[WireResource, ...]
+    expect: Expect
+    text: str = ""
+    """A part of the violation message (fail) or of the not-applicable reason."""
+    blame: str = ""
+    """The name of the resource the violation must name (fail)."""
+    config: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    """This policy's entry in --policy-pack-config."""
+    stack: str = "test"
+
+    @property
+    def id(self) -> str:
+        return f"{self.policy}:{self.name}"
+
+
+def _bridge_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "docker-bridge-cidr-conflict"
+    return [
+        Case(p, "clear ranges", (vnet("a", "10.40.0.0/16"),), "pass"),
+        Case(
+            p,
+            "custom dns server in the bridge",
+            (vnet("a", "10.40.0.0/16", dhcpOptions={"dnsServers": ["172.17.0.53"]}),),
+            "fail",
+            "dhcpOptions.dnsServers[0] 172.17.0.53 overlaps the Docker bridge 172.17.0.0/16",
+            "rg-a",
+        ),
+        Case(p, "no ranges", (registry(),), "not-applicable", "declares no address ranges"),
+        Case(
+            p,
+            "configured bridge",
+            (vnet("a", "10.40.0.0/16"),),
+            "fail",
+            "overlaps the Docker bridge 10.40.0.0/24",
+            "rg-a",
+            {"dockerBridgeCidr": "10.40.0.0/24"},
+        ),
+        Case(
+            p,
+            "plural subnet prefixes",
+            (
+                vnet("a", "172.16.0.0/12"),
+                res("network:Subnet", "s", {"addressPrefixes": ["172.18.0.0/24", "172.17.4.0/24"]}),
+            ),
+            "fail",
+            "addressPrefixes[1] 172.17.4.0/24",
+            "s",
+        ),
+        Case(p, "ipv6 never conflicts", (vnet("a", "fd00::/8"),), "pass"),
+        Case(
+            p,
+            "explicit bridge field of an old api",
+            (
+                vnet("a", "10.40.0.0/16"),
+                res(
+                    "containerservice/v20220402preview:ManagedCluster",
+                    "old",
+                    {"networkProfile": {"dockerBridgeCidr": "10.40.0.1/16"}},
+                ),
+            ),
+            "fail",
+            "networkProfile.dockerBridgeCidr 10.40.0.1/16 overlaps",
+            "old",
+        ),
+        Case(
+            p,
+            "unknown prefix is not checked",
+            (vnet("a", UNKNOWN),),
+            "not-applicable",
+            "not checked: rg-a addressSpace.addressPrefixes[0] (unknown",
+        ),
+        Case(
+            p,
+            "bad config is a violation",
+            (vnet("a", "10.40.0.0/16"),),
+            "fail",
+            "docker-bridge-cidr-conflict.dockerBridgeCidr: got 'docker0'; expected a CIDR",
+            config={"dockerBridgeCidr": "docker0"},
+        ),
+        Case(
+            p,
+            "unknown setting is a violation",
+            (vnet("a", "10.40.0.0/16"),),
+            "fail",
+            "docker-bridge-cidr-conflict.bridge: not a setting of this policy",
+            config={"bridge": "10.0.0.0/8"},
+        ),
+    ]
+
+
+def _plan_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "aks-network-cidr-plan"
+    hub = vnet("hub", "10.50.0.0/16")
+    spoke = vnet("spoke", "10.40.0.0/16")
+    node_subnet = subnet("spoke", "nodes", "10.40.8.0/21")
+    nodes_id = node_subnet.inputs["id"]
+    aks_with_nodes = res(
+        "containerservice:ManagedCluster",
+        "aks",
+        {
+            "resourceGroupName": "rg",
+            "agentPoolProfiles": [{"name": "system", "vnetSubnetID": nodes_id}],
+            "networkProfile": {
+                "networkPlugin": "azure",
+                "serviceCidr": "10.60.0.0/16",
+                "dnsServiceIP": "10.60.0.10",
+            },
+        },
+    )
+    external_peering = res(
+        "network:VirtualNetworkPeering",
+        "to-onprem",
+        {
+            "resourceGroupName": "rg",
+            "virtualNetworkName": "spoke",
+            "remoteVirtualNetwork": {
+                "id": arm("other", "Microsoft.Network", "virtualNetworks", "onprem")
+            },
+            "remoteAddressSpace": {"addressPrefixes": ["10.60.0.0/16"]},
+        },
+    )
+    return [
+        Case(p, "sound plan", (spoke, cluster()), "pass"),
+        Case(
+            p,
+            "dns ip outside the service cidr",
+            (cluster(dnsServiceIP="10.101.0.10"),),
+            "fail",
+            "networkProfile.dnsServiceIP: 10.101.0.10 is not inside",
+            "aks",
+        ),
+        Case(
+            p,
+            "dns ip on the first address",
+            (cluster(dnsServiceIP="10.100.0.1"),),
+            "fail",
+            "first address",
+            "aks",
+        ),
+        Case(
+            p,
+            "service cidr overlaps the vnet",
+            (spoke, cluster(serviceCidr="10.40.0.0/16", dnsServiceIP="10.40.0.10")),
+            "fail",
+            "overlaps rg-spoke addressSpace",
+            "aks",
+        ),
+        Case(
+            p,
+            "service cidr too large",
+            (cluster(serviceCidr="10.0.0.0/11", dnsServiceIP="10.0.0.10"),),
+            "fail",
+            "too large",
+            "aks",
+        ),
+        Case(
+            p,
+            "reserved pod cidr under kubenet",
+            (cluster(networkPlugin="kubenet", podCidr="172.30.0.0/16"),),
+            "fail",
+            "AKS reserves",
+            "aks",
+        ),
+        Case(
+            p,
+            "ipv6 dns ip with an ipv4 service cidr",
+            (cluster(dnsServiceIP="fd00::10"),),
+            "fail",
+            "is IPv6 but networkProfile.serviceCidr 10.100.0.0/16 is IPv4",
+            "aks",
+        ),
+        Case(
+            p,
+            "service cidr overlaps a peered vnet outside the stack",
+            (spoke, node_subnet, external_peering, aks_with_nodes),
+            "fail",
+            "overlaps to-onprem remoteAddressSpace.addressPrefixes[0] 10.60.0.0/16",
+            "aks",
+        ),
+        Case(
+            p,
+            "service cidr overlaps an inline peering",
+            (
+                vnet(
+                    "spoke",
+                    "10.40.0.0/16",
+                    virtualNetworkPeerings=[
+                        {"name": "hub", "remoteAddressSpace": {"addressPrefixes": ["10.60.0.0/20"]}}
+                    ],
+                ),
+                node_subnet,
+                aks_with_nodes,
+            ),
+            "fail",
+            "virtualNetworkPeerings[0].remoteAddressSpace",
+            "aks",
+        ),
+        Case(
+            p, "peered vnet clear of the cluster", (hub, spoke, node_subnet, aks_with_nodes), "pass"
+        ),
+        Case(p, "no cluster", (spoke,), "not-applicable", "no AKS cluster"),
+        Case(
+            p,
+            "unknown service cidr is not checked",
+            (cluster(serviceCidr=UNKNOWN, dnsServiceIP=None),),
+            "not-applicable",
+            "aks networkProfile.serviceCidr (unknown until deployment)",
+        ),
+    ]
+
+
+def _integrity_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "vnet-subnet-cidr-integrity"
+    return [
+        Case(
+            p,
+            "subnets inside",
+            (vnet("hub", "10.40.0.0/16"), subnet("hub", "a", "10.40.1.0/24")),
+            "pass",
+        ),
+        Case(
+            p,
+            "subnet outside",
+            (vnet("hub", "10.40.0.0/16"), subnet("hub", "a", "10.41.1.0/24")),
+            "fail",
+            "is not inside the address space of rg-hub",
+            "rg-hub-a",
+        ),
+        Case(
+            p,
+            "inline and standalone overlap",
+            (
+                vnet(
+                    "hub",
+                    "10.40.0.0/16",
+                    subnets=[{"name": "inline", "addressPrefix": "10.40.1.128/25"}],
+                ),
+                subnet("hub", "a", "10.40.1.0/24"),
+            ),
+            "fail",
+            "overlaps",
+        ),
+        Case(
+            p,
+            "host bits",
+            (vnet("hub", "10.40.0.0/16"), subnet("hub", "a", "10.40.8.1/21")),
+            "fail",
+            "host bits",
+            "rg-hub-a",
+        ),
+        Case(
+            p,
+            "two vnets named hub in two groups",
+            (
+                vnet("hub", "10.40.0.0/16", group="rg-a"),
+                vnet("hub", "10.50.0.0/16", group="rg-b"),
+                subnet("hub", "a", "10.50.1.0/24", group="rg-b"),
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "linked to the hub of its own group",
+            (
+                vnet("hub", "10.40.0.0/16", group="rg-a"),
+                vnet("hub", "10.50.0.0/16", group="rg-b"),
+                subnet("hub", "a", "10.40.1.0/24", group="rg-b"),
+            ),
+            "fail",
+            "is not inside the address space of rg-b-hub",
+            "rg-b-hub-a",
+        ),
+        Case(p, "no network", (registry(),), "not-applicable", "no VNet or subnet"),
+        Case(
+            p,
+            "unknown prefix is not checked",
+            (vnet("hub", "10.40.0.0/16"), subnet("hub", "a", UNKNOWN)),
+            "not-applicable",
+            "rg-hub-a addressPrefix (unknown until deployment)",
+        ),
+    ]
+
+
+def _egress_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "agent-pool-egress-rules"
+    standalone_deny = standalone_rule(
+        "agents-nsg", deny_all_out(100, destinationAddressPrefix="Internet")
+    )
+    return [
+        Case(
+            p,
+            "required allows above a deny",
+            egress_stack([*allows_required(), deny_all_out()]),
+            "pass",
+        ),
+        Case(p, "no custom rules", egress_stack([]), "pass"),
+        Case(
+            p,
+            "deny above the required allows",
+            egress_stack([*allows_required(), deny_all_out(100)]),
+            "fail",
+            "blocks TCP 443 to AzureKeyVault from the agent subnet (rule 'deny-all' (priority 100))",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "standalone deny above inline allows",
+            (*egress_stack(allows_required()), standalone_deny),
+            "fail",
+            "blocks TCP 12000 to AzureMonitor",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "deny to AzureCloud contains the tags",
+            egress_stack([deny_all_out(150, destinationAddressPrefix="AzureCloud")]),
+            "fail",
+            "blocks TCP 443 to Storage",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "regional deny blocks part of a tag",
+            egress_stack([deny_all_out(150, destinationAddressPrefix="storage.westus")]),
+            "fail",
+            "blocks TCP 443 to Storage",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "deny for another source",
+            egress_stack([deny_all_out(150, sourceAddressPrefix="10.99.0.0/24")]),
+            "pass",
+        ),
+        Case(p, "udp deny", egress_stack([deny_all_out(150, protocol="Udp")]), "pass"),
+        Case(
+            p,
+            "no agent pool",
+            (vnet("build", "10.40.0.0/16"),),
+            "not-applicable",
+            "no ACR agent pool",
+        ),
+        Case(
+            p,
+            "unknown priority is not checked",
+            egress_stack([deny_all_out(UNKNOWN)]),
+            "not-applicable",
+            "a rule is not known until deployment",
+        ),
+    ]
+
+
+def _premium_cases() -> list[Case]:
+    p = "agent-pool-premium-registry"
+    return [
+        Case(p, "premium", (registry(), pool("acr", AGENT_ID)), "pass"),
+        Case(
+            p,
+            "standard",
+            (registry(sku="Standard"), pool("acr", AGENT_ID)),
+            "fail",
+            "is Standard; agent pools need Premium",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "same name in another group is another registry",
+            (registry(sku="Standard", group="other"), registry(), pool("acr", AGENT_ID)),
+            "pass",
+        ),
+        Case(p, "no pool", (registry(),), "not-applicable", "no ACR agent pool"),
+    ]
+
+
+def _access_cases() -> list[Case]:
+    p = "registry-private-access"
+    return [
+        Case(p, "private", (registry(),), "pass"),
+        Case(
+            p,
+            "public",
+            (registry(publicNetworkAccess="Enabled"),),
+            "fail",
+            "reachable from any network",
+            "rg-acr",
+        ),
+        Case(
+            p,
+            "admin user",
+            (registry(adminUserEnabled=True),),
+            "fail",
+            "adminUserEnabled",
+            "rg-acr",
+        ),
+        Case(
+            p,
+            "unknown access",
+            (registry(publicNetworkAccess=UNKNOWN),),
+            "not-applicable",
+            "publicNetworkAccess is not known",
+        ),
+    ]
+
+
+def _endpoint_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "registry-private-endpoint-dns"
+    no_endpoint = tuple(r for r in endpoint_stack() if r.name not in ("pe", "dns"))
+    inline = (
+        vnet(
+            "build",
+            "10.40.0.0/16",
+            subnets=[
+                {"name": "agents", "addressPrefix": "10.40.1.0/24"},
+                {"name": "endpoints", "addressPrefix": "10.40.2.0/29"},
+            ],
+        ),
+        *(
+            r
+            for r in endpoint_stack(replicas=2)
+            if r.type != "azure-native:network:Subnet" and r.name != "rg-build"
+        ),
+    )
+    return [
+        Case(p, "endpoint, zone and link", endpoint_stack(), "pass"),
+        Case(p, "azure government zone", endpoint_stack(zone="privatelink.azurecr.us"), "pass"),
+        Case(
+            p,
+            "zone of another service",
+            endpoint_stack(zone="privatelink.blob.core.windows.net"),
+            "fail",
+            "does not point at a privatelink.azurecr.io zone",
+            "pe",
+        ),
+        Case(
+            p,
+            "no endpoint",
+            no_endpoint,
+            "fail",
+            "no private endpoint with group id 'registry'",
+            "rg-acr",
+        ),
+        Case(
+            p,
+            "zone not linked to the build vnet",
+            endpoint_stack(linked=False),
+            "fail",
+            "is not linked to VNet rg-build of agent pool rg-acr-pool",
+            "zone",
+        ),
+        Case(
+            p,
+            "replicas fill the endpoint subnet",
+            endpoint_stack("10.40.2.0/29", replicas=2),
+            "fail",
+            "has 3 usable addresses; its private endpoints need 4",
+            "rg-build-endpoints",
+        ),
+        Case(
+            p,
+            "addressPrefixes lists count",
+            (
+                *(
+                    r
+                    for r in endpoint_stack("10.40.2.0/29", replicas=2)
+                    if r.name != "rg-build-endpoints"
+                ),
+                res(
+                    "network:Subnet",
+                    "rg-build-endpoints",
+                    {
+                        "resourceGroupName": "rg",
+                        "virtualNetworkName": "build",
+                        "subnetName": "endpoints",
+                        "addressPrefixes": ["10.40.2.0/29", "10.40.3.0/29"],
+                    },
+                ),
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "inline endpoint subnet with replicas",
+            inline,
+            "fail",
+            "subnets[endpoints]: 10.40.2.0/29 has 3 usable addresses; its private endpoints need 4",
+            "rg-build",
+        ),
+        Case(
+            p,
+            "no premium registry",
+            (registry(sku="Basic"),),
+            "not-applicable",
+            "no Premium container registry",
+        ),
+    ]
+
+
+def _aks_access_cases() -> list[Case]:
+    exposure, identity = "aks-api-server-exposure", "aks-local-accounts-and-rbac"
+    public = res(
+        "containerservice:ManagedCluster",
+        "aks",
+        {"apiServerAccessProfile": {"authorizedIPRanges": ["203.0.113.0/24", "0.0.0.0/0"]}},
+    )
+    weak = res(
+        "containerservice:ManagedCluster",
+        "aks",
+        {"enableRBAC": False, "aadProfile": {"managed": True}},
+    )
+    return [
+        Case(exposure, "private", (cluster(),), "pass"),
+        Case(
+            exposure,
+            "open to the internet",
+            (public,),
+            "fail",
+            "opens the API server to the whole internet",
+            "aks",
+        ),
+        Case(
+            exposure,
+            "unknown profile",
+            (
+                res(
+                    "containerservice:ManagedCluster",
+                    "aks",
+                    {
+                        "apiServerAccessProfile": {
+                            "enablePrivateCluster": proxy.UNKNOWN_BOOLEAN_VALUE
+                        }
+                    },
+                ),
+            ),
+            "not-applicable",
+            "not known yet",
+        ),
+        Case(identity, "entra id with azure rbac", (cluster(),), "pass"),
+        Case(identity, "local accounts and no rbac", (weak,), "fail", "enableRBAC is false", "aks"),
+        Case(
+            identity,
+            "not a cluster",
+            (registry(),),
+            "not-applicable",
+            "checks ManagedCluster resources",
+        ),
+    ]
+
+
+def _ingress_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "nsg-internet-admin-ingress"
+
+    def one(*rules: dict[str, Any], **config: Any) -> tuple[WireResource, ...]:
+        return (nsg("open", list(rules)),)
+
+    return [
+        Case(p, "ssh from known prefixes", one(rule(sourceAddressPrefix="10.0.0.0/8")), "pass"),
+        Case(
+            p,
+            "ssh from Internet",
+            one(rule()),
+            "fail",
+            "rule 'r' (priority 100) opens TCP 22 to the internet",
+            "open",
+        ),
+        Case(
+            p,
+            "port range 20-25",
+            one(rule(destinationPortRange="20-25")),
+            "fail",
+            "opens TCP 22",
+            "open",
+        ),
+        Case(
+            p,
+            "lower-case internet",
+            one(rule(sourceAddressPrefix="internet")),
+            "fail",
+            "opens TCP 22",
+            "open",
+        ),
+        Case(
+            p,
+            "ipv6 any source",
+            one(rule(sourceAddressPrefix="::/0")),
+            "fail",
+            "opens TCP 22",
+            "open",
+        ),
+        Case(
+            p,
+            "prefix list with 0.0.0.0/0",
+            one(rule(sourceAddressPrefix=None, sourceAddressPrefixes=["10.0.0.0/8", "0.0.0.0/0"])),
+            "fail",
+            "opens TCP 22",
+            "open",
+        ),
+        Case(
+            p,
+            "port list",
+            one(rule(destinationPortRange=None, destinationPortRanges=["3389", "8080-8090"])),
+            "fail",
+            "opens TCP 3389",
+            "open",
+        ),
+        Case(
+            p,
+            "any protocol any port",
+            one(rule(protocol="*", destinationPortRange="*")),
+            "fail",
+            "opens TCP 22, 3389, 80",
+            "open",
+        ),
+        Case(
+            p,
+            "deny above the allow",
+            one(rule(name="deny", priority=90, access="Deny"), rule(priority=100)),
+            "pass",
+        ),
+        Case(p, "udp only", one(rule(protocol="Udp")), "pass"),
+        Case(p, "outbound only", one(rule(direction="Outbound")), "pass"),
+        Case(
+            p,
+            "application security group destination",
+            one(
+                rule(
+                    destinationAddressPrefix=None,
+                    destinationApplicationSecurityGroups=[
+                        {"id": arm("rg", "Microsoft.Network", "applicationSecurityGroups", "web")}
+                    ],
+                )
+            ),
+            "fail",
+            "opens TCP 22",
+            "open",
+        ),
+        Case(
+            p,
+            "standalone rule",
+            (nsg("open", []), standalone_rule("open", rule("ssh"))),
+            "fail",
+            "rule 'ssh' (priority 100) opens TCP 22",
+            "open-ssh",
+        ),
+        Case(
+            p,
+            "standalone rule under an inline deny",
+            (
+                nsg("open", [rule("deny", priority=90, access="Deny", sourceAddressPrefix="*")]),
+                standalone_rule("open", rule("ssh")),
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "standalone rule of an nsg outside the stack",
+            (standalone_rule("hub-nsg", rule("ssh"), group="hub"),),
+            "fail",
+            "NSG hub-nsg: rule 'ssh'",
+            "hub-nsg-ssh",
+        ),
+        Case(
+            p,
+            "configured ports",
+            one(rule(destinationPortRange="8443")),
+            "fail",
+            "opens TCP 8443",
+            "open",
+            {"ports": [8443]},
+        ),
+        Case(p, "default ports leave 8443", one(rule(destinationPortRange="8443")), "pass"),
+        Case(
+            p,
+            "port out of range is a violation",
+            one(rule()),
+            "fail",
+            "nsg-internet-admin-ingress.ports[0]: got 70000; expected an integer from 1 to 65535",
+            config={"ports": [70000]},
+        ),
+        Case(
+            p,
+            "fractional port is a violation",
+            one(rule()),
+            "fail",
+            "nsg-internet-admin-ingress.ports[0]: got 22.5",
+            config={"ports": [22.5]},
+        ),
+        Case(p, "no nsg", (registry(),), "not-applicable", "no NSG or security rule"),
+        Case(
+            p,
+            "unknown source is not checked",
+            one(rule(sourceAddressPrefix=UNKNOWN)),
+            "not-applicable",
+            "open: TCP 22 (a rule is not known until deployment)",
+        ),
+    ]
+
+
+def _subnet_nsg_cases() -> list[Case]:
+    p = "subnet-requires-nsg"
+    return [
+        Case(p, "subnet with nsg", (subnet("hub", "a", "10.40.1.0/24", nsg="n"),), "pass"),
+        Case(
+            p,
+            "bare subnet",
+            (subnet("hub", "a", "10.40.1.0/24"),),
+            "fail",
+            "subnet a has no network security group",
+            "rg-hub-a",
+        ),
+        Case(
+            p, "gateway subnet is exempt", (subnet("hub", "GatewaySubnet", "10.40.1.0/24"),), "pass"
+        ),
+        Case(
+            p,
+            "configured exemption",
+            (subnet("hub", "a", "10.40.1.0/24"),),
+            "pass",
+            config={"exemptSubnetNames": ["A"]},
+        ),
+        Case(
+            p,
+            "inline subnet without nsg",
+            (vnet("hub", "10.40.0.0/16", subnets=[{"name": "a"}]),),
+            "fail",
+            "subnet a has no network security group",
+            "rg-hub",
+        ),
+        Case(
+            p,
+            "vnet without inline subnets",
+            (vnet("hub", "10.40.0.0/16"),),
+            "not-applicable",
+            "declares no inline subnets",
+        ),
+    ]
+
+
+def _protection_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "production-data-protection"
+    soft = {"policies": {"softDeletePolicy": {"status": "enabled", "retentionDays": 30}}}
+    guarded = WireResource(
+        "azure-native:containerregistry:Registry",
+        "acr",
+        {**registry().inputs, **soft},
+        None,
+        {},
+        protect=True,
+        urn="urn:pulumi:prod::cases::azure-native:containerregistry:Registry::acr",
+    )
+    short = WireResource(
+        guarded.type,
+        "acr",
+        {
+            **registry().inputs,
+            "policies": {"softDeletePolicy": {"status": "enabled", "retentionDays": 5}},
+        },
+        None,
+        {},
+        protect=True,
+        urn=guarded.urn,
+    )
+    unguarded = WireResource(
+        guarded.type, "acr", guarded.inputs, None, {}, protect=False, urn=guarded.urn
+    )
+    return [
+        Case(p, "protected with soft delete", (guarded,), "pass", stack="prod"),
+        Case(
+            p,
+            "not protected",
+            (unguarded,),
+            "fail",
+            "the Registry is not protected",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "soft delete shorter than the minimum",
+            (short,),
+            "fail",
+            "soft delete keeps artifacts 5 days; at least 7 required",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "configured minimum",
+            (guarded,),
+            "fail",
+            "keeps artifacts 30 days; at least 45 required",
+            "acr",
+            {"minSoftDeleteDays": 45},
+            stack="prod",
+        ),
+        Case(
+            p,
+            "configured production stacks",
+            (unguarded,),
+            "fail",
+            "not protected",
+            "acr",
+            {"productionStacks": ["test"]},
+        ),
+        Case(
+            p,
+            "not a production stack",
+            (unguarded,),
+            "not-applicable",
+            "stack test is not a production stack",
+        ),
+        Case(
+            p,
+            "minimum out of range is a violation",
+            (guarded,),
+            "fail",
+            "production-data-protection.minSoftDeleteDays: got 0; expected an integer from 1 to 90",
+            config={"minSoftDeleteDays": 0},
+            stack="prod",
+        ),
+    ]
+
+
+CASES: list[Case] = [
+    *_bridge_cases(),
+    *_plan_cases(),
+    *_integrity_cases(),
+    *_egress_cases(),
+    *_premium_cases(),
+    *_access_cases(),
+    *_endpoint_cases(),
+    *_aks_access_cases(),
+    *_ingress_cases(),
+    *_subnet_nsg_cases(),
+    *_protection_cases(),
+]
