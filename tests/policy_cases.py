@@ -15,6 +15,8 @@ from typing import Any, Literal
 from policy_wire import WireResource
 from pulumi_policy import proxy
 
+from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS, BUILTIN_ROLES, SCHEDULE_RUN
+
 SUB = "00000000-0000-4000-8000-000000000001"
 UNKNOWN = proxy.UNKNOWN_STRING_VALUE
 
@@ -1095,6 +1097,163 @@ def _protection_cases() -> list[Case]:
     ]
 
 
+def _role(name: str) -> str:
+    return f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{BUILTIN_ROLES[name]}"
+
+
+def trigger_stack(
+    role: str | None,
+    scope: str | None = None,
+    *,
+    actions: tuple[str, ...] = BUILD_TRIGGER_ACTIONS,
+    **custom: Any,
+) -> tuple[WireResource, ...]:
+    """A registry, a trigger identity and its role there (``None``: a custom trigger role)."""
+    acr = registry()
+    identity = res(
+        "managedidentity:UserAssignedIdentity",
+        "trigger",
+        {
+            "principalId": "p-1",
+            "id": arm("rg", "Microsoft.ManagedIdentity", "userAssignedIdentities", "trigger"),
+        },
+    )
+    definition = res(
+        "authorization:RoleDefinition",
+        "trigger-role",
+        {
+            "roleName": "ACR build trigger (acr)",
+            "permissions": [{"actions": list(actions), **custom}],
+        },
+    )
+    assignment = res(
+        "authorization:RoleAssignment",
+        "trigger-assignment",
+        {
+            "scope": scope or acr.inputs["id"],
+            "principalId": "p-1",
+            "principalType": "ServicePrincipal",
+            "roleDefinitionId": _role(role) if role else "custom-role-id",
+        },
+        scope=[acr.urn] if scope is None else [],
+        principalId=[identity.urn],
+        **({} if role else {"roleDefinitionId": [definition.urn]}),
+    )
+    return (acr, identity, definition, assignment)
+
+
+def task_stack(role: str, scope: str | None = None) -> tuple[WireResource, ...]:
+    """A registry, a task with a user-assigned identity, and a role of that identity."""
+    acr = registry()
+    identity = res(
+        "managedidentity:UserAssignedIdentity",
+        "task-identity",
+        {
+            "principalId": "p-2",
+            "id": arm("rg", "Microsoft.ManagedIdentity", "userAssignedIdentities", "task-identity"),
+        },
+    )
+    task = res(
+        "containerregistry:Task",
+        "task",
+        {
+            "resourceGroupName": "rg",
+            "registryName": "acr",
+            "identity": {
+                "type": "UserAssigned",
+                "userAssignedIdentities": {identity.inputs["id"]: {}},
+            },
+        },
+        registryName=[acr.urn],
+        identity=[identity.urn],
+    )
+    assignment = res(
+        "authorization:RoleAssignment",
+        "task-assignment",
+        {"scope": scope or acr.inputs["id"], "principalId": "p-2", "roleDefinitionId": _role(role)},
+        principalId=[identity.urn],
+    )
+    return (acr, identity, task, assignment)
+
+
+def _identity_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "build-identity-least-privilege"
+    group = arm("rg", "Microsoft.Resources", "x")[: -len("/providers/Microsoft.Resources/x")]
+    push = "Microsoft.ContainerRegistry/registries/push/write"
+    return [
+        Case(p, "custom trigger role", trigger_stack(None), "pass"),
+        Case(
+            p,
+            "trigger with Tasks Contributor",
+            trigger_stack("Container Registry Tasks Contributor"),
+            "fail",
+            "trigger triggers builds on rg-acr and holds Container Registry Tasks Contributor there",
+            "trigger-assignment",
+        ),
+        Case(
+            p,
+            "task identity with AcrPush",
+            task_stack("AcrPush"),
+            "fail",
+            "task-identity runs builds on rg-acr and holds AcrPush there; it pushes images.",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "Owner inherited from the resource group",
+            task_stack("Owner", group),
+            "fail",
+            "holds Owner there",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "a role on another resource does not count",
+            task_stack("Owner", arm("rg", "Microsoft.Storage", "storageAccounts", "st")),
+            "pass",
+        ),
+        Case(
+            p,
+            "custom role that pushes",
+            trigger_stack(None, actions=(*BUILD_TRIGGER_ACTIONS, push)),
+            "fail",
+            f"it grants {push}",
+            "trigger-assignment",
+        ),
+        Case(
+            p,
+            "notActions take operations out",
+            trigger_stack(
+                None,
+                actions=(SCHEDULE_RUN, "Microsoft.ContainerRegistry/registries/tasks/*"),
+                notActions=[
+                    "Microsoft.ContainerRegistry/registries/tasks/write",
+                    "Microsoft.ContainerRegistry/registries/tasks/delete",
+                ],
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "allowed roles accepted",
+            task_stack("AcrPush"),
+            "pass",
+            config={"allowedRoles": ["acrpush"]},
+        ),
+        Case(
+            p, "no registry", trigger_stack("Owner")[1:], "not-applicable", "no container registry"
+        ),
+        Case(
+            p,
+            "nobody builds on the registry",
+            (registry(),),
+            "not-applicable",
+            "no identity of the stack runs or triggers builds",
+        ),
+    ]
+
+
 CASES: list[Case] = [
     *_bridge_cases(),
     *_plan_cases(),
@@ -1107,4 +1266,5 @@ CASES: list[Case] = [
     *_ingress_cases(),
     *_subnet_nsg_cases(),
     *_protection_cases(),
+    *_identity_cases(),
 ]

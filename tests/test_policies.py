@@ -23,6 +23,7 @@ from private_acr_policies import (
     aks_network_plan,
     data_safety,
     docker_bridge,
+    identity_roles,
     nsg,
     registry,
     vnet_integrity,
@@ -95,6 +96,7 @@ STACK_CHECKS: dict[str, tuple[Rule[Any], Check]] = {
     registry.ENDPOINT_DNS.name: (registry.ENDPOINT_DNS, registry.check_endpoint_dns),
     nsg.INGRESS.name: (nsg.INGRESS, nsg.check_ingress),
     data_safety.RULE.name: (data_safety.RULE, data_safety.check),
+    identity_roles.RULE.name: (identity_roles.RULE, identity_roles.check),
 }
 RESOURCE_CHECKS: dict[str, tuple[Rule[Any], Check, Sequence[tuple[str, str]]]] = {
     registry.ACCESS.name: (

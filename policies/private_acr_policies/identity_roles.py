@@ -28,16 +28,29 @@ its resource group, or by the registry id starting with the scope.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 from pulumi_policy import EnforcementLevel, Severity
 
+from private_acr_policies._config import ListOf, Text, setting
+from private_acr_policies._links import REGISTRY, linked_all, parent
 from private_acr_policies._model import Resource, Stack, get, items, lower
-from private_acr_policies._network_links import registry_of
-from private_acr_policies._policy import Finding, NotApplicable, Rule, stack_policy
+from private_acr_policies._policy import Finding, NotApplicable, Outcome, Rule, stack_policy
 from private_acr_rules import roles
+
+ROLE_DEFINITION = ("authorization", "RoleDefinition")
+
+
+@dataclass(frozen=True)
+class IdentityRolesSettings:
+    allowed_roles: tuple[str, ...] = setting(
+        ListOf(Text()),
+        (),
+        "Role names or role definition GUIDs accepted for build and trigger identities.",
+    )
+
 
 RULE = Rule(
     name="build-identity-least-privilege",
@@ -50,14 +63,7 @@ RULE = Rule(
         "creates it) and remove the broader assignment; a task's identity needs no role on its "
         "own registry. To accept a role on purpose, list it in allowedRoles."
     ),
-    config={
-        "allowedRoles": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Role names or role definition GUIDs accepted for build and trigger identities.",
-        }
-    },
+    settings=IdentityRolesSettings,
 )
 
 _TRIGGER_BUILTINS = frozenset(
@@ -121,13 +127,13 @@ def _holder(stack: Stack, assignment: Resource) -> Resource | None:
 
 
 def _custom_role(stack: Stack, assignment: Resource, guid: str | None) -> Resource | None:
-    linked = stack.linked(assignment, "roleDefinitionId", "authorization", "RoleDefinition")
-    if linked is not None or guid is None:
-        return linked
-    for definition in stack.of_type("authorization", "RoleDefinition"):
+    linked = linked_all(stack, assignment, "roleDefinitionId", ROLE_DEFINITION)
+    if linked or guid is None:
+        return linked[0] if linked else None
+    for definition in stack.of_type(*ROLE_DEFINITION):
         if guid in (
             lower(get(definition.props, "roleDefinitionId")),
-            lower(definition.physical_name),
+            lower(get(definition.props, "name")),
         ):
             return definition
     return None
@@ -154,7 +160,7 @@ def _covers(stack: Stack, assignment: Resource, registry: Resource) -> bool:
     built from: the registry itself or its resource group.
     """
     scope = get(assignment.props, "scope")
-    registry_id = registry.arm_id
+    registry_id = lower(get(registry.props, "id"))
     if isinstance(scope, str) and registry_id:
         scope = scope.lower().rstrip("/")
         return registry_id == scope or registry_id.startswith(scope + "/")
@@ -169,7 +175,7 @@ def _build_identities(stack: Stack) -> dict[str, set[str]]:
     identities = list(stack.of_type("managedidentity", "UserAssignedIdentity"))
     found: dict[str, set[str]] = {}
     for task in stack.of_type("containerregistry", "Task"):
-        registry = registry_of(stack, task)
+        registry = parent(stack, task, "registryName", REGISTRY).target
         if registry is None:
             continue
         attached: Any = get(task.props, "identity", "userAssignedIdentities")
@@ -183,7 +189,7 @@ def _build_identities(stack: Stack) -> dict[str, set[str]]:
         holders += [
             i
             for i in identities
-            if i.urn in task.depends_via("identity") or (i.arm_id is not None and i.arm_id in ids)
+            if i.urn in task.depends_via("identity") or lower(get(i.props, "id")) in ids
         ]
         for holder in holders:
             found.setdefault(holder.urn, set()).add(registry.urn)
@@ -212,15 +218,15 @@ def _message(grant: _Grant, registry: Resource, excess: list[str], trigger: bool
     )
 
 
-def check(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
-    registries = list(stack.of_type("containerregistry", "Registry"))
+def check(stack: Stack, settings: IdentityRolesSettings) -> Iterator[Outcome]:
+    registries = list(stack.of_type(*REGISTRY))
     if not registries:
         raise NotApplicable("the stack declares no container registry")
     builds = _build_identities(stack)
     grants = [
         g for a in stack.of_type("authorization", "RoleAssignment") if (g := _grant(stack, a))
     ]
-    allowed = {str(role).lower() for role in items(config.get("allowedRoles"))}
+    allowed = {role.lower() for role in settings.allowed_roles}
     findings: list[Finding] = []
     watched = False
     for registry in registries:
@@ -244,7 +250,7 @@ def check(stack: Stack, config: Mapping[str, Any]) -> list[Finding]:
                 findings.append(Finding(grant.assignment.urn, message))
     if not watched:
         raise NotApplicable("no identity of the stack runs or triggers builds on a registry")
-    return findings
+    yield from findings
 
 
 POLICY = stack_policy(RULE, check)
