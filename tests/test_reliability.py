@@ -73,7 +73,8 @@ MALFORMED: list[tuple[str, str, str]] = [
     (
         "private-acr-tasks:protect: false",
         "private-acr-tasks:protect: 2",
-        "protect: got '2'; expected true or false",
+        # Refused by the engine as the CLI refuses it (Pulumi.yaml declares protect a boolean).
+        "configuration key 'protect' must be of type 'boolean'",
     ),
     (
         "private-acr-tasks:environment: dev",
