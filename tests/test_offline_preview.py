@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,6 @@ import pytest
 from conftest import ROOT
 from private_acr_preview import report
 from private_acr_preview.cli import main
-from private_acr_preview.program import run_program
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_program"
 TINY_PACK = ROOT / "tests" / "fixtures" / "tiny_pack"
@@ -239,8 +239,25 @@ def test_secrets_are_redacted_in_reports() -> None:
     assert report.redact({"a": [secret]}) == {"a": ["[secret]"]}
 
 
-def test_run_is_deterministic() -> None:
-    def values(run: object) -> list[tuple[str, str]]:
-        return sorted((r.urn, json.dumps(r.outputs, sort_keys=True)) for r in run.resources)  # type: ignore[attr-defined]
+_PLAN_SCRIPT = """
+import json, sys
+from pathlib import Path
+from private_acr_preview.program import run_program
+run = run_program(Path(sys.argv[1]), "dev")
+print(json.dumps(sorted((r.urn, r.id, json.dumps(r.outputs, sort_keys=True)) for r in run.resources)))
+"""
 
-    assert values(run_program(TINY, "test")) == values(run_program(TINY, "test"))
+
+def test_plan_is_the_same_in_separate_processes_with_different_hash_seeds() -> None:
+    def plan(seed: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", _PLAN_SCRIPT, str(ROOT)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        return result.stdout
+
+    first, second = plan("1"), plan("2")
+    assert first == second and json.loads(first)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import re
@@ -273,14 +274,25 @@ def to_export(run: ProgramRun) -> dict[str, Any]:
         resources.append(entry)
     stack_entries = [e for e in resources if e["type"] == STACK_TYPE]
     others = [e for e in resources if e["type"] != STACK_TYPE]
+    version = importlib.metadata.version("pulumi")
     return {
         "version": 3,
         "deployment": {
             "manifest": {
                 "time": datetime.now(UTC).isoformat(),
-                "magic": "",
-                "version": importlib.metadata.version("pulumi"),
+                "magic": manifest_magic(version),
+                "version": version,
             },
             "resources": stack_entries + list(providers.values()) + others,
         },
     }
+
+
+def manifest_magic(version: str) -> str:
+    """The integrity cookie ``pulumi stack import`` checks: hex SHA-256 of the manifest version.
+
+    From sdk/go/common/apitype/core.go ``ManifestV1.NewMagic`` (and pkg/resource/deploy/
+    manifest.go); pkg/resource/stack/snapshot/integrity.go refuses a mismatch with "magic cookie
+    mismatch: possible tampering/corruption detected". An empty version has an empty cookie.
+    """
+    return hashlib.sha256(version.encode()).hexdigest() if version else ""

@@ -243,9 +243,9 @@ class AzureModel:
     def _not_found(self, resource_id: str) -> str:
         parts = resource_id.split("/")
         group = parts[4] if len(parts) > 4 else ""
-        provider_path = "/".join(parts[7:]) if len(parts) > 7 else resource_id
+        provider_path = "/".join(parts[6:]) if len(parts) > 6 else resource_id
         parent = "/".join(parts[:-2])
-        if len(parts) > 10 and self.snapshot is not None and self.snapshot.find(parent):
+        if len(parts) > 9 and self.snapshot is not None and self.snapshot.find(parent):
             return f'Status=404 Code="NotFound" Message="Resource {resource_id} not found."'
         return (
             f'Status=404 Code="ResourceNotFound" Message="The Resource \'{provider_path}\' under '

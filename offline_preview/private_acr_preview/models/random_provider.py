@@ -27,7 +27,10 @@ _PET_WORDS = ("amber", "brave", "calm", "deft", "eager", "fond", "glad", "keen",
 
 
 def _int(value: object, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+    """Numbers arrive as doubles (inputs travel in a protobuf Struct)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return int(value)
+    return default
 
 
 class RandomModel:
