@@ -7,24 +7,43 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 STACK ?= dev
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
+# Bytecode is written when the environment is created, so the first `make preview` does not
+# spend seconds compiling the SDKs (and every later run reads the same .pyc files).
+export UV_COMPILE_BYTECODE := 1
+POLICY_CONFIG := $(wildcard policies/config/$(STACK).json)
 
-.PHONY: preview test lint typecheck unit bench pins clean
+.PHONY: preview test lint typecheck unit bench pins env clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# The Pulumi CLI runs `uv` itself for `runtime.options.toolchain: uv` and looks for it on PATH;
+# this directory holds only that uv, so adding it to PATH shadows nothing else.
+.tools/path/uv: | .tools/bin/uv
+	mkdir -p .tools/path
+	ln -sf ../bin/uv .tools/path/uv
+
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet
 	@touch $@
 
+# For `pulumi preview` / `pulumi up`: the environment, and uv where the CLI finds it.
+env: .venv/.synced
+	@if command -v uv >/dev/null; then echo "uv is on PATH: $$(command -v uv)"; \
+	else $(MAKE) --no-print-directory .tools/path/uv && \
+	echo 'uv is not on PATH; the Pulumi CLI needs it. Run:  export PATH="$$PWD/.tools/path:$$PATH"'; fi
+
 preview: .venv/.synced
-	.venv/bin/offline-preview --stack $(STACK) --summary .preview/$(STACK).md \
-		--json .preview/$(STACK).json --graph .preview/$(STACK).mmd --export .preview/$(STACK).export.json
+	.venv/bin/offline-preview --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG)) \
+		--summary .preview/$(STACK).md --json .preview/$(STACK).json --graph .preview/$(STACK).mmd \
+		--export .preview/$(STACK).export.json
 
 lint: .venv/.synced
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
+	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/actionlint
+	.venv/bin/shellcheck .ci/run
 
 typecheck: .venv/.synced
 	.venv/bin/pyright
@@ -35,7 +54,7 @@ unit: .venv/.synced
 test: lint typecheck unit
 
 bench: .venv/.synced
-	.venv/bin/python benchmarks/offline_preview_ratio.py
+	.venv/bin/python benchmarks/offline_preview_ratio.py --check
 
 # After a reviewed change that replaces resources on purpose: rewrite tests/pins/*.json.
 pins: .venv/.synced
