@@ -54,7 +54,7 @@ unit: .venv/.synced
 test: lint typecheck unit
 
 bench: .venv/.synced
-	.venv/bin/python benchmarks/offline_preview_ratio.py --check
+	.venv/bin/python benchmarks/offline_preview_ratio.py
 
 # After a reviewed change that replaces resources on purpose: rewrite tests/pins/*.json.
 pins: .venv/.synced

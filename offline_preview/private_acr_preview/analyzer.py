@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import ctypes
 import json
+import queue
 import signal
 import subprocess
 import sys
@@ -314,8 +315,9 @@ def _collect(report: PolicyReport, response: analyzer_pb2.AnalyzeResponse, urn: 
 
 
 def _configure(
-    stub: _Analyzer, pack: PolicyPackProcess, run: ProgramRun, overrides: Mapping[str, Any]
-) -> PolicyReport:
+    stub: _Analyzer, pack: PolicyPackProcess, stack: StackInfo, overrides: Mapping[str, Any]
+) -> tuple[PolicyReport, bool]:
+    """Handshake, stack config, pack info and policy config; and whether any policy remediates."""
     _tolerate_unimplemented(
         lambda: stub.Handshake(
             analyzer_pb2.AnalyzerHandshakeRequest(
@@ -328,21 +330,19 @@ def _configure(
     _tolerate_unimplemented(
         lambda: stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=run.stack,
-                project=run.project,
+                stack=stack.stack,
+                project=stack.project,
                 organization="organization",
                 dry_run=True,
-                config=run.config,
+                config=dict(stack.config),
             )
         )
     )
     info = stub.GetAnalyzerInfo(empty_pb2.Empty())
-    stub.Configure(
-        analyzer_pb2.ConfigureAnalyzerRequest(
-            policyConfig=reconcile_config(info.policies, overrides)
-        )
-    )
-    return PolicyReport(
+    configured = reconcile_config(info.policies, overrides)
+    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=configured))
+    remediating = any(c.enforcementLevel == LEVELS["remediate"] for c in configured.values())
+    report = PolicyReport(
         pack=info.name,
         # The CLI reports the version from PulumiPolicy.yaml; the Python SDK always says 0.0.1.
         version=pack.version or info.version,
@@ -355,6 +355,7 @@ def _configure(
             for p in info.policies
         ],
     )
+    return report, remediating
 
 
 def _stack_request(run: ProgramRun) -> analyzer_pb2.AnalyzeStackRequest:
@@ -378,29 +379,97 @@ def _stack_request(run: ProgramRun) -> analyzer_pb2.AnalyzeStackRequest:
     )
 
 
-def analyze(pack: PolicyPackProcess, run: ProgramRun, overrides: Mapping[str, Any]) -> PolicyReport:
-    """Run the whole protocol against ``pack`` for the resources of ``run``."""
-    channel = grpc.insecure_channel(f"127.0.0.1:{pack.port()}", options=_CHANNEL_OPTIONS)
-    try:
-        stub = cast(_Analyzer, analyzer_pb2_grpc.AnalyzerStub(channel))
-        report = _configure(stub, pack, run, overrides)
-        for resource in run.resources:
-            request = analyzer_pb2.AnalyzeRequest(
-                type=resource.type,
-                properties=_struct(resource.inputs),
-                urn=resource.urn,
-                name=resource.name,
-                options=_options(resource),
+@dataclass(frozen=True)
+class StackInfo:
+    project: str
+    stack: str
+    config: Mapping[str, str]
+
+
+class Analysis:
+    """The protocol against one pack, resources analyzed as the program registers them.
+
+    The Pulumi engine calls Analyze for each resource during the preview, as the resource is
+    registered, and AnalyzeStack once at the end; so does this: ``submit`` queues a resource for a
+    worker thread (the pack does the work in its own process, on another core, while the program
+    still runs), and ``finish`` analyzes the whole stack and stops the pack.
+    """
+
+    def __init__(
+        self, pack: PolicyPackProcess, stack: StackInfo, overrides: Mapping[str, Any]
+    ) -> None:
+        self.pack = pack
+        self._stack = stack
+        self._overrides = overrides
+        self._queue: queue.SimpleQueue[RecordedResource | None] = queue.SimpleQueue()
+        self._report: PolicyReport | None = None
+        self._error: BaseException | None = None
+        self._channel: grpc.Channel | None = None
+        self._stub: _Analyzer | None = None
+        self._worker = threading.Thread(target=self._work, daemon=True)
+        self._worker.start()
+
+    def submit(self, resource: RecordedResource) -> None:
+        self._queue.put(resource)
+
+    def _work(self) -> None:
+        try:
+            self._channel = grpc.insecure_channel(
+                f"127.0.0.1:{self.pack.port()}", options=_CHANNEL_OPTIONS
             )
-            for remediation in stub.Remediate(request).remediations:
-                report.remediations.append({"policy": remediation.policyName, "urn": resource.urn})
-                request.properties.CopyFrom(remediation.properties)
-            _collect(report, stub.Analyze(request), resource.urn)
-        _collect(report, stub.AnalyzeStack(_stack_request(run)), run.stack_urn)
-        _tolerate_unimplemented(lambda: stub.Cancel(empty_pb2.Empty()))
-        return report
-    except grpc.RpcError as error:
-        raise PolicyError(f"the policy pack failed: {cast(grpc.Call, error).details()}") from None
-    finally:
-        channel.close()
-        pack.close()
+            self._stub = cast(_Analyzer, analyzer_pb2_grpc.AnalyzerStub(self._channel))
+            report, remediating = _configure(self._stub, self.pack, self._stack, self._overrides)
+            self._report = report
+            while (resource := self._queue.get()) is not None:
+                _analyze_one(self._stub, report, resource, remediating)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller of finish()
+            self._error = error
+
+    def finish(self, run: ProgramRun) -> PolicyReport:
+        """AnalyzeStack over the whole run, Cancel, and stop the pack (also on failure)."""
+        self._queue.put(None)
+        try:
+            self._worker.join()
+            if self._error is not None:
+                raise self._error
+            assert self._stub is not None and self._report is not None
+            _collect(self._report, self._stub.AnalyzeStack(_stack_request(run)), run.stack_urn)
+            stub = self._stub
+            _tolerate_unimplemented(lambda: stub.Cancel(empty_pb2.Empty()))
+            return self._report
+        except grpc.RpcError as error:
+            raise PolicyError(
+                f"the policy pack failed: {cast(grpc.Call, error).details()}"
+            ) from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        self.pack.close()
+
+
+def _analyze_one(
+    stub: _Analyzer, report: PolicyReport, resource: RecordedResource, remediating: bool
+) -> None:
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        properties=_struct(resource.inputs),
+        urn=resource.urn,
+        name=resource.name,
+        options=_options(resource),
+    )
+    # Only a policy configured at the remediate level can answer Remediate with a change.
+    for remediation in stub.Remediate(request).remediations if remediating else ():
+        report.remediations.append({"policy": remediation.policyName, "urn": resource.urn})
+        request.properties.CopyFrom(remediation.properties)
+    _collect(report, stub.Analyze(request), resource.urn)
+
+
+def analyze(pack: PolicyPackProcess, run: ProgramRun, overrides: Mapping[str, Any]) -> PolicyReport:
+    """Run the whole protocol against ``pack`` for the resources of a finished ``run``."""
+    analysis = Analysis(pack, StackInfo(run.project, run.stack, run.config), overrides)
+    for resource in run.resources:
+        analysis.submit(resource)
+    return analysis.finish(run)

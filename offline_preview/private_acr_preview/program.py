@@ -130,10 +130,16 @@ def _aliases(request: resource_pb2.RegisterResourceRequest) -> Sequence[alias_pb
 class RecordingMonitor(mocks.MockMonitor):
     """The SDK's MockMonitor, also recording each registration and call as the engine sees it."""
 
-    def __init__(self, models: ModelSet, run: ProgramRun) -> None:
+    def __init__(
+        self,
+        models: ModelSet,
+        run: ProgramRun,
+        on_resource: Callable[[RecordedResource], None] | None = None,
+    ) -> None:
         super().__init__(models)
         self.models = models
         self.run = run
+        self.on_resource = on_resource
 
     def _base(self) -> _MockMonitorMethods:
         return cast(_MockMonitorMethods, super())
@@ -172,7 +178,10 @@ class RecordingMonitor(mocks.MockMonitor):
         self, request: resource_pb2.RegisterResourceRequest
     ) -> resource_pb2.RegisterResourceResponse:
         response = self._base().RegisterResource(request)
-        self.run.resources.append(self._recorded(request, response))
+        recorded = self._recorded(request, response)
+        self.run.resources.append(recorded)
+        if self.on_resource is not None:
+            self.on_resource(recorded)
         return response
 
     def _recorded(
@@ -265,16 +274,18 @@ def run_function(
     preview: bool = True,
     existing: Sequence[Mapping[str, Any]] | None = None,
     models: Mapping[str, ModelFactory] | None = None,
+    on_resource: Callable[[RecordedResource], None] | None = None,
 ) -> ProgramRun:
     """Run ``function`` as a Pulumi program under the mock engine and record what it registers.
 
     ``existing`` is the ``--existing`` snapshot; ``models`` replaces the default provider models
-    (``models.default_factories()``) by package prefix.
+    (``models.default_factories()``) by package prefix; ``on_resource`` sees each resource as
+    it is recorded (from the SDK's worker threads).
     """
     config = dict(config or {})
     run = ProgramRun(project=project, stack=stack, config=config)
     model_set = ModelSet.build(ModelContext(project, stack, config, existing), models)
-    monitor = RecordingMonitor(model_set, run)
+    monitor = RecordingMonitor(model_set, run, on_resource)
     logger = logging.getLogger(f"private_acr_preview.{project}.{stack}")
     logger.propagate = False
     logger.handlers[:] = [_CollectingHandler(run)]
@@ -312,6 +323,7 @@ def run_program(
     loaded: tuple[str, dict[str, str]] | None = None,
     existing: Sequence[Mapping[str, Any]] | None = None,
     models: Mapping[str, ModelFactory] | None = None,
+    on_resource: Callable[[RecordedResource], None] | None = None,
 ) -> ProgramRun:
     """Run ``program_dir/__main__.py`` for ``stack_name`` as the Python language host would.
 
@@ -331,4 +343,5 @@ def run_program(
             preview=preview,
             existing=existing,
             models=models,
+            on_resource=on_resource,
         )
