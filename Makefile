@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_COMPILE_BYTECODE := 1
 POLICY_CONFIG := $(wildcard policies/config/$(STACK).json)
 
-.PHONY: preview test lint typecheck unit bench pins env clean
+.PHONY: preview test lint typecheck unit bench pins env clean graph
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -34,6 +34,11 @@ env: .venv/.synced
 	else $(MAKE) --no-print-directory .tools/path/uv && \
 	echo 'uv is not on PATH; the Pulumi CLI needs it. Run:  export PATH="$$PWD/.tools/path:$$PATH"'; fi
 
+# Node is for the tests only (Mermaid itself parses every graph we write); preview needs none.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --quiet
+	@touch $@
+
 preview: .venv/.synced
 	.venv/bin/offline-preview --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG)) \
 		--summary .preview/$(STACK).md --json .preview/$(STACK).json --graph .preview/$(STACK).mmd \
@@ -48,10 +53,14 @@ lint: .venv/.synced
 typecheck: .venv/.synced
 	.venv/bin/pyright
 
-unit: .venv/.synced
+unit: .venv/.synced node_modules/.installed
 	.venv/bin/pytest
 
 test: lint typecheck unit
+
+# The stack's graph as a PNG, rendered by Mermaid in Debian's chromium (apt-get install chromium).
+graph: preview node_modules/.installed
+	node tests/mermaid/render-png.mjs .preview/$(STACK).mmd .preview/$(STACK).png
 
 bench: .venv/.synced
 	.venv/bin/python benchmarks/offline_preview_ratio.py

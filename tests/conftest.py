@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from private_acr_preview.program import ProgramRun, RecordedResource, run_function, run_program
+from private_acr_tasks.errors import ComponentArgsError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,17 @@ def by_name(run: ProgramRun, name: str) -> RecordedResource:
     return matches[0]
 
 
+def children_of(run: ProgramRun, parent_name: str) -> set[tuple[str, str]]:
+    """(type, name) of every resource whose parent is the resource called ``parent_name``."""
+    parent = by_name(run, parent_name)
+    return {(r.type, r.name) for r in run.resources if r.parent == parent.urn}
+
+
+def only_the_stack_registered(run: ProgramRun) -> bool:
+    """A refused component must leave nothing behind: only the root stack is registered."""
+    return [r.type for r in run.resources] == ["pulumi:pulumi:Stack"]
+
+
 @pytest.fixture(scope="session")
 def dev_run() -> ProgramRun:
     return run_program(ROOT, "dev")
@@ -67,3 +79,28 @@ def run_components() -> Callable[[Callable[[], object]], ProgramRun]:
         )
 
     return run
+
+
+Refusal = Callable[[Callable[[], object]], str]
+
+
+@pytest.fixture
+def refusal(run_components: Callable[[Callable[[], object]], ProgramRun]) -> Refusal:
+    """Build a component that must refuse its args; the error text, after checking that the
+    refusal came before anything was registered."""
+
+    def refuse(build: Callable[[], object]) -> str:
+        caught: list[ComponentArgsError] = []
+
+        def program() -> None:
+            try:
+                build()
+            except ComponentArgsError as error:
+                caught.append(error)
+
+        run = run_components(program)
+        assert caught, "the component accepted the input"
+        assert only_the_stack_registered(run), [r.name for r in run.resources]
+        return str(caught[0])
+
+    return refuse

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,7 +59,7 @@ def test_overlapping_pairs_match_brute_force(items: list[ipaddress.IPv4Network])
     assert found == expected
 
 
-def test_subnet_plan_reports_outside_and_overlap() -> None:
+def test_subnet_plan_names_a_subnet_outside_the_vnet_and_an_overlapping_pair() -> None:
     space = [cidr.Labelled(ipaddress.ip_network("10.0.0.0/16"), "space")]
     subnets = [
         cidr.Labelled(ipaddress.ip_network("10.0.1.0/24"), "a"),
@@ -80,23 +81,42 @@ def _plan(service: str, dns: str, pod: str, vnet: str = "10.40.0.0/16") -> list[
     )
 
 
-def test_aks_plan_accepts_the_documented_example() -> None:
+def test_aks_plan_accepts_the_documented_example_ranges() -> None:
     assert _plan("10.100.0.0/16", "10.100.0.10", "10.244.0.0/16") == []
 
 
-def test_aks_plan_rejects_each_rule() -> None:
-    assert any("not inside" in p for p in _plan("10.100.0.0/16", "10.101.0.10", "10.244.0.0/16"))
-    assert any("first address" in p for p in _plan("10.100.0.0/16", "10.100.0.1", "10.244.0.0/16"))
-    assert any("too large" in p for p in _plan("10.0.0.0/12", "10.0.0.10", "10.244.0.0/16"))
-    assert any(
-        "svc: 10.100.0.0/16 overlaps pod" in p
-        for p in _plan("10.100.0.0/16", "10.100.0.10", "10.100.0.0/14")
-    )
-    assert any("overlaps vnet" in p for p in _plan("10.40.0.0/16", "10.40.0.10", "10.244.0.0/16"))
-    assert any("AKS reserves" in p for p in _plan("172.30.0.0/16", "172.30.0.10", "10.244.0.0/16"))
+@pytest.mark.parametrize(
+    ("service", "dns", "pod", "expected"),
+    [
+        ("10.100.0.0/16", "10.101.0.10", "10.244.0.0/16", "dns: 10.101.0.10 is not inside svc"),
+        (
+            "10.100.0.0/16",
+            "10.100.0.1",
+            "10.244.0.0/16",
+            "dns: 10.100.0.1 is the network or first address",
+        ),
+        ("10.0.0.0/12", "10.0.0.10", "10.244.0.0/16", "svc: 10.0.0.0/12 is too large"),
+        ("10.100.0.0/16", "10.100.0.10", "10.100.0.0/14", "svc: 10.100.0.0/16 overlaps pod"),
+        ("10.40.0.0/16", "10.40.0.10", "10.244.0.0/16", "svc: 10.40.0.0/16 overlaps vnet"),
+        ("172.30.0.0/16", "172.30.0.10", "10.244.0.0/16", "which AKS reserves"),
+    ],
+    ids=[
+        "dns-outside",
+        "dns-first-address",
+        "service-too-large",
+        "service-pod-overlap",
+        "service-vnet-overlap",
+        "reserved",
+    ],
+)
+def test_aks_plan_refuses_a_plan_that_breaks_one_rule(
+    service: str, dns: str, pod: str, expected: str
+) -> None:
+    problems = _plan(service, dns, pod)
+    assert any(expected in p for p in problems), problems
 
 
-def test_endpoint_capacity() -> None:
+def test_endpoint_subnet_must_hold_every_endpoint_address() -> None:
     small = ipaddress.ip_network("10.0.0.0/29")  # 3 usable
     assert cidr.endpoint_capacity_problems("pe", small, 3) == []
     assert cidr.endpoint_capacity_problems("pe", small, 4) == [

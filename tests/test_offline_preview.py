@@ -69,7 +69,7 @@ def test_dev_stack_passes_and_writes_every_output(
     assert plan["policy"]["violations"] == [] and plan["policy"]["pack"] == "private-acr-tasks"
 
     graph = paths["graph.mmd"].read_text()
-    assert graph.startswith("flowchart LR") and "subgraph" in graph and "-->" in graph
+    assert graph.startswith("flowchart TD") and "subgraph" in graph and "-->" in graph
     summary = paths["summary.md"].read_text()
     assert "✅ passes policy" in summary and "```mermaid" in summary
 

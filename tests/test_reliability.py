@@ -17,8 +17,9 @@ from private_acr_policies._model import Resource, Stack
 from private_acr_policies._policy import NotApplicable
 from private_acr_preview.cli import main
 from private_acr_preview.program import ProgramRun
+from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks.errors import ComponentArgsError, ConfigError
-from private_acr_tasks.network import _check as check_network_args  # pyright: ignore[reportPrivateUsage]
+from private_acr_tasks.network import validate_network
 from private_acr_tasks.settings import load_settings
 
 DEV_FILE = (ROOT / "Pulumi.dev.yaml").read_text()
@@ -84,7 +85,8 @@ MALFORMED: list[tuple[str, str, str]] = [
     (
         "  private-acr-tasks:network:\n",
         "  private-acr-tasks:netwrk:\n",
-        "netwrk: unknown key; did you mean 'network'?",
+        # Refused before the program runs, as the CLI refuses it: network has no default.
+        "Stack 'broken' is missing configuration value 'network'",
     ),
     ("config:", "config: [", "not valid YAML"),
     (
@@ -183,7 +185,9 @@ def test_any_network_args_give_a_verdict(overrides: dict[str, Any]) -> None:
         "aks_subnet_prefix": "10.40.8.0/21",
         **overrides,
     }
-    problems = check_network_args(args)  # type: ignore[arg-type]
+    problems: list[str] = []
+    plan = validate_network(FieldReader(args, Labels.of("NetworkArgs"), problems))
+    assert (plan is None) == bool(problems)
     assert all(p.startswith("NetworkArgs.") for p in problems)
     if problems:
         assert str(ComponentArgsError(problems)).startswith("Invalid component arguments")

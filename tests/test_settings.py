@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from conftest import stack_config, with_changes
+from conftest import Refusal, stack_config, with_changes
 from private_acr_tasks.errors import ConfigError
+from private_acr_tasks.registry import ArtifactLifecycleMode
 from private_acr_tasks.settings import load_settings
 
 DEV = stack_config("dev")
@@ -22,7 +23,7 @@ def problems(**changes: Any) -> list[str]:
     return []
 
 
-def test_dev_and_prod_load_into_typed_settings() -> None:
+def test_dev_and_prod_load_into_typed_plans() -> None:
     dev = load_settings(DEV)
     assert dev.network.agent_subnet == ipaddress.IPv4Network("10.40.1.0/24")
     assert dev.agent_pool.tier == "S1" and dev.agent_pool.count == 1
@@ -131,7 +132,7 @@ CASES: list[tuple[dict[str, Any], str, dict[str, Any]]] = [
 @pytest.mark.parametrize(
     ("bad", "key", "good"), CASES, ids=[c[1] + ":" + str(i) for i, c in enumerate(CASES)]
 )
-def test_rule_names_the_key_and_a_valid_value_passes(
+def test_a_bad_value_is_refused_by_key_and_a_good_one_accepted(
     bad: dict[str, Any], key: str, good: dict[str, Any]
 ) -> None:
     found = problems(**bad)
@@ -163,3 +164,53 @@ def test_missing_location_is_named() -> None:
     del config["azure-native:location"]
     with pytest.raises(ConfigError, match="azure-native:location: missing"):
         load_settings(config)
+
+
+def test_a_component_rule_reads_the_same_under_config_and_args_names(refusal: Refusal) -> None:
+    from private_acr_tasks.network import Network
+
+    config_problem = next(p for p in problems(network__agentSubnet="10.41.0.0/24"))
+    args: dict[str, Any] = {
+        "resource_group_name": "rg",
+        "location": "eastus2",
+        "address_space": "10.40.0.0/16",
+        "agent_subnet_prefix": "10.41.0.0/24",
+        "private_endpoint_subnet_prefix": "10.40.2.0/27",
+        "aks_subnet_prefix": "10.40.8.0/21",
+    }
+    args_problem = refusal(lambda: Network("net", args)).splitlines()[1].strip(" -")  # pyright: ignore[reportArgumentType]
+    assert config_problem.startswith("network.agentSubnet: ")
+    assert args_problem.startswith("NetworkArgs.agent_subnet_prefix: ")
+    assert config_problem.split(": ", 1)[1] == args_problem.split(": ", 1)[1]
+
+
+def test_soft_delete_days_select_the_soft_delete_lifecycle() -> None:
+    settings = load_settings(
+        with_changes(DEV, registry__retentionDays=None, registry__softDeleteDays=30)
+    )
+    assert settings.registry.lifecycle.mode is ArtifactLifecycleMode.SOFT_DELETE
+    assert settings.registry.lifecycle.days == 30
+
+
+def test_soft_delete_days_out_of_range_name_their_config_key() -> None:
+    found = problems(registry__retentionDays=None, registry__softDeleteDays=120)
+    assert "registry.softDeleteDays: got 120; expected a whole number 1-90" in found
+
+
+def test_retention_and_soft_delete_together_are_refused() -> None:
+    found = problems(registry__softDeleteDays=30)
+    assert any(p.startswith("registry.softDeleteDays: ACR does not allow") for p in found)
+
+
+def test_the_aks_subnet_must_hold_every_node_and_one_more() -> None:
+    found = problems(network__aksSubnet="10.40.8.0/29", aks__nodeCount=3)
+    assert any(
+        p.startswith("network.aksSubnet: 10.40.8.0/29 has 3 usable addresses") for p in found
+    )
+
+
+def test_the_docker_bridge_must_avoid_the_cluster_service_range() -> None:
+    found = problems(dockerBridgeCidr="10.100.0.0/16")
+    assert any(
+        p.startswith("aks.serviceCidr: 10.100.0.0/16 overlaps the Docker bridge") for p in found
+    )

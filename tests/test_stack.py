@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import by_name
 from private_acr_preview.program import ProgramRun
-from private_acr_tasks._common import BUILTIN_ROLES
+from private_acr_rules.roles import BUILTIN_ROLES
 
 
 def test_registry_endpoint_is_in_the_endpoint_subnet_never_the_agent_subnet(
@@ -39,7 +39,9 @@ def test_agent_pool_is_created_after_its_subnet_nsg_and_service_endpoints(
     pool = by_name(dev_run, "build-pool")
     subnet = by_name(dev_run, "network-agent-subnet")
     assert pool.property_dependencies["virtualNetworkSubnetResourceId"] == [subnet.urn]
-    assert {subnet.urn, by_name(dev_run, "network-agent-nsg").urn} <= set(pool.dependencies)
+    # The NSG association and the service endpoints are properties of the subnet itself.
+    nsg = by_name(dev_run, "network-agent-nsg")
+    assert subnet.property_dependencies["networkSecurityGroup"] == [nsg.urn]
     assert subnet.inputs["serviceEndpoints"]
     assert pool.inputs["registryName"] == by_name(dev_run, "registry-acr").outputs["name"]
     task = by_name(dev_run, "build-task")

@@ -1,16 +1,17 @@
-"""Helpers every component shares: type tokens, child names, role ids, input checks."""
+"""What every component shares: type tokens, child names, role ids, validation plumbing."""
 
-from __future__ import annotations
-
-import re
-from collections.abc import Mapping
-from typing import NotRequired, TypedDict
+from collections.abc import Callable, Mapping
+from typing import NotRequired, TypedDict, TypeVar
 
 import pulumi
 
 from private_acr_rules.roles import BUILTIN_ROLES
+from private_acr_rules.validation import FieldReader, Labels
+from private_acr_tasks.errors import ComponentArgsError
 
 PACKAGE = "private-acr-tasks"
+
+_Plan = TypeVar("_Plan")
 
 
 class SharedArgs(TypedDict):
@@ -21,7 +22,7 @@ class SharedArgs(TypedDict):
     location: pulumi.Input[str]
     """Azure region, e.g. eastus2."""
     tags: NotRequired[Mapping[str, str]]
-    """Tags for every resource the component creates."""
+    """Tags for every resource the component creates. Default: none."""
 
 
 def type_token(component: str) -> str:
@@ -43,11 +44,19 @@ def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.
     )
 
 
-def check_plain_str(
-    problems: list[str], field: str, value: object, pattern: re.Pattern[str], expected: str
-) -> None:
-    """Validate a plain string argument; Outputs are checked by the policy pack instead."""
-    if isinstance(value, pulumi.Output):
-        return
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        problems.append(f"{field}: got {value!r}; expected {expected}")
+def checked(
+    validate: Callable[[FieldReader], _Plan | None], args: Mapping[str, object], args_type: str
+) -> _Plan:
+    """Run a component's validation on its args; one ComponentArgsError names every problem.
+
+    Raised before the component registers anything, so a refused component leaves no trace.
+    """
+    problems: list[str] = []
+    plan = validate(FieldReader(args, Labels.of(args_type), problems))
+    if problems or plan is None:
+        raise ComponentArgsError(problems or [f"{args_type}: invalid arguments"])
+    return plan
+
+
+def tags_of(args: SharedArgs) -> dict[str, str]:
+    return dict(args.get("tags", {}))

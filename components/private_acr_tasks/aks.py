@@ -9,29 +9,36 @@ AKS-managed kubelet identity with AcrPull on the registry, Entra ID with Azure R
 accounts off, OIDC issuer and workload identity on. The API server is private by default.
 """
 
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
-
-from __future__ import annotations
-
+import ipaddress
 import re
 from collections.abc import Sequence
-from typing import Any, NotRequired
+from dataclasses import dataclass
+from typing import Any, NotRequired, Self
 
 import pulumi
 from pulumi_azure_native import authorization, containerservice, managedidentity
 
-from private_acr_rules import cidr
+from private_acr_rules import cidr, naming
 from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_problem
-from private_acr_tasks._common import SharedArgs, child_name, role_definition_id, type_token
-from private_acr_tasks.errors import ComponentArgsError
+from private_acr_rules.validation import FieldReader
+from private_acr_tasks._common import (
+    SharedArgs,
+    checked,
+    child_name,
+    role_definition_id,
+    tags_of,
+    type_token,
+)
 
-_VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
-_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$")
+DEFAULT_SERVICE_CIDR = ipaddress.IPv4Network("10.100.0.0/16")
+DEFAULT_DNS_SERVICE_IP = ipaddress.IPv4Address("10.100.0.10")
+DEFAULT_POD_CIDR = ipaddress.IPv4Network("10.244.0.0/16")
+_ANY_CIDR = re.compile(r"^\S+$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
-class AksClusterArgs(SharedArgs):
-    """Arguments of :class:`AksCluster`."""
+class AksClusterInputs(SharedArgs):
+    """The cluster's links to other resources."""
 
     subscription_id: pulumi.Input[str]
     """Subscription of the role definitions."""
@@ -39,87 +46,167 @@ class AksClusterArgs(SharedArgs):
     """The AKS node subnet."""
     registry_id: pulumi.Input[str]
     """Registry the kubelet identity may pull from (AcrPull)."""
+
+
+class AksClusterArgs(AksClusterInputs):
+    """Arguments of :class:`AksCluster`."""
+
     dns_prefix: str
     """DNS prefix of the API server, 2-54 letters, digits or '-'."""
     ssh_public_key: str
     """OpenSSH public key of the node admin user."""
-    service_cidr: str
-    """Kubernetes service range, smaller than /12 and outside the VNet."""
-    dns_service_ip: str
-    """Cluster DNS address inside ``service_cidr`` (not its first address)."""
-    pod_cidr: str
-    """Overlay pod range, outside the VNet."""
+    service_cidr: NotRequired[str]
+    """Kubernetes service range, smaller than /12 and outside the VNet. Default 10.100.0.0/16."""
+    dns_service_ip: NotRequired[str]
+    """Cluster DNS address inside ``service_cidr``, not its first address. Default 10.100.0.10."""
+    pod_cidr: NotRequired[str]
+    """Overlay pod range, outside the VNet. Default 10.244.0.0/16."""
     vnet_ranges: NotRequired[Sequence[str]]
-    """The VNet's address space and subnets; service and pod ranges must avoid them."""
+    """The VNet's address space and subnets; service and pod ranges must avoid them, and none
+    may use a range AKS reserves. Default: not checked."""
     node_count: NotRequired[int]
     """System pool nodes (>= 1). Default 2."""
     node_vm_size: NotRequired[str]
     """Node VM size. Default Standard_D4ds_v5."""
     kubernetes_version: NotRequired[str]
-    """Kubernetes version; omitted lets AKS choose its default."""
+    """Kubernetes version such as 1.33; omitted lets AKS choose its default."""
     private_cluster: NotRequired[bool]
     """Private API server. Default True."""
     authorized_ip_ranges: NotRequired[Sequence[str]]
-    """CIDRs allowed to reach a public API server (required when not private)."""
+    """Public CIDRs allowed to reach a public API server (required when not private)."""
     admin_group_object_ids: NotRequired[Sequence[str]]
-    """Entra groups with cluster-admin through Azure RBAC."""
+    """Entra groups with cluster-admin through Azure RBAC. Default: none."""
 
 
-def _network(problems: list[str], field: str, value: object) -> cidr.Network | None:
-    parsed = cidr.parse_cidr(value)
-    if parsed.network is None or parsed.host_bits_set:
-        problems.append(
-            f"AksClusterArgs.{field}: got {value!r}; expected a CIDR such as 10.100.0.0/16"
-        )
-        return None
-    return parsed.network
+@dataclass(frozen=True)
+class AksClusterPlan:
+    dns_prefix: str
+    ssh_public_key: str
+    service_cidr: ipaddress.IPv4Network = DEFAULT_SERVICE_CIDR
+    dns_service_ip: ipaddress.IPv4Address = DEFAULT_DNS_SERVICE_IP
+    pod_cidr: ipaddress.IPv4Network = DEFAULT_POD_CIDR
+    node_count: int = 2
+    node_vm_size: str = "Standard_D4ds_v5"
+    kubernetes_version: str | None = None
+    private_cluster: bool = True
+    authorized_ip_ranges: tuple[str, ...] = ()
+    admin_group_object_ids: tuple[str, ...] = ()
 
 
-def _check(args: AksClusterArgs) -> list[str]:
-    problems: list[str] = []
-    service = _network(problems, "service_cidr", args.get("service_cidr"))
-    pod = _network(problems, "pod_cidr", args.get("pod_cidr"))
-    dns = cidr.parse_address(args.get("dns_service_ip"))
-    if dns is None:
-        problems.append(
-            f"AksClusterArgs.dns_service_ip: got {args.get('dns_service_ip')!r}; expected an IP address"
-        )
-    ranges: list[cidr.Labelled] = []
-    for index, text in enumerate(args.get("vnet_ranges", ())):
-        network = _network(problems, f"vnet_ranges[{index}]", text)
-        if network is not None:
-            ranges.append(cidr.Labelled(network, f"AksClusterArgs.vnet_ranges[{index}]"))
-    problems.extend(
-        cidr.aks_cidr_plan_problems(
-            service_cidr=cidr.Labelled(service, "AksClusterArgs.service_cidr") if service else None,
-            dns_service_ip=("AksClusterArgs.dns_service_ip", dns) if dns else None,
-            pod_cidr=cidr.Labelled(pod, "AksClusterArgs.pod_cidr") if pod else None,
-            cluster_ranges=ranges,
-        )
-    )
-    key_problem = ssh_public_key_problem(args.get("ssh_public_key"))
-    if key_problem:
-        problems.append(f"AksClusterArgs.ssh_public_key: {key_problem}")
-    count = args.get("node_count", 2)
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        problems.append(f"AksClusterArgs.node_count: got {count!r}; expected a whole number >= 1")
-    size = args.get("node_vm_size", "Standard_D4ds_v5")
-    if not _VM_SIZE.fullmatch(size):
-        problems.append(
-            f"AksClusterArgs.node_vm_size: got {size!r}; expected e.g. Standard_D4ds_v5"
-        )
-    if not _DNS_PREFIX.fullmatch(args.get("dns_prefix", "")):
-        problems.append(
-            f"AksClusterArgs.dns_prefix: got {args.get('dns_prefix')!r}; expected 2-54 letters, digits or '-'"
-        )
-    problems.extend(
-        api_server_exposure_problems(
-            "AksClusterArgs.authorized_ip_ranges",
-            args.get("private_cluster", True),
-            args.get("authorized_ip_ranges", ()),
-        )
+def _vnet_ranges(fields: FieldReader) -> list[cidr.Labelled]:
+    items = fields.items("vnet_ranges", "a list of CIDRs")
+    parsed = [
+        (index, fields.network_value(f"vnet_ranges[{index}]", v)) for index, v in enumerate(items)
+    ]
+    return [
+        cidr.Labelled(network, fields.label(f"vnet_ranges[{index}]"))
+        for index, network in parsed
+        if network is not None
+    ]
+
+
+def _network_plan_problems(fields: FieldReader, plan: AksClusterPlan) -> list[str]:
+    label = fields.label
+    vnet = _vnet_ranges(fields)
+    problems = [
+        problem
+        for item in vnet
+        for problem in cidr.reserved_range_problems(item.label, item.network)
+    ]
+    problems += cidr.aks_cidr_plan_problems(
+        service_cidr=cidr.Labelled(plan.service_cidr, label("service_cidr")),
+        dns_service_ip=(label("dns_service_ip"), plan.dns_service_ip),
+        pod_cidr=cidr.Labelled(plan.pod_cidr, label("pod_cidr")),
+        cluster_ranges=vnet,
     )
     return problems
+
+
+def validate_aks_cluster(fields: FieldReader) -> AksClusterPlan | None:
+    mark = fields.mark()
+    key = fields.values.get("ssh_public_key")
+    key_problem = ssh_public_key_problem(key)
+    if key is None:
+        fields.problem("ssh_public_key", "missing; this is required")
+    elif key_problem is not None:
+        shown = key if not isinstance(key, str) or len(key) < 40 else key[:37] + "..."
+        fields.invalid("ssh_public_key", shown, key_problem)
+    version = fields.values.get("kubernetes_version")
+    plan = AksClusterPlan(
+        dns_prefix=fields.text("dns_prefix", naming.AKS_DNS_PREFIX, "2-54 letters, digits or '-'")
+        or "",
+        ssh_public_key=key.strip() if isinstance(key, str) and key_problem is None else "",
+        service_cidr=fields.network("service_cidr", DEFAULT_SERVICE_CIDR),
+        dns_service_ip=fields.address("dns_service_ip", DEFAULT_DNS_SERVICE_IP),
+        pod_cidr=fields.network("pod_cidr", DEFAULT_POD_CIDR),
+        node_count=fields.whole("node_count", 1, 1000, 2),
+        node_vm_size=fields.text(
+            "node_vm_size",
+            naming.VM_SIZE,
+            "an Azure VM size such as Standard_D4ds_v5",
+            "Standard_D4ds_v5",
+        ),
+        kubernetes_version=None
+        if version is None
+        else fields.text(
+            "kubernetes_version", naming.KUBERNETES_VERSION, "a version such as 1.33 or 1.33.2"
+        ),
+        private_cluster=fields.flag("private_cluster", True),
+        authorized_ip_ranges=fields.texts("authorized_ip_ranges", _ANY_CIDR, "CIDRs"),
+        admin_group_object_ids=fields.texts(
+            "admin_group_object_ids", _GUID, "Entra group object ids (GUIDs)"
+        ),
+    )
+    if not fields.failed_since(mark):
+        fields.problems.extend(_network_plan_problems(fields, plan))
+        fields.problems.extend(
+            api_server_exposure_problems(
+                fields.label("authorized_ip_ranges"),
+                plan.private_cluster,
+                plan.authorized_ip_ranges,
+            )
+        )
+    return None if fields.failed_since(mark) else plan
+
+
+def _network_profile(plan: AksClusterPlan) -> containerservice.ContainerServiceNetworkProfileArgs:
+    return containerservice.ContainerServiceNetworkProfileArgs(
+        network_plugin="azure",
+        network_plugin_mode="overlay",
+        network_dataplane="cilium",
+        network_policy="cilium",
+        service_cidr=str(plan.service_cidr),
+        dns_service_ip=str(plan.dns_service_ip),
+        pod_cidr=str(plan.pod_cidr),
+        outbound_type="loadBalancer",
+        load_balancer_sku="standard",
+    )
+
+
+def _system_pool(
+    plan: AksClusterPlan, subnet_id: pulumi.Input[str]
+) -> containerservice.ManagedClusterAgentPoolProfileArgs:
+    return containerservice.ManagedClusterAgentPoolProfileArgs(
+        name="system",
+        mode="System",
+        count=plan.node_count,
+        vm_size=plan.node_vm_size,
+        os_type="Linux",
+        os_sku="AzureLinux",
+        type="VirtualMachineScaleSets",
+        vnet_subnet_id=subnet_id,
+        enable_node_public_ip=False,
+        max_pods=110,
+    )
+
+
+def _access_profile(
+    plan: AksClusterPlan,
+) -> containerservice.ManagedClusterAPIServerAccessProfileArgs:
+    access: dict[str, Any] = {"enable_private_cluster": plan.private_cluster}
+    if not plan.private_cluster:
+        access["authorized_ip_ranges"] = list(plan.authorized_ip_ranges)
+    return containerservice.ManagedClusterAPIServerAccessProfileArgs(**access)
 
 
 class AksCluster(pulumi.ComponentResource):
@@ -130,7 +217,9 @@ class AksCluster(pulumi.ComponentResource):
     """
 
     cluster_id: pulumi.Output[str]
+    """ARM id of the cluster."""
     cluster_name: pulumi.Output[str]
+    """Name of the cluster."""
     oidc_issuer_url: pulumi.Output[str]
     """OIDC issuer for workload identity federation."""
     kubelet_object_id: pulumi.Output[str]
@@ -139,108 +228,55 @@ class AksCluster(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        problems = _check(args)
-        if problems:
-            raise ComponentArgsError(problems)
+        self._build(name, checked(validate_aks_cluster, args, "AksClusterArgs"), args, opts)
+
+    @classmethod
+    def from_plan(
+        cls,
+        name: str,
+        plan: AksClusterPlan,
+        inputs: AksClusterInputs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Self:
+        """Build from an already validated plan (the stack settings hold one per stack)."""
+        component = cls.__new__(cls)
+        component._build(name, plan, inputs, opts)
+        return component
+
+    def _build(
+        self,
+        name: str,
+        plan: AksClusterPlan,
+        inputs: AksClusterInputs,
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
         super().__init__(type_token("AksCluster"), name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.get("tags", {}))
-
         identity = managedidentity.UserAssignedIdentity(
             child_name(name, "identity"),
-            resource_group_name=args["resource_group_name"],
-            location=args["location"],
-            tags=tags,
+            resource_group_name=inputs["resource_group_name"],
+            location=inputs["location"],
+            tags=tags_of(inputs),
             opts=child,
         )
         subnet_access = authorization.RoleAssignment(
             child_name(name, "subnet-access"),
-            scope=args["subnet_id"],
+            scope=inputs["subnet_id"],
             principal_id=identity.principal_id,
             principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(args["subscription_id"], "Network Contributor"),
+            role_definition_id=role_definition_id(inputs["subscription_id"], "Network Contributor"),
             opts=child,
         )
-        private = args.get("private_cluster", True)
-        access: dict[str, Any] = {"enable_private_cluster": private}
-        if not private:
-            access["authorized_ip_ranges"] = list(args.get("authorized_ip_ranges", ()))
-        self.cluster = containerservice.ManagedCluster(
-            child_name(name, "cluster"),
-            resource_group_name=args["resource_group_name"],
-            location=args["location"],
-            dns_prefix=args["dns_prefix"],
-            kubernetes_version=args.get("kubernetes_version"),
-            identity=containerservice.ManagedClusterIdentityArgs(
-                type=containerservice.ResourceIdentityType.USER_ASSIGNED,
-                user_assigned_identities=[identity.id],
-            ),
-            agent_pool_profiles=[
-                containerservice.ManagedClusterAgentPoolProfileArgs(
-                    name="system",
-                    mode="System",
-                    count=args.get("node_count", 2),
-                    vm_size=args.get("node_vm_size", "Standard_D4ds_v5"),
-                    os_type="Linux",
-                    os_sku="AzureLinux",
-                    type="VirtualMachineScaleSets",
-                    vnet_subnet_id=args["subnet_id"],
-                    enable_node_public_ip=False,
-                    max_pods=110,
-                )
-            ],
-            network_profile=containerservice.ContainerServiceNetworkProfileArgs(
-                network_plugin="azure",
-                network_plugin_mode="overlay",
-                network_dataplane="cilium",
-                network_policy="cilium",
-                service_cidr=args["service_cidr"],
-                dns_service_ip=args["dns_service_ip"],
-                pod_cidr=args["pod_cidr"],
-                outbound_type="loadBalancer",
-                load_balancer_sku="standard",
-            ),
-            aad_profile=containerservice.ManagedClusterAADProfileArgs(
-                managed=True,
-                enable_azure_rbac=True,
-                admin_group_object_ids=list(args.get("admin_group_object_ids", ())) or None,
-            ),
-            enable_rbac=True,
-            disable_local_accounts=True,
-            oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
-            security_profile=containerservice.ManagedClusterSecurityProfileArgs(
-                workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(
-                    enabled=True
-                )
-            ),
-            api_server_access_profile=containerservice.ManagedClusterAPIServerAccessProfileArgs(
-                **access
-            ),
-            auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
-                upgrade_channel="patch", node_os_upgrade_channel="NodeImage"
-            ),
-            linux_profile=containerservice.ContainerServiceLinuxProfileArgs(
-                admin_username="azureuser",
-                ssh=containerservice.ContainerServiceSshConfigurationArgs(
-                    public_keys=[
-                        containerservice.ContainerServiceSshPublicKeyArgs(
-                            key_data=args["ssh_public_key"]
-                        )
-                    ]
-                ),
-            ),
-            tags=tags,
-            opts=child.merge(pulumi.ResourceOptions(depends_on=[subnet_access])),
-        )
+        self.cluster = self._cluster(name, plan, inputs, identity, subnet_access)
         kubelet_object_id: pulumi.Output[str] = self.cluster.identity_profile.apply(
             lambda profile: str((profile or {})["kubeletidentity"].object_id or "")
         )
         authorization.RoleAssignment(
             child_name(name, "acr-pull"),
-            scope=args["registry_id"],
+            scope=inputs["registry_id"],
             principal_id=kubelet_object_id,
             principal_type="ServicePrincipal",
-            role_definition_id=role_definition_id(args["subscription_id"], "AcrPull"),
+            role_definition_id=role_definition_id(inputs["subscription_id"], "AcrPull"),
             opts=child,
         )
         self.cluster_id = self.cluster.id
@@ -256,4 +292,55 @@ class AksCluster(pulumi.ComponentResource):
                 "oidc_issuer_url": self.oidc_issuer_url,
                 "kubelet_object_id": self.kubelet_object_id,
             }
+        )
+
+    def _cluster(
+        self,
+        name: str,
+        plan: AksClusterPlan,
+        inputs: AksClusterInputs,
+        identity: managedidentity.UserAssignedIdentity,
+        subnet_access: authorization.RoleAssignment,
+    ) -> containerservice.ManagedCluster:
+        return containerservice.ManagedCluster(
+            child_name(name, "cluster"),
+            resource_group_name=inputs["resource_group_name"],
+            location=inputs["location"],
+            dns_prefix=plan.dns_prefix,
+            kubernetes_version=plan.kubernetes_version,
+            identity=containerservice.ManagedClusterIdentityArgs(
+                type=containerservice.ResourceIdentityType.USER_ASSIGNED,
+                user_assigned_identities=[identity.id],
+            ),
+            agent_pool_profiles=[_system_pool(plan, inputs["subnet_id"])],
+            network_profile=_network_profile(plan),
+            aad_profile=containerservice.ManagedClusterAADProfileArgs(
+                managed=True,
+                enable_azure_rbac=True,
+                admin_group_object_ids=list(plan.admin_group_object_ids) or None,
+            ),
+            enable_rbac=True,
+            disable_local_accounts=True,
+            oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
+            security_profile=containerservice.ManagedClusterSecurityProfileArgs(
+                workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(
+                    enabled=True
+                )
+            ),
+            api_server_access_profile=_access_profile(plan),
+            auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
+                upgrade_channel="patch", node_os_upgrade_channel="NodeImage"
+            ),
+            linux_profile=containerservice.ContainerServiceLinuxProfileArgs(
+                admin_username="azureuser",
+                ssh=containerservice.ContainerServiceSshConfigurationArgs(
+                    public_keys=[
+                        containerservice.ContainerServiceSshPublicKeyArgs(
+                            key_data=plan.ssh_public_key
+                        )
+                    ]
+                ),
+            ),
+            tags=tags_of(inputs),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[subnet_access]),
         )

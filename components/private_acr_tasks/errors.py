@@ -9,6 +9,8 @@ class InputError(ValueError):
     """Bad input: every problem at once, each naming the key or field it concerns."""
 
     heading = "Invalid input"
+    user_facing = True
+    """Tools that run programs (the offline preview) show this message alone, no traceback."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)

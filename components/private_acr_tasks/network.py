@@ -6,30 +6,33 @@ its runs hang in ``Queued``. Subnets are created one after another because Azure
 concurrent writes to subnets of one VNet.
 """
 
-from __future__ import annotations
-
+import ipaddress
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired
+from dataclasses import dataclass
+from typing import Any, NotRequired, Self
 
 import pulumi
 from pulumi_azure_native import network
 
 from private_acr_rules import cidr, egress
-from private_acr_tasks._common import SharedArgs, child_name, type_token
-from private_acr_tasks.errors import ComponentArgsError
+from private_acr_rules.validation import FieldReader
+from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
+
+DEFAULT_DOCKER_BRIDGE = ipaddress.IPv4Network(cidr.DEFAULT_DOCKER_BRIDGE_CIDR)
 
 
 class NetworkArgs(SharedArgs):
-    """Arguments of :class:`Network`."""
+    """Arguments of :class:`Network`. The address fields are plain: they are checked before
+    anything is created."""
 
     address_space: str
-    """VNet address space, e.g. ``10.40.0.0/16``. Plain: it is validated before creation."""
+    """VNet address space, e.g. ``10.40.0.0/16``."""
     agent_subnet_prefix: str
-    """Subnet for the ACR Tasks agent pool, e.g. ``10.40.1.0/24``."""
+    """Subnet for the ACR Tasks agent pool, e.g. ``10.40.1.0/24`` (at least a /29)."""
     private_endpoint_subnet_prefix: str
     """Subnet for private endpoints (at least a /29)."""
     aks_subnet_prefix: str
-    """Subnet for the AKS nodes."""
+    """Subnet for the AKS nodes (at least a /29)."""
     dns_servers: NotRequired[Sequence[str]]
     """Custom DNS servers for the VNet; the agents inherit them. Default: Azure DNS."""
     registry_uses_private_link: NotRequired[bool]
@@ -40,47 +43,58 @@ class NetworkArgs(SharedArgs):
     Default ``172.17.0.0/16``."""
 
 
-def _check(args: NetworkArgs) -> list[str]:
-    problems: list[str] = []
-    parsed: dict[str, cidr.Network] = {}
-    fields = {
-        "address_space": args.get("address_space"),
-        "agent_subnet_prefix": args.get("agent_subnet_prefix"),
-        "private_endpoint_subnet_prefix": args.get("private_endpoint_subnet_prefix"),
-        "aks_subnet_prefix": args.get("aks_subnet_prefix"),
-        "docker_bridge_cidr": args.get("docker_bridge_cidr", cidr.DEFAULT_DOCKER_BRIDGE_CIDR),
-    }
-    for field, value in fields.items():
-        result = cidr.parse_cidr(value)
-        label = f"NetworkArgs.{field}"
-        if result.network is None:
-            problems.append(f"{label}: got {value!r}; {result.error}")
-        elif result.host_bits_set and field != "docker_bridge_cidr":
-            problems.append(f"{label}: got {value!r}; expected {result.network} (host bits set)")
-        else:
-            parsed[field] = result.network
-    dns: list[cidr.Labelled] = []
-    for index, server in enumerate(args.get("dns_servers", ())):
-        address = cidr.parse_address(server)
-        if address is None:
-            problems.append(f"NetworkArgs.dns_servers[{index}]: got {server!r}; expected an IP")
-        else:
-            dns.append(cidr.Labelled(cidr.as_network(address), f"NetworkArgs.dns_servers[{index}]"))
-    if problems:
-        return problems
-    space = cidr.Labelled(parsed["address_space"], "NetworkArgs.address_space")
-    subnets = [
-        cidr.Labelled(parsed[f], f"NetworkArgs.{f}")
-        for f in ("agent_subnet_prefix", "private_endpoint_subnet_prefix", "aks_subnet_prefix")
+@dataclass(frozen=True)
+class NetworkPlan:
+    """A validated network: every range parsed once, kept as ``ipaddress`` values."""
+
+    address_space: ipaddress.IPv4Network
+    agent_subnet: ipaddress.IPv4Network
+    private_endpoint_subnet: ipaddress.IPv4Network
+    aks_subnet: ipaddress.IPv4Network
+    dns_servers: tuple[ipaddress.IPv4Address, ...] = ()
+    registry_uses_private_link: bool = True
+    docker_bridge: ipaddress.IPv4Network = DEFAULT_DOCKER_BRIDGE
+
+    @property
+    def subnets(self) -> tuple[ipaddress.IPv4Network, ...]:
+        return (self.agent_subnet, self.private_endpoint_subnet, self.aks_subnet)
+
+
+SUBNET_FIELDS = ("agent_subnet_prefix", "private_endpoint_subnet_prefix", "aks_subnet_prefix")
+
+
+def validate_network(fields: FieldReader) -> NetworkPlan | None:
+    """Every problem with a network's plain arguments, named through ``fields.label``."""
+    mark = fields.mark()
+    space = fields.network("address_space")
+    agent, endpoints, aks = (fields.network(field) for field in SUBNET_FIELDS)
+    dns = fields.addresses("dns_servers")
+    private_link = fields.flag("registry_uses_private_link", True)
+    bridge = fields.network("docker_bridge_cidr", DEFAULT_DOCKER_BRIDGE)
+    label = fields.label
+    parsed = zip((agent, endpoints, aks), SUBNET_FIELDS, strict=True)
+    subnets = [cidr.Labelled(net, label(field)) for net, field in parsed if net is not None]
+    spaces = [] if space is None else [cidr.Labelled(space, label("address_space"))]
+    if spaces:
+        fields.problems.extend(cidr.subnet_plan_problems(spaces, subnets))
+    for item in subnets:
+        fields.problems.extend(
+            cidr.subnet_size_problems(
+                item.label, item.network, minimum_prefix=cidr.SMALLEST_AZURE_SUBNET_PREFIX
+            )
+        )
+    servers = [
+        cidr.Labelled(cidr.as_network(server), label(f"dns_servers[{index}]"))
+        for index, server in enumerate(dns)
     ]
-    problems.extend(cidr.subnet_plan_problems([space], subnets))
-    for subnet in subnets:
-        problems.extend(cidr.subnet_size_problems(subnet.label, subnet.network, minimum_prefix=29))
-    problems.extend(
-        f"{item.label}: {item.network} overlaps the Docker bridge {parsed['docker_bridge_cidr']}"
-        for item in cidr.bridge_conflicts(parsed["docker_bridge_cidr"], [space, *subnets, *dns])
+    fields.problems.extend(
+        cidr.bridge_conflict_problems(
+            bridge, label("docker_bridge_cidr"), [*spaces, *subnets, *servers]
+        )
     )
-    return problems
+    if fields.failed_since(mark) or not (space and agent and endpoints and aks):
+        return None
+    return NetworkPlan(space, agent, endpoints, aks, dns, private_link, bridge)
 
 
 def _security_rule(rule: Mapping[str, Any]) -> network.SecurityRuleArgs:
@@ -103,85 +117,69 @@ class Network(pulumi.ComponentResource):
     """VNet, three subnets and three NSGs for private ACR Tasks builds next to AKS.
 
     Children: ``<name>-vnet``; ``<name>-agent-nsg``, ``<name>-pe-nsg``, ``<name>-aks-nsg``;
-    ``<name>-agent-subnet``, ``<name>-pe-subnet``, ``<name>-aks-subnet``.
+    ``<name>-agent-subnet``, ``<name>-pe-subnet``, ``<name>-aks-subnet`` (children of the VNet).
     """
 
     vnet_id: pulumi.Output[str]
     """ARM id of the VNet."""
     vnet_name: pulumi.Output[str]
+    """Name of the VNet."""
     agent_subnet_id: pulumi.Output[str]
     """ARM id of the agent subnet, complete with its NSG and service endpoints."""
     private_endpoint_subnet_id: pulumi.Output[str]
+    """ARM id of the private-endpoint subnet."""
     aks_subnet_id: pulumi.Output[str]
+    """ARM id of the AKS node subnet."""
     agent_nsg_id: pulumi.Output[str]
+    """ARM id of the agent subnet's NSG."""
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        problems = _check(args)
-        if problems:
-            raise ComponentArgsError(problems)
+        self._build(name, checked(validate_network, args, "NetworkArgs"), args, opts)
+
+    @classmethod
+    def from_plan(
+        cls,
+        name: str,
+        plan: NetworkPlan,
+        placement: SharedArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Self:
+        """Build from an already validated plan (the stack settings hold one per stack)."""
+        component = cls.__new__(cls)
+        component._build(name, plan, placement, opts)
+        return component
+
+    def _build(
+        self,
+        name: str,
+        plan: NetworkPlan,
+        placement: SharedArgs,
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
         super().__init__(type_token("Network"), name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
+        group = placement["resource_group_name"]
         common: dict[str, Any] = {
-            "resource_group_name": args["resource_group_name"],
-            "location": args["location"],
-            "tags": dict(args.get("tags", {})),
+            "resource_group_name": group,
+            "location": placement["location"],
+            "tags": tags_of(placement),
         }
-
-        agent_nsg = network.NetworkSecurityGroup(
-            child_name(name, "agent-nsg"),
-            security_rules=[_security_rule(r) for r in egress.agent_pool_security_rules()],
-            **common,
-            opts=child,
-        )
-        pe_nsg = network.NetworkSecurityGroup(child_name(name, "pe-nsg"), **common, opts=child)
-        aks_nsg = network.NetworkSecurityGroup(child_name(name, "aks-nsg"), **common, opts=child)
-
-        dns_servers = list(args.get("dns_servers", ()))
+        agent_nsg, pe_nsg, aks_nsg = self._security_groups(name, common)
+        dns_servers = [str(server) for server in plan.dns_servers]
         vnet = network.VirtualNetwork(
             child_name(name, "vnet"),
-            address_space=network.AddressSpaceArgs(address_prefixes=[args["address_space"]]),
+            address_space=network.AddressSpaceArgs(address_prefixes=[str(plan.address_space)]),
             dhcp_options=network.DhcpOptionsArgs(dns_servers=dns_servers) if dns_servers else None,
             **common,
             # Subnets are standalone resources below; the VNet must not reconcile an inline
             # list against them or an update would try to remove them.
             opts=child.merge(pulumi.ResourceOptions(ignore_changes=["subnets"])),
         )
-
-        endpoints = list(egress.AGENT_SUBNET_SERVICE_ENDPOINTS)
-        if not args.get("registry_uses_private_link", True):
-            endpoints.append(egress.REGISTRY_SERVICE_ENDPOINT)
-        agent_subnet = network.Subnet(
-            child_name(name, "agent-subnet"),
-            resource_group_name=args["resource_group_name"],
-            virtual_network_name=vnet.name,
-            address_prefix=args["agent_subnet_prefix"],
-            network_security_group=network.NetworkSecurityGroupArgs(id=agent_nsg.id),
-            service_endpoints=[
-                network.ServiceEndpointPropertiesFormatArgs(service=s) for s in endpoints
-            ],
-            opts=pulumi.ResourceOptions(parent=vnet),
+        agent_subnet, pe_subnet, aks_subnet = self._subnets(
+            name, plan, group, vnet, (agent_nsg, pe_nsg, aks_nsg)
         )
-        pe_subnet = network.Subnet(
-            child_name(name, "pe-subnet"),
-            resource_group_name=args["resource_group_name"],
-            virtual_network_name=vnet.name,
-            address_prefix=args["private_endpoint_subnet_prefix"],
-            network_security_group=network.NetworkSecurityGroupArgs(id=pe_nsg.id),
-            # Enabled makes the NSG apply to private endpoint traffic as well.
-            private_endpoint_network_policies="Enabled",
-            opts=pulumi.ResourceOptions(parent=vnet, depends_on=[agent_subnet]),
-        )
-        aks_subnet = network.Subnet(
-            child_name(name, "aks-subnet"),
-            resource_group_name=args["resource_group_name"],
-            virtual_network_name=vnet.name,
-            address_prefix=args["aks_subnet_prefix"],
-            network_security_group=network.NetworkSecurityGroupArgs(id=aks_nsg.id),
-            opts=pulumi.ResourceOptions(parent=vnet, depends_on=[pe_subnet]),
-        )
-
         self.vnet_id = vnet.id
         self.vnet_name = vnet.name
         self.agent_subnet_id = agent_subnet.id
@@ -198,3 +196,60 @@ class Network(pulumi.ComponentResource):
                 "agent_nsg_id": self.agent_nsg_id,
             }
         )
+
+    def _security_groups(
+        self, name: str, common: dict[str, Any]
+    ) -> tuple[network.NetworkSecurityGroup, ...]:
+        child = pulumi.ResourceOptions(parent=self)
+        agent_nsg = network.NetworkSecurityGroup(
+            child_name(name, "agent-nsg"),
+            security_rules=[_security_rule(r) for r in egress.agent_pool_security_rules()],
+            **common,
+            opts=child,
+        )
+        pe_nsg = network.NetworkSecurityGroup(child_name(name, "pe-nsg"), **common, opts=child)
+        aks_nsg = network.NetworkSecurityGroup(child_name(name, "aks-nsg"), **common, opts=child)
+        return agent_nsg, pe_nsg, aks_nsg
+
+    def _subnets(
+        self,
+        name: str,
+        plan: NetworkPlan,
+        group: pulumi.Input[str],
+        vnet: network.VirtualNetwork,
+        nsgs: tuple[network.NetworkSecurityGroup, ...],
+    ) -> tuple[network.Subnet, network.Subnet, network.Subnet]:
+        """The three subnets, one after another: Azure refuses concurrent subnet writes."""
+        endpoints = list(egress.AGENT_SUBNET_SERVICE_ENDPOINTS)
+        if not plan.registry_uses_private_link:
+            endpoints.append(egress.REGISTRY_SERVICE_ENDPOINT)
+        agent_subnet = network.Subnet(
+            child_name(name, "agent-subnet"),
+            resource_group_name=group,
+            virtual_network_name=vnet.name,
+            address_prefix=str(plan.agent_subnet),
+            network_security_group=network.NetworkSecurityGroupArgs(id=nsgs[0].id),
+            service_endpoints=[
+                network.ServiceEndpointPropertiesFormatArgs(service=s) for s in endpoints
+            ],
+            opts=pulumi.ResourceOptions(parent=vnet),
+        )
+        pe_subnet = network.Subnet(
+            child_name(name, "pe-subnet"),
+            resource_group_name=group,
+            virtual_network_name=vnet.name,
+            address_prefix=str(plan.private_endpoint_subnet),
+            network_security_group=network.NetworkSecurityGroupArgs(id=nsgs[1].id),
+            # Enabled makes the NSG apply to private endpoint traffic as well.
+            private_endpoint_network_policies="Enabled",
+            opts=pulumi.ResourceOptions(parent=vnet, depends_on=[agent_subnet]),
+        )
+        aks_subnet = network.Subnet(
+            child_name(name, "aks-subnet"),
+            resource_group_name=group,
+            virtual_network_name=vnet.name,
+            address_prefix=str(plan.aks_subnet),
+            network_security_group=network.NetworkSecurityGroupArgs(id=nsgs[2].id),
+            opts=pulumi.ResourceOptions(parent=vnet, depends_on=[pe_subnet]),
+        )
+        return agent_subnet, pe_subnet, aks_subnet

@@ -1,122 +1,214 @@
-"""A private endpoint with its private DNS zone, VNet links and DNS zone group.
+"""Private endpoints with their private DNS zone, VNet links and DNS zone group.
 
-The zone group makes Azure write the endpoint's A records into the zone: for a registry
-both ``<registry>`` and ``<registry>.<region>.data`` land in ``privatelink.azurecr.io``.
-Every VNet whose workloads resolve the resource (the agent pool's and the AKS nodes') needs
-a link to the zone; links never auto-register VM records. Pass ``private_dns_zone_id`` to use
-a zone owned elsewhere (a hub) instead of creating one.
+Every component that exposes a resource over private link (the registry, the artifact
+store, the key vault) takes the same ``private_endpoints`` argument, in the manner of Azure
+Verified Modules: a map from a stable key to a :class:`PrivateEndpointArgs`, each becoming one
+:class:`PrivateLinkEndpoint` child named ``<component>-<key>``. The owning component decides
+the group id and the zone name; the caller decides the subnet and the DNS.
+
+The zone group makes Azure write the endpoint's A records into the zone: for a registry both
+``<registry>`` and ``<registry>.<region>.data`` land in ``privatelink.azurecr.io``. Every VNet
+whose workloads resolve the resource needs a link to the zone; links never auto-register VM
+records. Pass ``private_dns_zone_id`` to use a zone owned elsewhere (a hub) instead of
+creating one, and ``manage_dns_zone_group=False`` where an Azure Policy adds zone groups.
 """
-
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
-
-from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NotRequired
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import network, privatedns
 
+from private_acr_rules import naming
+from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.dns import REGISTRY_ZONE
-from private_acr_tasks._common import SharedArgs, child_name, type_token
+from private_acr_rules.validation import FieldReader, Labels
+from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
 from private_acr_tasks.errors import ComponentArgsError
 
-_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 _GROUP = re.compile(r"^[a-zA-Z_]+$")
 _ZONE = re.compile(r"^privatelink(\.[a-z0-9-]+)+$")
+_ZONE_ID = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/privateDnsZones/"
+    r"(?P<zone>[^/]+)$",
+    re.IGNORECASE,
+)
 
 
-class PrivateLinkEndpointArgs(SharedArgs):
+class PrivateEndpointArgs(TypedDict):
+    """One private endpoint of a component (the ``private_endpoints`` map's values)."""
+
+    subnet_id: pulumi.Input[str]
+    """The private-endpoint subnet (never the agent subnet)."""
+    private_dns_zone_id: NotRequired[pulumi.Input[str]]
+    """Use this existing zone (e.g. a central zone in a connectivity subscription) instead of
+    creating one. Default: a zone is created with ``linked_vnet_ids``."""
+    linked_vnet_ids: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """VNets to link to a zone created here, keyed by a stable short name (part of the link's
+    logical name). Ignored when ``private_dns_zone_id`` is given."""
+    manage_dns_zone_group: NotRequired[bool]
+    """Create the DNS zone group that writes the endpoint's records. Default True; False where
+    an Azure Policy (deploy-if-not-exists) adds zone groups to every private endpoint."""
+
+
+class PrivateLinkEndpointArgs(SharedArgs, PrivateEndpointArgs):
     """Arguments of :class:`PrivateLinkEndpoint`."""
 
     target_resource_id: pulumi.Input[str]
     """ARM id of the resource exposed, e.g. a registry."""
     group_id: str
-    """Private link sub-resource: ``registry`` for ACR, ``blob`` for storage."""
-    subnet_id: pulumi.Input[str]
-    """The private-endpoint subnet (never the agent subnet)."""
+    """Private link sub-resource: ``registry`` for ACR, ``blob`` for storage, ``vault`` for Key Vault."""
     zone_name: str
     """Private DNS zone, e.g. ``privatelink.azurecr.io``."""
-    linked_vnet_ids: NotRequired[Mapping[str, pulumi.Input[str]]]
-    """VNets to link to the zone, keyed by a stable short name (the key is part of the
-    link's logical name). Ignored when ``private_dns_zone_id`` is given."""
-    private_dns_zone_id: NotRequired[pulumi.Input[str]]
-    """Use this existing zone instead of creating one (hub-and-spoke DNS)."""
 
 
-def _check(args: PrivateLinkEndpointArgs) -> list[str]:
-    problems: list[str] = []
-    if not isinstance(args.get("group_id"), str) or not _GROUP.fullmatch(args["group_id"]):
-        problems.append(
-            f"PrivateLinkEndpointArgs.group_id: got {args.get('group_id')!r}; expected e.g. 'registry'"
-        )
-    if not isinstance(args.get("zone_name"), str) or not _ZONE.fullmatch(args["zone_name"]):
-        problems.append(
-            f"PrivateLinkEndpointArgs.zone_name: got {args.get('zone_name')!r}; expected a "
-            f"privatelink zone such as {REGISTRY_ZONE}"
-        )
-    for key in args.get("linked_vnet_ids", {}):
-        if not _KEY.fullmatch(key):
-            problems.append(
-                f"PrivateLinkEndpointArgs.linked_vnet_ids: key {key!r} must be lower-case "
-                f"letters, digits or '-' (it names the link)"
+class ZoneGroups(StrEnum):
+    """Who writes a private endpoint's DNS records."""
+
+    MANAGED = "managed"
+    """A DNS zone group on each endpoint, created here."""
+    POLICY = "policy"
+    """An Azure Policy (deploy-if-not-exists) adds the zone group; none is created here."""
+
+
+class EndpointPurpose(StrEnum):
+    """What a private endpoint exposes; each has its own private DNS zone."""
+
+    REGISTRY = "registry"
+    BLOB = "blob"
+    VAULT = "vault"
+
+
+def zone_name(cloud: AzureCloud, purpose: EndpointPurpose) -> str:
+    cloud_names = names(cloud)
+    return {
+        EndpointPurpose.REGISTRY: cloud_names.registry_zone,
+        EndpointPurpose.BLOB: cloud_names.blob_zone,
+        EndpointPurpose.VAULT: cloud_names.vault_zone,
+    }[purpose]
+
+
+@dataclass(frozen=True)
+class EndpointDnsPlan:
+    """How every private endpoint of a stack resolves: central zones or ours, and who writes records."""
+
+    zone_ids: Mapping[EndpointPurpose, str] = field(default_factory=dict[EndpointPurpose, str])
+    zone_groups: ZoneGroups = ZoneGroups.MANAGED
+
+    def entry(
+        self,
+        purpose: EndpointPurpose,
+        subnet_id: pulumi.Input[str],
+        linked_vnet_ids: Mapping[str, pulumi.Input[str]],
+    ) -> PrivateEndpointArgs:
+        """The ``private_endpoints`` entry of one endpoint under this DNS plan."""
+        entry: PrivateEndpointArgs = {
+            "subnet_id": subnet_id,
+            "manage_dns_zone_group": self.zone_groups is ZoneGroups.MANAGED,
+        }
+        if purpose in self.zone_ids:
+            entry["private_dns_zone_id"] = self.zone_ids[purpose]
+        else:
+            entry["linked_vnet_ids"] = linked_vnet_ids
+        return entry
+
+
+def validate_endpoint_dns(fields: FieldReader, cloud: AzureCloud) -> EndpointDnsPlan | None:
+    """Central zone ids per purpose (each must be that cloud's zone for it) and the zone-group mode."""
+    mark = fields.mark()
+    zone_ids: dict[EndpointPurpose, str] = {}
+    for key, value in fields.mapping(
+        "zone_ids", "a map of registry, blob, vault to zone ids"
+    ).items():
+        purpose = next((p for p in EndpointPurpose if p.value == key), None)
+        path = f"zone_ids.{key}"
+        match = _ZONE_ID.match(value) if isinstance(value, str) else None
+        if purpose is None:
+            fields.invalid(path, key, "one of " + ", ".join(p.value for p in EndpointPurpose))
+        elif match is None:
+            fields.invalid(
+                path,
+                value,
+                "the ARM id of a private DNS zone (.../providers/Microsoft.Network/privateDnsZones/<zone>)",
             )
-    if "private_dns_zone_id" not in args and not args.get("linked_vnet_ids"):
-        problems.append(
-            "PrivateLinkEndpointArgs.linked_vnet_ids: at least one VNet must be linked to a new "
-            "zone, or names would not resolve to the endpoint"
+        elif match["zone"].lower() != zone_name(cloud, purpose):
+            fields.problem(
+                path,
+                f"names the zone {match['zone']}, but {purpose.value} endpoints in the "
+                f"{cloud.value} cloud resolve through {zone_name(cloud, purpose)}",
+            )
+        else:
+            zone_ids[purpose] = value
+    groups = fields.choice("zone_groups", ZoneGroups, ZoneGroups.MANAGED)
+    return None if fields.failed_since(mark) else EndpointDnsPlan(zone_ids, groups)
+
+
+def validate_endpoint(fields: FieldReader) -> bool:
+    """The plain parts of one endpoint entry: link keys, the zone-group flag, a zone to use."""
+    links = fields.mapping("linked_vnet_ids", "a map of short names to VNet ids")
+    for key in links:
+        if not naming.CHILD_KEY.fullmatch(key):
+            fields.invalid(
+                "linked_vnet_ids",
+                key,
+                "keys of lower-case letters, digits or '-' (they name links)",
+            )
+    fields.flag("manage_dns_zone_group", True)
+    if not fields.present("private_dns_zone_id") and not links:
+        fields.problem(
+            "linked_vnet_ids",
+            "at least one VNet must be linked to a new zone, or names would not resolve to the "
+            "endpoint (or give private_dns_zone_id to use an existing zone)",
         )
-    return problems
+    if not fields.present("subnet_id"):
+        fields.problem("subnet_id", "missing; this is required")
+    return True
+
+
+def validate_endpoints(fields: FieldReader) -> bool:
+    """A component's ``private_endpoints`` map: good keys, each entry valid."""
+    entries = fields.mapping("private_endpoints", "a map of short names to endpoint settings")
+    for key, entry in entries.items():
+        path = f"private_endpoints[{key}]"
+        if not naming.CHILD_KEY.fullmatch(key):
+            fields.invalid(
+                path, key, "a key of lower-case letters, digits or '-' (it names the endpoint)"
+            )
+        if not isinstance(entry, Mapping):
+            fields.invalid(path, entry, "an object with subnet_id and the DNS settings")
+            continue
+        validate_endpoint(fields.nested(path, cast(Mapping[str, object], entry)))
+    return True
+
+
+def _validate_standalone(fields: FieldReader) -> bool:
+    fields.text("group_id", _GROUP, "a private link group id such as 'registry'")
+    fields.text("zone_name", _ZONE, f"a privatelink zone such as {REGISTRY_ZONE}")
+    return validate_endpoint(fields)
 
 
 class PrivateLinkEndpoint(pulumi.ComponentResource):
     """Private endpoint + private DNS zone, VNet links and zone group.
 
-    Children: ``<name>-zone``, ``<name>-link-<key>`` per linked VNet (when the zone is created
-    here), ``<name>-pe``, ``<name>-dns`` (the zone group, a child of the endpoint).
+    Children: ``<name>-zone`` and its ``<name>-link-<key>`` per linked VNet (when the zone is
+    created here), ``<name>-pe``, and ``<name>-dns`` (the zone group, a child of the endpoint,
+    unless zone groups are left to Azure Policy).
     """
 
     private_endpoint_id: pulumi.Output[str]
+    """ARM id of the private endpoint."""
     private_dns_zone_id: pulumi.Output[str]
+    """ARM id of the zone its records live in (created here or given)."""
 
     def __init__(
         self, name: str, args: PrivateLinkEndpointArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        problems = _check(args)
-        if problems:
-            raise ComponentArgsError(problems)
+        checked(_validate_standalone, args, "PrivateLinkEndpointArgs")
         super().__init__(type_token("PrivateLinkEndpoint"), name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.get("tags", {}))
-        links: list[pulumi.Resource] = []
-        if "private_dns_zone_id" in args:
-            zone_id: pulumi.Output[str] = pulumi.Output.from_input(args["private_dns_zone_id"])
-        else:
-            zone = privatedns.PrivateZone(
-                child_name(name, "zone"),
-                resource_group_name=args["resource_group_name"],
-                private_zone_name=args["zone_name"],
-                location="global",
-                tags=tags,
-                opts=child,
-            )
-            zone_id = zone.id
-            for key, vnet_id in sorted(args.get("linked_vnet_ids", {}).items()):
-                links.append(
-                    privatedns.VirtualNetworkLink(
-                        child_name(name, "link", key),
-                        resource_group_name=args["resource_group_name"],
-                        private_zone_name=zone.name,
-                        location="global",
-                        registration_enabled=False,
-                        virtual_network=privatedns.SubResourceArgs(id=vnet_id),
-                        tags=tags,
-                        opts=pulumi.ResourceOptions(parent=zone),
-                    )
-                )
-
+        zone_id, links = self._zone(name, args)
         endpoint = network.PrivateEndpoint(
             child_name(name, "pe"),
             resource_group_name=args["resource_group_name"],
@@ -129,21 +221,22 @@ class PrivateLinkEndpoint(pulumi.ComponentResource):
                     group_ids=[args["group_id"]],
                 )
             ],
-            tags=tags,
-            opts=child,
+            tags=tags_of(args),
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        network.PrivateDnsZoneGroup(
-            child_name(name, "dns"),
-            resource_group_name=args["resource_group_name"],
-            private_endpoint_name=endpoint.name,
-            private_dns_zone_configs=[
-                network.PrivateDnsZoneConfigArgs(
-                    name=args["zone_name"].replace(".", "-"), private_dns_zone_id=zone_id
-                )
-            ],
-            # Records are only useful once every VNet can resolve them.
-            opts=pulumi.ResourceOptions(parent=endpoint, depends_on=links),
-        )
+        if args.get("manage_dns_zone_group", True):
+            network.PrivateDnsZoneGroup(
+                child_name(name, "dns"),
+                resource_group_name=args["resource_group_name"],
+                private_endpoint_name=endpoint.name,
+                private_dns_zone_configs=[
+                    network.PrivateDnsZoneConfigArgs(
+                        name=args["zone_name"].replace(".", "-"), private_dns_zone_id=zone_id
+                    )
+                ],
+                # Records are only useful once every VNet can resolve them.
+                opts=pulumi.ResourceOptions(parent=endpoint, depends_on=links),
+            )
         self.private_endpoint_id = endpoint.id
         self.private_dns_zone_id = zone_id
         self.register_outputs(
@@ -152,3 +245,69 @@ class PrivateLinkEndpoint(pulumi.ComponentResource):
                 "private_dns_zone_id": self.private_dns_zone_id,
             }
         )
+
+    def _zone(
+        self, name: str, args: PrivateLinkEndpointArgs
+    ) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
+        """The zone to write records into: the given one, or a new zone with its VNet links."""
+        if "private_dns_zone_id" in args:
+            return pulumi.Output.from_input(args["private_dns_zone_id"]), []
+        tags = tags_of(args)
+        zone = privatedns.PrivateZone(
+            child_name(name, "zone"),
+            resource_group_name=args["resource_group_name"],
+            private_zone_name=args["zone_name"],
+            location="global",
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        links: list[pulumi.Resource] = [
+            privatedns.VirtualNetworkLink(
+                child_name(name, "link", key),
+                resource_group_name=args["resource_group_name"],
+                private_zone_name=zone.name,
+                location="global",
+                registration_enabled=False,
+                virtual_network=privatedns.SubResourceArgs(id=vnet_id),
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=zone),
+            )
+            for key, vnet_id in sorted(args.get("linked_vnet_ids", {}).items())
+        ]
+        return zone.id, links
+
+
+def private_endpoints(
+    owner: pulumi.Resource,
+    owner_name: str,
+    *,
+    target_resource_id: pulumi.Input[str],
+    group_id: str,
+    zone_name: str,
+    entries: Mapping[str, PrivateEndpointArgs],
+    placement: SharedArgs,
+) -> dict[str, PrivateLinkEndpoint]:
+    """One :class:`PrivateLinkEndpoint` per entry, children of ``owner``, named ``<owner>-<key>``."""
+    endpoints: dict[str, PrivateLinkEndpoint] = {}
+    for key, entry in sorted(entries.items()):
+        args: PrivateLinkEndpointArgs = {
+            "resource_group_name": placement["resource_group_name"],
+            "location": placement["location"],
+            "tags": tags_of(placement),
+            "target_resource_id": target_resource_id,
+            "group_id": group_id,
+            "zone_name": zone_name,
+            **entry,
+        }
+        endpoints[key] = PrivateLinkEndpoint(
+            child_name(owner_name, key), args, pulumi.ResourceOptions(parent=owner)
+        )
+    return endpoints
+
+
+def check_endpoints(args: Mapping[str, object], args_type: str) -> None:
+    """Refuse bad ``private_endpoints`` entries before the owning component registers."""
+    problems: list[str] = []
+    validate_endpoints(FieldReader(args, Labels.of(args_type), problems))
+    if problems:
+        raise ComponentArgsError(problems)

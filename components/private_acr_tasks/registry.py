@@ -3,90 +3,160 @@
 Premium is the only tier with agent pools and private link. Defaults: admin user off,
 anonymous pull off, public network access off (network rule set Deny), trusted-service bypass
 off (ACR Tasks are no longer a trusted service), export disabled, dedicated data endpoints on,
-retention of untagged manifests on, or soft delete instead (ACR allows only one of the two). The registry name is made globally unique with
-pulumi-random and pinned in state, so it never changes once created.
+and one artifact lifecycle: retention of untagged manifests (7 days), or soft delete instead
+(ACR refuses both together, Learn container-registry-soft-delete-policy). The name is made
+globally unique with pulumi-random and pinned in state, so it never changes once created.
+Private endpoints come from the shared ``private_endpoints`` argument (group ``registry``).
 """
 
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
-
-from __future__ import annotations
-
 import re
-from typing import NotRequired
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NotRequired, Self, TypedDict
 
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import containerregistry
 
-from private_acr_tasks._common import SharedArgs, child_name, type_token
-from private_acr_tasks.errors import ComponentArgsError
-
-REGISTRY_NAME = re.compile(r"^[a-zA-Z0-9]{5,50}$")
-"""Azure: 5-50 alphanumerics, globally unique."""
+from private_acr_rules.clouds import AzureCloud, names
+from private_acr_rules.validation import FieldReader
+from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
+from private_acr_tasks.private_endpoint import (
+    PrivateEndpointArgs,
+    PrivateLinkEndpoint,
+    check_endpoints,
+    private_endpoints,
+)
 
 _SUFFIX_LENGTH = 8
 _PREFIX = re.compile(r"^[a-z0-9]{0,40}$")
 
 
-class RegistryArgs(SharedArgs):
+class ArtifactLifecycleMode(StrEnum):
+    """What the registry does with artifacts over time; ACR allows one of these at a time."""
+
+    RETENTION = "retention"
+    """Purge untagged manifests after ``days`` (0-365)."""
+    SOFT_DELETE = "softDelete"
+    """Keep deleted artifacts recoverable for ``days`` (1-90); not on geo-replicated registries."""
+    NONE = "none"
+    """Neither."""
+
+
+LIFECYCLE_DAYS: Mapping[ArtifactLifecycleMode, tuple[int, int]] = {
+    ArtifactLifecycleMode.RETENTION: (0, 365),
+    ArtifactLifecycleMode.SOFT_DELETE: (1, 90),
+}
+
+
+class ArtifactLifecycleArgs(TypedDict):
+    """The registry's artifact lifecycle: retention, soft delete, or neither."""
+
+    mode: ArtifactLifecycleMode
+    """``retention``, ``softDelete`` or ``none``."""
+    days: NotRequired[int]
+    """Days for retention (0-365) or soft delete (1-90). Default 7."""
+
+
+@dataclass(frozen=True)
+class ArtifactLifecycle:
+    mode: ArtifactLifecycleMode = ArtifactLifecycleMode.RETENTION
+    days: int = 7
+
+
+class RegistryInputs(SharedArgs):
+    """The registry's links to other resources."""
+
+    private_endpoints: NotRequired[Mapping[str, PrivateEndpointArgs]]
+    """Private endpoints keyed by a short name; each is a ``<name>-<key>`` child with group
+    ``registry`` and zone ``privatelink.azurecr.io``. Default: none."""
+
+
+class RegistryArgs(RegistryInputs):
     """Arguments of :class:`Registry`."""
 
     name_prefix: str
-    """Lower-case alphanumerics (at most 40) that start the registry name; a random
-    suffix of 8 makes it globally unique. E.g. ``acrdev``."""
-    retention_days: NotRequired[int | None]
-    """Days to keep untagged manifests (0-365); ``None`` turns retention off. Default 7,
-    or off when ``soft_delete_days`` is set."""
-    soft_delete_days: NotRequired[int | None]
-    """Days deleted artifacts stay recoverable (1-90). Default: soft delete off. ACR refuses
-    soft delete together with retention, and on geo-replicated registries."""
+    """Lower-case alphanumerics (at most 40) that start the registry name; a random suffix of
+    8 makes it globally unique. E.g. ``acrdev``."""
+    artifact_lifecycle: NotRequired[ArtifactLifecycleArgs]
+    """Retention of untagged manifests or soft delete. Default: retention for 7 days."""
     zone_redundancy: NotRequired[bool]
     """Spread the registry across availability zones. Default False."""
     public_network_access: NotRequired[bool]
     """Allow access from public networks. Default False: reach it over private link."""
     allow_trusted_services: NotRequired[bool]
     """Let trusted Azure services bypass the network rules. Default False."""
+    cloud: NotRequired[AzureCloud]
+    """The Azure cloud, for the private DNS zone of the endpoints (``privatelink.azurecr.io``,
+    ``.us`` in Azure Government, ``.cn`` in China). Default public."""
 
 
-def _check(args: RegistryArgs) -> list[str]:
-    problems: list[str] = []
-    prefix = args.get("name_prefix")
-    if (
-        not isinstance(prefix, str)
-        or not _PREFIX.fullmatch(prefix)
-        or len(prefix) + _SUFFIX_LENGTH < 5
-    ):
-        problems.append(
-            f"RegistryArgs.name_prefix: got {prefix!r}; expected lower-case letters and digits, "
-            f"at most 40 (a random suffix of {_SUFFIX_LENGTH} is added)"
-        )
-    soft = args.get("soft_delete_days")
-    days = args.get("retention_days", None if soft is not None else 7)
-    if days is not None and (
-        not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 365
-    ):
-        problems.append(
-            f"RegistryArgs.retention_days: got {days!r}; expected a whole number 0-365 or None"
-        )
-    if soft is not None and (
-        not isinstance(soft, int) or isinstance(soft, bool) or not 1 <= soft <= 90
-    ):
-        problems.append(
-            f"RegistryArgs.soft_delete_days: got {soft!r}; expected a whole number 1-90 or None"
-        )
-    if soft is not None and days is not None:
-        problems.append(
-            "RegistryArgs.soft_delete_days: ACR does not allow soft delete together with the "
-            "retention policy; set retention_days to None"
-        )
-    return problems
+@dataclass(frozen=True)
+class RegistryPlan:
+    name_prefix: str
+    lifecycle: ArtifactLifecycle = ArtifactLifecycle()
+    zone_redundancy: bool = False
+    public_network_access: bool = False
+    allow_trusted_services: bool = False
+    cloud: AzureCloud = AzureCloud.PUBLIC
+
+
+def validate_lifecycle(fields: FieldReader) -> ArtifactLifecycle:
+    mode = fields.choice("mode", ArtifactLifecycleMode, ArtifactLifecycleMode.RETENTION)
+    if mode is ArtifactLifecycleMode.NONE:
+        return ArtifactLifecycle(mode, 0)
+    low, high = LIFECYCLE_DAYS[mode]
+    return ArtifactLifecycle(mode, fields.whole("days", low, high, 7))
+
+
+def validate_registry(fields: FieldReader) -> RegistryPlan | None:
+    mark = fields.mark()
+    prefix = fields.text(
+        "name_prefix",
+        _PREFIX,
+        f"lower-case letters and digits, at most 40 (a random suffix of {_SUFFIX_LENGTH} is added)",
+    )
+    lifecycle = ArtifactLifecycle()
+    if fields.present("artifact_lifecycle"):
+        values = fields.mapping("artifact_lifecycle", "an object with mode and days")
+        lifecycle = validate_lifecycle(fields.nested("artifact_lifecycle", values))
+    plan = RegistryPlan(
+        prefix or "",
+        lifecycle,
+        zone_redundancy=fields.flag("zone_redundancy", False),
+        public_network_access=fields.flag("public_network_access", False),
+        allow_trusted_services=fields.flag("allow_trusted_services", False),
+        cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
+    )
+    return None if fields.failed_since(mark) else plan
+
+
+def _policies(plan: RegistryPlan) -> containerregistry.PoliciesArgs:
+    retention = plan.lifecycle.mode is ArtifactLifecycleMode.RETENTION
+    soft_delete = plan.lifecycle.mode is ArtifactLifecycleMode.SOFT_DELETE
+    return containerregistry.PoliciesArgs(
+        # The disabled policy still carries a day count: Azure stores one either way.
+        retention_policy=containerregistry.RetentionPolicyArgs(
+            days=plan.lifecycle.days if retention else 7,
+            status="enabled" if retention else "disabled",
+        ),
+        soft_delete_policy=containerregistry.SoftDeletePolicyArgs(
+            retention_days=plan.lifecycle.days if soft_delete else 7,
+            status="enabled" if soft_delete else "disabled",
+        ),
+        # Export is only refused while public access is off; keep both together.
+        export_policy=containerregistry.ExportPolicyArgs(
+            status="enabled" if plan.public_network_access else "disabled"
+        ),
+    )
 
 
 class Registry(pulumi.ComponentResource):
-    """Premium ACR with a globally unique name.
+    """Premium ACR with a globally unique name and its private endpoints.
 
-    Children: ``<name>-suffix`` (random.RandomString), ``<name>-acr``.
+    Children: ``<name>-suffix`` (random.RandomString), ``<name>-acr``, and a
+    :class:`PrivateLinkEndpoint` ``<name>-<key>`` per ``private_endpoints`` entry.
     """
 
     registry_id: pulumi.Output[str]
@@ -94,17 +164,36 @@ class Registry(pulumi.ComponentResource):
     registry_name: pulumi.Output[str]
     """The registry's globally unique name."""
     login_server: pulumi.Output[str]
-    """``<name>.azurecr.io``."""
+    """``<name>.azurecr.io`` (or the sovereign cloud's suffix)."""
 
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        problems = _check(args)
-        if problems:
-            raise ComponentArgsError(problems)
+        self._build(name, checked(validate_registry, args, "RegistryArgs"), args, opts)
+
+    @classmethod
+    def from_plan(
+        cls,
+        name: str,
+        plan: RegistryPlan,
+        inputs: RegistryInputs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Self:
+        """Build from an already validated plan (the stack settings hold one per stack)."""
+        component = cls.__new__(cls)
+        component._build(name, plan, inputs, opts)
+        return component
+
+    def _build(
+        self,
+        name: str,
+        plan: RegistryPlan,
+        inputs: RegistryInputs,
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        check_endpoints(inputs, "RegistryArgs")
         super().__init__(type_token("Registry"), name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
-
         suffix = random.RandomString(
             child_name(name, "suffix"),
             length=_SUFFIX_LENGTH,
@@ -112,40 +201,31 @@ class Registry(pulumi.ComponentResource):
             upper=False,
             opts=child,
         )
-        public = args.get("public_network_access", False)
-        soft_delete = args.get("soft_delete_days")
-        retention = args.get("retention_days", None if soft_delete is not None else 7)
         self.registry = containerregistry.Registry(
             child_name(name, "acr"),
-            resource_group_name=args["resource_group_name"],
-            location=args["location"],
-            registry_name=pulumi.Output.concat(args["name_prefix"], suffix.result),
+            resource_group_name=inputs["resource_group_name"],
+            location=inputs["location"],
+            registry_name=pulumi.Output.concat(plan.name_prefix, suffix.result),
             sku=containerregistry.SkuArgs(name="Premium"),
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
             data_endpoint_enabled=True,
-            public_network_access="Enabled" if public else "Disabled",
+            public_network_access="Enabled" if plan.public_network_access else "Disabled",
             network_rule_set=containerregistry.NetworkRuleSetArgs(default_action="Deny"),
-            network_rule_bypass_options=(
-                "AzureServices" if args.get("allow_trusted_services", False) else "None"
-            ),
-            zone_redundancy="Enabled" if args.get("zone_redundancy", False) else "Disabled",
-            policies=containerregistry.PoliciesArgs(
-                retention_policy=containerregistry.RetentionPolicyArgs(
-                    days=retention if retention is not None else 7,
-                    status="enabled" if retention is not None else "disabled",
-                ),
-                soft_delete_policy=containerregistry.SoftDeletePolicyArgs(
-                    retention_days=soft_delete if soft_delete is not None else 7,
-                    status="enabled" if soft_delete is not None else "disabled",
-                ),
-                # Export is only refused while public access is off; keep both together.
-                export_policy=containerregistry.ExportPolicyArgs(
-                    status="enabled" if public else "disabled"
-                ),
-            ),
-            tags=dict(args.get("tags", {})),
+            network_rule_bypass_options="AzureServices" if plan.allow_trusted_services else "None",
+            zone_redundancy="Enabled" if plan.zone_redundancy else "Disabled",
+            policies=_policies(plan),
+            tags=tags_of(inputs),
             opts=child,
+        )
+        self.endpoints: dict[str, PrivateLinkEndpoint] = private_endpoints(
+            self,
+            name,
+            target_resource_id=self.registry.id,
+            group_id="registry",
+            zone_name=names(plan.cloud).registry_zone,
+            entries=inputs.get("private_endpoints", {}),
+            placement=inputs,
         )
         self.registry_id = self.registry.id
         self.registry_name = self.registry.name

@@ -1,267 +1,343 @@
-"""Typed stack settings: the whole config surface parsed once and validated before any resource.
+"""Typed stack settings: the stack config mapped onto the components' args and validated once.
 
 ``load_settings`` takes the raw config of one stack (what ``pulumi config`` holds, as the
 engine hands it to the program: strings, with structured values JSON-encoded) and returns
-frozen, typed settings or raises one ``ConfigError`` listing every problem, each naming its
-key as written in ``Pulumi.<stack>.yaml`` (``network.agentSubnet``, ``agentPool.tier``).
+frozen settings holding one validated plan per component, or raises one ``ConfigError``
+listing every problem. Settings never re-implement a component's rules: each config key is
+mapped onto an args field and checked by the component's own validation, whose messages
+name the key as written in ``Pulumi.<stack>.yaml`` (``network.agentSubnet``,
+``agentPool.tier``). Only the rules that span components (an endpoint subnet shared by
+several endpoints, the Docker bridge against the cluster's ranges) are written here.
 """
 
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
-
-from __future__ import annotations
-
 import difflib
-import ipaddress
 import json
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
 
-from private_acr_rules import cidr
-from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_problem
-from private_acr_tasks.agent_pool import AGENT_POOL_TIERS
+from private_acr_rules import cidr, naming
+from private_acr_rules.clouds import AzureCloud
+from private_acr_rules.validation import FieldReader, Labels
+from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
+from private_acr_tasks.aks import AksClusterPlan, validate_aks_cluster
+from private_acr_tasks.build_trigger import InClusterBuildTriggerPlan, validate_build_trigger
 from private_acr_tasks.errors import ConfigError
+from private_acr_tasks.network import SUBNET_FIELDS, NetworkPlan, validate_network
+from private_acr_tasks.private_endpoint import EndpointDnsPlan, validate_endpoint_dns
+from private_acr_tasks.registry import RegistryPlan, validate_registry
+from private_acr_tasks.storage import ArtifactStorePlan, validate_artifact_store
 
 PROJECT = "private-acr-tasks"
 LOCATION_KEY = "azure-native:location"
+CLOUD_KEY = "azure-native:environment"
+ARTIFACT_CONTAINER = "artifacts"
 
-STANDARD_TIER_VCPU_QUOTA = 16
-"""Default vCPU quota per registry for all standard agent pools together."""
-
-ISOLATED_TIER_VCPU_QUOTA = 0
-"""Default vCPU quota for isolated (I6) pools: none until a support request grants it."""
-
-_ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,10}[a-z0-9]$")
-_VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
-_K8S_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
-
-
-@dataclass(frozen=True)
-class NetworkSettings:
-    address_space: ipaddress.IPv4Network
-    """The VNet's address space."""
-    agent_subnet: ipaddress.IPv4Network
-    """Subnet the ACR Tasks agent pool is injected into."""
-    private_endpoint_subnet: ipaddress.IPv4Network
-    """Subnet for the registry and storage private endpoints."""
-    aks_subnet: ipaddress.IPv4Network
-    """Subnet for the AKS nodes."""
-    dns_servers: tuple[ipaddress.IPv4Address, ...] = ()
-    """Custom DNS servers for the VNet; empty means Azure-provided DNS."""
-
-
-@dataclass(frozen=True)
-class RegistrySettings:
-    zone_redundancy: bool = False
-    """Spread the registry across availability zones (only in regions that have them)."""
-    retention_days: int | None = 7
-    """Days to keep untagged manifests before they are purged (0-365); ``None`` turns the
-    retention policy off (required for soft delete)."""
-    soft_delete_days: int | None = None
-    """Days deleted artifacts stay recoverable (1-90); ``None`` leaves soft delete off."""
-
-
-@dataclass(frozen=True)
-class AgentPoolSettings:
-    tier: str = "S1"
-    """Agent pool tier: S1, S2, S3 (standard) or I6 (isolated)."""
-    count: int = 1
-    """Instances in the pool; 0 stops billing but queues every run until scaled up."""
-    vcpu_quota: int | None = None
-    """The registry's agent-pool vCPU quota if raised; ``None`` means Azure's default."""
-
-
-@dataclass(frozen=True)
-class AksSettings:
-    ssh_public_key: str
-    """Public key for the node admin user."""
-    node_count: int = 2
-    node_vm_size: str = "Standard_D4ds_v5"
-    service_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.100.0.0/16")
-    dns_service_ip: ipaddress.IPv4Address = ipaddress.IPv4Address("10.100.0.10")
-    pod_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.244.0.0/16")
-    kubernetes_version: str | None = None
-    """Kubernetes version; ``None`` lets AKS pick its default."""
-    private_cluster: bool = True
-    """Private API server (reachable from the VNet, or with ``az aks command invoke``)."""
-    authorized_ip_ranges: tuple[str, ...] = ()
-    """Public CIDRs allowed to reach a public API server."""
+BLOB_ENDPOINT_ADDRESSES = 1
+"""The artifact store's blob endpoint takes one address in the endpoint subnet."""
 
 
 @dataclass(frozen=True)
 class StackSettings:
+    """One stack, validated: a plan per component plus what only the stack knows."""
+
     environment: str
+    """Used in names and tags."""
     location: str
-    network: NetworkSettings
-    aks: AksSettings
-    registry: RegistrySettings = field(default_factory=RegistrySettings)
-    agent_pool: AgentPoolSettings = field(default_factory=AgentPoolSettings)
-    docker_bridge_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network(
-        cidr.DEFAULT_DOCKER_BRIDGE_CIDR
-    )
+    """Azure region of every resource."""
+    network: NetworkPlan
+    registry: RegistryPlan
+    artifact_store: ArtifactStorePlan
+    agent_pool: BuildAgentPoolPlan
+    aks: AksClusterPlan
+    build_trigger: InClusterBuildTriggerPlan
+    dns: EndpointDnsPlan
+    """Where every private endpoint's records live and who writes them."""
+    cloud: AzureCloud = AzureCloud.PUBLIC
+    """The Azure cloud (the provider's ``azure-native:environment``)."""
     protect: bool = False
     """Protect the registry, agent pool, cluster and storage from deletion."""
 
 
-_T = TypeVar("_T")
+# Config keys of each section and the args field each one sets. A key whose value the CLI may
+# hand over as text (``pulumi config set --path agentPool.count 2``) names the type to read.
+_Field = str | tuple[str, type]
+
+NETWORK_KEYS: Mapping[str, _Field] = {
+    "addressSpace": "address_space",
+    "agentSubnet": "agent_subnet_prefix",
+    "privateEndpointSubnet": "private_endpoint_subnet_prefix",
+    "aksSubnet": "aks_subnet_prefix",
+    "dnsServers": "dns_servers",
+}
+REGISTRY_KEYS: Mapping[str, _Field] = {
+    "zoneRedundancy": ("zone_redundancy", bool),
+    "retentionDays": ("retention_days", int),
+    "softDeleteDays": ("soft_delete_days", int),
+}
+AGENT_POOL_KEYS: Mapping[str, _Field] = {
+    "tier": "tier",
+    "count": ("count", int),
+    "vcpuQuota": ("vcpu_quota", int),
+}
+AKS_KEYS: Mapping[str, _Field] = {
+    "nodeCount": ("node_count", int),
+    "nodeVmSize": "node_vm_size",
+    "serviceCidr": "service_cidr",
+    "dnsServiceIp": "dns_service_ip",
+    "podCidr": "pod_cidr",
+    "sshPublicKey": "ssh_public_key",
+    "kubernetesVersion": "kubernetes_version",
+    "privateCluster": ("private_cluster", bool),
+    "authorizedIpRanges": "authorized_ip_ranges",
+}
+DNS_KEYS: Mapping[str, _Field] = {"zoneIds": "zone_ids", "zoneGroups": "zone_groups"}
+SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
+    "network": (NETWORK_KEYS, True),
+    "dns": (DNS_KEYS, False),
+    "registry": (REGISTRY_KEYS, False),
+    "agentPool": (AGENT_POOL_KEYS, False),
+    "aks": (AKS_KEYS, True),
+}
+"""Each structured key, its keys, and whether the stack must set it."""
+TOP_LEVEL_KEYS = ("environment", "dockerBridgeCidr", "protect", *SECTIONS)
 
 
-class _Reader:
-    """Reads one config object, collecting problems instead of stopping at the first."""
-
-    def __init__(self, problems: list[str], prefix: str, values: Mapping[str, Any]) -> None:
-        self.problems = problems
-        self.prefix = prefix
-        self.values = values
-        self.seen: set[str] = set()
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}.{name}" if self.prefix else name
-
-    def problem(self, name: str, value: object, expected: str) -> None:
-        self.problems.append(f"{self.key(name)}: got {value!r}; expected {expected}")
-
-    def get(
-        self,
-        name: str,
-        convert: Callable[[str, object], _T | None],
-        default: _T | None = None,
-        *,
-        required: bool = False,
-    ) -> _T | None:
-        self.seen.add(name)
-        if name not in self.values or self.values[name] is None:
-            if required:
-                self.problems.append(f"{self.key(name)}: missing; this key is required")
-            return default
-        return convert(name, self.values[name])
-
-    def unknown_keys(self) -> None:
-        for name in self.values:
-            if name not in self.seen:
-                hint = difflib.get_close_matches(name, sorted(self.seen), n=1)
-                did_you_mean = f"; did you mean {self.key(hint[0])!r}?" if hint else ""
-                known = ", ".join(sorted(self.seen))
-                self.problems.append(
-                    f"{self.key(name)}: unknown key{did_you_mean} (known keys: {known})"
-                )
-
-    def boolean(self, name: str, value: object) -> bool | None:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        self.problem(name, value, "true or false")
-        return None
-
-    def integer(self, low: int, high: int | None = None) -> Callable[[str, object], int | None]:
-        def convert(name: str, value: object) -> int | None:
-            number: int | None = None
-            if isinstance(value, int) and not isinstance(value, bool):
-                number = value
-            elif isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-                number = int(value)
-            bounds = f"a whole number >= {low}" if high is None else f"a whole number {low}-{high}"
-            if number is None or number < low or (high is not None and number > high):
-                self.problem(name, value, bounds)
-                return None
-            return number
-
-        return convert
-
-    def string(
-        self, pattern: re.Pattern[str], expected: str
-    ) -> Callable[[str, object], str | None]:
-        def convert(name: str, value: object) -> str | None:
-            if not isinstance(value, str) or not pattern.fullmatch(value):
-                self.problem(name, value, expected)
-                return None
-            return value
-
-        return convert
-
-    def choice(self, choices: Mapping[str, object]) -> Callable[[str, object], str | None]:
-        def convert(name: str, value: object) -> str | None:
-            if not isinstance(value, str) or value not in choices:
-                self.problem(name, value, "one of " + ", ".join(choices))
-                return None
-            return value
-
-        return convert
-
-    def network(self, name: str, value: object) -> ipaddress.IPv4Network | None:
-        parsed = cidr.parse_cidr(value)
-        if parsed.network is None:
-            self.problem(name, value, "an IPv4 CIDR such as 10.40.0.0/16")
-            return None
-        if not isinstance(parsed.network, ipaddress.IPv4Network):
-            self.problem(name, value, "an IPv4 CIDR (IPv6 is not supported for this key)")
-            return None
-        if parsed.host_bits_set:
-            self.problem(name, value, f"a network address without host bits, i.e. {parsed.network}")
-            return None
-        return parsed.network
-
-    def address(self, name: str, value: object) -> ipaddress.IPv4Address | None:
-        parsed = cidr.parse_address(value)
-        if not isinstance(parsed, ipaddress.IPv4Address):
-            self.problem(name, value, "an IPv4 address such as 10.100.0.10")
-            return None
-        return parsed
-
-    def address_list(self, name: str, value: object) -> tuple[ipaddress.IPv4Address, ...] | None:
-        if not isinstance(value, list):
-            self.problem(name, value, "a list of IPv4 addresses, e.g. [10.40.0.4]")
-            return None
-        addresses: list[ipaddress.IPv4Address] = []
-        for index, item in enumerate(value):
-            parsed = self.address(f"{name}[{index}]", item)
-            if parsed is not None:
-                addresses.append(parsed)
-        return tuple(addresses)
-
-    def cidr_list(self, name: str, value: object) -> tuple[str, ...] | None:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem(name, value, "a list of CIDRs, e.g. [203.0.113.0/24]")
-            return None
-        return tuple(str(v) for v in value)
-
-    def ssh_key(self, name: str, value: object) -> str | None:
-        problem = ssh_public_key_problem(value)
-        if problem is not None:
-            shown = value if not isinstance(value, str) or len(value) < 40 else value[:37] + "..."
-            self.problem(name, shown, problem)
-            return None
-        assert isinstance(value, str)
-        return value.strip()
-
-
-def _decode(key: str, raw: object, problems: list[str]) -> Mapping[str, Any] | None:
-    value = raw
-    if isinstance(raw, str):
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            problems.append(f"{key}: got {raw!r}; expected an object of settings")
-            return None
-    if not isinstance(value, Mapping):
-        problems.append(f"{key}: got {raw!r}; expected an object of settings")
-        return None
+def _from_text(value: object, kind: type | None) -> object:
+    """A scalar the CLI delivered as text, read as the type its key expects."""
+    if not isinstance(value, str) or kind is None:
+        return value
+    text = value.strip().lower()
+    if kind is bool and text in ("true", "false"):
+        return text == "true"
+    if kind is int and text.lstrip("-").isdigit():
+        return int(text)
     return value
 
 
-def _section(
-    problems: list[str], raw: Mapping[str, object], name: str, *, required: bool
-) -> _Reader:
-    key = f"{PROJECT}:{name}"
-    if key not in raw:
-        if required:
-            problems.append(f"{name}: missing; this key is required")
-        return _Reader(problems, name, {})
-    values = _decode(name, raw[key], problems)
-    return _Reader(problems, name, values or {})
+@dataclass
+class _Section:
+    """One structured config key, mapped onto args fields with their config labels."""
+
+    name: str
+    values: dict[str, object]
+    labels: dict[str, str]
+
+    def reader(self, problems: list[str], **extra: object) -> FieldReader:
+        return FieldReader(
+            {**self.values, **extra}, Labels.mapped(self.labels, f"{self.name}."), problems
+        )
+
+
+class _Config:
+    """The raw config of one stack, read key by key, collecting every problem."""
+
+    def __init__(self, raw: Mapping[str, object]) -> None:
+        self.raw = raw
+        self.problems: list[str] = []
+        prefix = PROJECT + ":"
+        self.top = {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}
+        self._unknown_keys("", self.top, TOP_LEVEL_KEYS)
+
+    def _unknown_keys(self, section: str, values: Mapping[str, object], known: Any) -> None:
+        names = sorted(known)
+        dotted = f"{section}." if section else ""
+        for name in values:
+            if name not in names:
+                hint = difflib.get_close_matches(name, names, n=1)
+                did_you_mean = f"; did you mean {dotted + hint[0]!r}?" if hint else ""
+                self.problems.append(
+                    f"{dotted}{name}: unknown key{did_you_mean} (known keys: {', '.join(names)})"
+                )
+
+    def section(self, name: str) -> _Section:
+        keys, required = SECTIONS[name]
+        raw = self.top.get(name)
+        if raw is None:
+            if required:
+                self.problems.append(f"{name}: missing; this key is required")
+            return _Section(name, {}, {})
+        value = json.loads(raw) if isinstance(raw, str) and raw.strip().startswith("{") else raw
+        if not isinstance(value, Mapping):
+            self.problems.append(f"{name}: got {raw!r}; expected an object of settings")
+            return _Section(name, {}, {})
+        values = cast(Mapping[str, object], value)
+        self._unknown_keys(name, values, keys)
+        section = _Section(name, {}, {})
+        for key, spec in keys.items():
+            field, kind = (spec, None) if isinstance(spec, str) else spec
+            section.labels[field] = f"{name}.{key}"
+            if key in values:
+                section.values[field] = _from_text(values[key], kind)
+        return section
+
+    def scalar(self, key: str, kind: type | None = None) -> object:
+        return _from_text(self.top.get(key), kind)
+
+
+def _lifecycle(registry: _Section, problems: list[str]) -> None:
+    """``retentionDays`` and ``softDeleteDays`` are the two modes of one registry setting."""
+    retention = registry.values.pop("retention_days", None)
+    soft_delete = registry.values.pop("soft_delete_days", None)
+    if retention is not None and soft_delete is not None:
+        problems.append(
+            "registry.softDeleteDays: ACR does not allow the soft delete policy together with "
+            "the retention policy; remove registry.retentionDays to use soft delete"
+        )
+    elif soft_delete is not None:
+        registry.values["artifact_lifecycle"] = {"mode": "softDelete", "days": soft_delete}
+        registry.labels["artifact_lifecycle.days"] = "registry.softDeleteDays"
+    elif retention is not None:
+        registry.values["artifact_lifecycle"] = {"mode": "retention", "days": retention}
+        registry.labels["artifact_lifecycle.days"] = "registry.retentionDays"
+
+
+def _environment(config: _Config) -> str:
+    value = config.scalar("environment")
+    if value is None:
+        config.problems.append("environment: missing; this key is required")
+    elif not isinstance(value, str) or not naming.ENVIRONMENT.fullmatch(value):
+        config.problems.append(
+            f"environment: got {value!r}; expected 2-12 lower-case letters, digits or '-' "
+            "(it is part of resource names), e.g. dev"
+        )
+    else:
+        return value
+    return "invalid"
+
+
+def _names(environment: str) -> dict[str, dict[str, object]]:
+    """The names each component derives from the environment (validated like any other arg)."""
+    compact = environment.replace("-", "")
+    return {
+        "registry": {"name_prefix": f"acr{compact}"[:40]},
+        "agentPool": {
+            "pool_name": f"pool-{environment}"[:20],
+            "task_name": f"private-build-{environment}",
+            "artifact_container": ARTIFACT_CONTAINER,
+        },
+        "aks": {"dns_prefix": f"aks-{environment}"},
+        "store": {"name_prefix": f"st{compact}"[:16], "container_name": ARTIFACT_CONTAINER},
+    }
+
+
+def _stack_rules(network: NetworkPlan, aks: AksClusterPlan, problems: list[str]) -> None:
+    """Rules over more than one component's plan."""
+    problems.extend(
+        cidr.endpoint_capacity_problems(
+            "network.privateEndpointSubnet",
+            network.private_endpoint_subnet,
+            cidr.REGISTRY_ENDPOINT_ADDRESSES + BLOB_ENDPOINT_ADDRESSES,
+        )
+    )
+    usable = cidr.usable_addresses(network.aks_subnet)
+    if usable < aks.node_count + 1:
+        problems.append(
+            f"network.aksSubnet: {network.aks_subnet} has {usable} usable addresses; "
+            f"aks.nodeCount {aks.node_count} needs {aks.node_count + 1} (one extra node during upgrades)"
+        )
+    problems.extend(
+        cidr.bridge_conflict_problems(
+            network.docker_bridge,
+            "dockerBridgeCidr",
+            [
+                cidr.Labelled(aks.service_cidr, "aks.serviceCidr"),
+                cidr.Labelled(aks.pod_cidr, "aks.podCidr"),
+            ],
+        )
+    )
+
+
+def _cluster_ranges(network: NetworkPlan | None) -> tuple[dict[str, object], dict[str, str]]:
+    """The VNet ranges the cluster must avoid, as AKS args values with their config labels."""
+    if network is None:
+        return {}, {}
+    ranges = [network.address_space, *network.subnets]
+    keys = ["network.addressSpace"] + [
+        next(f"network.{k}" for k, v in NETWORK_KEYS.items() if v == field)
+        for field in SUBNET_FIELDS
+    ]
+    labels = {f"vnet_ranges[{index}]": key for index, key in enumerate(keys)}
+    return {"vnet_ranges": ranges}, labels
+
+
+def _cloud(raw: Mapping[str, object], problems: list[str]) -> AzureCloud:
+    value = raw.get(CLOUD_KEY)
+    if value is None:
+        return AzureCloud.PUBLIC
+    for cloud in AzureCloud:
+        if value == cloud.value:
+            return cloud
+    choices = ", ".join(c.value for c in AzureCloud)
+    problems.append(f"{CLOUD_KEY}: got {value!r}; expected one of {choices}")
+    return AzureCloud.PUBLIC
+
+
+@dataclass
+class _Loader:
+    """Reads the stack config section by section into component plans."""
+
+    raw: Mapping[str, object]
+    config: _Config
+    environment: str
+    cloud: AzureCloud
+
+    @property
+    def problems(self) -> list[str]:
+        return self.config.problems
+
+    def names(self) -> dict[str, dict[str, object]]:
+        return _names(self.environment)
+
+    def network(self) -> NetworkPlan | None:
+        section = self.config.section("network")
+        section.labels["docker_bridge_cidr"] = "dockerBridgeCidr"
+        bridge = self.config.scalar("dockerBridgeCidr")
+        if bridge is not None:
+            section.values["docker_bridge_cidr"] = bridge
+        return validate_network(section.reader(self.problems))
+
+    def dns(self) -> EndpointDnsPlan | None:
+        return validate_endpoint_dns(self.config.section("dns").reader(self.problems), self.cloud)
+
+    def registry(self) -> RegistryPlan | None:
+        section = self.config.section("registry")
+        _lifecycle(section, self.problems)
+        section.labels["name_prefix"] = "environment"
+        values = {**self.names()["registry"], "cloud": self.cloud}
+        return validate_registry(section.reader(self.problems, **values))
+
+    def agent_pool(self) -> BuildAgentPoolPlan | None:
+        section = self.config.section("agentPool")
+        section.labels.update(pool_name="environment", task_name="environment")
+        return validate_agent_pool(section.reader(self.problems, **self.names()["agentPool"]))
+
+    def aks(self, network: NetworkPlan | None) -> AksClusterPlan | None:
+        section = self.config.section("aks")
+        ranges, range_labels = _cluster_ranges(network)
+        section.labels.update(range_labels, dns_prefix="environment")
+        return validate_aks_cluster(section.reader(self.problems, **self.names()["aks"], **ranges))
+
+    def artifact_store(self) -> ArtifactStorePlan | None:
+        section = _Section("environment", {}, {"name_prefix": "environment"})
+        values = {**self.names()["store"], "cloud": self.cloud}
+        return validate_artifact_store(section.reader(self.problems, **values))
+
+    def build_trigger(self) -> InClusterBuildTriggerPlan | None:
+        return validate_build_trigger(_Section("buildTrigger", {}, {}).reader(self.problems))
+
+    def location(self) -> str:
+        location = self.raw.get(LOCATION_KEY)
+        if isinstance(location, str) and location:
+            return location
+        self.problems.append(f"{LOCATION_KEY}: missing; set the Azure region, e.g. eastus2")
+        return ""
+
+    def protect(self) -> bool:
+        protect = self.config.scalar("protect", bool)
+        if protect is not None and not isinstance(protect, bool):
+            self.problems.append(f"protect: got {protect!r}; expected true or false")
+        return protect is True
 
 
 def load_settings(raw: Mapping[str, object]) -> StackSettings:
@@ -270,181 +346,37 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
     ``raw`` maps full keys (``private-acr-tasks:network``, ``azure-native:location``) to the
     values the engine passes: strings, with objects JSON-encoded.
     """
-    problems: list[str] = []
-    top = _Reader(
-        problems,
-        "",
-        {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith(PROJECT + ":")},
-    )
-
-    environment = top.get(
-        "environment",
-        top.string(
-            _ENVIRONMENT,
-            "2-12 lower-case letters, digits or '-' (it is part of resource names), e.g. dev",
-        ),
-        required=True,
-    )
-    location_value = raw.get(LOCATION_KEY)
-    location = location_value if isinstance(location_value, str) and location_value else None
-    if location is None:
-        problems.append(f"{LOCATION_KEY}: missing; set the Azure region, e.g. eastus2")
-
-    net = _section(problems, raw, "network", required=True)
-    top.seen.add("network")
-    address_space = net.get("addressSpace", net.network, required=True)
-    agent_subnet = net.get("agentSubnet", net.network, required=True)
-    pe_subnet = net.get("privateEndpointSubnet", net.network, required=True)
-    aks_subnet = net.get("aksSubnet", net.network, required=True)
-    dns_servers = net.get("dnsServers", net.address_list, ())
-    net.unknown_keys()
-
-    reg = _section(problems, raw, "registry", required=False)
-    top.seen.add("registry")
-    zone_redundancy = reg.get("zoneRedundancy", reg.boolean, False)
-    soft_delete_days = reg.get("softDeleteDays", reg.integer(1, 90))
-    retention_days = reg.get("retentionDays", reg.integer(0, 365), None if soft_delete_days else 7)
-    reg.unknown_keys()
-    if soft_delete_days is not None and "retentionDays" in reg.values:
-        problems.append(
-            "registry.softDeleteDays: ACR does not allow the soft delete policy together with the "
-            "retention policy; remove registry.retentionDays to use soft delete"
-        )
-
-    pool = _section(problems, raw, "agentPool", required=False)
-    top.seen.add("agentPool")
-    tier = pool.get("tier", pool.choice(AGENT_POOL_TIERS), "S1")
-    count = pool.get("count", pool.integer(0, 100), 1)
-    vcpu_quota = pool.get("vcpuQuota", pool.integer(0))
-    pool.unknown_keys()
-
-    aks = _section(problems, raw, "aks", required=True)
-    top.seen.add("aks")
-    node_count = aks.get("nodeCount", aks.integer(1, 1000), 2)
-    node_vm_size = aks.get(
-        "nodeVmSize",
-        aks.string(_VM_SIZE, "an Azure VM size such as Standard_D4ds_v5"),
-        "Standard_D4ds_v5",
-    )
-    service_cidr = aks.get("serviceCidr", aks.network, AksSettings.service_cidr)
-    dns_service_ip = aks.get("dnsServiceIp", aks.address, AksSettings.dns_service_ip)
-    pod_cidr = aks.get("podCidr", aks.network, AksSettings.pod_cidr)
-    ssh_key = aks.get("sshPublicKey", aks.ssh_key, required=True)
-    k8s_version = aks.get(
-        "kubernetesVersion", aks.string(_K8S_VERSION, "a version such as 1.33 or 1.33.2")
-    )
-    private_cluster = aks.get("privateCluster", aks.boolean, True)
-    authorized = aks.get("authorizedIpRanges", aks.cidr_list, ())
-    aks.unknown_keys()
-    if private_cluster is not None and authorized is not None:
-        problems.extend(
-            api_server_exposure_problems("aks.authorizedIpRanges", private_cluster, authorized)
-        )
-
-    bridge = top.get("dockerBridgeCidr", top.network, StackSettings.docker_bridge_cidr)
-    protect = top.get("protect", top.boolean, False)
-    top.unknown_keys()
-
-    subnets = {
-        "network.agentSubnet": agent_subnet,
-        "network.privateEndpointSubnet": pe_subnet,
-        "network.aksSubnet": aks_subnet,
-    }
-    named_subnets = [cidr.Labelled(n, k) for k, n in subnets.items() if n is not None]
-    spaces = [cidr.Labelled(address_space, "network.addressSpace")] if address_space else []
-    if address_space is not None:
-        problems.extend(cidr.subnet_plan_problems(spaces, named_subnets))
-        problems.extend(cidr.reserved_range_problems("network.addressSpace", address_space))
-    if agent_subnet is not None:
-        problems.extend(
-            cidr.subnet_size_problems("network.agentSubnet", agent_subnet, minimum_prefix=29)
-        )
-    if pe_subnet is not None:
-        problems.extend(
-            cidr.subnet_size_problems("network.privateEndpointSubnet", pe_subnet, minimum_prefix=29)
-        )
-        # The registry endpoint and the artifact store's blob endpoint.
-        problems.extend(
-            cidr.endpoint_capacity_problems(
-                "network.privateEndpointSubnet", pe_subnet, cidr.REGISTRY_ENDPOINT_ADDRESSES + 1
-            )
-        )
-    if aks_subnet is not None:
-        problems.extend(
-            cidr.subnet_size_problems("network.aksSubnet", aks_subnet, minimum_prefix=29)
-        )
-        if node_count is not None and cidr.usable_addresses(aks_subnet) < node_count + 1:
-            problems.append(
-                f"network.aksSubnet: {aks_subnet} has {cidr.usable_addresses(aks_subnet)} "
-                f"usable addresses; aks.nodeCount {node_count} needs {node_count + 1} "
-                f"(one extra node during upgrades)"
-            )
-
-    problems.extend(
-        cidr.aks_cidr_plan_problems(
-            service_cidr=cidr.Labelled(service_cidr, "aks.serviceCidr") if service_cidr else None,
-            dns_service_ip=("aks.dnsServiceIp", dns_service_ip) if dns_service_ip else None,
-            pod_cidr=cidr.Labelled(pod_cidr, "aks.podCidr") if pod_cidr else None,
-            cluster_ranges=spaces + named_subnets,
-        )
-    )
-
-    if bridge is not None:
-        declared = spaces + named_subnets
-        declared += [
-            cidr.Labelled(ipaddress.IPv4Network(ip), f"network.dnsServers[{i}]")
-            for i, ip in enumerate(dns_servers or ())
-        ]
-        if service_cidr is not None:
-            declared.append(cidr.Labelled(service_cidr, "aks.serviceCidr"))
-        if pod_cidr is not None:
-            declared.append(cidr.Labelled(pod_cidr, "aks.podCidr"))
-        problems.extend(
-            f"{item.label}: {item.network} overlaps the Docker bridge {bridge} "
-            f"(dockerBridgeCidr); ACR Tasks builds cannot reach addresses in that range"
-            for item in cidr.bridge_conflicts(bridge, declared)
-        )
-
-    if tier is not None and count is not None:
-        vcpus = AGENT_POOL_TIERS[tier] * count
-        default_quota = ISOLATED_TIER_VCPU_QUOTA if tier == "I6" else STANDARD_TIER_VCPU_QUOTA
-        quota = default_quota if vcpu_quota is None else vcpu_quota
-        if vcpus > quota:
-            problems.append(
-                f"agentPool.count: {count} x {tier} needs {vcpus} vCPUs but the registry's "
-                f"quota is {quota} (Azure's default for {'isolated' if tier == 'I6' else 'standard'} "
-                f"pools is {default_quota}); after a support request raises it, set "
-                f"agentPool.vcpuQuota"
-            )
-
-    if problems:
-        raise ConfigError(problems)
-
-    assert environment and location and address_space and agent_subnet and pe_subnet
-    assert aks_subnet and ssh_key and bridge is not None
-    assert service_cidr and dns_service_ip and pod_cidr and tier and node_vm_size
-    assert node_count is not None and count is not None
+    config = _Config(raw)
+    load = _Loader(raw, config, _environment(config), _cloud(raw, config.problems))
+    location, protect = load.location(), load.protect()
+    network, dns = load.network(), load.dns()
+    registry, agent_pool, aks = load.registry(), load.agent_pool(), load.aks(network)
+    store, trigger = load.artifact_store(), load.build_trigger()
+    if network is not None and aks is not None:
+        _stack_rules(network, aks, config.problems)
+    if (
+        config.problems
+        or network is None
+        or dns is None
+        or registry is None
+        or agent_pool is None
+        or aks is None
+        or store is None
+        or trigger is None
+    ):
+        raise ConfigError(config.problems)
     return StackSettings(
-        environment=environment,
+        environment=load.environment,
         location=location,
-        network=NetworkSettings(
-            address_space, agent_subnet, pe_subnet, aks_subnet, dns_servers or ()
-        ),
-        registry=RegistrySettings(bool(zone_redundancy), retention_days, soft_delete_days),
-        agent_pool=AgentPoolSettings(tier, count, vcpu_quota),
-        aks=AksSettings(
-            ssh_public_key=ssh_key,
-            node_count=node_count,
-            node_vm_size=node_vm_size,
-            service_cidr=service_cidr,
-            dns_service_ip=dns_service_ip,
-            pod_cidr=pod_cidr,
-            kubernetes_version=k8s_version,
-            private_cluster=bool(private_cluster),
-            authorized_ip_ranges=tuple(authorized or ()),
-        ),
-        docker_bridge_cidr=bridge,
-        protect=bool(protect),
+        network=network,
+        registry=registry,
+        artifact_store=store,
+        agent_pool=agent_pool,
+        aks=aks,
+        build_trigger=trigger,
+        dns=dns,
+        cloud=load.cloud,
+        protect=protect,
     )
 
 

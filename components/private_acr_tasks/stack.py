@@ -1,42 +1,45 @@
 """The whole private-build stack composed from the components, for one environment.
 
 ``build_stack`` is what this repository's ``__main__.py`` runs; another program can call it
-too, or compose the components its own way.
+too, or compose the components its own way. Every component is built from the plan the
+settings validated, so nothing is parsed twice and nothing registers before all input is
+known to be good.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from private_acr_rules.dns import REGISTRY_ZONE
 from private_acr_tasks._common import SharedArgs
 from private_acr_tasks.agent_pool import BuildAgentPool
-from private_acr_tasks.aks import AksCluster, AksClusterArgs
+from private_acr_tasks.aks import AksCluster
 from private_acr_tasks.build_trigger import InClusterBuildTrigger
 from private_acr_tasks.network import Network
-from private_acr_tasks.private_endpoint import PrivateLinkEndpoint
+from private_acr_tasks.private_endpoint import EndpointPurpose, PrivateLinkEndpoint, zone_name
 from private_acr_tasks.registry import Registry
 from private_acr_tasks.settings import PROJECT, StackSettings
 from private_acr_tasks.storage import ArtifactStore
 
-ARTIFACT_CONTAINER = "artifacts"
+
+@dataclass(frozen=True)
+class _Foundation:
+    """What every part of the stack builds on."""
+
+    settings: StackSettings
+    group: resources.ResourceGroup
+    common: SharedArgs
+    client: pulumi.Output[authorization.GetClientConfigResult]
+    protect: pulumi.ResourceOptions
 
 
-def build_stack(settings: StackSettings) -> Mapping[str, Any]:
-    """Register every resource for ``settings`` and return the stack outputs."""
-    env = settings.environment
-    compact = env.replace("-", "")
-    tags = {"project": PROJECT, "environment": env}
-    protect = pulumi.ResourceOptions(protect=settings.protect)
-    client = authorization.get_client_config_output()
-
+def _foundation(settings: StackSettings) -> _Foundation:
+    tags = {"project": PROJECT, "environment": settings.environment}
     group = resources.ResourceGroup(
         "resource-group",
-        resource_group_name=f"rg-{PROJECT}-{env}",
+        resource_group_name=f"rg-{PROJECT}-{settings.environment}",
         location=settings.location,
         tags=tags,
     )
@@ -45,102 +48,86 @@ def build_stack(settings: StackSettings) -> Mapping[str, Any]:
         "location": settings.location,
         "tags": tags,
     }
-
-    net = Network(
-        "network",
-        {
-            **common,
-            "address_space": str(settings.network.address_space),
-            "agent_subnet_prefix": str(settings.network.agent_subnet),
-            "private_endpoint_subnet_prefix": str(settings.network.private_endpoint_subnet),
-            "aks_subnet_prefix": str(settings.network.aks_subnet),
-            "dns_servers": [str(ip) for ip in settings.network.dns_servers],
-            "registry_uses_private_link": True,
-            "docker_bridge_cidr": str(settings.docker_bridge_cidr),
-        },
+    return _Foundation(
+        settings,
+        group,
+        common,
+        authorization.get_client_config_output(),
+        pulumi.ResourceOptions(protect=settings.protect),
     )
-    registry = Registry(
-        "registry",
-        {
-            **common,
-            "name_prefix": f"acr{compact}"[:40],
-            "retention_days": settings.registry.retention_days,
-            "soft_delete_days": settings.registry.soft_delete_days,
-            "zone_redundancy": settings.registry.zone_redundancy,
-        },
-        opts=protect,
+
+
+def _private_data(base: _Foundation, net: Network) -> tuple[Registry, ArtifactStore]:
+    """The registry and the artifact store, each reachable only through the endpoint subnet."""
+    # One VNet holds the agent pool and the AKS nodes; a second VNet would need a link.
+    build_vnet = {"build": net.vnet_id}
+    dns = base.settings.dns
+    subnet = net.private_endpoint_subnet_id
+    registry = Registry.from_plan(
+        "registry", base.settings.registry, {**base.common}, opts=base.protect
     )
     PrivateLinkEndpoint(
         "registry-endpoint",
         {
-            **common,
+            **base.common,
+            **dns.entry(EndpointPurpose.REGISTRY, subnet, build_vnet),
             "target_resource_id": registry.registry_id,
             "group_id": "registry",
-            "subnet_id": net.private_endpoint_subnet_id,
-            "zone_name": REGISTRY_ZONE,
-            # One VNet holds the agent pool and the AKS nodes; a second VNet would need a link.
-            "linked_vnet_ids": {"build": net.vnet_id},
+            "zone_name": zone_name(base.settings.cloud, EndpointPurpose.REGISTRY),
         },
     )
-    store = ArtifactStore(
+    store = ArtifactStore.from_plan(
         "artifacts",
+        base.settings.artifact_store,
         {
-            **common,
-            "name_prefix": f"st{compact}"[:16],
-            "private_endpoint_subnet_id": net.private_endpoint_subnet_id,
-            "linked_vnet_ids": {"build": net.vnet_id},
-            "subscription_id": client.subscription_id,
-            "container_name": ARTIFACT_CONTAINER,
+            **base.common,
+            "subscription_id": base.client.subscription_id,
+            "private_endpoints": {"blob": dns.entry(EndpointPurpose.BLOB, subnet, build_vnet)},
         },
-        opts=protect,
+        opts=base.protect,
     )
-    pool = BuildAgentPool(
+    return registry, store
+
+
+def _builds(
+    base: _Foundation, net: Network, registry: Registry, store: ArtifactStore
+) -> BuildAgentPool:
+    pool = BuildAgentPool.from_plan(
         "build",
+        base.settings.agent_pool,
         {
-            **common,
+            **base.common,
             "registry_name": registry.registry_name,
             "subnet_id": net.agent_subnet_id,
-            "pool_name": f"pool-{env}"[:20],
-            "task_name": f"private-build-{env}",
-            "tier": settings.agent_pool.tier,
-            "count": settings.agent_pool.count,
             "artifact_storage_account": store.account_name,
-            "artifact_container": ARTIFACT_CONTAINER,
-            "subnet_dependencies": [net],
         },
-        opts=protect,
+        opts=base.protect,
     )
     store.grant_reader("build-task", pool.task_identity_principal_id)
-    cluster_args: AksClusterArgs = {
-        **common,
-        "subscription_id": client.subscription_id,
-        "subnet_id": net.aks_subnet_id,
-        "registry_id": registry.registry_id,
-        "dns_prefix": f"aks-{env}",
-        "ssh_public_key": settings.aks.ssh_public_key,
-        "service_cidr": str(settings.aks.service_cidr),
-        "dns_service_ip": str(settings.aks.dns_service_ip),
-        "pod_cidr": str(settings.aks.pod_cidr),
-        "vnet_ranges": [
-            str(settings.network.address_space),
-            str(settings.network.agent_subnet),
-            str(settings.network.private_endpoint_subnet),
-            str(settings.network.aks_subnet),
-        ],
-        "node_count": settings.aks.node_count,
-        "node_vm_size": settings.aks.node_vm_size,
-        "private_cluster": settings.aks.private_cluster,
-        "authorized_ip_ranges": list(settings.aks.authorized_ip_ranges),
-    }
-    if settings.aks.kubernetes_version:
-        cluster_args["kubernetes_version"] = settings.aks.kubernetes_version
-    cluster = AksCluster("aks", cluster_args, opts=protect)
-    trigger = InClusterBuildTrigger(
-        "ci-trigger",
+    return pool
+
+
+def _cluster(
+    base: _Foundation, net: Network, registry: Registry, pool: BuildAgentPool
+) -> tuple[AksCluster, InClusterBuildTrigger]:
+    cluster = AksCluster.from_plan(
+        "aks",
+        base.settings.aks,
         {
-            **common,
-            "subscription_id": client.subscription_id,
-            "tenant_id": client.tenant_id,
+            **base.common,
+            "subscription_id": base.client.subscription_id,
+            "subnet_id": net.aks_subnet_id,
+            "registry_id": registry.registry_id,
+        },
+        opts=base.protect,
+    )
+    trigger = InClusterBuildTrigger.from_plan(
+        "ci-trigger",
+        base.settings.build_trigger,
+        {
+            **base.common,
+            "subscription_id": base.client.subscription_id,
+            "tenant_id": base.client.tenant_id,
             "registry_id": registry.registry_id,
             "registry_name": registry.registry_name,
             "oidc_issuer_url": cluster.oidc_issuer_url,
@@ -148,8 +135,18 @@ def build_stack(settings: StackSettings) -> Mapping[str, Any]:
             "task_name": pool.task_name,
         },
     )
+    return cluster, trigger
+
+
+def build_stack(settings: StackSettings) -> Mapping[str, Any]:
+    """Register every resource for ``settings`` and return the stack outputs."""
+    base = _foundation(settings)
+    net = Network.from_plan("network", settings.network, base.common)
+    registry, store = _private_data(base, net)
+    pool = _builds(base, net, registry, store)
+    cluster, trigger = _cluster(base, net, registry, pool)
     return {
-        "resourceGroupName": group.name,
+        "resourceGroupName": base.group.name,
         "registryName": registry.registry_name,
         "loginServer": registry.login_server,
         "agentPoolName": pool.agent_pool_name,

@@ -1,103 +1,214 @@
 """A private storage account holding the artifacts builds read, reachable only over private link.
 
 Public network access off, network rules Deny with no bypass, shared keys off (Entra ID
-only), TLS 1.2, no anonymous blob access. Readers get Storage Blob Data Reader on the
-account, the least role that can download a blob. The blob private endpoint and its
-``privatelink.blob.core.windows.net`` zone sit in the private-endpoint subnet.
+only), TLS 1.2, no anonymous blob access. Readers get Storage Blob Data Reader, the least
+role that can download a blob. Private endpoints come from the shared ``private_endpoints``
+argument (group ``blob``, zone ``privatelink.blob.core.windows.net``).
 
 The artifact itself is not a Pulumi resource: with public access and shared keys off, only a
 client inside the VNet can write it (see README, "Put the private artifact in place").
 """
 
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
-
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
-from typing import NotRequired
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NotRequired, Self
 
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, storage
 
-from private_acr_rules.dns import BLOB_ZONE
-from private_acr_tasks._common import SharedArgs, child_name, role_definition_id, type_token
+from private_acr_rules import naming
+from private_acr_rules.clouds import AzureCloud, names
+from private_acr_rules.validation import FieldReader
+from private_acr_tasks._common import (
+    SharedArgs,
+    checked,
+    child_name,
+    role_definition_id,
+    tags_of,
+    type_token,
+)
 from private_acr_tasks.errors import ComponentArgsError
-from private_acr_tasks.private_endpoint import PrivateLinkEndpoint
+from private_acr_tasks.private_endpoint import (
+    PrivateEndpointArgs,
+    PrivateLinkEndpoint,
+    check_endpoints,
+    private_endpoints,
+)
 
 _PREFIX = re.compile(r"^[a-z0-9]{1,16}$")
-_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
-_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 
 
-class ArtifactStoreArgs(SharedArgs):
+class StorageRedundancy(StrEnum):
+    """How the artifact store replicates its data."""
+
+    STANDARD_LRS = "Standard_LRS"
+    """Three copies in one datacenter."""
+    STANDARD_ZRS = "Standard_ZRS"
+    """Three copies across availability zones."""
+    STANDARD_GRS = "Standard_GRS"
+    """Locally redundant, plus a copy in the paired region."""
+    STANDARD_GZRS = "Standard_GZRS"
+    """Zone redundant, plus a copy in the paired region."""
+
+
+class ArtifactStoreInputs(SharedArgs):
+    """The artifact store's links to other resources."""
+
+    subscription_id: pulumi.Input[str]
+    """Subscription of the role definitions."""
+    private_endpoints: NotRequired[Mapping[str, PrivateEndpointArgs]]
+    """Private endpoints keyed by a short name; each is a ``<name>-<key>`` child with group
+    ``blob``. Default: none (the account then has no network path at all)."""
+    reader_principal_ids: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Service principals granted Storage Blob Data Reader, keyed by a stable short name (part
+    of the role assignment's logical name ``<name>-reader-<key>``). Default: none."""
+
+
+class ArtifactStoreArgs(ArtifactStoreInputs):
     """Arguments of :class:`ArtifactStore`."""
 
     name_prefix: str
     """1-16 lower-case alphanumerics starting the account name (a random suffix of 8 follows)."""
-    private_endpoint_subnet_id: pulumi.Input[str]
-    linked_vnet_ids: Mapping[str, pulumi.Input[str]]
-    """VNets that must resolve the blob endpoint privately, keyed by a stable short name."""
-    subscription_id: pulumi.Input[str]
-    """Subscription of the role definitions."""
     container_name: NotRequired[str]
     """Blob container for the artifacts. Default ``artifacts``."""
-    redundancy: NotRequired[str]
-    """Storage SKU, e.g. Standard_LRS or Standard_ZRS. Default Standard_LRS."""
+    redundancy: NotRequired[StorageRedundancy]
+    """Storage SKU. Default Standard_LRS."""
+    cloud: NotRequired[AzureCloud]
+    """The Azure cloud, for the private DNS zone of the endpoints
+    (``privatelink.blob.core.windows.net`` and its sovereign forms). Default public."""
 
 
-def _check(args: ArtifactStoreArgs) -> list[str]:
-    problems: list[str] = []
-    prefix = args.get("name_prefix")
-    if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
-        problems.append(
-            f"ArtifactStoreArgs.name_prefix: got {prefix!r}; expected 1-16 lower-case letters or digits"
-        )
-    container = args.get("container_name", "artifacts")
-    if not _CONTAINER.fullmatch(container):
-        problems.append(
-            f"ArtifactStoreArgs.container_name: got {container!r}; expected 3-63 lower-case letters, digits, '-'"
-        )
-    sku = args.get("redundancy", "Standard_LRS")
-    if sku not in ("Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"):
-        problems.append(
-            f"ArtifactStoreArgs.redundancy: got {sku!r}; expected Standard_LRS, Standard_ZRS, Standard_GRS or Standard_GZRS"
-        )
-    return problems
+@dataclass(frozen=True)
+class ArtifactStorePlan:
+    name_prefix: str
+    container_name: str = "artifacts"
+    redundancy: StorageRedundancy = StorageRedundancy.STANDARD_LRS
+    cloud: AzureCloud = AzureCloud.PUBLIC
+
+
+def validate_artifact_store(fields: FieldReader) -> ArtifactStorePlan | None:
+    mark = fields.mark()
+    prefix = fields.text("name_prefix", _PREFIX, "1-16 lower-case letters or digits")
+    plan = ArtifactStorePlan(
+        prefix or "",
+        container_name=fields.text(
+            "container_name",
+            naming.BLOB_CONTAINER,
+            "a blob container name (3-63 lower-case letters, digits, '-')",
+            "artifacts",
+        ),
+        redundancy=fields.choice("redundancy", StorageRedundancy, StorageRedundancy.STANDARD_LRS),
+        cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
+    )
+    for key in fields.mapping("reader_principal_ids", "a map of short names to principal ids"):
+        if not naming.CHILD_KEY.fullmatch(key):
+            fields.invalid("reader_principal_ids", key, "keys of lower-case letters, digits or '-'")
+    return None if fields.failed_since(mark) else plan
 
 
 class ArtifactStore(pulumi.ComponentResource):
-    """Private storage account, blob container, blob private endpoint and reader roles.
+    """Private storage account, blob container, blob private endpoints and reader roles.
 
-    Children: ``<name>-suffix``, ``<name>-account``, ``<name>-container``, ``<name>-blob``
-    (a :class:`PrivateLinkEndpoint`), and ``<name>-reader-<key>`` per :meth:`grant_reader`.
+    Children: ``<name>-suffix``, ``<name>-account``, ``<name>-container`` (a child of the
+    account), a :class:`PrivateLinkEndpoint` ``<name>-<key>`` per ``private_endpoints`` entry,
+    and ``<name>-reader-<key>`` per reader.
     """
 
     account_id: pulumi.Output[str]
+    """ARM id of the storage account."""
     account_name: pulumi.Output[str]
+    """Name of the storage account."""
     container_name: pulumi.Output[str]
+    """Name of the artifact container."""
+    container_id: pulumi.Output[str]
+    """ARM id of the artifact container (a role-assignment scope)."""
 
     def __init__(
         self, name: str, args: ArtifactStoreArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        problems = _check(args)
-        if problems:
-            raise ComponentArgsError(problems)
+        self._build(name, checked(validate_artifact_store, args, "ArtifactStoreArgs"), args, opts)
+
+    @classmethod
+    def from_plan(
+        cls,
+        name: str,
+        plan: ArtifactStorePlan,
+        inputs: ArtifactStoreInputs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Self:
+        """Build from an already validated plan (the stack settings hold one per stack)."""
+        component = cls.__new__(cls)
+        component._build(name, plan, inputs, opts)
+        return component
+
+    def _build(
+        self,
+        name: str,
+        plan: ArtifactStorePlan,
+        inputs: ArtifactStoreInputs,
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        check_endpoints(inputs, "ArtifactStoreArgs")
         super().__init__(type_token("ArtifactStore"), name, {}, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.get("tags", {}))
         suffix = random.RandomString(
-            child_name(name, "suffix"), length=8, special=False, upper=False, opts=child
+            child_name(name, "suffix"),
+            length=8,
+            special=False,
+            upper=False,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        self.account = storage.StorageAccount(
+        self.account = self._account(name, plan, inputs, suffix)
+        container = storage.BlobContainer(
+            child_name(name, "container"),
+            resource_group_name=inputs["resource_group_name"],
+            account_name=self.account.name,
+            container_name=plan.container_name,
+            public_access=storage.PublicAccess.NONE,
+            opts=pulumi.ResourceOptions(parent=self.account),
+        )
+        self.endpoints: dict[str, PrivateLinkEndpoint] = private_endpoints(
+            self,
+            name,
+            target_resource_id=self.account.id,
+            group_id="blob",
+            zone_name=names(plan.cloud).blob_zone,
+            entries=inputs.get("private_endpoints", {}),
+            placement=inputs,
+        )
+        self._name = name
+        self._subscription_id = inputs["subscription_id"]
+        for key, principal_id in sorted(inputs.get("reader_principal_ids", {}).items()):
+            self._reader(key, principal_id)
+        self.account_id = self.account.id
+        self.account_name = self.account.name
+        self.container_name = container.name
+        self.container_id = container.id
+        self.register_outputs(
+            {
+                "account_id": self.account_id,
+                "account_name": self.account_name,
+                "container_name": self.container_name,
+                "container_id": self.container_id,
+            }
+        )
+
+    def _account(
+        self,
+        name: str,
+        plan: ArtifactStorePlan,
+        inputs: ArtifactStoreInputs,
+        suffix: random.RandomString,
+    ) -> storage.StorageAccount:
+        return storage.StorageAccount(
             child_name(name, "account"),
-            resource_group_name=args["resource_group_name"],
-            location=args["location"],
-            account_name=pulumi.Output.concat(args["name_prefix"], suffix.result),
+            resource_group_name=inputs["resource_group_name"],
+            location=inputs["location"],
+            account_name=pulumi.Output.concat(plan.name_prefix, suffix.result),
             kind="StorageV2",
-            sku=storage.SkuArgs(name=args.get("redundancy", "Standard_LRS")),
+            sku=storage.SkuArgs(name=plan.redundancy.value),
             access_tier=storage.AccessTier.HOT,
             allow_blob_public_access=False,
             allow_shared_key_access=False,
@@ -108,57 +219,11 @@ class ArtifactStore(pulumi.ComponentResource):
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action=storage.DefaultAction.DENY, bypass=storage.Bypass.NONE
             ),
-            tags=tags,
-            opts=child,
-        )
-        container = storage.BlobContainer(
-            child_name(name, "container"),
-            resource_group_name=args["resource_group_name"],
-            account_name=self.account.name,
-            container_name=args.get("container_name", "artifacts"),
-            public_access=storage.PublicAccess.NONE,
-            opts=pulumi.ResourceOptions(parent=self.account),
-        )
-        PrivateLinkEndpoint(
-            child_name(name, "blob"),
-            {
-                "resource_group_name": args["resource_group_name"],
-                "location": args["location"],
-                "target_resource_id": self.account.id,
-                "group_id": "blob",
-                "subnet_id": args["private_endpoint_subnet_id"],
-                "zone_name": BLOB_ZONE,
-                "linked_vnet_ids": args["linked_vnet_ids"],
-                "tags": tags,
-            },
-            opts=child,
-        )
-        self._name = name
-        self._subscription_id = args["subscription_id"]
-        self.account_id = self.account.id
-        self.account_name = self.account.name
-        self.container_name = container.name
-        self.register_outputs(
-            {
-                "account_id": self.account_id,
-                "account_name": self.account_name,
-                "container_name": self.container_name,
-            }
+            tags=tags_of(inputs),
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def grant_reader(
-        self, key: str, principal_id: pulumi.Input[str]
-    ) -> authorization.RoleAssignment:
-        """Give a service principal Storage Blob Data Reader on the account.
-
-        ``key`` is a stable short name; it is part of the role assignment's logical name.
-        """
-        if not _KEY.fullmatch(key):
-            raise ComponentArgsError(
-                [
-                    f"ArtifactStore.grant_reader key: got {key!r}; expected lower-case letters, digits or '-'"
-                ]
-            )
+    def _reader(self, key: str, principal_id: pulumi.Input[str]) -> authorization.RoleAssignment:
         return authorization.RoleAssignment(
             child_name(self._name, "reader", key),
             scope=self.account.id,
@@ -169,3 +234,19 @@ class ArtifactStore(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def grant_reader(
+        self, key: str, principal_id: pulumi.Input[str]
+    ) -> authorization.RoleAssignment:
+        """Give a service principal Storage Blob Data Reader after the store exists.
+
+        The same assignment as a ``reader_principal_ids`` entry, for a principal created after
+        the store (the build task's identity needs the store's name first).
+        """
+        if not naming.CHILD_KEY.fullmatch(key):
+            raise ComponentArgsError(
+                [
+                    f"ArtifactStore.grant_reader key: got {key!r}; expected lower-case letters, digits or '-'"
+                ]
+            )
+        return self._reader(key, principal_id)

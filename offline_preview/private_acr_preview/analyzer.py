@@ -351,6 +351,7 @@ def _configure(
                 "name": p.name,
                 "level": LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
                 "severity": SEVERITIES.get(p.severity, "unspecified"),
+                "remediation": p.remediation_steps,
             }
             for p in info.policies
         ],

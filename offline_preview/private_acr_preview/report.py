@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import importlib.metadata
 import json
 import re
+import string
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -136,80 +139,357 @@ def to_json(run: ProgramRun, policy: PolicyReport | None) -> dict[str, Any]:
     }
 
 
-def _node_id(index: int) -> str:
-    return f"r{index}"
+# The pull-request picture ------------------------------------------------------------------------
+
+# Resource groups are drawn as frames around what they hold: as edges they would point at nearly
+# every resource and hide the dependencies a reviewer is looking for.
+CONTAINER_TYPES = frozenset(
+    {"azure-native:resources:ResourceGroup", "azure:core/resourceGroup:ResourceGroup"}
+)
+# Beyond about this many boxes a top-down picture no longer reads at a PR comment's width; the
+# graph then draws whole components as single nodes (see _Flowchart._collapse).
+MAX_GRAPH_NODES = 60
+# The Mermaid class and its style (red, amber) for each enforcement level the picture marks.
+_LEVEL_CLASSES = {
+    "mandatory": ("violation", "fill:#ffcdd2,stroke:#c62828,stroke-width:3px,color:#000"),
+    "advisory": ("advisory", "fill:#ffe8b0,stroke:#e69500,stroke-width:3px,color:#000"),
+}
+_LABEL_SAFE = frozenset(string.ascii_letters + string.digits + " -_./@+,=()")
 
 
-def _label(resource: RecordedResource) -> str:
-    kind = resource.type.rsplit(":", 1)[-1]
-    return re.sub(r'["<>]', "", f"{kind}<br/>{resource.name}")
+def mermaid_text(text: str) -> str:
+    """``text`` for a quoted Mermaid label: all but a few plain characters as ``#<code point>;``.
+
+    Inside ``"..."`` Mermaid ends the label at ``"``, reads ``#name;`` as an entity code, hands
+    ``<``, ``>`` and ``&`` to its HTML sanitizer, and rewrites any line matching
+    ``style.*:\\S*#.*;`` before parsing (``encodeEntities`` in mermaid's ``src/utils.ts``);
+    numeric entity codes are its documented escape ("Entity codes to escape characters",
+    mermaid.js.org/syntax/flowchart.html) and sidestep all of these. Control characters become
+    U+FFFD: as HTML character references some would show as other characters (``&#128;`` is
+    "€", HTML Living Standard, numeric character reference end state).
+    """
+    return "".join(
+        char
+        if char in _LABEL_SAFE
+        else f"#{0xFFFD if unicodedata.category(char) == 'Cc' else ord(char)};"
+        for char in text
+    )
 
 
-def render_mermaid(run: ProgramRun) -> str:
-    """Components as subgraphs, dependencies as arrows (GitHub renders this in comments)."""
-    ids = {r.urn: _node_id(i) for i, r in enumerate(run.resources)}
-    children = _children(run)
-    lines = ["flowchart LR"]
+def _label(*lines: str) -> str:
+    """A quoted label, one line per argument (``<br/>`` is Mermaid's line break in labels)."""
+    return '"' + "<br/>".join(mermaid_text(line) for line in lines) + '"'
 
-    def emit(resource: RecordedResource, indent: str) -> None:
-        kids = children.get(resource.urn, [])
-        if resource.type == STACK_TYPE:
+
+def _short_type(type_: str) -> str:
+    return type_.rsplit(":", 1)[-1]
+
+
+def _title(resource: RecordedResource) -> str:
+    """A subgraph title on one line: Mermaid 11 does not make room for a second title line and
+    draws the first box over it (seen rendering in Chromium)."""
+    return _label(f"{_short_type(resource.type)}: {resource.name}")
+
+
+def _node_id(resource: RecordedResource) -> str:
+    """Readable and stable: the name, plus a digest of the URN so equal names stay distinct.
+
+    It depends on nothing but the URN, so registration order and other resources never move it.
+    """
+    kind = "g" if resource.type in CONTAINER_TYPES else ("r" if resource.custom else "c")
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", resource.name).strip("_")[:40]
+    digest = hashlib.sha256(resource.urn.encode()).hexdigest()[:6]
+    return f"{kind}_{slug}_{digest}" if slug else f"{kind}_{digest}"
+
+
+class _Flowchart:
+    """The resource tree as Mermaid: components as subgraphs, resource groups as frames."""
+
+    def __init__(self, run: ProgramRun, policy: PolicyReport | None, max_nodes: int) -> None:
+        self.policy = policy
+        self.by_urn = {r.urn: r for r in run.resources}
+        self.ids = {r.urn: _node_id(r) for r in run.resources}
+        children = _children(run)
+        self.children = {
+            urn: sorted(kids, key=lambda r: (r.name, r.type)) for urn, kids in children.items()
+        }
+        self.roots: list[RecordedResource] = []
+        for root in self.children.get("", []):
+            is_stack = root.type == STACK_TYPE
+            self.roots.extend(self.children.get(root.urn, []) if is_stack else [root])
+        self.containers = {r.urn for r in run.resources if r.type in CONTAINER_TYPES}
+        self.collapsed: set[str] = set()
+        self._collapse(max_nodes)
+
+    def _kids(self, urn: str) -> list[RecordedResource]:
+        return self.children.get(urn, [])
+
+    def _boxes(self, resource: RecordedResource) -> int:
+        """How many nodes drawing ``resource`` takes (a container is a frame, not a node)."""
+        inside = sum(self._boxes(kid) for kid in self._kids(resource.urn))
+        if resource.urn in self.containers:
+            return inside
+        if resource.custom:
+            return 1 + inside
+        return 1 if resource.urn in self.collapsed or not inside else inside
+
+    def _inner_components(self, resource: RecordedResource) -> Iterator[RecordedResource]:
+        for kid in self._kids(resource.urn):
+            if not kid.custom and kid.urn not in self.collapsed:
+                yield kid
+            yield from self._inner_components(kid)
+
+    def _collapse(self, max_nodes: int) -> None:
+        """Collapse components, innermost and largest first, until at most ``max_nodes`` remain.
+
+        Innermost first keeps an outer component that wraps the whole stack open, showing its
+        parts as single nodes, instead of reducing the picture to one box.
+        """
+        components = [r for r in self.by_urn.values() if not r.custom and r.type != STACK_TYPE]
+        total = sum(self._boxes(root) for root in self.roots)
+        while total > max_nodes:
+            candidates = [
+                (self._boxes(c) - 1, self.ids[c.urn], c.urn)
+                for c in components
+                if c.urn not in self.collapsed and next(self._inner_components(c), None) is None
+            ]
+            saving, _, urn = max(candidates, default=(0, "", ""))
+            if saving <= 0:
+                return
+            self.collapsed.add(urn)
+            total -= saving
+
+    def drawn(self, urn: str) -> str:
+        """The URN whose box shows ``urn``: itself, or its outermost collapsed component.
+
+        A resource group is always its own frame, wherever the program declared it.
+        """
+        if urn in self.containers:
+            return urn
+        shown = urn
+        parent = self.by_urn[urn].parent
+        while parent in self.by_urn:
+            if parent in self.collapsed:
+                shown = parent
+            parent = self.by_urn[parent].parent
+        return shown
+
+    def _frames_other(self, outer: str, inner: str) -> bool:
+        """Whether ``outer`` is drawn as a subgraph around ``inner`` (no arrow can join them)."""
+        if self.by_urn[outer].custom:
+            return False
+        parent = self.by_urn[inner].parent
+        while parent in self.by_urn:
+            if parent == outer:
+                return True
+            parent = self.by_urn[parent].parent
+        return False
+
+    def _groups_of(self, resource: RecordedResource) -> set[str]:
+        """The resource groups that ``resource`` or anything under it is placed in."""
+        groups = {
+            urn
+            for urns in resource.property_dependencies.values()
+            for urn in urns
+            if urn in self.containers
+        }
+        for kid in self._kids(resource.urn):
+            groups |= self._groups_of(kid)
+        return groups
+
+    def _emit(self, resource: RecordedResource, indent: str, out: list[str]) -> None:
+        kids = self._kids(resource.urn)
+        node = self.ids[resource.urn]
+        label = (_short_type(resource.type), resource.name)
+        if resource.urn in self.containers:  # drawn as a frame by _frames
             for kid in kids:
-                emit(kid, indent)
-            return
-        if kids and not resource.custom:
-            lines.append(f'{indent}subgraph {ids[resource.urn]}["{_label(resource)}"]')
+                self._emit(kid, indent, out)
+        elif resource.urn in self.collapsed:
+            count = sum(
+                1 for r in self.by_urn.values() if r.custom and self.drawn(r.urn) == resource.urn
+            )
+            out.append(f"{indent}{node}[[{_label(*label, f'({count} resources)')}]]")
+        elif not resource.custom and kids:
+            out.append(f"{indent}subgraph {node}[{_title(resource)}]")
+            # Without it Mermaid turns a subgraph that no arrow crosses sideways (left-right).
+            out.append(f"{indent}  direction TB")
             for kid in kids:
-                emit(kid, indent + "  ")
-            lines.append(f"{indent}end")
+                self._emit(kid, indent + "  ", out)
+            out.append(f"{indent}end")
         else:
-            lines.append(f'{indent}{ids[resource.urn]}["{_label(resource)}"]')
+            # A custom resource's children (a VNet's subnets) sit beside it, linked by their inputs.
+            out.append(f"{indent}{node}[{_label(*label)}]")
             for kid in kids:
-                emit(kid, indent)
+                self._emit(kid, indent, out)
 
-    for root in children.get("", []):
-        emit(root, "  ")
+    def _frames(self, out: list[str]) -> None:
+        """Each resource group as a frame around the top-level parts placed wholly in it."""
+        members: dict[str, list[RecordedResource]] = {urn: [] for urn in self.containers}
+        loose: list[RecordedResource] = []
+        for root in self.roots:
+            groups = self._groups_of(root) if root.urn not in self.containers else set[str]()
+            (members[groups.pop()] if len(groups) == 1 else loose).append(root)
+        for urn in sorted(self.containers, key=lambda u: self.ids[u]):
+            group = self.by_urn[urn]
+            if not members[urn]:
+                out.append(f"  {self.ids[urn]}[{_label(_short_type(group.type), group.name)}]")
+                continue
+            out.append(f"  subgraph {self.ids[urn]}[{_title(group)}]")
+            out.append("    direction TB")
+            for member in members[urn]:
+                self._emit(member, "    ", out)
+            out.append("  end")
+        for root in loose:
+            self._emit(root, "  ", out)
+
+    def edges(self) -> list[tuple[str, str]]:
+        """One arrow per pair, from a resource to each one whose inputs reference it."""
+        pairs: set[tuple[str, str]] = set()
+        for resource in self.by_urn.values():
+            if resource.urn in self.containers:
+                continue
+            target = self.drawn(resource.urn)
+            for urn in {u for urns in resource.property_dependencies.values() for u in urns}:
+                if urn not in self.by_urn or urn in self.containers:
+                    continue
+                source = self.drawn(urn)
+                if source == target or self._frames_other(source, target):
+                    continue
+                if not self._frames_other(target, source):
+                    pairs.add((self.ids[source], self.ids[target]))
+        return sorted(pairs)
+
+    def classes(self) -> dict[str, set[str]]:
+        """Node ids by Mermaid class: the worst level reported on anything a node shows."""
+        worst: dict[str, str] = {}
+        for violation in self.policy.violations if self.policy else []:
+            resource = self.by_urn.get(violation.urn)
+            if resource is None or resource.type == STACK_TYPE:
+                continue
+            node = self.ids[self.drawn(resource.urn)]
+            if violation.level == "mandatory" or worst.get(node) not in _LEVEL_CLASSES:
+                worst[node] = violation.level
+        by_class: dict[str, set[str]] = {name: set() for name, _ in _LEVEL_CLASSES.values()}
+        for node, level in worst.items():
+            if level in _LEVEL_CLASSES:
+                by_class[_LEVEL_CLASSES[level][0]].add(node)
+        return by_class
+
+    def render(self) -> str:
+        out = ["flowchart TD"]
+        out += [f"  classDef {name} {style}" for name, style in _LEVEL_CLASSES.values()]
+        self._frames(out)
+        out += [f"  {source} --> {target}" for source, target in self.edges()]
+        if self.policy is not None:
+            out += self._legend()
+        return "\n".join(out) + "\n"
+
+    def _legend(self) -> list[str]:
+        """What the colours mean, each key styled by the class it explains."""
+        out = ['  subgraph legend["Policy results"]']
+        classes = self.classes()
+        for level, (name, _) in _LEVEL_CLASSES.items():
+            key = f"{level.capitalize()} violation ({len(classes[name])})"
+            out.append(f"    legend_{name}[{_label(key)}]")
+        out.append("  end")
+        for name, nodes in classes.items():
+            out.append(f"  class {','.join(sorted(nodes | {f'legend_{name}'}))} {name}")
+        return out
+
+
+def render_mermaid(
+    run: ProgramRun, policy: PolicyReport | None = None, *, max_nodes: int = MAX_GRAPH_NODES
+) -> str:
+    """The plan as a top-down Mermaid flowchart (GitHub renders it in comments).
+
+    Components are subgraphs, resource groups frames; an arrow runs from a resource to each one
+    whose inputs reference it. With ``policy``, resources carry the class ``violation`` (a
+    mandatory violation) or ``advisory``, explained by a legend.
+    """
+    return _Flowchart(run, policy, max_nodes).render()
+
+
+def _cell(text: str) -> str:
+    """Plain text for a GitHub table cell: no HTML, no column breaks, lines as ``<br>``."""
+    escaped = html.escape(text, quote=False).replace("|", "\\|")
+    return "<br>".join(escaped.splitlines())
+
+
+def _code(text: str) -> str:
+    """A code span that survives backticks and pipes in ``text`` (CommonMark / GFM table rules)."""
+    text = " ".join(text.splitlines()).replace("|", "\\|")
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _violation_section(run: ProgramRun, policy: PolicyReport | None) -> list[str]:
+    if policy is None:
+        return ["No policy pack ran."]
+    pack = f"Policy pack {_code(policy.pack)} v{policy.version}"
+    if not policy.violations:
+        return [f"{pack}: all {len(policy.policies)} policies pass."]
+    remediation = {str(p["name"]): str(p.get("remediation") or "") for p in policy.policies}
+    by_urn = {r.urn: r for r in run.resources}
+    rows = [
+        f"### Violations ({len(policy.mandatory)} mandatory, "
+        f"{len(policy.violations) - len(policy.mandatory)} advisory)",
+        "",
+        f"{pack}.",
+        "",
+        "| Level | Policy | Resource | Message | Remediation |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    ordered = sorted(policy.violations, key=lambda v: (v.level != "mandatory", v.policy, v.urn))
+    for v in ordered:
+        resource = by_urn.get(v.urn)
+        if resource is None:
+            where = _code(v.urn)
+        elif resource.type == STACK_TYPE:
+            where = "the stack"
+        else:
+            where = f"{_code(resource.name)} ({_cell(_short_type(resource.type))})"
+        mark = "❌ mandatory" if v.level == "mandatory" else f"⚠️ {_cell(v.level)}"
+        rows.append(
+            f"| {mark} | {_code(v.policy)} | {where} | {_cell(v.message)} "
+            f"| {_cell(remediation.get(v.policy, ''))} |"
+        )
+    return rows
+
+
+def _resource_table(run: ProgramRun) -> list[str]:
+    names: dict[str, list[str]] = {}
     for resource in run.resources:
-        for dependency in sorted(set(resource.dependencies)):
-            if dependency in ids and dependency != resource.parent and resource.custom:
-                lines.append(f"  {ids[dependency]} --> {ids[resource.urn]}")
-    return "\n".join(lines) + "\n"
+        if resource.type != STACK_TYPE:
+            names.setdefault(resource.type, []).append(resource.name)
+    rows = ["### Resources", "", "| Type | Count | Names |", "| --- | ---: | --- |"]
+    for type_, members in sorted(names.items()):
+        listed = ", ".join(_code(name) for name in sorted(members))
+        rows.append(f"| {_code(type_)} | {len(members)} | {listed} |")
+    return rows
 
 
 def render_summary(run: ProgramRun, policy: PolicyReport | None) -> str:
-    counts = Counter(r.type for r in run.resources if r.type != STACK_TYPE)
-    status = (
-        "no policy run"
-        if policy is None
-        else ("❌ mandatory violations" if policy.mandatory else "✅ passes policy")
-    )
+    """GitHub Markdown for a PR comment or step summary: violations, then resources, then graph."""
+    if policy is None:
+        status = "no policy run"
+    else:
+        status = "❌ mandatory violations" if policy.mandatory else "✅ passes policy"
     lines = [
-        f"## Offline preview: `{run.project}` / `{run.stack}`: {status}",
+        f"## Offline preview: {_code(run.project)} / {_code(run.stack)}: {status}",
         "",
-        f"{len(run.resources)} resources to create. Produced by `offline-preview` under the Pulumi SDK mock engine; no Azure calls.",
+        f"{len(run.resources)} resources to create (as `pulumi preview` counts them, the stack "
+        "included). Produced by `offline-preview` under the Pulumi SDK mock engine; no Azure calls.",
         "",
-        "| Resource type | Count |",
-        "| --- | ---: |",
-        *(f"| `{kind}` | {count} |" for kind, count in sorted(counts.items())),
-    ]
-    if policy is not None:
-        lines += ["", f"### Policy pack `{policy.pack}` v{policy.version}", ""]
-        if policy.violations:
-            lines += ["| Level | Policy | Resource | Message |", "| --- | --- | --- | --- |"]
-            by_urn = {r.urn: r.name for r in run.resources}
-            for v in policy.violations:
-                message = v.message.replace("\n", " ").replace("|", "\\|")
-                lines.append(
-                    f"| {v.level} | `{v.policy}` | `{by_urn.get(v.urn, v.urn)}` | {message} |"
-                )
-        else:
-            lines.append(f"All {len(policy.policies)} policies pass.")
-    lines += [
+        *_violation_section(run, policy),
         "",
-        "<details><summary>Resource graph</summary>",
+        *_resource_table(run),
+        "",
+        # Open when something is marked on it, so the reviewer sees where.
+        f"<details{' open' if policy and policy.violations else ''}><summary>Resource graph</summary>",
         "",
         "```mermaid",
-        render_mermaid(run).rstrip(),
+        render_mermaid(run, policy).rstrip(),
         "```",
         "",
         "</details>",

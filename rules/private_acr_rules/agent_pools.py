@@ -7,7 +7,7 @@ for all standard agent pools and is 0 for isolated agent pools."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 
@@ -44,3 +44,32 @@ def is_isolated(tier: AgentPoolTier) -> bool:
 
 def default_quota(tier: AgentPoolTier) -> int:
     return ISOLATED_VCPU_QUOTA if is_isolated(tier) else STANDARD_VCPU_QUOTA
+
+
+def quota_problems(
+    pools: Sequence[tuple[str, AgentPoolTier, int]], quota: int | None, quota_label: str
+) -> list[str]:
+    """The pools of one registry must fit its vCPU quota together.
+
+    ``pools`` holds (label, tier, count) per pool; standard and isolated tiers have separate
+    quotas. ``quota`` is a raised quota the caller declares, else Azure's default applies.
+    """
+    problems: list[str] = []
+    for isolated in (False, True):
+        members = [
+            (label, tier, count) for label, tier, count in pools if is_isolated(tier) == isolated
+        ]
+        if not members:
+            continue
+        needed = sum(VCPUS[tier] * count for _, tier, count in members)
+        default = ISOLATED_VCPU_QUOTA if isolated else STANDARD_VCPU_QUOTA
+        allowed = default if quota is None else quota
+        if needed > allowed:
+            kind = "isolated" if isolated else "standard"
+            sizes = " + ".join(f"{count} x {tier.value}" for _, tier, count in members)
+            problems.append(
+                f"{members[0][0]}: {sizes} needs {needed} vCPUs but the registry's quota is "
+                f"{allowed} (Azure's default for {kind} pools is {default}); after a support "
+                f"request raises it, set {quota_label}"
+            )
+    return problems

@@ -54,6 +54,8 @@ def parse_cidr(text: object) -> ParsedCidr:
     Host bits are tolerated (``172.17.0.1/16`` is how Docker's bridge is often written) but
     flagged in ``host_bits_set`` so callers that want strict input can refuse it.
     """
+    if isinstance(text, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return ParsedCidr(str(text), text)
     if not isinstance(text, str) or not text.strip():
         return ParsedCidr(str(text), None, "expected a CIDR such as 10.0.0.0/16")
     raw = text.strip()
@@ -73,6 +75,8 @@ def parse_cidr(text: object) -> ParsedCidr:
 
 def parse_address(text: object) -> Address | None:
     """Parse an IP address; ``None`` when ``text`` is not one."""
+    if isinstance(text, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return text
     if not isinstance(text, str):
         return None
     try:
@@ -244,6 +248,17 @@ def aks_cidr_plan_problems(
 def bridge_conflicts(bridge: Network, ranges: Sequence[Labelled]) -> list[Labelled]:
     """The ranges that collide with the Docker bridge (IPv6 never collides with IPv4)."""
     return [item for item in ranges if overlaps(bridge, item.network)]
+
+
+def bridge_conflict_problems(
+    bridge: Network, bridge_label: str, ranges: Sequence[Labelled]
+) -> list[str]:
+    """One message per range inside the Docker bridge, naming the range and the bridge setting."""
+    return [
+        f"{item.label}: {item.network} overlaps the Docker bridge {bridge} ({bridge_label}); "
+        f"ACR Tasks builds cannot reach addresses in that range"
+        for item in bridge_conflicts(bridge, ranges)
+    ]
 
 
 def endpoint_capacity_problems(label: str, network: Network, needed: int) -> list[str]:

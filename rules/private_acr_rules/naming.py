@@ -24,3 +24,7 @@ CHILD_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 """A stable short key that becomes part of a child's logical name."""
 ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,10}[a-z0-9]$")
 """2-12 lower-case letters, digits or '-': part of resource names."""
+IMAGE_REFERENCE = re.compile(
+    r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})?$"
+)
+"""A container image reference with a registry host: ``host[:port]/path[:tag|@digest]``."""

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 from private_acr_rules import cidr
 
@@ -25,8 +25,8 @@ class Labels:
     """How messages name a field path such as ``dns_servers[0]`` or ``lifecycle.days``.
 
     ``Labels.of("NetworkArgs")`` prefixes every path (``NetworkArgs.dns_servers[0]``);
-    ``Labels.mapped({...})`` renames the leading field of a path (``dns_servers`` to
-    ``network.dnsServers`` gives ``network.dnsServers[0]``).
+    ``Labels.mapped({...})`` renames a whole path, or else its leading field (``dns_servers``
+    to ``network.dnsServers`` gives ``network.dnsServers[0]``).
     """
 
     def __init__(self, name: Callable[[str], str]) -> None:
@@ -39,6 +39,8 @@ class Labels:
     @classmethod
     def mapped(cls, renames: Mapping[str, str], fallback_prefix: str = "") -> Labels:
         def name(path: str) -> str:
+            if path in renames:
+                return renames[path]
             head = _PATH_HEAD.match(path)
             if head is not None and head.group(0) in renames:
                 return renames[head.group(0)] + path[head.end() :]
@@ -55,12 +57,23 @@ class Labels:
 
 
 class FieldReader:
-    """Reads the plain fields of one object, recording what is wrong with each."""
+    """Reads the plain fields of one object, recording what is wrong with each.
+
+    A read with a default returns the default when the value is absent or wrong (the problem
+    is recorded), so a validator can build its plan from plain values and ask ``failed_since``
+    whether anything went wrong.
+    """
 
     def __init__(self, values: Mapping[str, Any], label: Labels, problems: list[str]) -> None:
         self.values = values
         self.label = label
         self.problems = problems
+
+    def mark(self) -> int:
+        return len(self.problems)
+
+    def failed_since(self, mark: int) -> bool:
+        return len(self.problems) > mark
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{self.label(path)}: {message}")
@@ -77,55 +90,70 @@ class FieldReader:
             self.problem(field, "missing; this is required")
         return value
 
+    @overload
+    def text(self, field: str, pattern: re.Pattern[str], expected: str, default: str) -> str: ...
+    @overload
     def text(
-        self,
-        field: str,
-        pattern: re.Pattern[str],
-        expected: str,
-        default: str | None = None,
-        *,
-        required: bool = False,
+        self, field: str, pattern: re.Pattern[str], expected: str, default: None = None
+    ) -> str | None: ...
+    def text(
+        self, field: str, pattern: re.Pattern[str], expected: str, default: str | None = None
     ) -> str | None:
-        value = self._raw(field, required)
+        """A string matching ``pattern``; without a default the field is required."""
+        value = self._raw(field, default is None)
         if value is None:
             return default
         if not isinstance(value, str) or not pattern.fullmatch(value):
             self.invalid(field, value, expected)
-            return None
+            return default
         return value
 
+    @overload
+    def whole(self, field: str, low: int, high: int | None, default: int) -> int: ...
+    @overload
     def whole(
-        self,
-        field: str,
-        low: int,
-        high: int | None = None,
-        default: int | None = None,
-        *,
-        required: bool = False,
+        self, field: str, low: int, high: int | None = None, default: None = None
+    ) -> int | None: ...
+    def whole(
+        self, field: str, low: int, high: int | None = None, default: int | None = None
     ) -> int | None:
-        value = self._raw(field, required)
+        """A whole number in range; without a default an absent field is ``None``.
+
+        An integral float counts: protobuf ``Struct`` values are doubles, and the SDK's component
+        provider passes integer inputs on as floats (pulumi 3.272 ``map_input_properties``).
+        """
+        value = self._raw(field, False)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            value_ok = False
-        else:
-            value_ok = high is None or value <= high
-        if not value_ok:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        fits = (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and value >= low
+            and (high is None or value <= high)
+        )
+        if not fits:
             bounds = f"a whole number >= {low}" if high is None else f"a whole number {low}-{high}"
             self.invalid(field, value, bounds)
-            return None
+            return default
         return cast(int, value)
 
-    def flag(self, field: str, default: bool) -> bool | None:
+    def flag(self, field: str, default: bool) -> bool:
         value = self._raw(field, False)
         if value is None:
             return default
         if not isinstance(value, bool):
             self.invalid(field, value, "true or false")
-            return None
+            return default
         return value
 
+    @overload
+    def choice(self, field: str, kind: type[_E], default: _E) -> _E: ...
+    @overload
+    def choice(self, field: str, kind: type[_E], default: None = None) -> _E | None: ...
     def choice(self, field: str, kind: type[_E], default: _E | None = None) -> _E | None:
+        """A member of ``kind``, given as the member or its value; required without a default."""
         value = self._raw(field, default is None)
         if value is None:
             return default
@@ -133,18 +161,22 @@ class FieldReader:
             if value is member or value == member.value:
                 return member
         self.invalid(field, value, "one of " + ", ".join(str(m.value) for m in kind))
-        return None
+        return default
 
+    @overload
+    def network(self, field: str, default: ipaddress.IPv4Network) -> ipaddress.IPv4Network: ...
+    @overload
+    def network(self, field: str, default: None = None) -> ipaddress.IPv4Network | None: ...
     def network(
-        self, field: str, default: cidr.Network | None = None, *, required: bool = False
+        self, field: str, default: ipaddress.IPv4Network | None = None
     ) -> ipaddress.IPv4Network | None:
-        """An IPv4 CIDR written as its network address (no host bits)."""
-        value = self._raw(field, required)
+        """An IPv4 CIDR written as its network address; required without a default."""
+        value = self._raw(field, default is None)
         if value is None:
-            return cast(ipaddress.IPv4Network | None, default)
-        return self._network_value(field, value)
+            return default
+        return self.network_value(field, value) or default
 
-    def _network_value(self, path: str, value: object) -> ipaddress.IPv4Network | None:
+    def network_value(self, path: str, value: object) -> ipaddress.IPv4Network | None:
         parsed = cidr.parse_cidr(value)
         if parsed.network is None:
             self.invalid(path, value, "an IPv4 CIDR such as 10.40.0.0/16")
@@ -156,54 +188,60 @@ class FieldReader:
             return parsed.network
         return None
 
+    @overload
+    def address(self, field: str, default: ipaddress.IPv4Address) -> ipaddress.IPv4Address: ...
+    @overload
+    def address(self, field: str, default: None = None) -> ipaddress.IPv4Address | None: ...
     def address(
-        self, field: str, default: ipaddress.IPv4Address | None = None, *, required: bool = False
+        self, field: str, default: ipaddress.IPv4Address | None = None
     ) -> ipaddress.IPv4Address | None:
-        value = self._raw(field, required)
+        """An IPv4 address; required without a default."""
+        value = self._raw(field, default is None)
         if value is None:
             return default
-        return self._address_value(field, value)
+        return self.address_value(field, value) or default
 
-    def _address_value(self, path: str, value: object) -> ipaddress.IPv4Address | None:
+    def address_value(self, path: str, value: object) -> ipaddress.IPv4Address | None:
         parsed = cidr.parse_address(value)
         if not isinstance(parsed, ipaddress.IPv4Address):
             self.invalid(path, value, "an IPv4 address such as 10.100.0.10")
             return None
         return parsed
 
-    def _items(self, field: str, expected: str) -> Sequence[object] | None:
+    def items(self, field: str, expected: str) -> Sequence[object]:
+        """A list field; absent is empty, anything else but a list is a problem."""
         value = self.values.get(field)
         if value is None:
             return ()
         if isinstance(value, str | bytes) or not isinstance(value, Sequence):
             self.invalid(field, value, expected)
-            return None
+            return ()
         return cast(Sequence[object], value)
 
-    def addresses(self, field: str) -> tuple[ipaddress.IPv4Address, ...] | None:
-        items = self._items(field, "a list of IPv4 addresses, e.g. [10.40.0.4]")
-        if items is None:
-            return None
-        parsed = [self._address_value(f"{field}[{i}]", item) for i, item in enumerate(items)]
-        return None if None in parsed else tuple(a for a in parsed if a is not None)
+    def addresses(self, field: str) -> tuple[ipaddress.IPv4Address, ...]:
+        items = self.items(field, "a list of IPv4 addresses, e.g. [10.40.0.4]")
+        parsed = [self.address_value(f"{field}[{i}]", item) for i, item in enumerate(items)]
+        return tuple(a for a in parsed if a is not None)
 
-    def texts(self, field: str, pattern: re.Pattern[str], expected: str) -> tuple[str, ...] | None:
-        items = self._items(field, f"a list of {expected}")
-        if items is None:
-            return None
+    def texts(self, field: str, pattern: re.Pattern[str], expected: str) -> tuple[str, ...]:
         good: list[str] = []
-        for index, item in enumerate(items):
+        for index, item in enumerate(self.items(field, f"a list of {expected}")):
             if isinstance(item, str) and pattern.fullmatch(item):
                 good.append(item)
             else:
                 self.invalid(f"{field}[{index}]", item, expected)
-        return tuple(good) if len(good) == len(items) else None
+        return tuple(good)
 
-    def mapping(self, field: str, expected: str) -> Mapping[str, Any] | None:
+    def mapping(self, field: str, expected: str) -> Mapping[str, Any]:
+        """An object field; absent is empty, anything else but a mapping is a problem."""
         value = self.values.get(field)
         if value is None:
             return {}
         if not isinstance(value, Mapping):
             self.invalid(field, value, expected)
-            return None
+            return {}
         return cast(Mapping[str, Any], value)
+
+    def nested(self, field: str, values: Mapping[str, Any]) -> FieldReader:
+        """A reader for the fields of a sub-object, labelled under ``field``."""
+        return FieldReader(values, self.label.nested(field), self.problems)

@@ -1,0 +1,90 @@
+"""The Azure clouds a stack can deploy to, and the DNS names that differ between them.
+
+The stack picks the cloud with the azure-native provider's own ``environment`` config
+(``public``, ``usgovernment`` or ``china``). Sources:
+
+- Private DNS zone names: Learn, private-link/private-endpoint-dns ("Azure Private Endpoint
+  private DNS zone values", ms.date 07/16/2026), sections "Commercial", "Government" and
+  "China": Container Registry ``registry``, Storage ``blob``, Key Vault ``vault`` and AKS
+  ``management``; the China copy at docs.azure.cn/private-link/private-endpoint-dns.
+- Login-server and service suffixes: the Azure CLI's cloud definitions (``az cloud show``;
+  Azure/azure-cli ``src/azure-cli-core/azure/cli/core/cloud.py``, ``CloudSuffixes``
+  ``acr_login_server_endpoint``, ``storage_endpoint``, ``keyvault_dns`` of AzureCloud,
+  AzureUSGovernment and AzureChinaCloud).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AzureCloud(StrEnum):
+    """An Azure cloud, named as the azure-native provider's ``environment`` config names it."""
+
+    PUBLIC = "public"
+    """Azure (commercial)."""
+    US_GOVERNMENT = "usgovernment"
+    """Azure Government."""
+    CHINA = "china"
+    """Azure operated by 21Vianet."""
+
+
+@dataclass(frozen=True)
+class CloudNames:
+    """DNS names of one cloud."""
+
+    registry_zone: str
+    """Private DNS zone of a registry endpoint (group ``registry``)."""
+    blob_zone: str
+    """Private DNS zone of a storage blob endpoint (group ``blob``)."""
+    vault_zone: str
+    """Private DNS zone of a Key Vault endpoint (group ``vault``)."""
+    registry_suffix: str
+    """Login servers are ``<registry>.<suffix>``."""
+    storage_suffix: str
+    """Blob endpoints are ``<account>.blob.<suffix>``."""
+    vault_suffix: str
+    """Vault URIs are ``https://<vault>.<suffix>``."""
+    aks_private_zone: str
+    """The private API server zone, with ``{region}`` for the cluster's region."""
+
+
+CLOUDS: Mapping[AzureCloud, CloudNames] = {
+    AzureCloud.PUBLIC: CloudNames(
+        registry_zone="privatelink.azurecr.io",
+        blob_zone="privatelink.blob.core.windows.net",
+        vault_zone="privatelink.vaultcore.azure.net",
+        registry_suffix="azurecr.io",
+        storage_suffix="core.windows.net",
+        vault_suffix="vault.azure.net",
+        aks_private_zone="privatelink.{region}.azmk8s.io",
+    ),
+    AzureCloud.US_GOVERNMENT: CloudNames(
+        registry_zone="privatelink.azurecr.us",
+        blob_zone="privatelink.blob.core.usgovcloudapi.net",
+        vault_zone="privatelink.vaultcore.usgovcloudapi.net",
+        registry_suffix="azurecr.us",
+        storage_suffix="core.usgovcloudapi.net",
+        vault_suffix="vault.usgovcloudapi.net",
+        aks_private_zone="privatelink.{region}.cx.aks.containerservice.azure.us",
+    ),
+    AzureCloud.CHINA: CloudNames(
+        registry_zone="privatelink.azurecr.cn",
+        blob_zone="privatelink.blob.core.chinacloudapi.cn",
+        vault_zone="privatelink.vaultcore.azure.cn",
+        registry_suffix="azurecr.cn",
+        storage_suffix="core.chinacloudapi.cn",
+        vault_suffix="vault.azure.cn",
+        aks_private_zone="privatelink.{region}.cx.prod.service.azk8s.cn",
+    ),
+}
+
+
+def names(cloud: AzureCloud) -> CloudNames:
+    return CLOUDS[cloud]
+
+
+REGISTRY_ZONES = frozenset(c.registry_zone for c in CLOUDS.values())
+"""The registry zone of every cloud: a policy can accept any of them."""

@@ -1,0 +1,166 @@
+"""AksCluster: network plan, identities and their rights, access to the API server, refused input."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conftest import Refusal, by_name, children_of
+from private_acr_preview.program import ProgramRun
+from private_acr_rules.roles import BUILTIN_ROLES
+from private_acr_tasks.aks import AksCluster, AksClusterArgs
+
+Runner = Callable[[Callable[[], object]], ProgramRun]
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3owsUkn36WhXnTqsHMVaGwxJnIzgzP+3ZG/vs9pEDV a@b"
+BASE: AksClusterArgs = {
+    "resource_group_name": "rg",
+    "location": "eastus2",
+    "subscription_id": "sub",
+    "subnet_id": "/x/subnets/aks",
+    "registry_id": "/x/registries/acr1",
+    "dns_prefix": "aks-dev",
+    "ssh_public_key": KEY,
+    "vnet_ranges": ["10.40.0.0/16"],
+}
+
+
+def cluster_run(run_components: Runner, **changes: Any) -> ProgramRun:
+    args: dict[str, Any] = {**BASE, **changes}
+    return run_components(lambda: AksCluster("aks", args))  # pyright: ignore[reportArgumentType]
+
+
+def test_the_component_holds_identity_rights_cluster_and_pull_role(run_components: Runner) -> None:
+    assert children_of(cluster_run(run_components), "aks") == {
+        ("azure-native:managedidentity:UserAssignedIdentity", "aks-identity"),
+        ("azure-native:authorization:RoleAssignment", "aks-subnet-access"),
+        ("azure-native:containerservice:ManagedCluster", "aks-cluster"),
+        ("azure-native:authorization:RoleAssignment", "aks-acr-pull"),
+    }
+
+
+def test_network_is_cni_overlay_with_cilium_and_explicit_ranges(run_components: Runner) -> None:
+    profile = by_name(cluster_run(run_components), "aks-cluster").inputs["networkProfile"]
+    assert profile["networkPlugin"] == "azure" and profile["networkPluginMode"] == "overlay"
+    assert profile["networkDataplane"] == "cilium" and profile["networkPolicy"] == "cilium"
+    assert (profile["serviceCidr"], profile["dnsServiceIP"], profile["podCidr"]) == (
+        "10.100.0.0/16",
+        "10.100.0.10",
+        "10.244.0.0/16",
+    )
+
+
+def test_nodes_sit_in_the_subnet_without_public_addresses(run_components: Runner) -> None:
+    pool = by_name(cluster_run(run_components, node_count=3), "aks-cluster").inputs[
+        "agentPoolProfiles"
+    ][0]
+    assert pool["vnetSubnetID"] == "/x/subnets/aks" and pool["count"] == 3
+    assert pool["enableNodePublicIP"] is False
+
+
+def test_control_plane_identity_holds_network_contributor_before_the_cluster(
+    run_components: Runner,
+) -> None:
+    run = cluster_run(run_components)
+    access = by_name(run, "aks-subnet-access")
+    assert access.inputs["scope"] == "/x/subnets/aks"
+    assert access.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Network Contributor"])
+    assert access.inputs["principalId"] == by_name(run, "aks-identity").outputs["principalId"]
+    assert access.urn in by_name(run, "aks-cluster").dependencies
+
+
+def test_kubelet_identity_may_pull_from_the_registry(run_components: Runner) -> None:
+    run = cluster_run(run_components)
+    pull = by_name(run, "aks-acr-pull").inputs
+    kubelet = by_name(run, "aks-cluster").outputs["identityProfile"]["kubeletidentity"]
+    assert pull["principalId"] == kubelet["objectId"]
+    assert pull["scope"] == "/x/registries/acr1"
+    assert pull["roleDefinitionId"].endswith(BUILTIN_ROLES["AcrPull"])
+
+
+def test_access_is_entra_id_with_azure_rbac_and_no_local_accounts(run_components: Runner) -> None:
+    cluster = by_name(cluster_run(run_components), "aks-cluster").inputs
+    assert cluster["aadProfile"]["managed"] is True
+    assert cluster["aadProfile"]["enableAzureRBAC"] is True
+    assert cluster["disableLocalAccounts"] is True and cluster["enableRBAC"] is True
+
+
+def test_oidc_issuer_and_workload_identity_are_on(run_components: Runner) -> None:
+    cluster = by_name(cluster_run(run_components), "aks-cluster").inputs
+    assert cluster["oidcIssuerProfile"] == {"enabled": True}
+    assert cluster["securityProfile"]["workloadIdentity"] == {"enabled": True}
+
+
+def test_api_server_is_private_by_default(run_components: Runner) -> None:
+    access = by_name(cluster_run(run_components), "aks-cluster").inputs["apiServerAccessProfile"]
+    assert access == {"enablePrivateCluster": True}
+
+
+def test_a_public_api_server_is_limited_to_the_authorized_ranges(run_components: Runner) -> None:
+    run = cluster_run(
+        run_components, private_cluster=False, authorized_ip_ranges=["203.0.113.0/24"]
+    )
+    access = by_name(run, "aks-cluster").inputs["apiServerAccessProfile"]
+    assert access == {"enablePrivateCluster": False, "authorizedIPRanges": ["203.0.113.0/24"]}
+
+
+def test_admin_groups_are_passed_to_entra_id(run_components: Runner) -> None:
+    group = "00000000-0000-0000-0000-000000000001"
+    run = cluster_run(run_components, admin_group_object_ids=[group])
+    assert by_name(run, "aks-cluster").inputs["aadProfile"]["adminGroupObjectIDs"] == [group]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"dns_service_ip": "10.101.0.10"},
+            "AksClusterArgs.dns_service_ip: 10.101.0.10 is not inside AksClusterArgs.service_cidr",
+        ),
+        (
+            {"dns_service_ip": "10.100.0.1"},
+            "AksClusterArgs.dns_service_ip: 10.100.0.1 is the network or first address",
+        ),
+        (
+            {"service_cidr": "10.96.0.0/12", "dns_service_ip": "10.96.0.10"},
+            "AksClusterArgs.service_cidr: 10.96.0.0/12 is too large",
+        ),
+        (
+            {"pod_cidr": "10.40.0.0/16"},
+            "AksClusterArgs.pod_cidr: 10.40.0.0/16 overlaps AksClusterArgs.vnet_ranges[0]",
+        ),
+        (
+            {"service_cidr": "10.244.0.0/16", "dns_service_ip": "10.244.0.10"},
+            "AksClusterArgs.service_cidr: 10.244.0.0/16 overlaps AksClusterArgs.pod_cidr",
+        ),
+        (
+            {"vnet_ranges": ["172.30.0.0/16"]},
+            "AksClusterArgs.vnet_ranges[0]: 172.30.0.0/16 overlaps 172.30.0.0/16, which AKS reserves",
+        ),
+        (
+            {"ssh_public_key": "ssh-rsa nope"},
+            "AksClusterArgs.ssh_public_key: got 'ssh-rsa nope'; expected an OpenSSH public key line",
+        ),
+        ({"ssh_public_key": None}, "AksClusterArgs.ssh_public_key: missing"),
+        ({"node_count": 0}, "AksClusterArgs.node_count: got 0"),
+        ({"node_vm_size": "D4"}, "AksClusterArgs.node_vm_size: got 'D4'"),
+        ({"kubernetes_version": "latest"}, "AksClusterArgs.kubernetes_version: got 'latest'"),
+        (
+            {"private_cluster": False},
+            "AksClusterArgs.authorized_ip_ranges: a public API server needs at least one authorized range",
+        ),
+        (
+            {"private_cluster": False, "authorized_ip_ranges": ["0.0.0.0/0"]},
+            "AksClusterArgs.authorized_ip_ranges[0]: 0.0.0.0/0 opens the API server to the whole internet",
+        ),
+        (
+            {"admin_group_object_ids": ["admins"]},
+            "AksClusterArgs.admin_group_object_ids[0]: got 'admins'",
+        ),
+    ],
+)
+def test_bad_args_are_refused_naming_the_field(
+    refusal: Refusal, change: dict[str, Any], message: str
+) -> None:
+    args: dict[str, Any] = {**BASE, **change}
+    assert message in refusal(lambda: AksCluster("aks", args))  # pyright: ignore[reportArgumentType]

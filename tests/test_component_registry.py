@@ -1,0 +1,134 @@
+"""Registry: a private Premium registry, its artifact lifecycle, its private endpoints."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conftest import Refusal, by_name, children_of
+from private_acr_preview.program import ProgramRun
+from private_acr_tasks.private_endpoint import PrivateEndpointArgs
+from private_acr_tasks.registry import Registry, RegistryArgs
+
+Runner = Callable[[Callable[[], object]], ProgramRun]
+
+BASE: RegistryArgs = {"resource_group_name": "rg", "location": "eastus2", "name_prefix": "acrdev"}
+ENDPOINT: PrivateEndpointArgs = {
+    "subnet_id": "/x/subnets/pe",
+    "linked_vnet_ids": {"build": "/x/virtualNetworks/v"},
+}
+
+
+def registry_inputs(run_components: Runner, **changes: Any) -> dict[str, Any]:
+    args: dict[str, Any] = {**BASE, **changes}
+    run = run_components(lambda: Registry("reg", args))  # pyright: ignore[reportArgumentType]
+    return by_name(run, "reg-acr").inputs
+
+
+def test_registry_is_premium_without_admin_user_or_anonymous_pull(run_components: Runner) -> None:
+    acr = registry_inputs(run_components)
+    assert acr["sku"] == {"name": "Premium"}
+    assert acr["adminUserEnabled"] is False and acr["anonymousPullEnabled"] is False
+
+
+def test_registry_is_private_with_no_trusted_service_bypass(run_components: Runner) -> None:
+    acr = registry_inputs(run_components)
+    assert acr["publicNetworkAccess"] == "Disabled"
+    assert acr["networkRuleSet"] == {"defaultAction": "Deny"}
+    assert acr["networkRuleBypassOptions"] == "None"
+    assert acr["policies"]["exportPolicy"] == {"status": "disabled"}
+    assert acr["dataEndpointEnabled"] is True
+
+
+def test_public_access_also_allows_export(run_components: Runner) -> None:
+    acr = registry_inputs(run_components, public_network_access=True)
+    assert acr["publicNetworkAccess"] == "Enabled"
+    assert acr["policies"]["exportPolicy"] == {"status": "enabled"}
+
+
+def test_name_is_the_prefix_and_a_random_suffix_kept_in_state(run_components: Runner) -> None:
+    run = run_components(lambda: Registry("reg", BASE))
+    suffix = by_name(run, "reg-suffix")
+    assert suffix.type == "random:index/randomString:RandomString"
+    acr = by_name(run, "reg-acr")
+    assert acr.property_dependencies["registryName"] == [suffix.urn]
+    name = acr.inputs["registryName"]
+    assert name.startswith("acrdev") and name.isalnum() and len(name) == len("acrdev") + 8
+
+
+def test_retention_of_untagged_manifests_is_the_default_lifecycle(run_components: Runner) -> None:
+    policies = registry_inputs(run_components)["policies"]
+    assert policies["retentionPolicy"] == {"days": 7, "status": "enabled"}
+    assert policies["softDeletePolicy"]["status"] == "disabled"
+
+
+def test_soft_delete_replaces_retention(run_components: Runner) -> None:
+    policies = registry_inputs(
+        run_components, artifact_lifecycle={"mode": "softDelete", "days": 30}
+    )["policies"]
+    assert policies["softDeletePolicy"] == {"retentionDays": 30, "status": "enabled"}
+    assert policies["retentionPolicy"]["status"] == "disabled"
+
+
+def test_lifecycle_none_turns_both_policies_off(run_components: Runner) -> None:
+    policies = registry_inputs(run_components, artifact_lifecycle={"mode": "none"})["policies"]
+    assert policies["softDeletePolicy"]["status"] == "disabled"
+    assert policies["retentionPolicy"]["status"] == "disabled"
+
+
+def test_zone_redundancy_is_opt_in(run_components: Runner) -> None:
+    assert registry_inputs(run_components)["zoneRedundancy"] == "Disabled"
+    assert registry_inputs(run_components, zone_redundancy=True)["zoneRedundancy"] == "Enabled"
+
+
+def test_private_endpoints_are_children_with_group_registry(run_components: Runner) -> None:
+    run = run_components(
+        lambda: Registry("reg", {**BASE, "private_endpoints": {"endpoint": ENDPOINT}})
+    )
+    assert ("private-acr-tasks:index:PrivateLinkEndpoint", "reg-endpoint") in children_of(
+        run, "reg"
+    )
+    endpoint = by_name(run, "reg-endpoint-pe")
+    connection = endpoint.inputs["privateLinkServiceConnections"][0]
+    assert connection["groupIds"] == ["registry"]
+    assert endpoint.property_dependencies["privateLinkServiceConnections"] == [
+        by_name(run, "reg-acr").urn
+    ]
+    assert by_name(run, "reg-endpoint-zone").inputs["privateZoneName"] == "privatelink.azurecr.io"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name_prefix": "ACR"}, "RegistryArgs.name_prefix: got 'ACR'"),
+        ({"name_prefix": "acr-dev"}, "RegistryArgs.name_prefix: got 'acr-dev'"),
+        ({"name_prefix": "a" * 41}, "RegistryArgs.name_prefix: got 'aaaa"),
+        ({"name_prefix": None}, "RegistryArgs.name_prefix: missing"),
+        (
+            {"artifact_lifecycle": {"mode": "softDelete", "days": 91}},
+            "RegistryArgs.artifact_lifecycle.days: got 91; expected a whole number 1-90",
+        ),
+        (
+            {"artifact_lifecycle": {"mode": "retention", "days": 366}},
+            "RegistryArgs.artifact_lifecycle.days: got 366; expected a whole number 0-365",
+        ),
+        (
+            {"artifact_lifecycle": {"mode": "forever"}},
+            "RegistryArgs.artifact_lifecycle.mode: got 'forever'; expected one of retention, softDelete, none",
+        ),
+        ({"zone_redundancy": 1}, "RegistryArgs.zone_redundancy: got 1; expected true or false"),
+        (
+            {"private_endpoints": {"Bad Key": ENDPOINT}},
+            "RegistryArgs.private_endpoints[Bad Key]: got 'Bad Key'",
+        ),
+        (
+            {"private_endpoints": {"endpoint": {"subnet_id": "/x/subnets/pe"}}},
+            "RegistryArgs.private_endpoints[endpoint].linked_vnet_ids: at least one VNet",
+        ),
+    ],
+)
+def test_bad_args_are_refused_naming_the_field(
+    refusal: Refusal, change: dict[str, Any], message: str
+) -> None:
+    args: dict[str, Any] = {**BASE, **change}
+    assert message in refusal(lambda: Registry("reg", args))  # pyright: ignore[reportArgumentType]
