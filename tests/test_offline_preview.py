@@ -138,48 +138,36 @@ def test_a_known_conflict_exits_1_naming_policy_and_resource(
     )
 
 
+def _tiny_with_pack(config: Path, out: Path) -> int:
+    """The small program (its VNet sits in the Docker bridge) against this project's pack."""
+    return main(
+        [
+            "--stack",
+            "test",
+            "--program",
+            str(TINY),
+            "--policy-pack",
+            str(ROOT / "policies"),
+            "--policy-config",
+            str(config),
+            "--json",
+            str(out),
+        ]
+    )
+
+
 def test_policy_config_file_changes_config_and_levels(tmp_path: Path) -> None:
-    config = tmp_path / "policy.json"
+    config, out = tmp_path / "policy.json", tmp_path / "tiny.json"
     config.write_text(
-        json.dumps({"docker-bridge-cidr-conflict": {"dockerBridgeCidr": "10.40.0.0/16"}})
+        json.dumps({"docker-bridge-cidr-conflict": {"dockerBridgeCidr": "192.168.0.0/16"}})
     )
-    out = tmp_path / "dev.json"
-    assert (
-        main(
-            [
-                "--stack",
-                "dev",
-                "--program",
-                str(ROOT),
-                "--policy-config",
-                str(config),
-                "--json",
-                str(out),
-            ]
-        )
-        == 1
-    )
-    config.write_text(
-        json.dumps(
-            {"all": "advisory", "docker-bridge-cidr-conflict": {"dockerBridgeCidr": "10.40.0.0/16"}}
-        )
-    )
-    assert (
-        main(
-            [
-                "--stack",
-                "dev",
-                "--program",
-                str(ROOT),
-                "--policy-config",
-                str(config),
-                "--json",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    assert {v["level"] for v in json.loads(out.read_text())["policy"]["violations"]} == {"advisory"}
+    _tiny_with_pack(config, out)
+    policies = {v["policy"] for v in json.loads(out.read_text())["policy"]["violations"]}
+    assert "docker-bridge-cidr-conflict" not in policies
+    config.write_text(json.dumps({"all": "advisory"}))
+    assert _tiny_with_pack(config, out) == 0
+    levels = {v["level"] for v in json.loads(out.read_text())["policy"]["violations"]}
+    assert levels == {"advisory"}
 
 
 @pytest.mark.parametrize(
@@ -201,7 +189,7 @@ def test_bad_policy_config_exits_2(
 ) -> None:
     config = tmp_path / "policy.json"
     config.write_text(json.dumps(content))
-    assert main(["--stack", "dev", "--program", str(ROOT), "--policy-config", str(config)]) == 2
+    assert _tiny_with_pack(config, tmp_path / "tiny.json") == 2
     assert message in capsys.readouterr().err
 
 
@@ -249,15 +237,15 @@ print(json.dumps(sorted((r.urn, r.id, json.dumps(r.outputs, sort_keys=True)) for
 
 
 def test_plan_is_the_same_in_separate_processes_with_different_hash_seeds() -> None:
-    def plan(seed: str) -> str:
-        result = subprocess.run(
+    runs = [
+        subprocess.Popen(
             [sys.executable, "-c", _PLAN_SCRIPT, str(ROOT)],
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
-            check=True,
             env={**os.environ, "PYTHONHASHSEED": seed},
         )
-        return result.stdout
-
-    first, second = plan("1"), plan("2")
+        for seed in ("1", "2")
+    ]
+    first, second = (run.communicate()[0] for run in runs)
+    assert [run.returncode for run in runs] == [0, 0]
     assert first == second and json.loads(first)
