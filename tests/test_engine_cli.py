@@ -129,6 +129,10 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _deliver_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_the_engine_and_its_policy_pack(signum: signal.Signals) -> None:
@@ -136,6 +140,9 @@ def test_a_signal_stops_the_engine_and_its_policy_pack(signum: signal.Signals) -
         [sys.executable, "-m", "private_acr_preview", "--stack", "dev", "--program", str(ROOT)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # A shell's background job (make test runs pytest as one) starts with SIGINT ignored,
+        # which Python then keeps ignoring; a user's terminal delivers it.
+        preexec_fn=_deliver_sigint,  # noqa: PLW1509 - one signal() call before exec
     )
     deadline = time.monotonic() + 60
     packs: list[int] = []
