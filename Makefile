@@ -7,16 +7,37 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 STACK ?= dev
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
+# Bytecode: Python compiles each module it imports, and with PYTHONDONTWRITEBYTECODE set (as on
+# some CI machines) it does so again in every process: seconds per preview for the SDKs. So
+# .venv's bytecode is always written, and written when the environment is created, by one
+# preview run: that compiles exactly what a preview imports (about 800 modules, ~5 s) where
+# compiling all of site-packages (UV_COMPILE_BYTECODE=1: azure-native alone has 6,000 files)
+# takes 40 s.
+unexport PYTHONDONTWRITEBYTECODE
+POLICY_CONFIG := $(wildcard policies/config/$(STACK).json)
 
-.PHONY: preview test lint typecheck unit bench pins clean graph
+.PHONY: preview test lint typecheck unit bench pins env clean graph
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# The Pulumi CLI runs `uv` itself for `runtime.options.toolchain: uv` and looks for it on PATH;
+# this directory holds only that uv, so adding it to PATH shadows nothing else.
+.tools/path/uv: | .tools/bin/uv
+	mkdir -p .tools/path
+	ln -sf ../bin/uv .tools/path/uv
+
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet
+	-@.venv/bin/offline-preview --stack dev >/dev/null 2>&1
 	@touch $@
+
+# For `pulumi preview` / `pulumi up`: the environment, and uv where the CLI finds it.
+env: .venv/.synced
+	@if command -v uv >/dev/null; then echo "uv is on PATH: $$(command -v uv)"; \
+	else $(MAKE) --no-print-directory .tools/path/uv && \
+	echo 'uv is not on PATH; the Pulumi CLI needs it. Run:  export PATH="$$PWD/.tools/path:$$PATH"'; fi
 
 # Node is for the tests only (Mermaid itself parses every graph we write); preview needs none.
 node_modules/.installed: package.json package-lock.json
@@ -24,12 +45,15 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 preview: .venv/.synced
-	.venv/bin/offline-preview --stack $(STACK) --summary .preview/$(STACK).md \
-		--json .preview/$(STACK).json --graph .preview/$(STACK).mmd --export .preview/$(STACK).export.json
+	.venv/bin/offline-preview --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG)) \
+		--summary .preview/$(STACK).md --json .preview/$(STACK).json --graph .preview/$(STACK).mmd \
+		--export .preview/$(STACK).export.json
 
 lint: .venv/.synced
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
+	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/actionlint
+	.venv/bin/shellcheck .ci/run
 
 typecheck: .venv/.synced
 	.venv/bin/pyright
@@ -37,7 +61,13 @@ typecheck: .venv/.synced
 unit: .venv/.synced node_modules/.installed
 	.venv/bin/pytest
 
-test: lint typecheck unit
+# pyright (single-threaded) and the tests run side by side on the two cores; the tests' output
+# is held back and printed last, so their closing summary line ends the run.
+test: lint .venv/.synced node_modules/.installed
+	@log=$$(mktemp); .venv/bin/pytest >"$$log" 2>&1 & tests=$$!; \
+	echo .venv/bin/pyright; .venv/bin/pyright; typed=$$?; \
+	wait $$tests; passed=$$?; echo .venv/bin/pytest; cat "$$log"; rm -f "$$log"; \
+	test $$typed -eq 0 && test $$passed -eq 0
 
 # The stack's graph as a PNG, rendered by Mermaid in Debian's chromium (apt-get install chromium).
 graph: preview node_modules/.installed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,6 @@ from conftest import ROOT
 from private_acr_policies import POLICIES
 from private_acr_preview import report
 from private_acr_preview.cli import main
-from private_acr_preview.program import run_program
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_program"
 TINY_PACK = ROOT / "tests" / "fixtures" / "tiny_pack"
@@ -139,48 +139,36 @@ def test_a_known_conflict_exits_1_naming_policy_and_resource(
     )
 
 
+def _tiny_with_pack(config: Path, out: Path) -> int:
+    """The small program (its VNet sits in the Docker bridge) against this project's pack."""
+    return main(
+        [
+            "--stack",
+            "test",
+            "--program",
+            str(TINY),
+            "--policy-pack",
+            str(ROOT / "policies"),
+            "--policy-config",
+            str(config),
+            "--json",
+            str(out),
+        ]
+    )
+
+
 def test_policy_config_file_changes_config_and_levels(tmp_path: Path) -> None:
-    config = tmp_path / "policy.json"
+    config, out = tmp_path / "policy.json", tmp_path / "tiny.json"
     config.write_text(
-        json.dumps({"docker-bridge-cidr-conflict": {"dockerBridgeCidr": "10.40.0.0/16"}})
+        json.dumps({"docker-bridge-cidr-conflict": {"dockerBridgeCidr": "192.168.0.0/16"}})
     )
-    out = tmp_path / "dev.json"
-    assert (
-        main(
-            [
-                "--stack",
-                "dev",
-                "--program",
-                str(ROOT),
-                "--policy-config",
-                str(config),
-                "--json",
-                str(out),
-            ]
-        )
-        == 1
-    )
-    config.write_text(
-        json.dumps(
-            {"all": "advisory", "docker-bridge-cidr-conflict": {"dockerBridgeCidr": "10.40.0.0/16"}}
-        )
-    )
-    assert (
-        main(
-            [
-                "--stack",
-                "dev",
-                "--program",
-                str(ROOT),
-                "--policy-config",
-                str(config),
-                "--json",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    assert {v["level"] for v in json.loads(out.read_text())["policy"]["violations"]} == {"advisory"}
+    _tiny_with_pack(config, out)
+    policies = {v["policy"] for v in json.loads(out.read_text())["policy"]["violations"]}
+    assert "docker-bridge-cidr-conflict" not in policies
+    config.write_text(json.dumps({"all": "advisory"}))
+    assert _tiny_with_pack(config, out) == 0
+    levels = {v["level"] for v in json.loads(out.read_text())["policy"]["violations"]}
+    assert levels == {"advisory"}
 
 
 @pytest.mark.parametrize(
@@ -202,7 +190,7 @@ def test_bad_policy_config_exits_2(
 ) -> None:
     config = tmp_path / "policy.json"
     config.write_text(json.dumps(content))
-    assert main(["--stack", "dev", "--program", str(ROOT), "--policy-config", str(config)]) == 2
+    assert _tiny_with_pack(config, tmp_path / "tiny.json") == 2
     assert message in capsys.readouterr().err
 
 
@@ -240,8 +228,25 @@ def test_secrets_are_redacted_in_reports() -> None:
     assert report.redact({"a": [secret]}) == {"a": ["[secret]"]}
 
 
-def test_run_is_deterministic() -> None:
-    def values(run: object) -> list[tuple[str, str]]:
-        return sorted((r.urn, json.dumps(r.outputs, sort_keys=True)) for r in run.resources)  # type: ignore[attr-defined]
+_PLAN_SCRIPT = """
+import json, sys
+from pathlib import Path
+from private_acr_preview.program import run_program
+run = run_program(Path(sys.argv[1]), "dev")
+print(json.dumps(sorted((r.urn, r.id, json.dumps(r.outputs, sort_keys=True)) for r in run.resources)))
+"""
 
-    assert values(run_program(TINY, "test")) == values(run_program(TINY, "test"))
+
+def test_plan_is_the_same_in_separate_processes_with_different_hash_seeds() -> None:
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _PLAN_SCRIPT, str(ROOT)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        for seed in ("1", "2")
+    ]
+    first, second = (run.communicate()[0] for run in runs)
+    assert [run.returncode for run in runs] == [0, 0]
+    assert first == second and json.loads(first)

@@ -1,5 +1,3 @@
-import sys
+from private_acr_preview.cli import run
 
-from private_acr_preview.cli import main
-
-sys.exit(main())
+run()

@@ -1,37 +1,40 @@
 """Drive a Python policy pack over the analyzer gRPC protocol, in the Pulumi CLI's order.
 
-The pack is started as the CLI's Python language host starts it (``python -u -m
-pulumi.policy <engine> <pack dir>`` in the pack directory, with ``PULUMI_PROJECT``,
-``PULUMI_STACK``, ``PULUMI_DRY_RUN``, ``PULUMI_ORGANIZATION`` and ``PULUMI_CONFIG``), its port is
-read from the first line of stdout, and then: Handshake and ConfigureStack (UNIMPLEMENTED
-tolerated), GetAnalyzerInfo, Configure with every policy and an explicit enforcement level
-(schema defaults, then ``--policy-config`` in the CLI's format), Remediate then Analyze for
-each resource with its inputs, AnalyzeStack with outputs and dependencies, Cancel.
+The pack is started as the CLI's Python language host starts it (``<python> -u -m
+pulumi.policy <engine> <pack dir>`` in the pack directory, with the interpreter and environment
+its PulumiPolicy.yaml selects, see ``pack_runtime``, and ``PULUMI_PROJECT``, ``PULUMI_STACK``,
+``PULUMI_DRY_RUN``, ``PULUMI_ORGANIZATION`` and ``PULUMI_CONFIG``), its port is read from the
+first line of stdout, and then: Handshake and ConfigureStack (UNIMPLEMENTED tolerated),
+GetAnalyzerInfo, Configure with every policy and an explicit enforcement level (schema
+defaults, then ``--policy-config`` in the CLI's format), Remediate then Analyze for each
+resource with its inputs, AnalyzeStack with outputs and dependencies, Cancel.
 
-The pack is started before the program runs (``PolicyPackProcess.start``) so its import
-time overlaps the program's.
+The pack is started before the program runs so its import time overlaps the program's. It is
+asked to die with this process (Linux ``PR_SET_PDEATHSIG``), so no pack outlives an engine that
+was killed; ``close`` stops it on every normal or interrupted exit.
 """
-
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
 
 from __future__ import annotations
 
+import collections
+import ctypes
 import json
-import os
+import queue
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import grpc
-import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from private_acr_preview import pack_runtime
+from private_acr_preview.errors import UserError
 from private_acr_preview.program import ProgramRun, RecordedResource
 
 LEVELS: dict[str, Any] = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
@@ -40,7 +43,7 @@ SEVERITIES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
 _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
 
 
-class PolicyError(Exception):
+class PolicyError(UserError):
     """The pack could not be started, configured or run; the message is meant for the user."""
 
 
@@ -67,6 +70,16 @@ class PolicyReport:
         return [v for v in self.violations if v.level == "mandatory"]
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: receive SIGTERM when the engine dies, however it dies."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class PolicyPackProcess:
     """The pack's analyzer server, started as the CLI starts it."""
 
@@ -80,12 +93,9 @@ class PolicyPackProcess:
         dry_run: bool = True,
     ) -> None:
         self.pack_dir = pack_dir.resolve()
-        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
-            raise PolicyError(
-                f"{pack_dir}: no PulumiPolicy.yaml here; --policy-pack must name a policy pack"
-            )
-        self.version = _declared_version(self.pack_dir / "PulumiPolicy.yaml")
-        env = dict(os.environ)
+        runtime = pack_runtime.resolve(self.pack_dir)
+        self.version = runtime.version
+        env = dict(runtime.environment)
         env.update(
             {
                 "PULUMI_PROJECT": project,
@@ -96,29 +106,45 @@ class PolicyPackProcess:
             }
         )
         self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            [str(runtime.python), "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
             cwd=self.pack_dir,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
             text=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - one prctl call, no locks or threads
         )
         self._port: str | None = None
-        self._stderr: list[str] = []
-        self._reader = threading.Thread(target=self._read_port, daemon=True)
-        self._reader.start()
+        self._port_read = threading.Event()
+        self._stderr: collections.deque[str] = collections.deque(maxlen=50)
+        # Both pipes are drained for the pack's whole life: a pack that prints more than a pipe
+        # holds would otherwise block mid-analysis.
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
 
-    def _read_port(self) -> None:
-        assert self.process.stdout is not None
-        self._port = self.process.stdout.readline().strip()
+    def _read_stdout(self) -> None:
+        stdout = self.process.stdout
+        if stdout is None:
+            self._port_read.set()
+            return
+        self._port = stdout.readline().strip()
+        self._port_read.set()
+        for _ in stdout:
+            pass
+
+    def _read_stderr(self) -> None:
+        if self.process.stderr is not None:
+            self._stderr.extend(line.rstrip() for line in self.process.stderr)
 
     def port(self, timeout: float = 60.0) -> int:
-        self._reader.join(timeout)
+        self._port_read.wait(timeout)
         if self._port and self._port.isdigit():
             return int(self._port)
         self.close()
-        stderr = self.process.stderr.read() if self.process.stderr else ""
-        detail = stderr.strip().splitlines()[-1] if stderr.strip() else "it printed no port"
+        self._stderr_reader.join(timeout=2)
+        lines = [line for line in self._stderr if line.strip()]
+        detail = lines[-1] if lines else "it printed no port"
         raise PolicyError(f"the policy pack in {self.pack_dir} did not start: {detail}")
 
     def close(self) -> None:
@@ -128,15 +154,7 @@ class PolicyPackProcess:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-
-
-def _declared_version(path: Path) -> str | None:
-    try:
-        document = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
-        return None
-    version = document.get("version") if isinstance(document, dict) else None
-    return str(version) if version is not None else None
+                self.process.wait()
 
 
 def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -149,11 +167,32 @@ def _options(resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions
     return analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent)
 
 
-def _tolerate_unimplemented(call: Any, request: Any) -> None:
+class _Analyzer(Protocol):
+    """The analyzer service as this driver calls it (the SDK's generated stubs are untyped)."""
+
+    def Handshake(
+        self, request: analyzer_pb2.AnalyzerHandshakeRequest, /
+    ) -> analyzer_pb2.AnalyzerHandshakeResponse: ...
+    def ConfigureStack(
+        self, request: analyzer_pb2.AnalyzerStackConfigureRequest, /
+    ) -> analyzer_pb2.AnalyzerStackConfigureResponse: ...
+    def GetAnalyzerInfo(self, request: empty_pb2.Empty, /) -> analyzer_pb2.AnalyzerInfo: ...
+    def Configure(self, request: analyzer_pb2.ConfigureAnalyzerRequest, /) -> empty_pb2.Empty: ...
+    def Remediate(
+        self, request: analyzer_pb2.AnalyzeRequest, /
+    ) -> analyzer_pb2.RemediateResponse: ...
+    def Analyze(self, request: analyzer_pb2.AnalyzeRequest, /) -> analyzer_pb2.AnalyzeResponse: ...
+    def AnalyzeStack(
+        self, request: analyzer_pb2.AnalyzeStackRequest, /
+    ) -> analyzer_pb2.AnalyzeResponse: ...
+    def Cancel(self, request: empty_pb2.Empty, /) -> empty_pb2.Empty: ...
+
+
+def _tolerate_unimplemented(call: Callable[[], object]) -> None:
     try:
-        call(request)
+        call()
     except grpc.RpcError as error:
-        if error.code() != grpc.StatusCode.UNIMPLEMENTED:
+        if cast(grpc.Call, error).code() != grpc.StatusCode.UNIMPLEMENTED:
             raise
 
 
@@ -162,33 +201,76 @@ def read_policy_config(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        document = json.loads(path.read_text())
+        document: object = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
         raise PolicyError(f"{path}: cannot read policy config: {error}") from None
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: policy config must be a JSON object of policy names")
-    return document
+    return cast(dict[str, Any], document)
 
 
-def _check_schema(policy: str, key: str, value: Any, schema: Mapping[str, Any]) -> str | None:
+_TYPE_CHECKS: dict[str, Callable[[object], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def _check_schema(policy: str, key: str, value: object, schema: Mapping[str, Any]) -> str | None:
     expected = schema.get("type")
-    checks: dict[str, Callable[[Any], bool]] = {
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "array": lambda v: isinstance(v, list),
-        "object": lambda v: isinstance(v, dict),
-    }
-    check = checks.get(str(expected))
+    check = _TYPE_CHECKS.get(str(expected))
     if check is not None and not check(value):
         return f"{policy}.{key}: got {value!r}; expected {expected}"
-    if expected == "array" and isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for index, item in enumerate(value):
-            problem = _check_schema(policy, f"{key}[{index}]", item, schema["items"])
+    items = schema.get("items")
+    if expected == "array" and isinstance(value, list) and isinstance(items, dict):
+        for index, item in enumerate(cast(list[object], value)):
+            problem = _check_schema(policy, f"{key}[{index}]", item, cast(dict[str, Any], items))
             if problem:
                 return problem
     return None
+
+
+def _schema(policy: analyzer_pb2.PolicyInfo) -> dict[str, dict[str, Any]]:
+    if not policy.HasField("configSchema"):
+        return {}
+    properties = json_format.MessageToDict(policy.configSchema.properties)
+    return {str(k): cast(dict[str, Any], v) for k, v in properties.items() if isinstance(v, dict)}
+
+
+def _policy_config(
+    policy: analyzer_pb2.PolicyInfo, override: object, level: str, problems: list[str]
+) -> analyzer_pb2.PolicyConfig:
+    """One policy's config: schema defaults, then its override; problems are appended."""
+    schema = _schema(policy)
+    values: dict[str, Any] = {k: v["default"] for k, v in schema.items() if "default" in v}
+    if isinstance(override, str):
+        level = override
+    elif isinstance(override, dict):
+        for key, value in cast(dict[str, Any], override).items():
+            if key == "enforcementLevel":
+                level = str(value)
+            elif key not in schema:
+                known = ", ".join(schema) or "none"
+                problems.append(
+                    f"{policy.name}.{key}: not a config property of this policy (known: {known})"
+                )
+            elif problem := _check_schema(policy.name, key, value, schema[key]):
+                problems.append(problem)
+            else:
+                values[key] = value
+    elif override is not None:
+        problems.append(
+            f"{policy.name}: got {override!r}; expected a level or an object of settings"
+        )
+    if level not in LEVELS:
+        problems.append(
+            f"{policy.name}.enforcementLevel: got {level!r}; expected one of {', '.join(LEVELS)}"
+        )
+        level = "advisory"
+    return analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(values))
 
 
 def reconcile_config(
@@ -204,148 +286,191 @@ def reconcile_config(
     all_level = overrides.get("all")
     configured: dict[str, analyzer_pb2.PolicyConfig] = {}
     for policy in policies:
-        schema = (
-            json_format.MessageToDict(policy.configSchema.properties)
-            if policy.HasField("configSchema")
-            else {}
-        )
-        values: dict[str, Any] = {
-            k: v["default"] for k, v in schema.items() if isinstance(v, dict) and "default" in v
-        }
         level = LEVEL_NAMES.get(policy.enforcementLevel, "advisory")
         if isinstance(all_level, str):
             level = all_level
-        override = overrides.get(policy.name)
-        if isinstance(override, str):
-            level = override
-        elif isinstance(override, dict):
-            for key, value in override.items():
-                if key == "enforcementLevel":
-                    level = str(value)
-                elif key not in schema:
-                    problems.append(
-                        f"{policy.name}.{key}: not a config property of this policy (known: {', '.join(schema) or 'none'})"
-                    )
-                elif problem := _check_schema(policy.name, str(key), value, schema[key]):
-                    problems.append(problem)
-                else:
-                    values[str(key)] = value
-        elif override is not None:
-            problems.append(
-                f"{policy.name}: got {override!r}; expected a level or an object of settings"
-            )
-        if level not in LEVELS:
-            problems.append(
-                f"{policy.name}.enforcementLevel: got {level!r}; expected one of {', '.join(LEVELS)}"
-            )
-            level = "advisory"
-        configured[policy.name] = analyzer_pb2.PolicyConfig(
-            enforcementLevel=LEVELS[level], properties=_struct(values)
+        configured[policy.name] = _policy_config(
+            policy, overrides.get(policy.name), level, problems
         )
     if problems:
         raise PolicyError("Invalid policy config:\n" + "\n".join(f"  - {p}" for p in problems))
     return configured
 
 
-def analyze(pack: PolicyPackProcess, run: ProgramRun, overrides: Mapping[str, Any]) -> PolicyReport:
-    """Run the whole protocol against ``pack`` for the resources of ``run``."""
-    channel = grpc.insecure_channel(f"127.0.0.1:{pack.port()}", options=_CHANNEL_OPTIONS)
-    try:
-        stub = analyzer_pb2_grpc.AnalyzerStub(channel)
-        _tolerate_unimplemented(
-            stub.Handshake,
+def _collect(report: PolicyReport, response: analyzer_pb2.AnalyzeResponse, urn: str) -> None:
+    for diagnostic in response.diagnostics:
+        report.violations.append(
+            Violation(
+                policy=diagnostic.policyName,
+                level=LEVEL_NAMES.get(diagnostic.enforcementLevel, "advisory"),
+                severity=SEVERITIES.get(diagnostic.severity, "unspecified"),
+                urn=diagnostic.urn or urn,
+                message=diagnostic.message,
+            )
+        )
+    for entry in response.not_applicable:
+        report.not_applicable.append(
+            {"policy": entry.policy_name, "urn": urn, "reason": entry.reason}
+        )
+
+
+def _configure(
+    stub: _Analyzer, pack: PolicyPackProcess, stack: StackInfo, overrides: Mapping[str, Any]
+) -> tuple[PolicyReport, bool]:
+    """Handshake, stack config, pack info and policy config; and whether any policy remediates."""
+    _tolerate_unimplemented(
+        lambda: stub.Handshake(
             analyzer_pb2.AnalyzerHandshakeRequest(
                 engine_address="127.0.0.1:0",
                 root_directory=str(pack.pack_dir),
                 program_directory=str(pack.pack_dir),
-            ),
+            )
         )
-        _tolerate_unimplemented(
-            stub.ConfigureStack,
+    )
+    _tolerate_unimplemented(
+        lambda: stub.ConfigureStack(
             analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=run.stack,
-                project=run.project,
+                stack=stack.stack,
+                project=stack.project,
                 organization="organization",
                 dry_run=True,
-                config=run.config,
-            ),
-        )
-        info = stub.GetAnalyzerInfo(empty_pb2.Empty())
-        stub.Configure(
-            analyzer_pb2.ConfigureAnalyzerRequest(
-                policyConfig=reconcile_config(info.policies, overrides)
+                config=dict(stack.config),
             )
         )
-        report = PolicyReport(
-            pack=info.name,
-            # The CLI reports the version from PulumiPolicy.yaml; the Python SDK always says 0.0.1.
-            version=pack.version or info.version,
-            policies=[
-                {
-                    "name": p.name,
-                    "level": LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
-                    "severity": SEVERITIES.get(p.severity, "unspecified"),
-                    "remediation": p.remediation_steps,
-                }
-                for p in info.policies
-            ],
-        )
+    )
+    info = stub.GetAnalyzerInfo(empty_pb2.Empty())
+    configured = reconcile_config(info.policies, overrides)
+    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=configured))
+    remediating = any(c.enforcementLevel == LEVELS["remediate"] for c in configured.values())
+    report = PolicyReport(
+        pack=info.name,
+        # The CLI reports the version from PulumiPolicy.yaml; the Python SDK always says 0.0.1.
+        version=pack.version or info.version,
+        policies=[
+            {
+                "name": p.name,
+                "level": LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
+                "severity": SEVERITIES.get(p.severity, "unspecified"),
+                "remediation": p.remediation_steps,
+            }
+            for p in info.policies
+        ],
+    )
+    return report, remediating
 
-        def collect(response: analyzer_pb2.AnalyzeResponse, urn: str) -> None:
-            for diagnostic in response.diagnostics:
-                report.violations.append(
-                    Violation(
-                        policy=diagnostic.policyName,
-                        level=LEVEL_NAMES.get(diagnostic.enforcementLevel, "advisory"),
-                        severity=SEVERITIES.get(diagnostic.severity, "unspecified"),
-                        urn=diagnostic.urn or urn,
-                        message=diagnostic.message,
-                    )
-                )
-            for entry in response.not_applicable:
-                report.not_applicable.append(
-                    {"policy": entry.policy_name, "urn": urn, "reason": entry.reason}
-                )
 
-        for resource in run.resources:
-            properties = resource.inputs
-            request = analyzer_pb2.AnalyzeRequest(
-                type=resource.type,
-                properties=_struct(properties),
-                urn=resource.urn,
-                name=resource.name,
-                options=_options(resource),
+def _stack_request(run: ProgramRun) -> analyzer_pb2.AnalyzeStackRequest:
+    return analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r.type,
+                properties=_struct(r.outputs or r.inputs),
+                urn=r.urn,
+                name=r.name,
+                options=_options(r),
+                parent=r.parent,
+                dependencies=r.dependencies,
+                propertyDependencies={
+                    key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
+                    for key, urns in r.property_dependencies.items()
+                },
             )
-            remediated = stub.Remediate(request)
-            for remediation in remediated.remediations:
-                report.remediations.append({"policy": remediation.policyName, "urn": resource.urn})
-                request.properties.CopyFrom(remediation.properties)
-            collect(stub.Analyze(request), resource.urn)
+            for r in run.resources
+        ]
+    )
 
-        stack_request = analyzer_pb2.AnalyzeStackRequest(
-            resources=[
-                analyzer_pb2.AnalyzerResource(
-                    type=r.type,
-                    properties=_struct(r.outputs or r.inputs),
-                    urn=r.urn,
-                    name=r.name,
-                    options=_options(r),
-                    parent=r.parent,
-                    dependencies=r.dependencies,
-                    propertyDependencies={
-                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=urns)
-                        for key, urns in r.property_dependencies.items()
-                    },
-                )
-                for r in run.resources
-            ]
-        )
-        collect(stub.AnalyzeStack(stack_request), run.stack_urn)
-        _tolerate_unimplemented(stub.Cancel, empty_pb2.Empty())
-        return report
-    except grpc.RpcError as error:
-        detail = error.details() if hasattr(error, "details") else str(error)
-        raise PolicyError(f"the policy pack failed: {detail}") from None
-    finally:
-        channel.close()
-        pack.close()
+
+@dataclass(frozen=True)
+class StackInfo:
+    project: str
+    stack: str
+    config: Mapping[str, str]
+
+
+class Analysis:
+    """The protocol against one pack, resources analyzed as the program registers them.
+
+    The Pulumi engine calls Analyze for each resource during the preview, as the resource is
+    registered, and AnalyzeStack once at the end; so does this: ``submit`` queues a resource for a
+    worker thread (the pack does the work in its own process, on another core, while the program
+    still runs), and ``finish`` analyzes the whole stack and stops the pack.
+    """
+
+    def __init__(
+        self, pack: PolicyPackProcess, stack: StackInfo, overrides: Mapping[str, Any]
+    ) -> None:
+        self.pack = pack
+        self._stack = stack
+        self._overrides = overrides
+        self._queue: queue.SimpleQueue[RecordedResource | None] = queue.SimpleQueue()
+        self._report: PolicyReport | None = None
+        self._error: BaseException | None = None
+        self._channel: grpc.Channel | None = None
+        self._stub: _Analyzer | None = None
+        self._worker = threading.Thread(target=self._work, daemon=True)
+        self._worker.start()
+
+    def submit(self, resource: RecordedResource) -> None:
+        self._queue.put(resource)
+
+    def _work(self) -> None:
+        try:
+            self._channel = grpc.insecure_channel(
+                f"127.0.0.1:{self.pack.port()}", options=_CHANNEL_OPTIONS
+            )
+            self._stub = cast(_Analyzer, analyzer_pb2_grpc.AnalyzerStub(self._channel))
+            report, remediating = _configure(self._stub, self.pack, self._stack, self._overrides)
+            self._report = report
+            while (resource := self._queue.get()) is not None:
+                _analyze_one(self._stub, report, resource, remediating)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller of finish()
+            self._error = error
+
+    def finish(self, run: ProgramRun) -> PolicyReport:
+        """AnalyzeStack over the whole run, Cancel, and stop the pack (also on failure)."""
+        self._queue.put(None)
+        try:
+            self._worker.join()
+            if self._error is not None:
+                raise self._error
+            assert self._stub is not None and self._report is not None
+            _collect(self._report, self._stub.AnalyzeStack(_stack_request(run)), run.stack_urn)
+            stub = self._stub
+            _tolerate_unimplemented(lambda: stub.Cancel(empty_pb2.Empty()))
+            return self._report
+        except grpc.RpcError as error:
+            raise PolicyError(
+                f"the policy pack failed: {cast(grpc.Call, error).details()}"
+            ) from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+        self.pack.close()
+
+
+def _analyze_one(
+    stub: _Analyzer, report: PolicyReport, resource: RecordedResource, remediating: bool
+) -> None:
+    request = analyzer_pb2.AnalyzeRequest(
+        type=resource.type,
+        properties=_struct(resource.inputs),
+        urn=resource.urn,
+        name=resource.name,
+        options=_options(resource),
+    )
+    # Only a policy configured at the remediate level can answer Remediate with a change.
+    for remediation in stub.Remediate(request).remediations if remediating else ():
+        report.remediations.append({"policy": remediation.policyName, "urn": resource.urn})
+        request.properties.CopyFrom(remediation.properties)
+    _collect(report, stub.Analyze(request), resource.urn)
+
+
+def analyze(pack: PolicyPackProcess, run: ProgramRun, overrides: Mapping[str, Any]) -> PolicyReport:
+    """Run the whole protocol against ``pack`` for the resources of a finished ``run``."""
+    analysis = Analysis(pack, StackInfo(run.project, run.stack, run.config), overrides)
+    for resource in run.resources:
+        analysis.submit(resource)
+    return analysis.finish(run)

@@ -1,43 +1,56 @@
 """Run a Pulumi Python program under the SDK's own mock engine and record what it registers.
 
 ``run_program`` configures the Pulumi runtime with the SDK's ``MockSettings`` and a
-``RecordingMonitor`` (a ``MockMonitor`` that also keeps type, name, parent, dependencies,
-property dependencies, protect and the raw input/output structs), loads the stack's config
-the way the CLI passes it (strings, structured values JSON-encoded, project defaults from
-``Pulumi.yaml``), then runs ``__main__.py`` inside the SDK's ``run_in_stack`` so stack exports
-and outstanding RPCs are awaited exactly as under ``pulumi preview``.
-"""
+``RecordingMonitor`` (a ``MockMonitor`` that also records each registration: type, name,
+parent, dependencies, property dependencies, protect, aliases and the raw input/output structs,
+and each provider function called), loads the stack's config as the CLI passes it
+(``project.load_config``), then runs ``__main__.py`` inside the SDK's ``run_in_stack`` so stack
+exports and outstanding RPCs are awaited exactly as under ``pulumi preview``.
 
-# pyright: reportUnknownArgumentType=false, reportUnknownMemberType=false, reportUnknownVariableType=false, reportUnnecessaryIsInstance=false
-# (Temporary while issue 10 reworks this module; remove this line when it is clean under strict.)
+The answers (ids, outputs, function results) come from provider models chosen by token prefix
+(``private_acr_preview.models``); the monitor alone writes the ``ProgramRun``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import runpy
 import sys
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
-import yaml
-from google.protobuf import json_format, struct_pb2
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks, settings
 from pulumi.runtime import stack as stack_runtime
+from pulumi.runtime.proto import alias_pb2, resource_pb2
 
-from private_acr_preview.cloud import CloudModel
+from private_acr_preview.errors import UserError
+from private_acr_preview.models import InvokeFailure, ModelContext, ModelFactory, ModelSet
+from private_acr_preview.project import load_config
+
+__all__ = [
+    "STACK_TYPE",
+    "ProgramError",
+    "ProgramRun",
+    "RecordedResource",
+    "RecordingMonitor",
+    "load_config",
+    "run_function",
+    "run_program",
+]
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
-class ProgramError(Exception):
-    """The program could not be loaded or failed; the message is meant for the user."""
+class ProgramError(UserError):
+    """The program could not be loaded; the message is meant for the user."""
 
 
 @dataclass
@@ -66,7 +79,9 @@ class ProgramRun:
     outputs: dict[str, Any] = field(default_factory=dict[str, Any])
     log: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
     invokes: list[str] = field(default_factory=list[str])
-    """Tokens of the provider functions the program called."""
+    """Tokens of the provider functions the program called, in call order."""
+    notes: list[str] = field(default_factory=list[str])
+    """What the provider models could not do faithfully (e.g. lookups they could not verify)."""
 
     @property
     def stack_urn(self) -> str:
@@ -78,12 +93,56 @@ def _to_plain(struct: struct_pb2.Struct) -> dict[str, Any]:
     return json_format.MessageToDict(struct)
 
 
-class RecordingMonitor(mocks.MockMonitor):
-    """The SDK's MockMonitor, also recording each registration as the engine would see it."""
+class _ProviderRpcError(grpc.RpcError):
+    """A failed provider call as the engine's gRPC answer carries it (the SDK reads these two)."""
 
-    def __init__(self, model: CloudModel, run: ProgramRun) -> None:
-        super().__init__(model)
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self._details = details
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNKNOWN
+
+    def details(self) -> str:
+        return self._details
+
+
+class _MockMonitorMethods(Protocol):
+    """The base class's handlers, typed (the SDK leaves their requests untyped)."""
+
+    def Invoke(
+        self, request: resource_pb2.ResourceInvokeRequest, /
+    ) -> resource_pb2.ResourceInvokeResponse: ...
+    def RegisterResource(
+        self, request: resource_pb2.RegisterResourceRequest, /
+    ) -> resource_pb2.RegisterResourceResponse: ...
+    def RegisterResourceOutputs(
+        self, request: resource_pb2.RegisterResourceOutputsRequest, /
+    ) -> empty_pb2.Empty: ...
+    def GetDeploymentInfo(self, request: object, /) -> resource_pb2.DeploymentInfo: ...
+
+
+def _aliases(request: resource_pb2.RegisterResourceRequest) -> Sequence[alias_pb2.Alias]:
+    # The SDK's stub names the Alias message under a module path that does not exist.
+    return request.aliases  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """The SDK's MockMonitor, also recording each registration and call as the engine sees it."""
+
+    def __init__(
+        self,
+        models: ModelSet,
+        run: ProgramRun,
+        on_resource: Callable[[RecordedResource], None] | None = None,
+    ) -> None:
+        super().__init__(models)
+        self.models = models
         self.run = run
+        self.on_resource = on_resource
+
+    def _base(self) -> _MockMonitorMethods:
+        return cast(_MockMonitorMethods, super())
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """URNs as the engine builds them: the parent's whole type chain, without the root stack.
@@ -97,43 +156,70 @@ class RecordingMonitor(mocks.MockMonitor):
                 type_ = f"{qualified}${type_}"
         return f"urn:pulumi:{self.run.stack}::{self.run.project}::{type_}::{name}"
 
-    def _alias_urn(self, alias: Any, request: Any) -> str:
+    def _alias_urn(
+        self, alias: alias_pb2.Alias, request: resource_pb2.RegisterResourceRequest
+    ) -> str:
         if alias.WhichOneof("alias") == "urn":
-            return str(alias.urn)
+            return alias.urn
         spec = alias.spec
         parent = "" if spec.noParent else (spec.parentUrn or request.parent)
         return self.make_urn(parent, spec.type or request.type, spec.name or request.name)
 
-    def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
-        urn = self.make_urn(request.parent, request.type, request.name)
-        outputs: dict[str, Any] = {}
-        if request.type != STACK_TYPE:
-            outputs = _to_plain(response.object)
-        self.run.resources.append(
-            RecordedResource(
-                urn=urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                parent=request.parent,
-                dependencies=list(request.dependencies),
-                property_dependencies={
-                    key: list(deps.urns) for key, deps in request.propertyDependencies.items()
-                },
-                protect=bool(request.protect),
-                inputs=_to_plain(request.object),
-                outputs=outputs,
-                id=getattr(response, "id", "") or "",
-                aliases=[self._alias_urn(alias, request) for alias in request.aliases],
-            )
-        )
+    def Invoke(
+        self, request: resource_pb2.ResourceInvokeRequest
+    ) -> resource_pb2.ResourceInvokeResponse:
+        self.run.invokes.append(request.tok)
+        try:
+            return self._base().Invoke(request)
+        except InvokeFailure as failure:
+            raise _ProviderRpcError(str(failure)) from None
+
+    def RegisterResource(
+        self, request: resource_pb2.RegisterResourceRequest
+    ) -> resource_pb2.RegisterResourceResponse:
+        response = self._base().RegisterResource(request)
+        recorded = self._recorded(request, response)
+        self.run.resources.append(recorded)
+        if self.on_resource is not None:
+            self.on_resource(recorded)
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:
+    def _recorded(
+        self,
+        request: resource_pb2.RegisterResourceRequest,
+        response: resource_pb2.RegisterResourceResponse,
+    ) -> RecordedResource:
+        is_stack = request.type == STACK_TYPE
+        return RecordedResource(
+            urn=self.make_urn(request.parent, request.type, request.name),
+            type=request.type,
+            name=request.name,
+            custom=request.custom,
+            parent=request.parent,
+            dependencies=list(request.dependencies),
+            property_dependencies={
+                key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+            },
+            protect=request.protect,
+            inputs=_to_plain(request.object),
+            outputs={} if is_stack else _to_plain(response.object),
+            id=response.id,
+            aliases=[self._alias_urn(alias, request) for alias in _aliases(request)],
+        )
+
+    def RegisterResourceOutputs(
+        self, request: resource_pb2.RegisterResourceOutputsRequest
+    ) -> empty_pb2.Empty:
         if request.urn == self.run.stack_urn:
             self.run.outputs = _to_plain(request.outputs)
-        return super().RegisterResourceOutputs(request)
+        return self._base().RegisterResourceOutputs(request)
+
+    def features(self) -> set[int]:
+        return set(self._base().GetDeploymentInfo(None).supportedFeatures)
+
+    def record_notes(self) -> None:
+        """At the end of the run: what the models could not answer faithfully."""
+        self.run.notes = self.models.notes()
 
 
 class _CollectingHandler(logging.Handler):
@@ -143,61 +229,6 @@ class _CollectingHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.run.log.append((record.levelname.lower(), record.getMessage()))
-
-
-def _config_value(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping) and set(value) == {"secure"}:
-        return "[secret]"
-    return json.dumps(value)
-
-
-def read_project(program_dir: Path) -> tuple[str, dict[str, str]]:
-    """Project name and the config defaults ``Pulumi.yaml`` declares."""
-    path = program_dir / "Pulumi.yaml"
-    if not path.is_file():
-        raise ProgramError(
-            f"{program_dir}: no Pulumi.yaml here; --program must name a Pulumi project"
-        )
-    try:
-        project_doc = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise ProgramError(f"{path}: not valid YAML: {error}") from None
-    name = project_doc.get("name") if isinstance(project_doc, dict) else None
-    if not isinstance(name, str) or not name:
-        raise ProgramError(f"{path}: the project has no name")
-    defaults: dict[str, str] = {}
-    declared = project_doc.get("config") or {}
-    if isinstance(declared, dict):
-        for key, spec in declared.items():
-            full = key if ":" in str(key) else f"{name}:{key}"
-            if isinstance(spec, dict):
-                if "default" in spec:
-                    defaults[full] = _config_value(spec["default"])
-                elif "value" in spec:
-                    defaults[full] = _config_value(spec["value"])
-            else:
-                defaults[full] = _config_value(spec)
-    return name, defaults
-
-
-def read_stack_config(config_file: Path, project: str) -> dict[str, str]:
-    if not config_file.is_file():
-        raise ProgramError(f"{config_file}: stack config file not found")
-    try:
-        document = yaml.safe_load(config_file.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise ProgramError(f"{config_file}: not valid YAML: {error}") from None
-    if not isinstance(document, dict):
-        raise ProgramError(f"{config_file}: expected a mapping with a 'config' key")
-    values = document.get("config") or {}
-    if not isinstance(values, dict):
-        raise ProgramError(f"{config_file}: 'config' must be a mapping of keys to values")
-    return {
-        (str(key) if ":" in str(key) else f"{project}:{key}"): _config_value(value)
-        for key, value in values.items()
-    }
 
 
 @contextlib.contextmanager
@@ -214,6 +245,26 @@ def _program_context(program_dir: Path) -> Generator[None]:
         sys.path[:] = old_path
 
 
+def _run_loop(function: Callable[[], object]) -> None:
+    """``run_in_stack`` on a fresh loop; on failure, pending tasks are cancelled, not orphaned."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+
+        def entry() -> None:
+            function()
+
+        loop.run_until_complete(stack_runtime.run_in_stack(entry))
+    finally:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
 def run_function(
     function: Callable[[], object],
     *,
@@ -221,12 +272,20 @@ def run_function(
     stack: str,
     config: Mapping[str, str] | None = None,
     preview: bool = True,
+    existing: Sequence[Mapping[str, Any]] | None = None,
+    models: Mapping[str, ModelFactory] | None = None,
+    on_resource: Callable[[RecordedResource], None] | None = None,
 ) -> ProgramRun:
-    """Run ``function`` as a Pulumi program under the mock engine and record what it registers."""
+    """Run ``function`` as a Pulumi program under the mock engine and record what it registers.
+
+    ``existing`` is the ``--existing`` snapshot; ``models`` replaces the default provider models
+    (``models.default_factories()``) by package prefix; ``on_resource`` sees each resource as
+    it is recorded (from the SDK's worker threads).
+    """
     config = dict(config or {})
     run = ProgramRun(project=project, stack=stack, config=config)
-    model = CloudModel(project=project, stack=stack, config=config, run=run)
-    monitor = RecordingMonitor(model, run)
+    model_set = ModelSet.build(ModelContext(project, stack, config, existing), models)
+    monitor = RecordingMonitor(model_set, run, on_resource)
     logger = logging.getLogger(f"private_acr_preview.{project}.{stack}")
     logger.propagate = False
     logger.handlers[:] = [_CollectingHandler(run)]
@@ -236,7 +295,7 @@ def run_function(
     settings.configure(
         mocks.MockSettings(
             monitor=monitor,
-            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            monitor_features=monitor.features(),
             engine=mocks.MockEngine(logger),
             project=project,
             stack=stack,
@@ -246,32 +305,13 @@ def run_function(
         )
     )
     runtime_config.set_all_config(dict(config), [])
-
-    def entry() -> None:
-        function()
-
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
     try:
-        loop.run_until_complete(stack_runtime.run_in_stack(entry))
+        _run_loop(function)
     finally:
-        loop.close()
-        asyncio.set_event_loop(None)
         settings.reset_options()
         runtime_config.set_all_config({}, [])
+    monitor.record_notes()
     return run
-
-
-def load_config(
-    program_dir: Path, stack_name: str, config_file: Path | None = None
-) -> tuple[str, dict[str, str]]:
-    """The project name and the stack's config as the CLI passes it: defaults, then the stack file."""
-    project, defaults = read_project(program_dir)
-    config = dict(defaults)
-    config.update(
-        read_stack_config(config_file or program_dir / f"Pulumi.{stack_name}.yaml", project)
-    )
-    return project, config
 
 
 def run_program(
@@ -281,6 +321,9 @@ def run_program(
     *,
     preview: bool = True,
     loaded: tuple[str, dict[str, str]] | None = None,
+    existing: Sequence[Mapping[str, Any]] | None = None,
+    models: Mapping[str, ModelFactory] | None = None,
+    on_resource: Callable[[RecordedResource], None] | None = None,
 ) -> ProgramRun:
     """Run ``program_dir/__main__.py`` for ``stack_name`` as the Python language host would.
 
@@ -298,4 +341,7 @@ def run_program(
             stack=stack_name,
             config=config,
             preview=preview,
+            existing=existing,
+            models=models,
+            on_resource=on_resource,
         )

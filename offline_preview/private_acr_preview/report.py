@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from private_acr_preview.analyzer import PolicyReport
 from private_acr_preview.program import STACK_TYPE, ProgramRun, RecordedResource
@@ -498,14 +498,15 @@ def render_summary(run: ProgramRun, policy: PolicyReport | None) -> str:
     return "\n".join(lines)
 
 
-def _plaintext_secrets(value: Any) -> Any:
+def _plaintext_secrets(value: object) -> object:
     """Secrets in ``pulumi stack export --show-secrets`` form."""
     if isinstance(value, dict):
-        if value.get(SECRET_SIG) == SECRET_VALUE:  # pyright: ignore[reportUnknownMemberType]
-            return {SECRET_SIG: SECRET_VALUE, "plaintext": json.dumps(value.get("value"))}  # pyright: ignore[reportUnknownMemberType]
-        return {k: _plaintext_secrets(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        mapping = cast(dict[str, object], value)
+        if mapping.get(SECRET_SIG) == SECRET_VALUE:
+            return {SECRET_SIG: SECRET_VALUE, "plaintext": json.dumps(mapping.get("value"))}
+        return {k: _plaintext_secrets(v) for k, v in mapping.items()}
     if isinstance(value, list):
-        return [_plaintext_secrets(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        return [_plaintext_secrets(v) for v in cast(list[object], value)]
     return value
 
 
@@ -554,14 +555,25 @@ def to_export(run: ProgramRun) -> dict[str, Any]:
         resources.append(entry)
     stack_entries = [e for e in resources if e["type"] == STACK_TYPE]
     others = [e for e in resources if e["type"] != STACK_TYPE]
+    version = importlib.metadata.version("pulumi")
     return {
         "version": 3,
         "deployment": {
             "manifest": {
                 "time": datetime.now(UTC).isoformat(),
-                "magic": "",
-                "version": importlib.metadata.version("pulumi"),
+                "magic": manifest_magic(version),
+                "version": version,
             },
             "resources": stack_entries + list(providers.values()) + others,
         },
     }
+
+
+def manifest_magic(version: str) -> str:
+    """The integrity cookie ``pulumi stack import`` checks: hex SHA-256 of the manifest version.
+
+    From sdk/go/common/apitype/core.go ``ManifestV1.NewMagic`` (and pkg/resource/deploy/
+    manifest.go); pkg/resource/stack/snapshot/integrity.go refuses a mismatch with "magic cookie
+    mismatch: possible tampering/corruption detected". An empty version has an empty cookie.
+    """
+    return hashlib.sha256(version.encode()).hexdigest() if version else ""

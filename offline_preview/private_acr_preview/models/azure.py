@@ -1,0 +1,441 @@
+"""The ``azure-native`` package: outputs and lookups that look as Azure would return them.
+
+Resources: real ARM ids built from the inputs (parent names, resource group, subscription), the
+registry login server, identity principal and client ids, the AKS FQDN, OIDC issuer URL and
+kubelet identity, storage endpoints, and private endpoint addresses taken from the endpoint's
+subnet, all with the DNS suffixes of the cloud that ``azure-native:environment`` names
+(``azure_clouds.CLOUDS``). Values are deterministic per project and stack.
+
+Lookups (``get<Type>`` functions such as ``azure-native:network:getSubnet``, their ``_output``
+forms use the same token, and ``Resource.get`` reads by id): the ARM id is built from the
+function's arguments and looked up case-insensitively in the ``--existing`` snapshot, child
+resources held inline included. A miss fails the function as ARM's 404 does (``Code="NotFound"``
+for a child of an existing parent, ``Code="ResourceNotFound"`` otherwise; Learn, "Resolve
+resource not found errors"). Without a snapshot a lookup answers an empty result and is listed
+in ``notes()`` as not verified. The subscription of a lookup is the provider's:
+``azure-native:subscriptionId`` when set, else the one subscription of the snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+from pulumi.runtime import mocks
+
+from private_acr_preview.errors import UserError
+from private_acr_preview.models import ModelContext
+from private_acr_preview.models.azure_clouds import CLOUDS, Cloud
+from private_acr_preview.models.azure_existing import Snapshot
+from private_acr_preview.models.base import (
+    Deterministic,
+    InvokeFailure,
+    Outputs,
+    arguments_of,
+    inputs_of,
+)
+
+
+class AzureConfigError(UserError):
+    """A provider config value the model cannot honour."""
+
+
+def _token(type_: str) -> tuple[str, str]:
+    """``azure-native:network/v20240501:Subnet`` -> (``network``, ``Subnet``)."""
+    parts = type_.split(":")
+    if len(parts) != 3:
+        return "", type_
+    return parts[1].split("/")[0], parts[2]
+
+
+_Parents = tuple[tuple[str, str], ...]
+_VNET = (("Microsoft.Network/virtualNetworks", "virtualNetworkName"),)
+_NSG = (("Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName"),)
+_ROUTES = (("Microsoft.Network/routeTables", "routeTableName"),)
+_ENDPOINT = (("Microsoft.Network/privateEndpoints", "privateEndpointName"),)
+_ZONE = (("Microsoft.Network/privateDnsZones", "privateZoneName"),)
+_REGISTRY = (("Microsoft.ContainerRegistry/registries", "registryName"),)
+_ACCOUNT = (("Microsoft.Storage/storageAccounts", "accountName"),)
+_IDENTITY = (("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),)
+
+# (module, type) -> (ARM path segment, the input naming the resource, parents' segments and inputs).
+# Lookups (get<Type>) take the same argument names as the resource's inputs.
+ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
+    ("network", "VirtualNetwork"): ("Microsoft.Network/virtualNetworks", "virtualNetworkName", ()),
+    ("network", "Subnet"): ("subnets", "subnetName", _VNET),
+    ("network", "VirtualNetworkPeering"): (
+        "virtualNetworkPeerings",
+        "virtualNetworkPeeringName",
+        _VNET,
+    ),
+    ("network", "NetworkSecurityGroup"): (
+        "Microsoft.Network/networkSecurityGroups",
+        "networkSecurityGroupName",
+        (),
+    ),
+    ("network", "SecurityRule"): ("securityRules", "securityRuleName", _NSG),
+    ("network", "RouteTable"): ("Microsoft.Network/routeTables", "routeTableName", ()),
+    ("network", "Route"): ("routes", "routeName", _ROUTES),
+    ("network", "PrivateEndpoint"): (
+        "Microsoft.Network/privateEndpoints",
+        "privateEndpointName",
+        (),
+    ),
+    ("network", "PrivateDnsZoneGroup"): (
+        "privateDnsZoneGroups",
+        "privateDnsZoneGroupName",
+        _ENDPOINT,
+    ),
+    ("privatedns", "PrivateZone"): ("Microsoft.Network/privateDnsZones", "privateZoneName", ()),
+    ("privatedns", "VirtualNetworkLink"): ("virtualNetworkLinks", "virtualNetworkLinkName", _ZONE),
+    ("containerregistry", "Registry"): (
+        "Microsoft.ContainerRegistry/registries",
+        "registryName",
+        (),
+    ),
+    ("containerregistry", "AgentPool"): ("agentPools", "agentPoolName", _REGISTRY),
+    ("containerregistry", "Task"): ("tasks", "taskName", _REGISTRY),
+    ("containerservice", "ManagedCluster"): (
+        "Microsoft.ContainerService/managedClusters",
+        "resourceName",
+        (),
+    ),
+    ("keyvault", "Vault"): ("Microsoft.KeyVault/vaults", "vaultName", ()),
+    ("storage", "StorageAccount"): ("Microsoft.Storage/storageAccounts", "accountName", ()),
+    ("storage", "BlobContainer"): ("blobServices/default/containers", "containerName", _ACCOUNT),
+    ("managedidentity", "UserAssignedIdentity"): (
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "resourceName",
+        (),
+    ),
+    ("managedidentity", "FederatedIdentityCredential"): (
+        "federatedIdentityCredentials",
+        "federatedIdentityCredentialResourceName",
+        _IDENTITY,
+    ),
+}
+
+_NO_LOCATION = {"Subnet", "SecurityRule", "Route", "RoleAssignment"}
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    return cast(dict[str, Any], value) if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return cast(list[Any], value) if isinstance(value, list) else []
+
+
+class AzureModel:
+    """Deterministic stand-in for Azure Resource Manager, per stack."""
+
+    def __init__(self, context: ModelContext) -> None:
+        self.values = Deterministic(context.project, context.stack)
+        config = context.config
+        self.location = config.get("azure-native:location", "eastus2")
+        environment = config.get("azure-native:environment", "public")
+        if environment not in CLOUDS:
+            raise AzureConfigError(
+                f"azure-native:environment: got {environment!r}; expected one of {', '.join(CLOUDS)}"
+            )
+        self.cloud: Cloud = CLOUDS[environment]
+        self.snapshot = Snapshot(context.existing) if context.existing is not None else None
+        self.subscription_id = self._subscription(config.get("azure-native:subscriptionId"))
+        self.tenant_id = config.get("azure-native:tenantId") or self.values.uuid("tenant")
+        self._unverified: list[str] = []
+        self._unmodelled: list[str] = []
+        self._subnet_prefixes: dict[str, ipaddress.IPv4Network] = {}
+        self._allocated: dict[str, set[int]] = {}
+        self._handlers: Mapping[tuple[str, str], Callable[[str, Outputs], Outputs]] = {
+            ("containerregistry", "Registry"): self._registry,
+            ("containerservice", "ManagedCluster"): self._cluster,
+            ("keyvault", "Vault"): self._vault,
+            ("managedidentity", "UserAssignedIdentity"): self._identity,
+            ("network", "PrivateEndpoint"): self._private_endpoint,
+            ("network", "Subnet"): self._subnet,
+            ("network", "VirtualNetwork"): self._virtual_network,
+            ("storage", "StorageAccount"): self._storage_account,
+        }
+
+    def _subscription(self, configured: str | None) -> str:
+        if configured:
+            return configured
+        if self.snapshot is not None:
+            # The credentials that printed the snapshot select the provider's subscription.
+            found = self.snapshot.subscriptions()
+            if len(found) == 1:
+                return found[0]
+        # Never read from the environment: the same stack must give the same plan everywhere.
+        return self.values.uuid("subscription")
+
+    # Model interface ---------------------------------------------------------------------
+
+    def notes(self) -> list[str]:
+        notes = [
+            f"not verified (no --existing snapshot; the lookup returned an empty result): {item}"
+            for item in self._unverified
+        ]
+        notes += [f"not modelled (returned an empty result): {token}" for token in self._unmodelled]
+        return notes
+
+    def call(self, args: mocks.MockCallArgs) -> Outputs:
+        module, function = _token(args.token)
+        if function == "getClientConfig":
+            return {
+                "subscriptionId": self.subscription_id,
+                "tenantId": self.tenant_id,
+                "clientId": self.values.uuid("client"),
+                "objectId": self.values.uuid("caller"),
+            }
+        spec = ARM_PATHS.get((module, function[3:])) if function.startswith("get") else None
+        resource_id = self._lookup_id(spec, arguments_of(args)) if spec else None
+        if resource_id is None:
+            if args.token not in self._unmodelled:
+                self._unmodelled.append(args.token)
+            return {}
+        return self._existing(args.token, resource_id)
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, Outputs]:
+        if args.resource_id:
+            return args.resource_id, self._existing(f"{args.typ}.get", args.resource_id)
+        inputs = inputs_of(args)
+        module, kind = _token(args.typ)
+        physical = self._physical_name(module, kind, args.name, inputs)
+        resource_id = self._arm_id(module, kind, physical, inputs)
+        outputs = {**inputs, "name": physical, "id": resource_id}
+        if "location" not in outputs and kind not in _NO_LOCATION:
+            outputs["location"] = self.location
+        handler = self._handlers.get((module, kind))
+        if handler is not None:
+            outputs.update(handler(physical, outputs))
+        return resource_id, outputs
+
+    # lookups ----------------------------------------------------------------------------
+
+    def _lookup_id(self, spec: tuple[str, str, _Parents], args: Mapping[str, Any]) -> str | None:
+        path, name_arg, parents = spec
+        names = [args.get(arg) for _, arg in parents] + [args.get(name_arg)]
+        group = args.get("resourceGroupName")
+        if not all(isinstance(n, str) and n for n in [*names, group]):
+            return None
+        segments = [f"{segment}/{name}" for (segment, _), name in zip(parents, names, strict=False)]
+        return "/".join(
+            [
+                f"/subscriptions/{self.subscription_id}/resourceGroups/{group}/providers",
+                *segments,
+                f"{path}/{names[-1]}",
+            ]
+        )
+
+    def _existing(self, what: str, resource_id: str) -> Outputs:
+        if self.snapshot is None:
+            entry = f"{resource_id} ({what})"
+            if entry not in self._unverified:
+                self._unverified.append(entry)
+            return {}
+        found = self.snapshot.find(resource_id)
+        if found is not None:
+            return found
+        raise InvokeFailure(self._not_found(resource_id))
+
+    def _not_found(self, resource_id: str) -> str:
+        parts = resource_id.split("/")
+        group = parts[4] if len(parts) > 4 else ""
+        provider_path = "/".join(parts[6:]) if len(parts) > 6 else resource_id
+        parent = "/".join(parts[:-2])
+        if len(parts) > 9 and self.snapshot is not None and self.snapshot.find(parent):
+            return f'Status=404 Code="NotFound" Message="Resource {resource_id} not found."'
+        return (
+            f'Status=404 Code="ResourceNotFound" Message="The Resource \'{provider_path}\' under '
+            f"resource group '{group}' was not found (not in the --existing snapshot).\""
+        )
+
+    # ids and names ----------------------------------------------------------------------
+
+    def _physical_name(
+        self, module: str, kind: str, logical: str, inputs: Mapping[str, Any]
+    ) -> str:
+        spec = ARM_PATHS.get((module, kind))
+        if spec and isinstance(inputs.get(spec[1]), str) and inputs[spec[1]]:
+            return str(inputs[spec[1]])
+        if kind == "RoleAssignment":
+            return str(
+                inputs.get("roleAssignmentName") or self.values.uuid("role-assignment", logical)
+            )
+        if kind == "ResourceGroup" and isinstance(inputs.get("resourceGroupName"), str):
+            return str(inputs["resourceGroupName"])
+        # azure-native auto-names from the logical name plus a random suffix.
+        return f"{logical}{self.values.suffix(logical)}"
+
+    def _arm_id(self, module: str, kind: str, physical: str, inputs: Mapping[str, Any]) -> str:
+        subscription = f"/subscriptions/{self.subscription_id}"
+        group = f"{subscription}/resourceGroups/{inputs.get('resourceGroupName', 'rg')}"
+        if kind == "ResourceGroup":
+            return f"{subscription}/resourceGroups/{physical}"
+        if kind == "RoleAssignment":
+            return f"{inputs.get('scope', group)}/providers/Microsoft.Authorization/roleAssignments/{physical}"
+        spec = ARM_PATHS.get((module, kind))
+        if spec is None:
+            return f"{group}/providers/Microsoft.{module.capitalize()}/{kind[0].lower()}{kind[1:]}s/{physical}"
+        path, _, parents = spec
+        segments = [f"{segment}/{inputs.get(name_input, '')}" for segment, name_input in parents]
+        return "/".join([group, "providers", *segments, path, physical])
+
+    # per-type outputs -------------------------------------------------------------------
+
+    def _remember_prefix(self, subnet_id: str, prefix: object) -> None:
+        try:
+            self._subnet_prefixes[subnet_id.lower()] = ipaddress.IPv4Network(str(prefix))
+        except ValueError:
+            return
+
+    def _subnet(self, name: str, props: Outputs) -> Outputs:
+        self._remember_prefix(str(props["id"]), props.get("addressPrefix"))
+        return {"provisioningState": "Succeeded"}
+
+    def _virtual_network(self, name: str, props: Outputs) -> Outputs:
+        """Inline subnets come back with their ids, as ARM returns them."""
+        subnets: list[Any] = []
+        for subnet in _list(props.get("subnets")):
+            entry = _mapping(subnet)
+            if isinstance(entry.get("name"), str):
+                entry = {**entry, "id": f"{props['id']}/subnets/{entry['name']}"}
+                self._remember_prefix(entry["id"], entry.get("addressPrefix"))
+            subnets.append(entry or subnet)
+        return {"subnets": subnets, "provisioningState": "Succeeded"} if subnets else {}
+
+    def _registry(self, name: str, props: Outputs) -> Outputs:
+        suffix = self.cloud.registry
+        return {
+            "loginServer": f"{name.lower()}.{suffix}",
+            "provisioningState": "Succeeded",
+            "dataEndpointHostNames": [f"{name.lower()}.{self.location}.data.{suffix}"]
+            if props.get("dataEndpointEnabled")
+            else [],
+        }
+
+    def _identity(self, name: str, props: Outputs) -> Outputs:
+        return {
+            "principalId": self.values.uuid("principal", name),
+            "clientId": self.values.uuid("client", name),
+            "tenantId": self.tenant_id,
+        }
+
+    def _vault(self, name: str, props: Outputs) -> Outputs:
+        properties = _mapping(props.get("properties"))
+        return {
+            "properties": {**properties, "vaultUri": f"https://{name}.{self.cloud.key_vault}/"},
+            "provisioningState": "Succeeded",
+        }
+
+    def _cluster(self, name: str, props: Outputs) -> Outputs:
+        kubelet = f"{name}-agentpool"
+        node_group = f"MC_{props.get('resourceGroupName', 'rg')}_{name}_{self.location}"
+        private = bool(_mapping(props.get("apiServerAccessProfile")).get("enablePrivateCluster"))
+        host = self.cloud.aks_hcp.format(region=self.location)
+        fqdn = f"{props.get('dnsPrefix', name)}-{self.values.suffix(name, 8)}.{host}"
+        outputs: Outputs = {
+            "nodeResourceGroup": node_group,
+            "identityProfile": {
+                "kubeletidentity": {
+                    "clientId": self.values.uuid("client", kubelet),
+                    "objectId": self.values.uuid("principal", kubelet),
+                    "resourceId": f"/subscriptions/{self.subscription_id}/resourceGroups/{node_group}"
+                    f"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{kubelet}",
+                }
+            },
+            "provisioningState": "Succeeded",
+            "powerState": {"code": "Running"},
+        }
+        declared = _mapping(props.get("identity"))
+        if declared:
+            # Inputs name user-assigned identities as a list of ids; Azure answers with a map.
+            ids: object = declared.get("userAssignedIdentities") or []
+            outputs["identity"] = {
+                "type": declared.get("type"),
+                "userAssignedIdentities": {
+                    str(i): {
+                        "clientId": self.values.uuid("client", str(i)),
+                        "principalId": self.values.uuid("principal", str(i)),
+                    }
+                    for i in (_list(ids) or list(_mapping(ids)))
+                },
+            }
+        if private:
+            outputs["privateFQDN"] = fqdn.replace(".hcp.", ".privatelink.", 1)
+        else:
+            outputs["fqdn"] = fqdn
+        if _mapping(props.get("oidcIssuerProfile")).get("enabled"):
+            issuer_host = self.cloud.aks_oidc.format(region=self.location)
+            outputs["oidcIssuerProfile"] = {
+                "enabled": True,
+                "issuerURL": f"https://{issuer_host}/{self.tenant_id}/{self.values.uuid('oidc', name)}/",
+            }
+        return outputs
+
+    def _storage_account(self, name: str, props: Outputs) -> Outputs:
+        return {
+            "primaryEndpoints": {
+                service: f"https://{name}.{service}.{self.cloud.storage}/"
+                for service in ("blob", "dfs", "file", "queue", "table", "web")
+            },
+            "provisioningState": "Succeeded",
+        }
+
+    def _subnet_prefix(self, subnet_id: str) -> ipaddress.IPv4Network | None:
+        prefix = self._subnet_prefixes.get(subnet_id.lower())
+        if prefix is None and self.snapshot is not None:
+            existing = self.snapshot.find(subnet_id)
+            if existing is not None:
+                self._remember_prefix(subnet_id, existing.get("addressPrefix"))
+                prefix = self._subnet_prefixes.get(subnet_id.lower())
+        return prefix
+
+    def _allocate(self, subnet_id: str, prefix: ipaddress.IPv4Network, key: str) -> str:
+        """An address from the subnet chosen by name, so concurrent registrations stay repeatable.
+
+        Azure keeps the first four addresses and the last one of every subnet.
+        """
+        usable = max(prefix.num_addresses - 5, 1)
+        taken = self._allocated.setdefault(subnet_id.lower(), set())
+        offset = int(hashlib.sha256(key.encode()).hexdigest(), 16) % usable
+        for _ in range(usable):
+            if offset not in taken:
+                break
+            offset = (offset + 1) % usable
+        taken.add(offset)
+        return str(prefix.network_address + 4 + offset)
+
+    def _endpoint_fqdns(self, props: Outputs) -> list[str]:
+        connections = [_mapping(c) for c in _list(props.get("privateLinkServiceConnections"))]
+        groups = [str(g) for c in connections for g in _list(c.get("groupIds"))]
+        target = str(connections[0].get("privateLinkServiceId", "")) if connections else ""
+        target_name = target.rsplit("/", 1)[-1].lower()
+        if "registry" in groups:
+            registry = self.cloud.registry
+            return [f"{target_name}.{registry}", f"{target_name}.{self.location}.data.{registry}"]
+        if "vault" in groups:
+            return [f"{target_name}.{self.cloud.key_vault}"]
+        if groups:
+            return [f"{target_name}.{groups[0]}.{self.cloud.storage}"]
+        return []
+
+    def _private_endpoint(self, name: str, props: Outputs) -> Outputs:
+        subnet_id = str(_mapping(props.get("subnet")).get("id", ""))
+        prefix = self._subnet_prefix(subnet_id)
+        configs: list[Outputs] = []
+        for fqdn in self._endpoint_fqdns(props):
+            address = ""
+            if prefix is not None:
+                address = self._allocate(subnet_id, prefix, f"{name}/{fqdn}")
+            configs.append({"fqdn": fqdn, "ipAddresses": [address] if address else []})
+        group = subnet_id.split("/providers/", maxsplit=1)[0]
+        return {
+            "customDnsConfigs": configs,
+            "networkInterfaces": [
+                {"id": f"{group}/providers/Microsoft.Network/networkInterfaces/{name}.nic"}
+            ],
+            "provisioningState": "Succeeded",
+        }

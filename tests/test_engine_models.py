@@ -1,0 +1,244 @@
+"""Provider models: chosen by package prefix, per-cloud outputs, lookups from an --existing snapshot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_random
+import pytest
+from pulumi.runtime import mocks
+from pulumi_azure_native import containerregistry, network, resources, storage
+
+from conftest import ROOT
+from private_acr_preview.cli import main
+from private_acr_preview.models import ModelContext, Outputs
+from private_acr_preview.models.azure import AzureConfigError
+from private_acr_preview.program import ProgramRun, run_function
+
+SPOKE = ROOT / "tests" / "fixtures" / "existing" / "spoke.json"
+SPOKE_SUBSCRIPTION = "0b1f6471-1bf0-4dda-aec3-111122223333"
+
+
+def _snapshot() -> list[dict[str, Any]]:
+    return json.loads(SPOKE.read_text())
+
+
+def _run(function: Any, config: dict[str, str] | None = None, **options: Any) -> ProgramRun:
+    return run_function(function, project="models", stack="test", config=config, **options)
+
+
+class _TaggingModel:
+    """A model of a package of its own, proving models plug in by prefix."""
+
+    def __init__(self, context: ModelContext) -> None:
+        self.stack = context.stack
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, Outputs]:
+        return f"tagged-{args.name}", {"stack": self.stack}
+
+    def call(self, args: mocks.MockCallArgs) -> Outputs:
+        return {}
+
+    def notes(self) -> list[str]:
+        return ["tagged everything"]
+
+
+def test_a_model_plugs_in_for_its_package_prefix_and_others_keep_theirs() -> None:
+    def program() -> None:
+        resources.ResourceGroup("group")
+        pulumi_random.RandomString("name", length=6, special=False)
+
+    run = _run(program, models={"azure-native": _TaggingModel})
+    by_type = {r.type: r for r in run.resources}
+    assert by_type["azure-native:resources:ResourceGroup"].outputs == {"stack": "test"}
+    assert by_type["azure-native:resources:ResourceGroup"].id == "tagged-group"
+    assert "result" not in by_type["random:index/randomString:RandomString"].outputs  # echo model
+    assert run.notes == ["tagged everything"]
+
+
+def test_the_monitor_records_each_provider_function_called() -> None:
+    run = _run(
+        lambda: network.get_virtual_network(resource_group_name="rg", virtual_network_name="v")
+    )
+    assert run.invokes == ["azure-native:network:getVirtualNetwork"]
+
+
+def test_random_strings_are_stable_and_of_the_requested_length() -> None:
+    def program() -> None:
+        pulumi.export(
+            "a", pulumi_random.RandomString("a", length=12, special=False, upper=False).result
+        )
+
+    first, second = _run(program).outputs["a"], _run(program).outputs["a"]
+    assert first == second and len(first) == 12 and first == first.lower()
+
+
+def test_random_integers_stay_within_their_bounds() -> None:
+    run = _run(lambda: pulumi.export("n", pulumi_random.RandomInteger("n", min=5, max=7).result))
+    assert 5 <= run.outputs["n"] <= 7
+
+
+def _registry_and_storage() -> None:
+    registry = containerregistry.Registry(
+        "acr", resource_group_name="rg", sku=containerregistry.SkuArgs(name="Premium")
+    )
+    account = storage.StorageAccount(
+        "st", resource_group_name="rg", kind="StorageV2", sku=storage.SkuArgs(name="Standard_LRS")
+    )
+    pulumi.export("login", registry.login_server)
+    pulumi.export("blob", account.primary_endpoints.blob)
+
+
+@pytest.mark.parametrize(
+    ("environment", "registry", "blob"),
+    [
+        ("public", ".azurecr.io", ".blob.core.windows.net/"),
+        ("usgovernment", ".azurecr.us", ".blob.core.usgovcloudapi.net/"),
+        ("china", ".azurecr.cn", ".blob.core.chinacloudapi.cn/"),
+    ],
+)
+def test_outputs_use_the_dns_suffixes_of_the_configured_cloud(
+    environment: str, registry: str, blob: str
+) -> None:
+    run = _run(_registry_and_storage, {"azure-native:environment": environment})
+    assert run.outputs["login"].endswith(registry) and run.outputs["blob"].endswith(blob)
+
+
+def test_an_unknown_cloud_is_refused_naming_the_key() -> None:
+    with pytest.raises(AzureConfigError, match="azure-native:environment: got 'mars'"):
+        _run(_registry_and_storage, {"azure-native:environment": "mars"})
+
+
+def test_a_private_endpoint_gets_an_address_of_its_existing_subnet() -> None:
+    subnet = f"/subscriptions/{SPOKE_SUBSCRIPTION}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-endpoints"
+
+    def program() -> None:
+        network.PrivateEndpoint(
+            "pe",
+            resource_group_name="rg",
+            subnet=network.SubnetArgs(id=subnet),
+            private_link_service_connections=[
+                network.PrivateLinkServiceConnectionArgs(
+                    name="c", private_link_service_id="/x/registries/acrx", group_ids=["registry"]
+                )
+            ],
+        )
+
+    [endpoint] = _run(program, existing=_snapshot()).resources[1:]
+    addresses = [c["ipAddresses"][0] for c in endpoint.outputs["customDnsConfigs"]]
+    assert len(set(addresses)) == 2 and all(a.startswith("10.50.2.") for a in addresses)
+
+
+def test_a_lookup_finds_an_inline_child_case_insensitively() -> None:
+    def program() -> None:
+        subnet = network.get_subnet(
+            resource_group_name="RG-SPOKE",
+            virtual_network_name="VNET-spoke",
+            subnet_name="snet-agents",
+        )
+        pulumi.export("prefix", subnet.address_prefix)
+        pulumi.export(
+            "nsg", subnet.network_security_group.id if subnet.network_security_group else None
+        )
+
+    outputs = _run(program, existing=_snapshot()).outputs
+    assert outputs["prefix"] == "10.50.1.0/24" and outputs["nsg"].endswith("/nsg-agents")
+
+
+def test_output_form_lookups_answer_from_the_snapshot() -> None:
+    def program() -> None:
+        group = network.get_network_security_group_output(
+            resource_group_name="rg-spoke", network_security_group_name="nsg-agents"
+        )
+
+        def accesses(rules: list[network.outputs.SecurityRuleResponse] | None) -> list[str]:
+            return [str(rule.access) for rule in rules or []]
+
+        pulumi.export("rules", group.security_rules.apply(accesses))
+
+    assert _run(program, existing=_snapshot()).outputs["rules"] == ["Deny"]
+
+
+def test_a_route_is_found_inside_its_route_table() -> None:
+    def program() -> None:
+        route = network.get_route(
+            resource_group_name="rg-spoke", route_table_name="rt-spoke", route_name="to-firewall"
+        )
+        pulumi.export("prefix", route.address_prefix)
+
+    assert _run(program, existing=_snapshot()).outputs["prefix"] == "0.0.0.0/0"
+
+
+def test_an_id_missing_from_the_snapshot_fails_as_azure_404s() -> None:
+    def program() -> None:
+        network.get_subnet(
+            resource_group_name="rg-spoke", virtual_network_name="vnet-spoke", subnet_name="nope"
+        )
+
+    with pytest.raises(Exception, match='getSubnet failed: Status=404 Code="NotFound"'):
+        _run(program, existing=_snapshot())
+
+
+def test_a_missing_top_level_resource_fails_with_resource_not_found() -> None:
+    def program() -> None:
+        network.get_route_table(resource_group_name="rg-spoke", route_table_name="rt-hub")
+
+    with pytest.raises(
+        Exception, match=r"Code=\"ResourceNotFound\".*'Microsoft\.Network/routeTables/rt-hub'"
+    ):
+        _run(program, existing=_snapshot())
+
+
+def test_without_a_snapshot_lookups_are_empty_and_listed_as_not_verified() -> None:
+    def program() -> None:
+        subnet = network.get_subnet(
+            resource_group_name="rg", virtual_network_name="v", subnet_name="s"
+        )
+        pulumi.export("prefix", subnet.address_prefix or "none")
+
+    run = _run(program)
+    assert run.outputs["prefix"] == "none"
+    [note] = run.notes
+    assert note.startswith("not verified") and note.endswith(
+        "/virtualNetworks/v/subnets/s (azure-native:network:getSubnet)"
+    )
+
+
+def test_created_resources_live_in_the_snapshot_subscription() -> None:
+    run = _run(lambda: resources.ResourceGroup("group"), existing=_snapshot())
+    assert run.resources[1].id.startswith(f"/subscriptions/{SPOKE_SUBSCRIPTION}/")
+
+
+def test_a_configured_subscription_wins_over_the_snapshot() -> None:
+    config = {"azure-native:subscriptionId": "11111111-2222-3333-4444-555555555555"}
+
+    def program() -> None:
+        network.get_virtual_network(
+            resource_group_name="rg-spoke", virtual_network_name="vnet-spoke"
+        )
+
+    with pytest.raises(Exception, match="ResourceNotFound"):
+        _run(program, config, existing=_snapshot())
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[", "not valid JSON"),
+        ('[{"name": "x"}]', "existing.json[0]: expected an Azure resource"),
+        ('[{"id": "/subscriptions/s/resourceGroups/r"}, 3]', "existing.json[1]: expected"),
+    ],
+)
+def test_a_bad_existing_file_exits_2_naming_the_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, expected: str
+) -> None:
+    path = tmp_path / "existing.json"
+    path.write_text(content)
+    assert (
+        main(["--stack", "dev", "--program", str(ROOT), "--no-policy", "--existing", str(path)])
+        == 2
+    )
+    assert expected in capsys.readouterr().err
