@@ -14,7 +14,7 @@ creating one, and ``manage_dns_zone_group=False`` where an Azure Policy adds zon
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NotRequired, TypedDict, cast
@@ -286,8 +286,12 @@ def private_endpoints(
     zone_name: str,
     entries: Mapping[str, PrivateEndpointArgs],
     placement: SharedArgs,
+    aliases: Mapping[str, Sequence[pulumi.Alias]] | None = None,
 ) -> dict[str, PrivateLinkEndpoint]:
-    """One :class:`PrivateLinkEndpoint` per entry, children of ``owner``, named ``<owner>-<key>``."""
+    """One :class:`PrivateLinkEndpoint` per entry, children of ``owner``, named ``<owner>-<key>``.
+
+    ``aliases`` (by entry key) keeps an endpoint that used to live elsewhere; its children
+    follow it."""
     endpoints: dict[str, PrivateLinkEndpoint] = {}
     for key, entry in sorted(entries.items()):
         args: PrivateLinkEndpointArgs = {
@@ -299,9 +303,8 @@ def private_endpoints(
             "zone_name": zone_name,
             **entry,
         }
-        endpoints[key] = PrivateLinkEndpoint(
-            child_name(owner_name, key), args, pulumi.ResourceOptions(parent=owner)
-        )
+        options = pulumi.ResourceOptions(parent=owner, aliases=list((aliases or {}).get(key, ())))
+        endpoints[key] = PrivateLinkEndpoint(child_name(owner_name, key), args, options)
     return endpoints
 
 

@@ -10,7 +10,7 @@ Private endpoints come from the shared ``private_endpoints`` argument (group ``r
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NotRequired, Self, TypedDict
@@ -178,10 +178,15 @@ class Registry(pulumi.ComponentResource):
         plan: RegistryPlan,
         inputs: RegistryInputs,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        endpoint_aliases: Mapping[str, Sequence[pulumi.Alias]] | None = None,
     ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per stack)."""
+        """Build from an already validated plan (the stack settings hold one per stack).
+
+        ``endpoint_aliases`` (by ``private_endpoints`` key) keeps endpoints created elsewhere by
+        an earlier layout of a stack."""
         component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts)
+        component._build(name, plan, inputs, opts, endpoint_aliases)
         return component
 
     def _build(
@@ -190,6 +195,7 @@ class Registry(pulumi.ComponentResource):
         plan: RegistryPlan,
         inputs: RegistryInputs,
         opts: pulumi.ResourceOptions | None,
+        endpoint_aliases: Mapping[str, Sequence[pulumi.Alias]] | None = None,
     ) -> None:
         check_endpoints(inputs, "RegistryArgs")
         super().__init__(type_token("Registry"), name, {}, opts)
@@ -226,6 +232,7 @@ class Registry(pulumi.ComponentResource):
             zone_name=names(plan.cloud).registry_zone,
             entries=inputs.get("private_endpoints", {}),
             placement=inputs,
+            aliases=endpoint_aliases,
         )
         self.registry_id = self.registry.id
         self.registry_name = self.registry.name

@@ -18,7 +18,7 @@ from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.aks import AksCluster
 from private_acr_tasks.build_trigger import InClusterBuildTrigger
 from private_acr_tasks.network import Network
-from private_acr_tasks.private_endpoint import EndpointPurpose, PrivateLinkEndpoint, zone_name
+from private_acr_tasks.private_endpoint import EndpointPurpose
 from private_acr_tasks.registry import Registry
 from private_acr_tasks.settings import PROJECT, StackSettings
 from private_acr_tasks.storage import ArtifactStore
@@ -64,17 +64,17 @@ def _private_data(base: _Foundation, net: Network) -> tuple[Registry, ArtifactSt
     dns = base.settings.dns
     subnet = net.private_endpoint_subnet_id
     registry = Registry.from_plan(
-        "registry", base.settings.registry, {**base.common}, opts=base.protect
-    )
-    PrivateLinkEndpoint(
-        "registry-endpoint",
+        "registry",
+        base.settings.registry,
         {
             **base.common,
-            **dns.entry(EndpointPurpose.REGISTRY, subnet, build_vnet),
-            "target_resource_id": registry.registry_id,
-            "group_id": "registry",
-            "zone_name": zone_name(base.settings.cloud, EndpointPurpose.REGISTRY),
+            "private_endpoints": {
+                "endpoint": dns.entry(EndpointPurpose.REGISTRY, subnet, build_vnet)
+            },
         },
+        opts=base.protect,
+        # Until 0.2 the stack created this endpoint at its root, as "registry-endpoint".
+        endpoint_aliases={"endpoint": [pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]},
     )
     store = ArtifactStore.from_plan(
         "artifacts",

@@ -140,6 +140,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self.models = models
         self.run = run
         self.on_resource = on_resource
+        self._aliases: dict[str, list[str]] = {}
 
     def _base(self) -> _MockMonitorMethods:
         return cast(_MockMonitorMethods, super())
@@ -155,6 +156,24 @@ class RecordingMonitor(mocks.MockMonitor):
             if qualified != STACK_TYPE:
                 type_ = f"{qualified}${type_}"
         return f"urn:pulumi:{self.run.stack}::{self.run.project}::{type_}::{name}"
+
+    def _inherited_aliases(self, request: resource_pb2.RegisterResourceRequest) -> list[str]:
+        """The aliases a child gets from its parent's, as the engine derives them.
+
+        With alias specs the SDK leaves this to the engine (pulumi/pulumi
+        ``sdk/python/lib/pulumi/runtime/resource.py`` ``inherited_child_alias`` is the rule it
+        applies otherwise): the child keeps its type under each old URN of its parent, and a
+        name that starts with the parent's name takes the parent's old name instead.
+        """
+        parent_name = request.parent.rsplit("::", 1)[-1]
+        inherited: list[str] = []
+        for parent_alias in self._aliases.get(request.parent, []):
+            prefix, old_name = parent_alias.rsplit("::", 1)
+            name = request.name
+            if name.startswith(parent_name):
+                name = old_name + name[len(parent_name) :]
+            inherited.append(f"{prefix}${request.type}::{name}")
+        return inherited
 
     def _alias_urn(
         self, alias: alias_pb2.Alias, request: resource_pb2.RegisterResourceRequest
@@ -190,21 +209,26 @@ class RecordingMonitor(mocks.MockMonitor):
         response: resource_pb2.RegisterResourceResponse,
     ) -> RecordedResource:
         is_stack = request.type == STACK_TYPE
+        urn = self.make_urn(request.parent, request.type, request.name)
+        aliases = [self._alias_urn(alias, request) for alias in _aliases(request)]
+        aliases += self._inherited_aliases(request)
+        self._aliases[urn] = aliases
         return RecordedResource(
-            urn=self.make_urn(request.parent, request.type, request.name),
+            urn=urn,
             type=request.type,
             name=request.name,
             custom=request.custom,
             parent=request.parent,
-            dependencies=list(request.dependencies),
+            # The SDK sends these as sets in no fixed order; sorted, a plan is repeatable.
+            dependencies=sorted(request.dependencies),
             property_dependencies={
-                key: list(deps.urns) for key, deps in request.propertyDependencies.items()
+                key: sorted(deps.urns) for key, deps in request.propertyDependencies.items()
             },
             protect=request.protect,
             inputs=_to_plain(request.object),
             outputs={} if is_stack else _to_plain(response.object),
             id=response.id,
-            aliases=[self._alias_urn(alias, request) for alias in _aliases(request)],
+            aliases=aliases,
         )
 
     def RegisterResourceOutputs(
