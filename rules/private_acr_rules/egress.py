@@ -5,7 +5,9 @@ outbound TCP from the agent subnet to AzureKeyVault, Storage, EventHub and
 AzureActiveDirectory on 443 and to AzureMonitor on 443 and 12000 ("a unique port used for
 diagnostics"). The network component builds its NSG from ``REQUIRED_EGRESS`` and the policy
 pack and the stack settings check any NSG against the same table with the evaluator in
-``private_acr_rules.nsg``, so the three cannot drift apart.
+``private_acr_rules.nsg``, so the three cannot drift apart. A build's own private destinations
+(an internal registry at an address and port) get Allow rules from the same helper, after the
+required ones.
 
 For a caller with plain rule dicts (Pulumi inputs or ``az network nsg show`` output)::
 
@@ -81,28 +83,68 @@ def required_flows() -> list[Flow]:
     return [Flow(req.service_tag, port) for req in REQUIRED_EGRESS for port in req.ports]
 
 
+def allow_outbound_rule(
+    name: str, destination: str, ports: Sequence[int], priority: int, description: str
+) -> dict[str, Any]:
+    """One outbound Allow rule (engine camelCase) for TCP from the VNet to ``destination``."""
+    rule: dict[str, Any] = {
+        "name": name,
+        "priority": priority,
+        "direction": "Outbound",
+        "access": "Allow",
+        "protocol": "Tcp",
+        "sourceAddressPrefix": "VirtualNetwork",
+        "sourcePortRange": "*",
+        "destinationAddressPrefix": destination,
+        "description": description,
+    }
+    if len(ports) == 1:
+        rule["destinationPortRange"] = str(ports[0])
+    else:
+        rule["destinationPortRanges"] = [str(p) for p in ports]
+    return rule
+
+
 def agent_pool_security_rules(first_priority: int = 200) -> list[dict[str, Any]]:
     """The NSG rules (engine camelCase) that open exactly the required flows."""
-    rules: list[dict[str, Any]] = []
-    for index, req in enumerate(REQUIRED_EGRESS):
-        ports = [str(p) for p in req.ports]
-        rule: dict[str, Any] = {
-            "name": f"allow-{req.service_tag.lower()}-outbound",
-            "priority": first_priority + 10 * index,
-            "direction": "Outbound",
-            "access": "Allow",
-            "protocol": "Tcp",
-            "sourceAddressPrefix": "VirtualNetwork",
-            "sourcePortRange": "*",
-            "destinationAddressPrefix": req.service_tag,
-            "description": f"ACR Tasks agent pool egress to {req.service_tag}",
-        }
-        if len(ports) == 1:
-            rule["destinationPortRange"] = ports[0]
-        else:
-            rule["destinationPortRanges"] = ports
-        rules.append(rule)
-    return rules
+    return [
+        allow_outbound_rule(
+            f"allow-{req.service_tag.lower()}-outbound",
+            req.service_tag,
+            req.ports,
+            first_priority + 10 * index,
+            f"ACR Tasks agent pool egress to {req.service_tag}",
+        )
+        for index, req in enumerate(REQUIRED_EGRESS)
+    ]
+
+
+@dataclass(frozen=True)
+class BuildDestination:
+    """A private destination a build reaches, such as an internal registry."""
+
+    label: str
+    """What it is, for the rule's description (e.g. the registry's login server)."""
+    network: nsg.Network
+    port: int
+
+
+BUILD_DESTINATION_FIRST_PRIORITY = 300
+"""Below the required rules (200-240), so no build destination can shadow them."""
+
+
+def build_destination_rules(destinations: Sequence[BuildDestination]) -> list[dict[str, Any]]:
+    """One outbound Allow rule per destination (TCP to its address and port), in order."""
+    return [
+        allow_outbound_rule(
+            f"allow-build-destination-{index + 1}-outbound",
+            str(destination.network),
+            (destination.port,),
+            BUILD_DESTINATION_FIRST_PRIORITY + 10 * index,
+            f"ACR Tasks builds reach {destination.label}"[:140],
+        )
+        for index, destination in enumerate(destinations)
+    ]
 
 
 def agent_pool_egress(

@@ -3,7 +3,9 @@ give a build or trigger identity more than that.
 
 Sources:
 - Built-in role ids and their actions: Learn, role-based-access-control/built-in-roles
-  (containers.md for the registry and AKS roles, privileged.md for Owner and Contributor).
+  (containers.md for the registry and AKS roles, privileged.md for Owner and Contributor,
+  security.md for Key Vault Secrets User: "Read secret contents", the data action
+  ``Microsoft.KeyVault/vaults/secrets/getSecret/action`` and nothing else).
 - Operation names: Learn, "Azure permissions for Containers"
   (role-based-access-control/permissions/containers.md, #microsoftcontainerregistry), the
   resource provider operations list.
@@ -25,6 +27,7 @@ BUILTIN_ROLES: Mapping[str, str] = {
     "Container Registry Repository Writer": "2a1e307c-b015-4ebd-883e-5b7698a07328",
     "Container Registry Tasks Contributor": "fb382eab-e894-4461-af04-94435c366c3f",
     "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
     "Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
