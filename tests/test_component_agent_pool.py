@@ -1,11 +1,9 @@
-"""BuildAgentPool: the VNet-injected pool, the task on it and its identity, refused input."""
+"""BuildAgentPool: the VNet-injected pool alone, its subnet link, its own quota, refused input."""
 
-import base64
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-import yaml
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -20,8 +18,6 @@ BASE: BuildAgentPoolArgs = {
     "registry_name": "acr1",
     "subnet_id": "/x/subnets/agents",
     "pool_name": "pool-dev",
-    "task_name": "build-dev",
-    "artifact_storage_account": "st1",
 }
 
 
@@ -30,11 +26,9 @@ def pool_run(run_components: Runner, **changes: Any) -> ProgramRun:
     return run_components(lambda: BuildAgentPool("build", args))  # pyright: ignore[reportArgumentType]
 
 
-def test_the_component_holds_the_pool_the_task_and_its_identity(run_components: Runner) -> None:
+def test_the_component_holds_only_the_pool(run_components: Runner) -> None:
     assert children_of(pool_run(run_components), "build") == {
         ("azure-native:containerregistry:AgentPool", "build-pool"),
-        ("azure-native:containerregistry:Task", "build-task"),
-        ("azure-native:managedidentity:UserAssignedIdentity", "build-task-identity"),
     }
 
 
@@ -72,32 +66,6 @@ def test_pool_waits_for_its_subnet_which_carries_the_nsg_and_endpoints(
     ]
 
 
-def test_task_runs_on_the_pool_with_its_user_assigned_identity(run_components: Runner) -> None:
-    run = pool_run(run_components)
-    task = by_name(run, "build-task").inputs
-    assert task["agentPoolName"] == "pool-dev"
-    assert task["identity"]["type"] == "UserAssigned"
-    assert list(task["identity"]["userAssignedIdentities"]) == [
-        by_name(run, "build-task-identity").outputs["id"]
-    ]
-
-
-def test_task_values_name_the_artifact_the_identity_and_the_image(run_components: Runner) -> None:
-    run = pool_run(
-        run_components, repository="team/app", cli_image="mcr.microsoft.com/azure-cli:2.67.0"
-    )
-    values = {v["name"]: v["value"] for v in by_name(run, "build-task").inputs["step"]["values"]}
-    assert values["storageAccount"] == "st1" and values["repository"] == "team/app"
-    assert values["identityClientId"] == by_name(run, "build-task-identity").outputs["clientId"]
-    assert values["cliImage"] == "mcr.microsoft.com/azure-cli:2.67.0"
-
-
-def test_task_fetches_the_artifact_then_builds_then_pushes(run_components: Runner) -> None:
-    step = by_name(pool_run(run_components), "build-task").inputs["step"]
-    definition = yaml.safe_load(base64.b64decode(step["encodedTaskContent"]))
-    assert [s["id"] for s in definition["steps"]] == ["fetch-artifact", "build", "push"]
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -105,9 +73,6 @@ def test_task_fetches_the_artifact_then_builds_then_pushes(run_components: Runne
         ({"count": -1}, "BuildAgentPoolArgs.count: got -1; expected a whole number 0-100"),
         ({"count": True}, "BuildAgentPoolArgs.count: got True"),
         ({"pool_name": "p"}, "BuildAgentPoolArgs.pool_name: got 'p'"),
-        ({"task_name": "t"}, "BuildAgentPoolArgs.task_name: got 't'"),
-        ({"repository": "Team/App"}, "BuildAgentPoolArgs.repository: got 'Team/App'"),
-        ({"cli_image": "azure cli"}, "BuildAgentPoolArgs.cli_image: got 'azure cli'"),
         (
             {"tier": "S3", "count": 3},
             "BuildAgentPoolArgs.count: 3 x S3 needs 24 vCPUs but the registry's quota is 16",

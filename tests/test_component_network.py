@@ -8,7 +8,7 @@ import pytest
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
 from private_acr_rules import egress
-from private_acr_tasks.network import Network, NetworkArgs
+from private_acr_tasks.network import Network, NetworkArgs, NetworkBuildDestinationArgs
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
 
@@ -122,9 +122,130 @@ def test_outputs_are_the_ids_of_the_vnet_and_subnets(run_components: Runner) -> 
     assert outputs["vnet"] == by_name(run, "net-vnet").outputs["id"]
 
 
+INTERNAL_REGISTRY: dict[str, NetworkBuildDestinationArgs] = {
+    "registry.internal.example.com": {"address": "10.70.4.0/24", "port": 5000}
+}
+
+
+def test_a_build_destination_adds_an_outbound_allow_rule_to_the_agent_nsg(
+    run_components: Runner,
+) -> None:
+    run = run_components(
+        lambda: Network("net", {**NETWORK, "build_destinations": INTERNAL_REGISTRY})
+    )
+    rules = by_name(run, "net-agent-nsg").inputs["securityRules"]
+    added = [r for r in rules if r["destinationAddressPrefix"] == "10.70.4.0/24"]
+    assert added == [
+        {
+            "name": "allow-build-destination-1-outbound",
+            "priority": 300,
+            "direction": "Outbound",
+            "access": "Allow",
+            "protocol": "Tcp",
+            "sourceAddressPrefix": "VirtualNetwork",
+            "sourcePortRange": "*",
+            "destinationAddressPrefix": "10.70.4.0/24",
+            "destinationPortRange": "5000",
+            "description": "ACR Tasks builds reach registry.internal.example.com",
+        }
+    ]
+
+
+def test_build_destination_rules_leave_every_required_flow_open(run_components: Runner) -> None:
+    run = run_components(
+        lambda: Network("net", {**NETWORK, "build_destinations": INTERNAL_REGISTRY})
+    )
+    rules = by_name(run, "net-agent-nsg").inputs["securityRules"]
+    assert egress.blocked_flows([*rules, DENY_ALL_OUTBOUND]) == []
+
+
+def test_a_destination_given_as_one_address_is_that_address_on_443(
+    run_components: Runner,
+) -> None:
+    destinations: dict[str, NetworkBuildDestinationArgs] = {
+        "artifacts.internal": {"address": "10.70.5.9"}
+    }
+    run = run_components(lambda: Network("net", {**NETWORK, "build_destinations": destinations}))
+    rule = by_name(run, "net-agent-nsg").inputs["securityRules"][-1]
+    assert (rule["destinationAddressPrefix"], rule["destinationPortRange"]) == (
+        "10.70.5.9/32",
+        "443",
+    )
+
+
+@pytest.fixture
+def pooled(run_components: Runner) -> ProgramRun:
+    args: NetworkArgs = {
+        **NETWORK,
+        "pool_subnet_prefixes": {"heavy": "10.40.3.0/24"},
+        "build_destinations": INTERNAL_REGISTRY,
+    }
+    return run_components(lambda: Network("net", args))
+
+
+def test_a_pool_subnet_has_its_own_nsg_with_the_agent_rules(pooled: ProgramRun) -> None:
+    subnet = by_name(pooled, "net-agent-heavy-subnet")
+    nsg = by_name(pooled, "net-agent-heavy-nsg")
+    assert subnet.inputs["addressPrefix"] == "10.40.3.0/24"
+    assert subnet.property_dependencies["networkSecurityGroup"] == [nsg.urn]
+    assert nsg.inputs["securityRules"] == by_name(pooled, "net-agent-nsg").inputs["securityRules"]
+
+
+def test_a_pool_subnet_gets_the_agent_service_endpoints(pooled: ProgramRun) -> None:
+    services = [
+        e["service"] for e in by_name(pooled, "net-agent-heavy-subnet").inputs["serviceEndpoints"]
+    ]
+    assert services == list(egress.AGENT_SUBNET_SERVICE_ENDPOINTS)
+
+
+def test_a_pool_subnet_is_created_after_the_others(pooled: ProgramRun) -> None:
+    subnet = by_name(pooled, "net-agent-heavy-subnet")
+    assert by_name(pooled, "net-aks-subnet").urn in subnet.dependencies
+    assert subnet.parent == by_name(pooled, "net-vnet").urn
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
+        (
+            {"pool_subnet_prefixes": {"heavy": "10.40.1.128/25"}},
+            "overlaps NetworkArgs.pool_subnet_prefixes.heavy 10.40.1.128/25",
+        ),
+        (
+            {"pool_subnet_prefixes": {"heavy": "10.41.3.0/24"}},
+            "NetworkArgs.pool_subnet_prefixes.heavy: 10.41.3.0/24 is not inside",
+        ),
+        (
+            {"pool_subnet_prefixes": {"Heavy": "10.40.3.0/24"}},
+            "NetworkArgs.pool_subnet_prefixes.Heavy: got 'Heavy'",
+        ),
+        (
+            {"build_destinations": {"r.example.com": {"address": "10.70.4.0/24", "port": 0}}},
+            "NetworkArgs.build_destinations.r.example.com.port: got 0; expected a whole number 1-65535",
+        ),
+        (
+            {"build_destinations": {"r.example.com": {"address": "internal"}}},
+            "NetworkArgs.build_destinations.r.example.com.address: got 'internal'; expected an IPv4 CIDR",
+        ),
+        (
+            {"build_destinations": {"r.example.com": {"port": 443}}},
+            "NetworkArgs.build_destinations.r.example.com.address: missing",
+        ),
+        (
+            {"build_destinations": {"r.example.com": {"address": "172.17.3.0/24"}}},
+            "NetworkArgs.build_destinations.r.example.com.address: 172.17.3.0/24 overlaps the Docker bridge",
+        ),
+        (
+            {
+                "pool_subnet_prefixes": {"heavy": "10.40.3.0/24"},
+                "existing_subnet_ids": {
+                    "agent": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/a",
+                    "private_endpoint": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/p",
+                    "aks": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/k",
+                },
+            },
+            "NetworkArgs.pool_subnet_prefixes: pool subnets are created by the stack",
+        ),
         (
             {"agent_subnet_prefix": "10.41.0.0/24"},
             "NetworkArgs.agent_subnet_prefix: 10.41.0.0/24 is not inside",

@@ -39,11 +39,6 @@ def test_build_trigger_keys_set_the_trigger_plan() -> None:
     assert trigger.deployer_principal_type is PrincipalType.USER
 
 
-def test_one_cli_image_serves_the_task_steps_and_the_trigger() -> None:
-    settings = load_settings(with_changes(DEV, buildTrigger__cliImage=IMAGE))
-    assert settings.agent_pool.cli_image == settings.build_trigger.cli_image == IMAGE
-
-
 def test_admin_group_object_ids_reach_the_cluster_plan() -> None:
     aks = load_settings(with_changes(DEV, aks__adminGroupObjectIds=[GROUP])).aks
     assert aks.admin_group_object_ids == (GROUP,)

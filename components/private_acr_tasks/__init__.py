@@ -6,8 +6,10 @@ distribution and import names avoid clashing with a consumer's own ``components`
 
 from private_acr_tasks.agent_pool import BuildAgentPool, BuildAgentPoolArgs
 from private_acr_tasks.aks import AksCluster, AksClusterArgs
+from private_acr_tasks.build_task import BuildTask, BuildTaskArgs
 from private_acr_tasks.build_trigger import InClusterBuildTrigger, InClusterBuildTriggerArgs
 from private_acr_tasks.errors import ComponentArgsError, ConfigError
+from private_acr_tasks.key_vault import BuildKeyVault, BuildKeyVaultArgs
 from private_acr_tasks.network import Network, NetworkArgs
 from private_acr_tasks.private_endpoint import PrivateLinkEndpoint, PrivateLinkEndpointArgs
 from private_acr_tasks.registry import Registry, RegistryArgs
@@ -20,6 +22,10 @@ __all__ = [
     "ArtifactStoreArgs",
     "BuildAgentPool",
     "BuildAgentPoolArgs",
+    "BuildKeyVault",
+    "BuildKeyVaultArgs",
+    "BuildTask",
+    "BuildTaskArgs",
     "ComponentArgsError",
     "ConfigError",
     "InClusterBuildTrigger",

@@ -14,18 +14,27 @@ In an Azure Landing Zone the network often belongs to the platform team. Three m
 
 The address fields are declared in every mode: they are validated the same way, and against
 existing subnets they are what the preflight expects to find.
+
+Beyond Azure's services a build may need private destinations (``build_destinations``: an
+internal registry at an address and port); each becomes an outbound Allow rule on every agent
+NSG, built by ``egress.build_destination_rules`` after the required rules. Azure's default rules
+already allow traffic inside the VNet and its peerings (AllowVnetOutBound), so the rule is what
+keeps the path open once a landing zone adds a deny-all outbound rule, and it documents the
+dependency. A pool that should not share the agent subnet gets its own
+(``pool_subnet_prefixes``), with its own NSG carrying the same rules and the same service
+endpoints.
 """
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NotRequired, Self, TypedDict
+from typing import Any, NotRequired, Self, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import network
 
-from private_acr_rules import arm, cidr, egress
+from private_acr_rules import arm, cidr, egress, naming
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
 
@@ -41,6 +50,15 @@ class NetworkExistingSubnetsArgs(TypedDict):
     """The subnet the private endpoints go into."""
     aks: str
     """The AKS node subnet."""
+
+
+class NetworkBuildDestinationArgs(TypedDict):
+    """A private destination the builds reach (a ``build_destinations`` value)."""
+
+    address: str
+    """Where it is: an IPv4 CIDR such as ``10.70.4.0/24``, or one address."""
+    port: NotRequired[int]
+    """TCP port. Default 443."""
 
 
 class NetworkArgs(SharedArgs):
@@ -72,6 +90,15 @@ class NetworkArgs(SharedArgs):
     firewall_policy_id: NotRequired[str]
     """ARM id of the Azure Firewall policy behind the spoke's default route, so the preflight
     can check it lets the agents out. Default: not checked (a warning lists what it must allow)."""
+    build_destinations: NotRequired[Mapping[str, NetworkBuildDestinationArgs]]
+    """Private destinations the builds reach (an internal registry...), keyed by what they are
+    (the key is shown in the rule's description, e.g. a login server): each adds an outbound
+    Allow rule for TCP to its address and port to every agent NSG. Default: none."""
+    pool_subnet_prefixes: NotRequired[Mapping[str, str]]
+    """Agent subnets of their own for pools that should not share the agent subnet, by a short
+    key (part of the names ``<name>-agent-<key>-subnet`` and ``<name>-agent-<key>-nsg``), e.g.
+    ``{"heavy": "10.40.3.0/24"}``. Each gets an NSG with the agent rules and the agent service
+    endpoints. Not with ``existing_subnet_ids``. Default: none."""
 
 
 class NetworkMode(StrEnum):
@@ -123,10 +150,22 @@ class NetworkPlan:
     existing_vnet: ExistingVnet | None = None
     existing_subnets: ExistingSubnets | None = None
     firewall_policy_id: str | None = None
+    build_destinations: tuple[egress.BuildDestination, ...] = ()
+    pool_subnets: Mapping[str, ipaddress.IPv4Network] = field(
+        default_factory=dict[str, ipaddress.IPv4Network]
+    )
 
     @property
     def subnets(self) -> tuple[ipaddress.IPv4Network, ...]:
         return (self.agent_subnet, self.private_endpoint_subnet, self.aks_subnet)
+
+    @property
+    def agent_rules(self) -> list[dict[str, Any]]:
+        """The rules of every agent NSG: the required egress, then the build destinations."""
+        return [
+            *egress.agent_pool_security_rules(),
+            *egress.build_destination_rules(self.build_destinations),
+        ]
 
     @property
     def mode(self) -> NetworkMode:
@@ -220,6 +259,54 @@ def _existing_subnets(fields: FieldReader) -> ExistingSubnets | None:
 
 
 SUBNET_FIELDS = ("agent_subnet_prefix", "private_endpoint_subnet_prefix", "aks_subnet_prefix")
+DEFAULT_BUILD_DESTINATION_PORT = 443
+
+
+def _build_destinations(fields: FieldReader) -> tuple[egress.BuildDestination, ...]:
+    entries = fields.mapping("build_destinations", "a map of names to {address, port}")
+    found: list[egress.BuildDestination] = []
+    for key, entry in entries.items():
+        path = f"build_destinations.{key}"
+        if not isinstance(entry, Mapping):
+            fields.invalid(path, entry, "an object with address and port")
+            continue
+        values = cast(Mapping[str, object], entry)
+        nested = fields.nested(path, values)
+        for unknown in sorted(set(values) - {"address", "port"}):
+            nested.problem(unknown, "unknown key (expected address, port)")
+        address = values.get("address")
+        if address is None:
+            nested.problem("address", "missing; this is required")
+        reached = None if address is None else nested.network_value("address", _as_cidr(address))
+        port = nested.whole("port", 1, 65535, DEFAULT_BUILD_DESTINATION_PORT)
+        if reached is not None:
+            found.append(egress.BuildDestination(str(key), reached, port))
+    return tuple(found)
+
+
+def _as_cidr(value: object) -> object:
+    """A single address stands for itself (``10.70.4.10`` is ``10.70.4.10/32``)."""
+    return f"{value}/32" if isinstance(value, str) and cidr.parse_address(value) else value
+
+
+def _pool_subnets(fields: FieldReader) -> dict[str, ipaddress.IPv4Network]:
+    entries = fields.mapping("pool_subnet_prefixes", "a map of short keys to IPv4 CIDRs")
+    nested = fields.nested("pool_subnet_prefixes", entries)
+    subnets: dict[str, ipaddress.IPv4Network] = {}
+    for key, value in entries.items():
+        if not naming.CHILD_KEY.fullmatch(key):
+            nested.invalid(
+                key, key, "a key of lower-case letters, digits or '-' (it names the subnet)"
+            )
+        elif (parsed := nested.network_value(key, value)) is not None:
+            subnets[key] = parsed
+    if subnets and fields.present("existing_subnet_ids"):
+        fields.problem(
+            "pool_subnet_prefixes",
+            f"pool subnets are created by the stack; with {fields.label('existing_subnet_ids')} "
+            "give each pool one of the existing subnets instead",
+        )
+    return subnets
 
 
 def validate_network(fields: FieldReader) -> NetworkPlan | None:
@@ -232,6 +319,8 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
     bridge = fields.network("docker_bridge_cidr", DEFAULT_DOCKER_BRIDGE)
     existing_vnet = _existing_vnet(fields)
     existing_subnets = _existing_subnets(fields)
+    destinations = _build_destinations(fields)
+    pool_subnets = _pool_subnets(fields)
     if existing_vnet is not None and existing_subnets is not None:
         fields.problem(
             "existing_subnet_ids",
@@ -240,6 +329,10 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
     label = fields.label
     parsed = zip((agent, endpoints, aks), SUBNET_FIELDS, strict=True)
     subnets = [cidr.Labelled(net, label(field)) for net, field in parsed if net is not None]
+    subnets += [
+        cidr.Labelled(net, label(f"pool_subnet_prefixes.{key}"))
+        for key, net in pool_subnets.items()
+    ]
     spaces = [] if space is None else [cidr.Labelled(space, label("address_space"))]
     if spaces:
         fields.problems.extend(cidr.subnet_plan_problems(spaces, subnets))
@@ -253,9 +346,13 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
         cidr.Labelled(cidr.as_network(server), label(f"dns_servers[{index}]"))
         for index, server in enumerate(dns)
     ]
+    reached = [
+        cidr.Labelled(d.network, label(f"build_destinations.{d.label}.address"))
+        for d in destinations
+    ]
     fields.problems.extend(
         cidr.bridge_conflict_problems(
-            bridge, label("docker_bridge_cidr"), [*spaces, *subnets, *servers]
+            bridge, label("docker_bridge_cidr"), [*spaces, *subnets, *servers, *reached]
         )
     )
     if fields.failed_since(mark) or not (space and agent and endpoints and aks):
@@ -271,6 +368,8 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
         existing_vnet,
         existing_subnets,
         _firewall_policy(fields),
+        destinations,
+        pool_subnets,
     )
 
 
@@ -290,11 +389,30 @@ def _security_rule(rule: Mapping[str, Any]) -> network.SecurityRuleArgs:
     )
 
 
+@dataclass(frozen=True)
+class _SubnetPlacement:
+    """Where subnets are created: the VNet's group and name, and their parent resource."""
+
+    group: pulumi.Input[str]
+    vnet_name: pulumi.Input[str]
+    parent: pulumi.Resource
+
+
+def _agent_service_endpoints(
+    plan: NetworkPlan,
+) -> list[network.ServiceEndpointPropertiesFormatArgs]:
+    services = list(egress.AGENT_SUBNET_SERVICE_ENDPOINTS)
+    if not plan.registry_uses_private_link:
+        services.append(egress.REGISTRY_SERVICE_ENDPOINT)
+    return [network.ServiceEndpointPropertiesFormatArgs(service=s) for s in services]
+
+
 class Network(pulumi.ComponentResource):
     """VNet, three subnets and three NSGs for private ACR Tasks builds next to AKS.
 
     Children: ``<name>-vnet``; ``<name>-agent-nsg``, ``<name>-pe-nsg``, ``<name>-aks-nsg``;
-    ``<name>-agent-subnet``, ``<name>-pe-subnet``, ``<name>-aks-subnet`` (children of the VNet).
+    ``<name>-agent-subnet``, ``<name>-pe-subnet``, ``<name>-aks-subnet`` (children of the VNet);
+    per pool subnet ``<name>-agent-<key>-nsg`` and ``<name>-agent-<key>-subnet``.
     """
 
     vnet_id: pulumi.Output[str]
@@ -309,6 +427,8 @@ class Network(pulumi.ComponentResource):
     """ARM id of the AKS node subnet."""
     agent_nsg_id: pulumi.Output[str]
     """ARM id of the agent subnet's NSG."""
+    pool_subnet_ids: pulumi.Output[dict[str, str]]
+    """ARM id of each pool subnet (``pool_subnet_prefixes``), by its key."""
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -348,6 +468,7 @@ class Network(pulumi.ComponentResource):
                 "private_endpoint_subnet_id": self.private_endpoint_subnet_id,
                 "aks_subnet_id": self.aks_subnet_id,
                 "agent_nsg_id": self.agent_nsg_id,
+                "pool_subnet_ids": self.pool_subnet_ids,
             }
         )
 
@@ -358,6 +479,8 @@ class Network(pulumi.ComponentResource):
         self.private_endpoint_subnet_id = pulumi.Output.from_input(subnets.private_endpoint)
         self.aks_subnet_id = pulumi.Output.from_input(subnets.aks)
         self.agent_nsg_id = pulumi.Output.from_input("")
+        self.pool_subnets: dict[str, pulumi.Output[str]] = {}
+        self.pool_subnet_ids = pulumi.Output.from_input({})
 
     def _create(self, name: str, plan: NetworkPlan, placement: SharedArgs) -> None:
         common: dict[str, Any] = {
@@ -365,7 +488,7 @@ class Network(pulumi.ComponentResource):
             "location": placement["location"],
             "tags": tags_of(placement),
         }
-        nsgs = self._security_groups(name, common)
+        nsgs = self._security_groups(name, plan, common)
         if plan.existing_vnet is not None:
             vnet_id: pulumi.Output[str] = pulumi.Output.from_input(plan.existing_vnet.id)
             vnet_name: pulumi.Output[str] = pulumi.Output.from_input(plan.existing_vnet.name)
@@ -382,12 +505,18 @@ class Network(pulumi.ComponentResource):
         agent, endpoints, aks = self._subnets(
             name, plan, group=group, vnet_name=vnet_name, parent=parent, nsgs=nsgs
         )
+        placed = _SubnetPlacement(group, vnet_name, parent)
+        self.pool_subnets = {
+            key: subnet.id
+            for key, subnet in self._pool_subnets(name, plan, common, placed, after=aks).items()
+        }
         self.vnet_id = vnet_id
         self.vnet_name = vnet_name
         self.agent_subnet_id = agent.id
         self.private_endpoint_subnet_id = endpoints.id
         self.aks_subnet_id = aks.id
         self.agent_nsg_id = nsgs[0].id
+        self.pool_subnet_ids = pulumi.Output.all(**self.pool_subnets).apply(dict)
 
     def _vnet(self, name: str, plan: NetworkPlan, common: dict[str, Any]) -> network.VirtualNetwork:
         dns_servers = [str(server) for server in plan.dns_servers]
@@ -402,12 +531,12 @@ class Network(pulumi.ComponentResource):
         )
 
     def _security_groups(
-        self, name: str, common: dict[str, Any]
+        self, name: str, plan: NetworkPlan, common: dict[str, Any]
     ) -> tuple[network.NetworkSecurityGroup, ...]:
         child = pulumi.ResourceOptions(parent=self)
         agent_nsg = network.NetworkSecurityGroup(
             child_name(name, "agent-nsg"),
-            security_rules=[_security_rule(r) for r in egress.agent_pool_security_rules()],
+            security_rules=[_security_rule(r) for r in plan.agent_rules],
             **common,
             opts=child,
         )
@@ -426,18 +555,13 @@ class Network(pulumi.ComponentResource):
         nsgs: tuple[network.NetworkSecurityGroup, ...],
     ) -> tuple[network.Subnet, network.Subnet, network.Subnet]:
         """The three subnets, one after another: Azure refuses concurrent subnet writes."""
-        endpoints = list(egress.AGENT_SUBNET_SERVICE_ENDPOINTS)
-        if not plan.registry_uses_private_link:
-            endpoints.append(egress.REGISTRY_SERVICE_ENDPOINT)
         agent_subnet = network.Subnet(
             child_name(name, "agent-subnet"),
             resource_group_name=group,
             virtual_network_name=vnet_name,
             address_prefix=str(plan.agent_subnet),
             network_security_group=network.NetworkSecurityGroupArgs(id=nsgs[0].id),
-            service_endpoints=[
-                network.ServiceEndpointPropertiesFormatArgs(service=s) for s in endpoints
-            ],
+            service_endpoints=_agent_service_endpoints(plan),
             opts=pulumi.ResourceOptions(parent=parent),
         )
         pe_subnet = network.Subnet(
@@ -459,3 +583,33 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[pe_subnet]),
         )
         return agent_subnet, pe_subnet, aks_subnet
+
+    def _pool_subnets(
+        self,
+        name: str,
+        plan: NetworkPlan,
+        common: dict[str, Any],
+        placed: _SubnetPlacement,
+        *,
+        after: network.Subnet,
+    ) -> dict[str, network.Subnet]:
+        """A subnet and NSG per pool subnet, each subnet after the one before it."""
+        subnets: dict[str, network.Subnet] = {}
+        previous = after
+        for key, prefix in sorted(plan.pool_subnets.items()):
+            nsg = network.NetworkSecurityGroup(
+                child_name(name, "agent", key, "nsg"),
+                security_rules=[_security_rule(r) for r in plan.agent_rules],
+                **common,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            previous = subnets[key] = network.Subnet(
+                child_name(name, "agent", key, "subnet"),
+                resource_group_name=placed.group,
+                virtual_network_name=placed.vnet_name,
+                address_prefix=str(prefix),
+                network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
+                service_endpoints=_agent_service_endpoints(plan),
+                opts=pulumi.ResourceOptions(parent=placed.parent, depends_on=[previous]),
+            )
+        return subnets

@@ -7,22 +7,42 @@ listing every problem. Settings never re-implement a component's rules: each con
 mapped onto an args field and checked by the component's own validation, whose messages
 name the key as written in ``Pulumi.<stack>.yaml`` (``network.agentSubnet``,
 ``agentPool.tier``). Only the rules that span components (an endpoint subnet shared by
-several endpoints, the Docker bridge against the cluster's ranges) are written here.
+several endpoints, the Docker bridge against the cluster's ranges, the vCPU quota over all
+agent pools) are written here.
+
+Pools and tasks: ``agentPools`` (or the single ``agentPool``, the pool ``default``) and
+``tasks`` (or, without it, the stack's own task on the default pool), each task on one of the
+pools, reading its own task file relative to the program directory. ``privateRegistries``
+name the Key Vault secrets every task logs in with, and where each registry is for the agents'
+NSG rules; with private registries or tasks the stack gets a key vault for build secrets.
+Pulumi hands object config to the program with its keys sorted (pulumi/pulumi
+``sdk/go/common/resource/config/object.go``: objects are Go maps, marshalled to JSON), so "the
+first task" is the first key the program receives.
 """
 
+import dataclasses
 import difflib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
-from private_acr_rules import cidr, naming
+from private_acr_rules import agent_pools, capacity, cidr, naming
 from private_acr_rules.clouds import AzureCloud
 from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
 from private_acr_tasks.aks import AksClusterPlan, validate_aks_cluster
+from private_acr_tasks.build_task import (
+    BUILTIN_TASK,
+    BuildTaskPlan,
+    RegistryCredentials,
+    validate_build_task,
+    validate_registry_credentials,
+)
 from private_acr_tasks.build_trigger import InClusterBuildTriggerPlan, validate_build_trigger
 from private_acr_tasks.errors import ConfigError
+from private_acr_tasks.key_vault import BuildKeyVaultPlan, validate_key_vault
 from private_acr_tasks.network import SUBNET_FIELDS, NetworkPlan, validate_network
 from private_acr_tasks.private_endpoint import EndpointDnsPlan, validate_endpoint_dns
 from private_acr_tasks.registry import RegistryPlan, validate_registry
@@ -38,6 +58,17 @@ BLOB_ENDPOINT_ADDRESSES = 1
 
 
 @dataclass(frozen=True)
+class StackTask:
+    """A task of the stack and the pool it runs on."""
+
+    agent_pool: str
+    """The key of its pool in ``StackSettings.agent_pools``."""
+    plan: BuildTaskPlan
+    builtin: bool = False
+    """The stack's own fetch/build/push task (no ``tasks`` configured)."""
+
+
+@dataclass(frozen=True)
 class StackSettings:
     """One stack, validated: a plan per component plus what only the stack knows."""
 
@@ -48,7 +79,10 @@ class StackSettings:
     network: NetworkPlan
     registry: RegistryPlan
     artifact_store: ArtifactStorePlan
-    agent_pool: BuildAgentPoolPlan
+    agent_pools: Mapping[str, BuildAgentPoolPlan]
+    """Every agent pool by its key (``default`` for the single ``agentPool``), in config order."""
+    tasks: Mapping[str, StackTask]
+    """Every task by its key (``default`` for the stack's own task), in config order."""
     aks: AksClusterPlan
     build_trigger: InClusterBuildTriggerPlan
     dns: EndpointDnsPlan
@@ -57,6 +91,18 @@ class StackSettings:
     """The Azure cloud (the provider's ``azure-native:environment``)."""
     protect: bool = False
     """Protect the registry, agent pool, cluster and storage from deletion."""
+    key_vault: BuildKeyVaultPlan | None = None
+    """The vault for build secrets, when there are private registries or tasks."""
+
+    @property
+    def main_task(self) -> str:
+        """The task the stack's outputs and the build trigger name: the first one."""
+        return next(iter(self.tasks))
+
+    @property
+    def agent_pool(self) -> BuildAgentPoolPlan:
+        """The pool of the main task."""
+        return self.agent_pools[self.tasks[self.main_task].agent_pool]
 
 
 # Config keys of each section and the args field each one sets. A key whose value the CLI may
@@ -116,7 +162,52 @@ SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
     "buildTrigger": (BUILD_TRIGGER_KEYS, False),
 }
 """Each structured key, its keys, and whether the stack must set it."""
-TOP_LEVEL_KEYS = ("environment", "dockerBridgeCidr", "protect", *SECTIONS)
+DEFAULT_POOL = "default"
+"""The key of the pool ``agentPool`` describes, and of the stack's own task."""
+AGENT_POOLS_ENTRY_KEYS: Mapping[str, _Field] = {
+    "tier": "tier",
+    "count": ("count", int),
+    "subnet": "subnet",
+}
+TASK_ENTRY_KEYS: Mapping[str, _Field] = {
+    "agentPool": "agent_pool",
+    "file": "file",
+    "triggers": "triggers",
+    "timeout": ("timeout", int),
+    "context": "context",
+}
+TRIGGER_KEYS: Mapping[str, _Field] = {"timer": "timer", "baseImage": ("base_image_trigger", bool)}
+PRIVATE_REGISTRY_KEYS: Mapping[str, _Field] = {
+    "usernameSecret": "username_secret",
+    "passwordSecret": "password_secret",
+    "address": "address",
+    "port": ("port", int),
+}
+MAP_SECTIONS = ("privateRegistries", "agentPools", "tasks")
+"""Structured keys whose own keys are names the user chooses (a pool, a task, a login server)."""
+TOP_LEVEL_KEYS = (
+    "environment",
+    "dockerBridgeCidr",
+    "protect",
+    "agentPoolQuota",
+    *SECTIONS,
+    *MAP_SECTIONS,
+)
+
+
+@dataclass
+class _BuildConfig:
+    """What ``agentPools``/``agentPool`` and ``privateRegistries`` say, as the plans take it."""
+
+    pools: dict[str, BuildAgentPoolPlan] = field(default_factory=dict[str, BuildAgentPoolPlan])
+    registries: dict[str, RegistryCredentials] = field(
+        default_factory=dict[str, RegistryCredentials]
+    )
+    network_values: dict[str, dict[str, object]] = field(
+        default_factory=dict[str, dict[str, object]]
+    )
+    """``pool_subnet_prefixes`` and ``build_destinations`` for the network's args."""
+    network_labels: dict[str, str] = field(default_factory=dict[str, str])
 
 
 def _from_text(value: object, kind: type | None) -> object:
@@ -190,6 +281,36 @@ class _Config:
     def scalar(self, key: str, kind: type | None = None) -> object:
         return _from_text(self.top.get(key), kind)
 
+    def entries(self, name: str) -> dict[str, Mapping[str, object]]:
+        """A map section's entries (``agentPools.<key>``), each an object; problems named."""
+        raw = self.top.get(name)
+        value = json.loads(raw) if isinstance(raw, str) and raw.strip().startswith("{") else raw
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.problems.append(f"{name}: got {raw!r}; expected an object keyed by name")
+            return {}
+        found: dict[str, Mapping[str, object]] = {}
+        for key, entry in cast(Mapping[str, object], value).items():
+            if isinstance(entry, Mapping):
+                found[key] = cast(Mapping[str, object], entry)
+            else:
+                self.problems.append(f"{name}.{key}: got {entry!r}; expected an object of settings")
+        return found
+
+    def keyed_section(
+        self, path: str, values: Mapping[str, object], keys: Mapping[str, _Field]
+    ) -> _Section:
+        """One entry of a map section, read like a section: unknown keys named, labels set."""
+        self._unknown_keys(path, values, keys)
+        section = _Section(path, {}, {})
+        for key, spec in keys.items():
+            name, kind = (spec, None) if isinstance(spec, str) else spec
+            section.labels[name] = f"{path}.{key}"
+            if key in values:
+                section.values[name] = _from_text(values[key], kind)
+        return section
+
 
 def _lifecycle(registry: _Section, problems: list[str]) -> None:
     """``retentionDays`` and ``softDeleteDays`` are the two modes of one registry setting."""
@@ -227,23 +348,24 @@ def _names(environment: str) -> dict[str, dict[str, object]]:
     compact = environment.replace("-", "")
     return {
         "registry": {"name_prefix": f"acr{compact}"[:40]},
-        "agentPool": {
-            "pool_name": f"pool-{environment}"[:20],
-            "task_name": f"private-build-{environment}",
-            "artifact_container": ARTIFACT_CONTAINER,
-        },
+        "agentPool": {"pool_name": f"pool-{environment}"[:20]},
+        "task": {"task_name": f"private-build-{environment}"},
+        "keyVault": {"name_prefix": f"kv{compact}"[:16]},
         "aks": {"dns_prefix": f"aks-{environment}"},
         "store": {"name_prefix": f"st{compact}"[:16], "container_name": ARTIFACT_CONTAINER},
     }
 
 
-def _stack_rules(network: NetworkPlan, aks: AksClusterPlan, problems: list[str]) -> None:
+def _stack_rules(
+    network: NetworkPlan, aks: AksClusterPlan, problems: list[str], *, vault: bool = False
+) -> None:
     """Rules over more than one component's plan."""
+    vault_addresses = capacity.OTHER_ENDPOINT_ADDRESSES if vault else 0
     problems.extend(
         cidr.endpoint_capacity_problems(
             "network.privateEndpointSubnet",
             network.private_endpoint_subnet,
-            cidr.REGISTRY_ENDPOINT_ADDRESSES + BLOB_ENDPOINT_ADDRESSES,
+            cidr.REGISTRY_ENDPOINT_ADDRESSES + BLOB_ENDPOINT_ADDRESSES + vault_addresses,
         )
     )
     usable = cidr.usable_addresses(network.aks_subnet)
@@ -268,11 +390,12 @@ def _cluster_ranges(network: NetworkPlan | None) -> tuple[dict[str, object], dic
     """The VNet ranges the cluster must avoid, as AKS args values with their config labels."""
     if network is None:
         return {}, {}
-    ranges = [network.address_space, *network.subnets]
+    ranges = [network.address_space, *network.subnets, *network.pool_subnets.values()]
     keys = ["network.addressSpace"] + [
         next(f"network.{k}" for k, v in NETWORK_KEYS.items() if v == field)
         for field in SUBNET_FIELDS
     ]
+    keys += [f"agentPools.{key}.subnet" for key in network.pool_subnets]
     labels = {f"vnet_ranges[{index}]": key for index, key in enumerate(keys)}
     return {"vnet_ranges": ranges}, labels
 
@@ -297,6 +420,7 @@ class _Loader:
     config: _Config
     environment: str
     cloud: AzureCloud
+    program_dir: Path
 
     @property
     def problems(self) -> list[str]:
@@ -305,9 +429,11 @@ class _Loader:
     def names(self) -> dict[str, dict[str, object]]:
         return _names(self.environment)
 
-    def network(self) -> NetworkPlan | None:
+    def network(self, builds: _BuildConfig) -> NetworkPlan | None:
         section = self.config.section("network")
         section.labels["docker_bridge_cidr"] = "dockerBridgeCidr"
+        section.values.update(builds.network_values)
+        section.labels.update(builds.network_labels)
         existing = section.values.get("existing_subnet_ids")
         if isinstance(existing, Mapping):
             given = cast(Mapping[str, object], existing)
@@ -330,14 +456,6 @@ class _Loader:
         section.labels["name_prefix"] = "environment"
         values = {**self.names()["registry"], "cloud": self.cloud}
         return validate_registry(section.reader(self.problems, **values))
-
-    def agent_pool(self, trigger: InClusterBuildTriggerPlan | None) -> BuildAgentPoolPlan | None:
-        section = self.config.section("agentPool")
-        section.labels.update(pool_name="environment", task_name="environment")
-        # One CLI image for the task's steps and the trigger, checked once (by the trigger).
-        image = {"cli_image": trigger.cli_image} if trigger else {}
-        values = {**self.names()["agentPool"], **image}
-        return validate_agent_pool(section.reader(self.problems, **values))
 
     def aks(self, network: NetworkPlan | None) -> AksClusterPlan | None:
         section = self.config.section("aks")
@@ -366,45 +484,265 @@ class _Loader:
             self.problems.append(f"protect: got {protect!r}; expected true or false")
         return protect is True
 
+    # Pools, tasks, private registries and the build secrets vault -----------------------------
 
-def load_settings(raw: Mapping[str, object]) -> StackSettings:
+    def builds(self) -> _BuildConfig:
+        """The pools and private registries, before the network that places them is read."""
+        builds = _BuildConfig()
+        self._pools(builds)
+        self._private_registries(builds)
+        return builds
+
+    def _pools(self, builds: _BuildConfig) -> None:
+        single = self.config.section("agentPool")
+        several = self.config.entries("agentPools")
+        if several and single.values:
+            self.problems.append(
+                "agentPools: agentPool and agentPools cannot both be set; move agentPool's "
+                f"settings into agentPools.{DEFAULT_POOL} (the same pool, not replaced)"
+            )
+        older_quota = single.values.pop("vcpu_quota", None)
+        if several:
+            for key, entry in several.items():
+                self._keyed_pool(builds, key, entry)
+            named: dict[str, str] = {}
+            for key, plan in builds.pools.items():
+                if plan.pool_name in named:
+                    self.problems.append(
+                        f"agentPools.{key}: names the pool {plan.pool_name}, as "
+                        f"agentPools.{named[plan.pool_name]} does"
+                    )
+                named.setdefault(plan.pool_name, key)
+        else:
+            single.labels["pool_name"] = "environment"
+            values = self.names()["agentPool"]
+            plan = validate_agent_pool(single.reader(self.problems, **values))
+            if plan is not None:
+                builds.pools[DEFAULT_POOL] = plan
+        self._quota(builds, older_quota, several=bool(several))
+
+    def _keyed_pool(self, builds: _BuildConfig, key: str, entry: Mapping[str, object]) -> None:
+        path = f"agentPools.{key}"
+        if not naming.AGENT_POOL_KEY.fullmatch(key):
+            self.problems.append(
+                f"{path}: expected a key of 3-20 lower-case letters, digits or '-' (it names the pool)"
+            )
+            return
+        if "vcpuQuota" in entry:
+            self.problems.append(
+                f"{path}.vcpuQuota: the vCPU quota is the registry's, for all its pools together; "
+                "set agentPoolQuota instead"
+            )
+        entry = {k: v for k, v in entry.items() if k != "vcpuQuota"}
+        section = self.config.keyed_section(path, entry, AGENT_POOLS_ENTRY_KEYS)
+        subnet = section.values.pop("subnet", None)
+        if subnet is not None:
+            builds.network_values.setdefault("pool_subnet_prefixes", {})[key] = subnet
+            builds.network_labels[f"pool_subnet_prefixes.{key}"] = f"{path}.subnet"
+        name = self.names()["agentPool"]["pool_name"] if key == DEFAULT_POOL else key
+        section.labels["pool_name"] = path
+        plan = validate_agent_pool(section.reader(self.problems, pool_name=name))
+        if plan is not None:
+            builds.pools[key] = plan
+
+    def _quota(self, builds: _BuildConfig, older: object, *, several: bool) -> None:
+        """The registry-wide vCPU quota, checked once over every pool."""
+        quota, quota_label = self._quota_setting(older)
+        label = "agentPools" if several else "agentPool.count"
+        self.problems.extend(
+            agent_pools.quota_problems(
+                [(label, plan.tier, plan.count) for plan in builds.pools.values()],
+                quota,
+                quota_label,
+            )
+        )
+
+    def _quota_setting(self, older: object) -> tuple[int | None, str]:
+        """``agentPoolQuota``, or its older spelling ``agentPool.vcpuQuota``; ``None``: Azure's."""
+        reader = FieldReader(
+            {"quota": self.config.scalar("agentPoolQuota", int), "older": older},
+            Labels.mapped({"quota": "agentPoolQuota", "older": "agentPool.vcpuQuota"}),
+            self.problems,
+        )
+        quota = reader.whole("quota", 0) or None  # 0, the project default: Azure's quota
+        older_quota = reader.whole("older", 0)
+        if quota is not None and older_quota is not None:
+            self.problems.append(
+                "agentPoolQuota: agentPool.vcpuQuota is the older spelling of the same quota; "
+                "set only agentPoolQuota"
+            )
+        if older_quota is not None:
+            return older_quota, "agentPool.vcpuQuota"
+        return quota, "agentPoolQuota"
+
+    def _private_registries(self, builds: _BuildConfig) -> None:
+        credentials: dict[str, object] = {}
+        labels = {"private_registries": "privateRegistries"}
+        for server, entry in self.config.entries("privateRegistries").items():
+            path = f"privateRegistries.{server}"
+            labels[f"private_registries.{server}"] = path
+            section = self.config.keyed_section(path, entry, PRIVATE_REGISTRY_KEYS)
+            address, port = section.values.pop("address", None), section.values.pop("port", None)
+            credentials[server] = section.values
+            labels.update(
+                {f"private_registries.{server}.{k}": v for k, v in section.labels.items()}
+            )
+            if address is None and port is not None:
+                self.problems.append(
+                    f"{path}.port: needs {path}.address (the agents' NSG opens that port to that address)"
+                )
+            elif address is not None:
+                destination = {"address": address, **({} if port is None else {"port": port})}
+                builds.network_values.setdefault("build_destinations", {})[server] = destination
+                for key in ("address", "port"):
+                    builds.network_labels[f"build_destinations.{server}.{key}"] = f"{path}.{key}"
+        reader = FieldReader(
+            {"private_registries": credentials},
+            Labels.mapped(labels, "privateRegistries."),
+            self.problems,
+        )
+        builds.registries = validate_registry_credentials(reader)
+
+    def tasks(self, builds: _BuildConfig) -> dict[str, StackTask]:
+        configured = self.config.entries("tasks")
+        if not configured:
+            pool = DEFAULT_POOL if DEFAULT_POOL in builds.pools else next(iter(builds.pools), None)
+            values = {**self.names()["task"], "task_yaml": BUILTIN_TASK}
+            section = _Section("task", {}, {"task_name": "environment"})
+            plan = validate_build_task(section.reader(self.problems, **values))
+            if plan is None or pool is None:
+                return {}
+            plan = dataclasses.replace(plan, private_registries=builds.registries)
+            return {DEFAULT_POOL: StackTask(pool, plan, builtin=True)}
+        found: dict[str, StackTask] = {}
+        for key, entry in configured.items():
+            task = self._task(builds, key, entry)
+            if task is not None:
+                found[key] = task
+        return found
+
+    def _task(
+        self, builds: _BuildConfig, key: str, entry: Mapping[str, object]
+    ) -> StackTask | None:
+        path = f"tasks.{key}"
+        if not naming.CHILD_KEY.fullmatch(key):
+            self.problems.append(
+                f"{path}: expected a key of lower-case letters, digits or '-' (it names the task)"
+            )
+            return None
+        section = self.config.keyed_section(path, entry, TASK_ENTRY_KEYS)
+        triggers = section.values.pop("triggers", None)
+        if triggers is not None:
+            if isinstance(triggers, Mapping):
+                inner = self.config.keyed_section(
+                    f"{path}.triggers", cast(Mapping[str, object], triggers), TRIGGER_KEYS
+                )
+                section.values.update(inner.values)
+                section.labels.update(inner.labels)
+            else:
+                self.problems.append(
+                    f"{path}.triggers: got {triggers!r}; expected an object with timer, baseImage"
+                )
+        pool = self._task_pool(path, section.values.pop("agent_pool", None), builds)
+        text = self._task_file(path, section.values.pop("file", None))
+        section.labels.update(task_name=path, task_yaml=f"{path}.file")
+        # A file that could not be read is one problem already; a stand-in keeps the other
+        # fields checked in the same run, and no plan is made from it.
+        stand_in = text if text is not None else "steps: [{cmd: unread}]"
+        values = {"task_name": f"{key}-{self.environment}", "task_yaml": stand_in}
+        plan = validate_build_task(section.reader(self.problems, **values))
+        if plan is None or pool is None or text is None:
+            return None
+        return StackTask(pool, dataclasses.replace(plan, private_registries=builds.registries))
+
+    def _task_pool(self, path: str, pool: object, builds: _BuildConfig) -> str | None:
+        pool = DEFAULT_POOL if pool is None else pool
+        if isinstance(pool, str) and pool in builds.pools:
+            return pool
+        if not builds.pools:
+            return None  # the pools themselves are wrong, and say so
+        known = ", ".join(builds.pools)
+        what = (
+            "is missing, and there is no pool default" if pool == DEFAULT_POOL else f"got {pool!r}"
+        )
+        self.problems.append(f"{path}.agentPool: {what}; expected one of the agent pools: {known}")
+        return None
+
+    def _task_file(self, path: str, name: object) -> str | None:
+        """The task file's text, read relative to the program directory."""
+        if not isinstance(name, str) or not name.strip():
+            got = "missing" if name is None else f"got {name!r}"
+            self.problems.append(
+                f"{path}.file: {got}; expected the path of a task file, e.g. tasks/app.yaml"
+            )
+            return None
+        file = self.program_dir / name
+        try:
+            return file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.problems.append(
+                f"{path}.file: {name} does not exist (task files are read relative to the "
+                f"program directory, {self.program_dir})"
+            )
+        except (OSError, UnicodeDecodeError) as error:
+            self.problems.append(f"{path}.file: cannot read {name} as UTF-8 text ({error})")
+        return None
+
+    def key_vault(
+        self, builds: _BuildConfig, tasks: Mapping[str, StackTask], protect: bool
+    ) -> BuildKeyVaultPlan | None:
+        """The vault for build secrets: for private registries, and for the secrets own tasks read."""
+        if not builds.registries and all(task.builtin for task in tasks.values()):
+            return None
+        values = {**self.names()["keyVault"], "purge_protection": protect, "cloud": self.cloud}
+        section = _Section("environment", {}, {"name_prefix": "environment"})
+        return validate_key_vault(section.reader(self.problems, **values))
+
+
+def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) -> StackSettings:
     """Parse and validate one stack's config; raises ``ConfigError`` naming every problem.
 
     ``raw`` maps full keys (``private-acr-tasks:network``, ``azure-native:location``) to the
-    values the engine passes: strings, with objects JSON-encoded.
+    values the engine passes: strings, with objects JSON-encoded. Task files are read relative
+    to ``program_dir`` (default: the working directory, where Pulumi runs the program).
     """
     config = _Config(raw)
-    load = _Loader(raw, config, _environment(config), _cloud(raw, config.problems))
+    environment, cloud = _environment(config), _cloud(raw, config.problems)
+    load = _Loader(raw, config, environment, cloud, program_dir or Path.cwd())
     location, protect = load.location(), load.protect()
-    network, dns = load.network(), load.dns()
+    builds = load.builds()
+    network, dns = load.network(builds), load.dns()
     registry, trigger = load.registry(), load.build_trigger()
-    agent_pool, aks = load.agent_pool(trigger), load.aks(network)
-    store = load.artifact_store()
+    tasks, aks = load.tasks(builds), load.aks(network)
+    store, key_vault = load.artifact_store(), load.key_vault(builds, tasks, protect)
     if network is not None and aks is not None:
-        _stack_rules(network, aks, config.problems)
+        _stack_rules(network, aks, config.problems, vault=key_vault is not None)
     if (
         config.problems
         or network is None
         or dns is None
         or registry is None
-        or agent_pool is None
+        or not tasks
         or aks is None
         or store is None
         or trigger is None
     ):
-        raise ConfigError(config.problems)
+        # One message per problem: a rule two readers share (a pool, a registry) says it once.
+        raise ConfigError(list(dict.fromkeys(config.problems)) or ["no task could be planned"])
     return StackSettings(
         environment=load.environment,
         location=location,
         network=network,
         registry=registry,
         artifact_store=store,
-        agent_pool=agent_pool,
+        agent_pools=builds.pools,
+        tasks=tasks,
         aks=aks,
         build_trigger=trigger,
         dns=dns,
         cloud=load.cloud,
         protect=protect,
+        key_vault=key_vault,
     )
 
 
@@ -412,4 +750,4 @@ def load_from_pulumi() -> StackSettings:
     """Read the running program's config from the Pulumi runtime and validate it."""
     from pulumi.runtime import config as runtime_config
 
-    return load_settings(dict(runtime_config.CONFIG.get()))
+    return load_settings(dict(runtime_config.CONFIG.get()), Path.cwd())

@@ -13,14 +13,16 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from private_acr_tasks._common import SharedArgs
+from private_acr_tasks._common import SharedArgs, type_token
 from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.aks import AksCluster
+from private_acr_tasks.build_task import BuildTask, BuildTaskInputs, builtin_task_values
 from private_acr_tasks.build_trigger import InClusterBuildTrigger
+from private_acr_tasks.key_vault import BuildKeyVault
 from private_acr_tasks.network import Network
 from private_acr_tasks.private_endpoint import EndpointPurpose
 from private_acr_tasks.registry import Registry
-from private_acr_tasks.settings import PROJECT, StackSettings
+from private_acr_tasks.settings import DEFAULT_POOL, PROJECT, StackSettings, StackTask
 from private_acr_tasks.storage import ArtifactStore
 
 
@@ -89,27 +91,113 @@ def _private_data(base: _Foundation, net: Network) -> tuple[Registry, ArtifactSt
     return registry, store
 
 
-def _builds(
-    base: _Foundation, net: Network, registry: Registry, store: ArtifactStore
-) -> BuildAgentPool:
-    pool = BuildAgentPool.from_plan(
-        "build",
-        base.settings.agent_pool,
+# Pools, tasks and the build secrets vault ---------------------------------------------------
+
+BUILD = "build"
+"""The name of the default pool's component and of the stack's own task's component; other
+pools and tasks are ``build-<key>``."""
+
+
+def _previous_task_parent() -> pulumi.Output[str]:
+    """Until 0.2 one BuildAgentPool "build" held the pool, the stack's task and its identity."""
+    return pulumi.create_urn(BUILD, type_token("BuildAgentPool"))
+
+
+def _component_name(key: str) -> str:
+    return BUILD if key == DEFAULT_POOL else f"{BUILD}-{key}"
+
+
+@dataclass(frozen=True)
+class _Builds:
+    pools: dict[str, BuildAgentPool]
+    tasks: dict[str, BuildTask]
+    vault: BuildKeyVault | None
+
+    def main(self, settings: StackSettings) -> tuple[BuildAgentPool, BuildTask]:
+        """The main task (the first) and its pool: what the outputs and the trigger name."""
+        key = settings.main_task
+        return self.pools[settings.tasks[key].agent_pool], self.tasks[key]
+
+
+def _vault(base: _Foundation, net: Network) -> BuildKeyVault | None:
+    plan = base.settings.key_vault
+    if plan is None:
+        return None
+    entry = base.settings.dns.entry(
+        EndpointPurpose.VAULT, net.private_endpoint_subnet_id, {"build": net.vnet_id}
+    )
+    return BuildKeyVault.from_plan(
+        "secrets",
+        plan,
         {
             **base.common,
-            "registry_name": registry.registry_name,
-            "subnet_id": net.agent_subnet_id,
-            "artifact_storage_account": store.account_name,
+            "tenant_id": base.client.tenant_id,
+            "private_endpoints": {"endpoint": entry},
         },
         opts=base.protect,
     )
-    store.grant_reader("build-task", pool.task_identity_principal_id)
-    return pool
+
+
+def _task(
+    base: _Foundation,
+    key: str,
+    task: StackTask,
+    links: BuildTaskInputs,
+    store: ArtifactStore,
+) -> BuildTask:
+    if task.builtin:
+        image = base.settings.build_trigger.cli_image
+        links["values"] = builtin_task_values(store.account_name, store.container_name, image)
+    built = BuildTask.from_plan(
+        _component_name(key),
+        task.plan,
+        links,
+        opts=base.protect,
+        previous_parent=_previous_task_parent() if task.builtin else None,
+    )
+    if task.builtin:
+        # The stack's own task downloads the artifact; the store's reader keeps its 0.1 name.
+        store.grant_reader("build-task", built.task_identity_principal_id)
+    return built
+
+
+def _builds(base: _Foundation, net: Network, registry: Registry, store: ArtifactStore) -> _Builds:
+    settings = base.settings
+    pools = {
+        key: BuildAgentPool.from_plan(
+            _component_name(key),
+            plan,
+            {
+                **base.common,
+                "registry_name": registry.registry_name,
+                "subnet_id": net.pool_subnets.get(key, net.agent_subnet_id),
+            },
+            opts=base.protect,
+        )
+        for key, plan in settings.agent_pools.items()
+    }
+    vault = _vault(base, net)
+    tasks: dict[str, BuildTask] = {}
+    for key, task in settings.tasks.items():
+        links: BuildTaskInputs = {
+            **base.common,
+            "registry_name": registry.registry_name,
+            "agent_pool_name": pools[task.agent_pool].agent_pool_name,
+        }
+        if vault is not None:
+            links.update(
+                key_vault_id=vault.vault_id,
+                key_vault_uri=vault.vault_uri,
+                subscription_id=base.client.subscription_id,
+            )
+        tasks[key] = _task(base, key, task, links, store)
+    return _Builds(pools, tasks, vault)
 
 
 def _cluster(
-    base: _Foundation, net: Network, registry: Registry, pool: BuildAgentPool
+    base: _Foundation, net: Network, registry: Registry, builds: _Builds
 ) -> tuple[AksCluster, InClusterBuildTrigger]:
+    pool, task = builds.main(base.settings)
     cluster = AksCluster.from_plan(
         "aks",
         base.settings.aks,
@@ -132,11 +220,24 @@ def _cluster(
             "registry_name": registry.registry_name,
             "oidc_issuer_url": cluster.oidc_issuer_url,
             "agent_pool_name": pool.agent_pool_name,
-            "task_name": pool.task_name,
+            "task_name": task.task_name,
             "cluster_id": cluster.cluster_id,
         },
     )
     return cluster, trigger
+
+
+def _build_outputs(settings: StackSettings, builds: _Builds) -> dict[str, Any]:
+    pool, task = builds.main(settings)
+    outputs: dict[str, Any] = {
+        "agentPoolName": pool.agent_pool_name,
+        "taskName": task.task_name,
+        "agentPools": {key: p.agent_pool_name for key, p in builds.pools.items()},
+        "tasks": {key: t.task_name for key, t in builds.tasks.items()},
+    }
+    if builds.vault is not None:
+        outputs["keyVaultName"] = builds.vault.vault_name
+    return outputs
 
 
 def build_stack(settings: StackSettings) -> Mapping[str, Any]:
@@ -144,14 +245,13 @@ def build_stack(settings: StackSettings) -> Mapping[str, Any]:
     base = _foundation(settings)
     net = Network.from_plan("network", settings.network, base.common)
     registry, store = _private_data(base, net)
-    pool = _builds(base, net, registry, store)
-    cluster, trigger = _cluster(base, net, registry, pool)
+    builds = _builds(base, net, registry, store)
+    cluster, trigger = _cluster(base, net, registry, builds)
     return {
         "resourceGroupName": base.group.name,
         "registryName": registry.registry_name,
         "loginServer": registry.login_server,
-        "agentPoolName": pool.agent_pool_name,
-        "taskName": pool.task_name,
+        **_build_outputs(settings, builds),
         "artifactStorageAccount": store.account_name,
         "artifactContainer": store.container_name,
         "aksClusterName": cluster.cluster_name,

@@ -1,0 +1,379 @@
+"""Pools, tasks and private registries in the stack settings: each key refused by name, once."""
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT, stack_config, with_changes
+from private_acr_rules.agent_pools import AgentPoolTier
+from private_acr_tasks.build_task import BUILTIN_TASK, RegistryCredentials
+from private_acr_tasks.errors import ConfigError
+from private_acr_tasks.settings import StackSettings, load_settings
+
+BUILDS = stack_config("builds")
+DEV = stack_config("dev")
+TWO_LARGE_POOLS = {"heavy": {"tier": "S3", "count": 2}, "heavy2": {"tier": "S3", "count": 2}}
+
+
+def load(config: dict[str, str], program_dir: Path = ROOT) -> StackSettings:
+    return load_settings(config, program_dir)
+
+
+def problems(config: dict[str, str], program_dir: Path = ROOT) -> list[str]:
+    try:
+        load(config, program_dir)
+    except ConfigError as error:
+        return list(error.problems)
+    return []
+
+
+def named(config: dict[str, str], key: str, program_dir: Path = ROOT) -> list[str]:
+    """The problems naming ``key`` (at least one must)."""
+    found = problems(config, program_dir)
+    naming = [p for p in found if key in p]
+    assert naming, found
+    return naming
+
+
+def task_dir(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "tasks").mkdir()
+    (tmp_path / "tasks" / "app.yaml").write_text(text)
+    return tmp_path
+
+
+def test_the_builds_stack_has_two_pools_and_its_task_on_the_large_one() -> None:
+    settings = load(BUILDS)
+    assert {k: (p.pool_name, p.tier, p.count) for k, p in settings.agent_pools.items()} == {
+        "small": ("small", AgentPoolTier.S1, 1),
+        "heavy": ("heavy", AgentPoolTier.S3, 1),
+    }
+    app = settings.tasks["app"]
+    assert (app.agent_pool, app.plan.task_name, app.builtin) == ("heavy", "app-builds", False)
+    assert app.plan.task_yaml == (ROOT / "tasks" / "app.yaml").read_text()
+    assert (app.plan.timer, app.plan.base_image_trigger) == ("0 3 * * *", True)
+
+
+def test_every_task_logs_in_to_every_private_registry_with_its_secret_names() -> None:
+    registries = load(BUILDS).tasks["app"].plan.private_registries
+    assert registries == {
+        "registry.internal.example.com": RegistryCredentials(
+            "internal-registry-user", "internal-registry-password"
+        )
+    }
+
+
+def test_the_registry_address_becomes_a_build_destination_of_the_network() -> None:
+    (destination,) = load(BUILDS).network.build_destinations
+    assert (destination.label, destination.network, destination.port) == (
+        "registry.internal.example.com",
+        ipaddress.IPv4Network("10.70.4.0/24"),
+        443,
+    )
+
+
+def test_private_registries_or_tasks_bring_a_key_vault() -> None:
+    assert load(BUILDS).key_vault is not None
+    assert load(DEV).key_vault is None
+
+
+def test_purge_protection_follows_protect() -> None:
+    vault = load(with_changes(BUILDS, protect="true")).key_vault
+    assert vault is not None and vault.purge_protection is True
+    vault = load(BUILDS).key_vault
+    assert vault is not None and vault.purge_protection is False
+
+
+def test_without_agent_pools_the_single_pool_is_default_and_keeps_its_name() -> None:
+    settings = load(DEV)
+    assert list(settings.agent_pools) == ["default"]
+    assert settings.agent_pools["default"].pool_name == "pool-dev"
+    task = settings.tasks["default"]
+    assert task.builtin and task.agent_pool == "default" and task.plan.task_yaml == BUILTIN_TASK
+
+
+def test_the_pool_default_in_agent_pools_is_the_single_pools_pool() -> None:
+    config = with_changes(DEV, agentPool=None, agentPools={"default": {"tier": "S2"}})
+    assert load(config).agent_pools["default"].pool_name == "pool-dev"
+
+
+def test_without_tasks_and_a_default_pool_the_stacks_task_runs_on_the_first_pool() -> None:
+    config = with_changes(BUILDS, tasks=None, privateRegistries=None)
+    task = load(config).tasks["default"]
+    assert task.builtin and task.agent_pool == "small"
+
+
+def test_the_main_task_is_the_first_in_config_order(tmp_path: Path) -> None:
+    program = task_dir(tmp_path, (ROOT / "tasks" / "app.yaml").read_text())
+    tasks = {
+        "zeta": {"agentPool": "small", "file": "tasks/app.yaml"},
+        "alpha": {"agentPool": "heavy", "file": "tasks/app.yaml"},
+    }
+    settings = load(with_changes(BUILDS, tasks=tasks), program)
+    assert settings.main_task == "zeta" and settings.agent_pool.pool_name == "small"
+
+
+def test_a_pool_subnet_is_planned_in_the_network() -> None:
+    pools = {"small": {"tier": "S1"}, "heavy": {"tier": "S3", "subnet": "10.45.3.0/24"}}
+    network = load(with_changes(BUILDS, agentPools=pools)).network
+    assert dict(network.pool_subnets) == {"heavy": ipaddress.IPv4Network("10.45.3.0/24")}
+
+
+def test_the_agent_pool_quota_admits_more_pools() -> None:
+    assert problems(with_changes(BUILDS, agentPools=TWO_LARGE_POOLS, agentPoolQuota="32")) == []
+
+
+def test_a_task_files_path_is_relative_to_the_program_directory(tmp_path: Path) -> None:
+    text = "steps:\n  - cmd: bash echo hello\n"
+    settings = load(BUILDS, task_dir(tmp_path, text))
+    assert settings.tasks["app"].plan.task_yaml == text
+
+
+def test_a_registry_problem_is_reported_once_however_many_tasks(tmp_path: Path) -> None:
+    program = task_dir(tmp_path, (ROOT / "tasks" / "app.yaml").read_text())
+    tasks = {
+        "a": {"agentPool": "small", "file": "tasks/app.yaml"},
+        "b": {"agentPool": "heavy", "file": "tasks/app.yaml"},
+    }
+    registries = {"registry.internal.example.com": {"usernameSecret": "u", "passwordSecret": "p w"}}
+    found = problems(with_changes(BUILDS, tasks=tasks, privateRegistries=registries), program)
+    assert len([p for p in found if "passwordSecret" in p]) == 1
+
+
+# (changes to the builds stack, the key the refusal must name, a part of its message)
+REFUSED: list[tuple[dict[str, Any], str, str]] = [
+    (
+        {"agentPools": TWO_LARGE_POOLS},
+        "agentPools",
+        "agentPools: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's quota is 16",
+    ),
+    (
+        {"agentPool": {"tier": "S2"}},
+        "agentPools",
+        "agentPool and agentPools cannot both be set",
+    ),
+    ({"agentPools": {"Heavy": {"tier": "S3"}}}, "agentPools.Heavy", "expected a key of 3-20"),
+    ({"agentPools": {"heavy": {"tier": "S4"}}}, "agentPools.heavy.tier", "got 'S4'"),
+    (
+        {"agentPools": {"heavy": {"teir": "S3"}}},
+        "agentPools.heavy.teir",
+        "did you mean 'agentPools.heavy.tier'?",
+    ),
+    (
+        {"agentPools": {"heavy": {"vcpuQuota": 32}}},
+        "agentPools.heavy.vcpuQuota",
+        "set agentPoolQuota",
+    ),
+    ({"agentPools": {"heavy": "S3"}}, "agentPools.heavy", "expected an object of settings"),
+    (
+        {"agentPools": {"heavy": {"tier": "S3", "subnet": "10.45.1.0/25"}}},
+        "agentPools.heavy.subnet",
+        "overlaps",
+    ),
+    ({"agentPoolQuota": "-1"}, "agentPoolQuota", "got -1"),
+    (
+        {"tasks": {"app": {"agentPool": "medium", "file": "tasks/app.yaml"}}},
+        "tasks.app.agentPool",
+        "got 'medium'; expected one of the agent pools: small, heavy",
+    ),
+    (
+        {"tasks": {"app": {"file": "tasks/app.yaml"}}},
+        "tasks.app.agentPool",
+        "there is no pool default",
+    ),
+    (
+        {"tasks": {"app": {"agentPool": "heavy", "file": "tasks/missing.yaml"}}},
+        "tasks.app.file",
+        "tasks/missing.yaml does not exist",
+    ),
+    (
+        {"tasks": {"app": {"agentPool": "heavy"}}},
+        "tasks.app.file",
+        "missing; expected the path of a task file",
+    ),
+    (
+        {
+            "tasks": {
+                "app": {
+                    "agentPool": "heavy",
+                    "file": "tasks/app.yaml",
+                    "triggers": {"timer": "every night"},
+                }
+            }
+        },
+        "tasks.app.triggers.timer",
+        "expected five fields",
+    ),
+    (
+        {
+            "tasks": {
+                "app": {
+                    "agentPool": "heavy",
+                    "file": "tasks/app.yaml",
+                    "triggers": {"baseImage": "yes"},
+                }
+            }
+        },
+        "tasks.app.triggers.baseImage",
+        "got 'yes'",
+    ),
+    (
+        {
+            "tasks": {
+                "app": {
+                    "agentPool": "heavy",
+                    "file": "tasks/app.yaml",
+                    "triggers": {"source": True},
+                }
+            }
+        },
+        "tasks.app.triggers.source",
+        "unknown key",
+    ),
+    (
+        {
+            "tasks": {
+                "app": {
+                    "agentPool": "heavy",
+                    "file": "tasks/app.yaml",
+                    "context": "https://bot:token@git.internal/app.git",
+                }
+            }
+        },
+        "tasks.app.context",
+        "without credentials in it",
+    ),
+    (
+        {"tasks": {"App": {"agentPool": "heavy", "file": "tasks/app.yaml"}}},
+        "tasks.App",
+        "expected a key of lower-case letters",
+    ),
+    (
+        {"privateRegistries": {"internal": {"usernameSecret": "u", "passwordSecret": "p"}}},
+        "privateRegistries.internal",
+        "expected a login server",
+    ),
+    (
+        {"privateRegistries": {"registry.internal.example.com": {"usernameSecret": "u"}}},
+        "privateRegistries.registry.internal.example.com.passwordSecret",
+        "missing; this is required",
+    ),
+    (
+        {
+            "privateRegistries": {
+                "registry.internal.example.com": {
+                    "usernameSecret": "u",
+                    "passwordSecret": "p",
+                    "port": 5000,
+                }
+            }
+        },
+        "privateRegistries.registry.internal.example.com.port",
+        "needs privateRegistries.registry.internal.example.com.address",
+    ),
+    (
+        {
+            "privateRegistries": {
+                "registry.internal.example.com": {
+                    "usernameSecret": "u",
+                    "passwordSecret": "p",
+                    "address": "10.70.4.0/24",
+                    "port": 70000,
+                }
+            }
+        },
+        "privateRegistries.registry.internal.example.com.port",
+        "got 70000",
+    ),
+    (
+        {
+            "privateRegistries": {
+                "registry.internal.example.com": {
+                    "usernameSecret": "u",
+                    "passwordSecret": "p",
+                    "address": "10.70.4.1/24",
+                }
+            }
+        },
+        "privateRegistries.registry.internal.example.com.address",
+        "without host bits",
+    ),
+    (
+        {
+            "privateRegistries": {
+                "registry.internal.example.com": {
+                    "usernameSecret": "u",
+                    "passwordSecret": "p",
+                    "adress": "10.70.4.0/24",
+                }
+            }
+        },
+        "privateRegistries.registry.internal.example.com.adress",
+        "did you mean",
+    ),
+    (
+        {
+            "privateRegistries": {
+                "registry.internal.example.com": {
+                    "usernameSecret": "u",
+                    "passwordSecret": "p",
+                    "address": "172.17.4.0/24",
+                }
+            }
+        },
+        "privateRegistries.registry.internal.example.com.address",
+        "overlaps the Docker bridge",
+    ),
+    (
+        {"network__privateEndpointSubnet": "10.45.2.0/29"},
+        "network.privateEndpointSubnet",
+        "its private endpoints need 4",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "message"), REFUSED, ids=[f"{k}:{i}" for i, (_, k, _) in enumerate(REFUSED)]
+)
+def test_a_bad_value_is_refused_naming_its_key(
+    changes: dict[str, Any], key: str, message: str
+) -> None:
+    found = named(with_changes(BUILDS, **changes), key)
+    assert any(message in p for p in found), found
+
+
+def test_the_older_quota_spelling_and_the_new_one_together_are_refused() -> None:
+    config = with_changes(DEV, agentPool__vcpuQuota=32, agentPoolQuota="32")
+    assert any(
+        "agentPool.vcpuQuota is the older spelling" in p for p in named(config, "agentPoolQuota")
+    )
+
+
+def test_the_older_quota_spelling_still_raises_the_quota() -> None:
+    config = with_changes(DEV, agentPool__tier="S3", agentPool__count=3, agentPool__vcpuQuota=32)
+    assert problems(config) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("steps: [unclosed\n", "tasks.app.file: not valid YAML (line 2"),
+        ("version: v1.1.0\n", "tasks.app.file: steps: expected a list of build, cmd or push steps"),
+        ("steps:\n  - push: $Registry/app\n", "tasks.app.file: steps[0].push: got '$Registry/app'"),
+    ],
+)
+def test_a_task_file_acr_would_refuse_is_named_by_its_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    found = named(BUILDS, "tasks.app.file", task_dir(tmp_path, text))
+    assert any(message in p for p in found), found
+
+
+def test_a_task_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
+    program = tmp_path
+    (program / "tasks").mkdir()
+    (program / "tasks" / "app.yaml").write_bytes(b"\xff\xfe\x00steps")
+    assert any(
+        "cannot read tasks/app.yaml as UTF-8" in p for p in named(BUILDS, "tasks.app.file", program)
+    )
