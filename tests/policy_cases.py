@@ -1254,6 +1254,197 @@ def _identity_cases() -> list[Case]:
     ]
 
 
+# Pools, tasks and private registries (issue 15) ----------------------------------------------
+
+VAULT_SECRET = "https://kvbuilds1.vault.azure.net/secrets/"
+
+
+def task_with_credentials(entry: Any, name: str = "task") -> WireResource:
+    """A task logging in to registry.internal.example.com with ``entry`` (None: no credentials)."""
+    props: dict[str, Any] = {"resourceGroupName": "rg", "registryName": "acr", "taskName": name}
+    if entry is not None:
+        props["credentials"] = {"customRegistries": {"registry.internal.example.com": entry}}
+    return res("containerregistry:Task", name, props)
+
+
+def vault_secrets(
+    user: Any = "internal-user", password: Any = "internal-password"
+) -> dict[str, Any]:
+    return {
+        "identity": "0f5e6c2a-7c1e-4c47-9f0e-3d1b2a4c5e6f",
+        "userName": {"type": "Vaultsecret", "value": VAULT_SECRET + user},
+        "password": {"type": "Vaultsecret", "value": VAULT_SECRET + password},
+    }
+
+
+def _credential_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "task-registry-credentials-in-key-vault"
+    plain = {"identity": "id", "userName": {"type": "Opaque", "value": "builder"}}
+    return [
+        Case(p, "key vault references", (task_with_credentials(vault_secrets()),), "pass"),
+        Case(
+            p,
+            "a managed identity alone",
+            (task_with_credentials({"identity": "[system]"}),),
+            "pass",
+        ),
+        Case(
+            p,
+            "a sovereign cloud's vault with a secret version",
+            (
+                task_with_credentials(
+                    {
+                        "identity": "id",
+                        "password": {
+                            "type": "Vaultsecret",
+                            "value": "https://kv1.vault.usgovcloudapi.net/secrets/pw/"
+                            "0123456789abcdef0123456789abcdef",
+                        },
+                    }
+                ),
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "plain user name",
+            (task_with_credentials(plain),),
+            "fail",
+            "credentials.customRegistries[registry.internal.example.com].userName is of type Opaque",
+            "task",
+        ),
+        Case(
+            p,
+            "untyped password",
+            (task_with_credentials({**vault_secrets(), "password": {"value": "hunter2"}}),),
+            "fail",
+            "password has no type: its value is written into the task",
+            "task",
+        ),
+        Case(
+            p,
+            "a vault secret that is no secret uri",
+            (
+                task_with_credentials(
+                    {**vault_secrets(), "userName": {"type": "Vaultsecret", "value": "builder"}}
+                ),
+            ),
+            "fail",
+            "userName is a Vaultsecret but 'builder' is not a Key Vault secret URI",
+            "task",
+        ),
+        Case(
+            p,
+            "references without an identity",
+            (task_with_credentials({k: v for k, v in vault_secrets().items() if k != "identity"}),),
+            "fail",
+            "references Key Vault secrets but names no identity to read them with",
+            "task",
+        ),
+        Case(
+            p,
+            "a task without registry credentials",
+            (task_with_credentials(None),),
+            "not-applicable",
+            "task declares no custom registry credentials",
+        ),
+        Case(
+            p,
+            "an identity not known yet",
+            (task_with_credentials({**vault_secrets(), "identity": UNKNOWN}),),
+            "not-applicable",
+            "not checked: task: credentials.customRegistries[registry.internal.example.com].identity",
+        ),
+    ]
+
+
+def sized_pool(
+    name: str, registry_name: str, tier: Any, count: Any, group: str = "rg", **deps: list[str]
+) -> WireResource:
+    props = {
+        "resourceGroupName": group,
+        "registryName": registry_name,
+        "agentPoolName": name,
+        "tier": tier,
+        "count": count,
+    }
+    return res("containerregistry:AgentPool", name, props, **deps)
+
+
+def _quota_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "agent-pool-vcpu-quota"
+    acr = registry()
+    other = registry("acr2")
+    two_s3 = (
+        acr,
+        sized_pool("heavy", "acr", "S3", 2, registryName=[acr.urn]),
+        sized_pool("heavy2", "acr", "S3", 2, registryName=[acr.urn]),
+    )
+    return [
+        Case(
+            p,
+            "a small and a large pool fit",
+            (acr, sized_pool("small", "acr", "S1", 1), sized_pool("heavy", "acr", "S3", 1)),
+            "pass",
+        ),
+        Case(
+            p,
+            "two S3 pools of two",
+            two_s3,
+            "fail",
+            "the pools of rg-acr: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's quota is 16",
+            "heavy2",
+        ),
+        Case(p, "a raised quota", two_s3, "pass", config={"vcpuQuota": 32}),
+        Case(
+            p,
+            "each registry has its own quota",
+            (
+                acr,
+                other,
+                sized_pool("heavy", "acr", "S3", 2),
+                sized_pool("heavy2", "acr2", "S3", 2),
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "pools of a registry outside the stack add up by its name",
+            (
+                sized_pool("a", "shared", "S2", 3, group="platform"),
+                sized_pool("b", "Shared", "s2", 2.0, group="Platform"),
+            ),
+            "fail",
+            "the pools of shared: 3 x S2 + 2 x S2 needs 20 vCPUs",
+            "a",
+        ),
+        Case(
+            p,
+            "an isolated pool needs a quota",
+            (acr, sized_pool("big", "acr", "I6", 1)),
+            "fail",
+            "1 x I6 needs 64 vCPUs",
+            "big",
+        ),
+        Case(
+            p,
+            "a count of zero takes nothing",
+            (acr, sized_pool("big", "acr", "I6", 0), sized_pool("heavy", "acr", "S3", 2)),
+            "pass",
+        ),
+        Case(p, "no pools", (acr,), "not-applicable", "the stack has no ACR agent pool"),
+        Case(
+            p,
+            "a count not known yet",
+            (acr, sized_pool("heavy", "acr", "S3", UNKNOWN)),
+            "not-applicable",
+            "not checked: heavy: its tier or count (not known until deployment)",
+        ),
+    ]
+
+
 CASES: list[Case] = [
     *_bridge_cases(),
     *_plan_cases(),
@@ -1267,4 +1458,6 @@ CASES: list[Case] = [
     *_subnet_nsg_cases(),
     *_protection_cases(),
     *_identity_cases(),
+    *_credential_cases(),
+    *_quota_cases(),
 ]

@@ -19,6 +19,7 @@ from pulumi_policy import proxy
 from private_acr_policies import (
     POLICIES,
     agent_pool,
+    agent_pool_quota,
     aks_access,
     aks_network_plan,
     data_safety,
@@ -26,6 +27,7 @@ from private_acr_policies import (
     identity_roles,
     nsg,
     registry,
+    task_credentials,
     vnet_integrity,
 )
 from private_acr_policies._model import Resource, Stack, kind_of, plain_props
@@ -42,6 +44,7 @@ TYPES = [
     "containerregistry:Registry",
     "containerregistry:AgentPool",
     "containerregistry:Replication",
+    "containerregistry:Task",
     "network:PrivateEndpoint",
     "network:PrivateDnsZoneGroup",
     "privatedns:PrivateZone",
@@ -84,6 +87,15 @@ FIELDS = [
     "virtualNetworkPeerings",
     "remoteAddressSpace",
     "policies",
+    "tier",
+    "count",
+    "credentials",
+    "customRegistries",
+    "userName",
+    "password",
+    "type",
+    "value",
+    "identity",
 ]
 
 Check = Callable[[Any, Any], Iterable[Outcome]]
@@ -97,6 +109,7 @@ STACK_CHECKS: dict[str, tuple[Rule[Any], Check]] = {
     nsg.INGRESS.name: (nsg.INGRESS, nsg.check_ingress),
     data_safety.RULE.name: (data_safety.RULE, data_safety.check),
     identity_roles.RULE.name: (identity_roles.RULE, identity_roles.check),
+    agent_pool_quota.RULE.name: (agent_pool_quota.RULE, agent_pool_quota.check),
 }
 RESOURCE_CHECKS: dict[str, tuple[Rule[Any], Check, Sequence[tuple[str, str]]]] = {
     registry.ACCESS.name: (
@@ -110,6 +123,11 @@ RESOURCE_CHECKS: dict[str, tuple[Rule[Any], Check, Sequence[tuple[str, str]]]] =
         nsg.SUBNET_NSG,
         nsg.check_subnet_nsg,
         [("network", "Subnet"), ("network", "VirtualNetwork")],
+    ),
+    task_credentials.RULE.name: (
+        task_credentials.RULE,
+        task_credentials.check,
+        [task_credentials.TASK],
     ),
 }
 

@@ -10,6 +10,7 @@ from pulumi_policy import Policy
 
 from private_acr_policies import (
     agent_pool,
+    agent_pool_quota,
     aks_access,
     aks_network_plan,
     data_safety,
@@ -17,6 +18,7 @@ from private_acr_policies import (
     identity_roles,
     nsg,
     registry,
+    task_credentials,
     vnet_integrity,
 )
 
@@ -37,4 +39,7 @@ POLICIES: list[Policy] = [
     nsg.SUBNET_NSG_POLICY,
     data_safety.POLICY,
     identity_roles.POLICY,
+    # Pools, tasks and private registries (issue 15).
+    task_credentials.POLICY,
+    agent_pool_quota.POLICY,
 ]
