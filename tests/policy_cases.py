@@ -695,9 +695,26 @@ def _endpoint_cases() -> list[Case]:
             if r.type != "azure-native:network:Subnet" and r.name != "rg-build"
         ),
     )
+    no_group = tuple(r for r in endpoint_stack() if r.name != "dns")
     return [
         Case(p, "endpoint, zone and link", endpoint_stack(), "pass"),
         Case(p, "azure government zone", endpoint_stack(zone="privatelink.azurecr.us"), "pass"),
+        Case(
+            p,
+            "no zone group",
+            no_group,
+            "fail",
+            "the registry endpoint has no DNS zone group",
+            "pe",
+        ),
+        Case(
+            p,
+            "zone groups left to Azure Policy",
+            no_group,
+            "not-applicable",
+            "pe DNS records (left to Azure Policy: zoneGroupsManagedByPolicy",
+            config={"zoneGroupsManagedByPolicy": True},
+        ),
         Case(
             p,
             "zone of another service",
