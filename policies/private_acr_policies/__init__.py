@@ -10,6 +10,7 @@ from pulumi_policy import Policy
 
 from private_acr_policies import (
     agent_pool,
+    agent_pool_placement,
     agent_pool_quota,
     aks_access,
     aks_network_plan,
@@ -39,6 +40,8 @@ POLICIES: list[Policy] = [
     nsg.SUBNET_NSG_POLICY,
     data_safety.POLICY,
     identity_roles.POLICY,
+    agent_pool_placement.REGION_POLICY,
+    agent_pool_placement.FIREWALL_POLICY_CHECK,
     # Pools, tasks and private registries (issue 15).
     task_credentials.POLICY,
     agent_pool_quota.POLICY,
