@@ -61,10 +61,6 @@ class BuildAgentPoolPlan:
     tier: AgentPoolTier = AgentPoolTier.S1
     count: int = 1
 
-    @property
-    def vcpus(self) -> int:
-        return agent_pools.VCPUS[self.tier] * self.count
-
 
 def validate_agent_pool(fields: FieldReader) -> BuildAgentPoolPlan | None:
     """One pool's plain fields; the registry-wide quota is checked by whoever sees every pool."""

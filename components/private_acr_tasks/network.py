@@ -309,6 +309,20 @@ def _pool_subnets(fields: FieldReader) -> dict[str, ipaddress.IPv4Network]:
     return subnets
 
 
+def _range_problems(
+    fields: FieldReader, spaces: list[cidr.Labelled], subnets: list[cidr.Labelled]
+) -> None:
+    """Subnets inside the address space, apart from each other, each at least Azure's smallest."""
+    if spaces:
+        fields.problems.extend(cidr.subnet_plan_problems(spaces, subnets))
+    for item in subnets:
+        fields.problems.extend(
+            cidr.subnet_size_problems(
+                item.label, item.network, minimum_prefix=cidr.SMALLEST_AZURE_SUBNET_PREFIX
+            )
+        )
+
+
 def validate_network(fields: FieldReader) -> NetworkPlan | None:
     """Every problem with a network's plain arguments, named through ``fields.label``."""
     mark = fields.mark()
@@ -334,14 +348,7 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
         for key, net in pool_subnets.items()
     ]
     spaces = [] if space is None else [cidr.Labelled(space, label("address_space"))]
-    if spaces:
-        fields.problems.extend(cidr.subnet_plan_problems(spaces, subnets))
-    for item in subnets:
-        fields.problems.extend(
-            cidr.subnet_size_problems(
-                item.label, item.network, minimum_prefix=cidr.SMALLEST_AZURE_SUBNET_PREFIX
-            )
-        )
+    _range_problems(fields, spaces, subnets)
     servers = [
         cidr.Labelled(cidr.as_network(server), label(f"dns_servers[{index}]"))
         for index, server in enumerate(dns)
