@@ -1094,6 +1094,85 @@ def _protection_cases() -> list[Case]:
             config={"minSoftDeleteDays": 0},
             stack="prod",
         ),
+        *_geo_protection_cases(p),
+    ]
+
+
+def _replicated(
+    retention: Mapping[str, Any], soft_delete: str = "disabled"
+) -> tuple[WireResource, ...]:
+    """A protected prod registry with one replica (found by resource group and registry name)."""
+    policies = {
+        "retentionPolicy": dict(retention),
+        "softDeletePolicy": {"status": soft_delete, "retentionDays": 7},
+    }
+    acr = WireResource(
+        "azure-native:containerregistry:Registry",
+        "acr",
+        {**registry().inputs, "policies": policies},
+        None,
+        {},
+        protect=True,
+        urn="urn:pulumi:prod::cases::azure-native:containerregistry:Registry::acr",
+    )
+    replica = res(
+        "containerregistry:Replication",
+        "replica",
+        {"resourceGroupName": "rg", "registryName": "acr", "replicationName": "westus3"},
+    )
+    return (acr, replica)
+
+
+def _geo_protection_cases(p: str) -> list[Case]:
+    kept = {"status": "enabled", "days": 30}
+    return [
+        Case(p, "geo-replicated with retention", _replicated(kept), "pass", stack="prod"),
+        Case(
+            p,
+            "geo-replicated with retention off",
+            _replicated({"status": "disabled", "days": 7}, soft_delete="enabled"),
+            "fail",
+            "the registry is geo-replicated, which soft delete does not support, and its retention policy is off",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "geo-replicated retention shorter than the minimum",
+            _replicated({"status": "enabled", "days": 3}),
+            "fail",
+            "retention keeps untagged manifests 3 days; at least 7 required",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "geo-replicated retention without days keeps azure's seven",
+            _replicated({"status": "enabled"}),
+            "fail",
+            "retention keeps untagged manifests 7 days; at least 10 required",
+            "acr",
+            {"minSoftDeleteDays": 10},
+            stack="prod",
+        ),
+        Case(
+            p,
+            "configured minimum applies to retention",
+            _replicated(kept),
+            "fail",
+            "retention keeps untagged manifests 30 days; at least 45 required",
+            "acr",
+            {"minSoftDeleteDays": 45},
+            stack="prod",
+        ),
+        Case(
+            p,
+            "geo-replicated retention unknown",
+            _replicated({"status": "enabled", "days": UNKNOWN}),
+            "not-applicable",
+            "acr policies.retentionPolicy (unknown until deployment)",
+            stack="prod",
+        ),
     ]
 
 

@@ -132,6 +132,50 @@ def test_a_private_endpoint_gets_an_address_of_its_existing_subnet() -> None:
     assert len(set(addresses)) == 2 and all(a.startswith("10.50.2.") for a in addresses)
 
 
+def test_a_registry_endpoint_has_a_data_record_per_region_the_registry_serves() -> None:
+    subnet = f"/subscriptions/{SPOKE_SUBSCRIPTION}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-endpoints"
+
+    def program() -> None:
+        registry = containerregistry.Registry(
+            "acr",
+            resource_group_name="rg",
+            registry_name="acrgeo",
+            location="eastus2",
+            sku=containerregistry.SkuArgs(name="Premium"),
+        )
+        replicas = [
+            containerregistry.Replication(
+                f"replica-{region}",
+                resource_group_name="rg",
+                registry_name=registry.name,
+                location=region,
+            )
+            for region in ("westus3", "northeurope")
+        ]
+        network.PrivateEndpoint(
+            "pe",
+            resource_group_name="rg",
+            subnet=network.SubnetArgs(id=subnet),
+            private_link_service_connections=[
+                network.PrivateLinkServiceConnectionArgs(
+                    name="c", private_link_service_id=registry.id, group_ids=["registry"]
+                )
+            ],
+            opts=pulumi.ResourceOptions(depends_on=replicas),
+        )
+
+    run = _run(program, existing=_snapshot())
+    [endpoint] = [r for r in run.resources if r.name == "pe"]
+    configs = endpoint.outputs["customDnsConfigs"]
+    assert [c["fqdn"] for c in configs] == [
+        "acrgeo.azurecr.io",
+        "acrgeo.eastus2.data.azurecr.io",
+        "acrgeo.westus3.data.azurecr.io",
+        "acrgeo.northeurope.data.azurecr.io",
+    ]
+    assert len({c["ipAddresses"][0] for c in configs}) == 4
+
+
 def test_a_lookup_finds_an_inline_child_case_insensitively() -> None:
     def program() -> None:
         subnet = network.get_subnet(

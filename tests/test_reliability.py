@@ -145,6 +145,7 @@ values = st.one_of(
             "retentionDays",
             "softDeleteDays",
             "zoneRedundancy",
+            "replicas",
             "x",
         ]
     ),
@@ -216,15 +217,14 @@ def test_no_secret_material_in_outputs_or_state(stack: str, request: pytest.Fixt
     )
 
 
-def test_prod_keeps_soft_delete_and_protection(prod_run: ProgramRun) -> None:
+def test_prod_keeps_retention_on_its_replicated_registry_and_protection(
+    prod_run: ProgramRun,
+) -> None:
     registry = next(
         r for r in prod_run.resources if r.type == "azure-native:containerregistry:Registry"
     )
-    assert registry.inputs["policies"]["softDeletePolicy"] == {
-        "retentionDays": 30,
-        "status": "enabled",
-    }
-    assert registry.inputs["policies"]["retentionPolicy"]["status"] == "disabled"
+    assert registry.inputs["policies"]["retentionPolicy"] == {"days": 30, "status": "enabled"}
+    assert registry.inputs["policies"]["softDeletePolicy"]["status"] == "disabled"
     stack = Stack([_resource(r) for r in prod_run.resources], name="prod")
     assert list(data_safety.check(stack, data_safety.ProtectionSettings())) == []
 
@@ -240,12 +240,12 @@ def _resource(r: Any, *, protect: bool | None = None, props: Any = None) -> Reso
     )
 
 
-def test_prod_without_protection_or_soft_delete_is_refused(prod_run: ProgramRun) -> None:
+def test_prod_without_protection_or_retention_is_refused(prod_run: ProgramRun) -> None:
     resources: list[Resource] = []
     for r in prod_run.resources:
         props = json.loads(json.dumps(r.outputs or r.inputs))
         if r.type == "azure-native:containerregistry:Registry":
-            props["policies"]["softDeletePolicy"]["status"] = "disabled"
+            props["policies"]["retentionPolicy"]["status"] = "disabled"
         resources.append(_resource(r, protect=False, props=props))
     settings = data_safety.ProtectionSettings()
     findings = list(data_safety.check(Stack(resources, name="prod"), settings))
@@ -258,7 +258,8 @@ def test_prod_without_protection_or_soft_delete_is_refused(prod_run: ProgramRun)
             "the ManagedCluster is not protected",
             "the Registry is not protected",
             "the StorageAccount is not protected",
-            "soft delete is off",
+            "the registry is geo-replicated, which soft delete does not support, and its "
+            "retention policy is off",
         ]
     )
     with pytest.raises(NotApplicable):

@@ -118,6 +118,16 @@ CASES: list[tuple[dict[str, Any], str, dict[str, Any]]] = [
         "registry.zoneRedundancy",
         {"registry__zoneRedundancy": True},
     ),
+    (
+        {"registry__replicas": ["eastus2"]},
+        "registry.replicas[0]",
+        {"registry__replicas": ["westus3"]},
+    ),
+    (
+        {"network__privateEndpointSubnet": "10.40.2.0/29", "registry__replicas": ["westus3"]},
+        "network.privateEndpointSubnet",
+        {"network__privateEndpointSubnet": "10.40.2.0/29"},
+    ),
     ({"environment": "Dev!"}, "environment", {"environment": "qa"}),
     ({"environment": None}, "environment", {}),
     ({"protect": "maybe"}, "protect", {"protect": "true"}),
@@ -214,3 +224,23 @@ def test_the_docker_bridge_must_avoid_the_cluster_service_range() -> None:
     assert any(
         p.startswith("aks.serviceCidr: 10.100.0.0/16 overlaps the Docker bridge") for p in found
     )
+
+
+def test_replicas_and_soft_delete_together_are_refused_naming_both_keys() -> None:
+    found = problems(
+        registry__retentionDays=None, registry__softDeleteDays=30, registry__replicas=["westus3"]
+    )
+    assert [p for p in found if "registry.replicas" in p and "registry.softDeleteDays" in p]
+
+
+def test_replicas_keep_retention() -> None:
+    settings = load_settings(with_changes(DEV, registry__replicas=["westus3", "centralus"]))
+    assert settings.registry.replicas == ("westus3", "centralus")
+    assert settings.registry.lifecycle.mode is ArtifactLifecycleMode.RETENTION
+
+
+def test_prod_is_geo_replicated_with_retention() -> None:
+    prod = load_settings(stack_config("prod"))
+    assert prod.registry.replicas == ("westus3",)
+    assert prod.registry.lifecycle.mode is ArtifactLifecycleMode.RETENTION
+    assert prod.registry.lifecycle.days >= 7

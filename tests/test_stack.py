@@ -213,3 +213,36 @@ def test_protect_follows_config(dev_run: ProgramRun, prod_run: ProgramRun) -> No
     guarded = ("registry-acr", "build-pool", "aks-cluster", "artifacts-account")
     assert not any(by_name(dev_run, name).protect for name in guarded)
     assert all(by_name(prod_run, name).protect for name in guarded)
+
+
+def test_prod_registry_is_replicated_with_zone_redundancy(prod_run: ProgramRun) -> None:
+    replica = by_name(prod_run, "registry-replica-westus3")
+    assert replica.type == "azure-native:containerregistry:Replication"
+    assert replica.parent == by_name(prod_run, "registry").urn
+    assert replica.inputs["location"] == "westus3"
+    assert replica.inputs["zoneRedundancy"] == "Enabled"
+
+
+def test_prod_registry_endpoint_resolves_every_regional_data_endpoint(prod_run: ProgramRun) -> None:
+    endpoint = by_name(prod_run, "registry-endpoint-pe")
+    assert by_name(prod_run, "registry-replica-westus3").urn in endpoint.dependencies
+    registry = by_name(prod_run, "registry-acr").outputs["name"]
+    configs = endpoint.outputs["customDnsConfigs"]
+    assert [c["fqdn"] for c in configs] == [
+        f"{registry}.azurecr.io",
+        f"{registry}.eastus2.data.azurecr.io",
+        f"{registry}.westus3.data.azurecr.io",
+    ]
+    addresses = [c["ipAddresses"][0] for c in configs]
+    assert len(set(addresses)) == 3 and all(a.startswith("10.50.2.") for a in addresses)
+    zone_group = by_name(prod_run, "registry-endpoint-dns")
+    assert (
+        zone_group.inputs["privateDnsZoneConfigs"][0]["privateDnsZoneId"]
+        == (by_name(prod_run, "registry-endpoint-zone").outputs["id"])
+    )
+
+
+def test_prod_registry_keeps_untagged_manifests_with_retention(prod_run: ProgramRun) -> None:
+    policies = by_name(prod_run, "registry-acr").inputs["policies"]
+    assert policies["retentionPolicy"] == {"days": 30, "status": "enabled"}
+    assert policies["softDeletePolicy"]["status"] == "disabled"

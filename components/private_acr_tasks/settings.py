@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from private_acr_rules import cidr, naming
+from private_acr_rules import capacity, cidr, naming
 from private_acr_rules.clouds import AzureCloud
 from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
@@ -32,9 +32,6 @@ PROJECT = "private-acr-tasks"
 LOCATION_KEY = "azure-native:location"
 CLOUD_KEY = "azure-native:environment"
 ARTIFACT_CONTAINER = "artifacts"
-
-BLOB_ENDPOINT_ADDRESSES = 1
-"""The artifact store's blob endpoint takes one address in the endpoint subnet."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +79,7 @@ REGISTRY_KEYS: Mapping[str, _Field] = {
     "zoneRedundancy": ("zone_redundancy", bool),
     "retentionDays": ("retention_days", int),
     "softDeleteDays": ("soft_delete_days", int),
+    "replicas": "replicas",
 }
 AGENT_POOL_KEYS: Mapping[str, _Field] = {
     "tier": "tier",
@@ -200,12 +198,15 @@ def _lifecycle(registry: _Section, problems: list[str]) -> None:
             "registry.softDeleteDays: ACR does not allow the soft delete policy together with "
             "the retention policy; remove registry.retentionDays to use soft delete"
         )
-    elif soft_delete is not None:
-        registry.values["artifact_lifecycle"] = {"mode": "softDelete", "days": soft_delete}
-        registry.labels["artifact_lifecycle.days"] = "registry.softDeleteDays"
-    elif retention is not None:
-        registry.values["artifact_lifecycle"] = {"mode": "retention", "days": retention}
-        registry.labels["artifact_lifecycle.days"] = "registry.retentionDays"
+    elif soft_delete is not None or retention is not None:
+        mode, days, key = (
+            ("softDelete", soft_delete, "softDeleteDays")
+            if soft_delete is not None
+            else ("retention", retention, "retentionDays")
+        )
+        registry.values["artifact_lifecycle"] = {"mode": mode, "days": days}
+        for part in ("mode", "days"):
+            registry.labels[f"artifact_lifecycle.{part}"] = f"registry.{key}"
 
 
 def _environment(config: _Config) -> str:
@@ -237,16 +238,21 @@ def _names(environment: str) -> dict[str, dict[str, object]]:
     }
 
 
-def _stack_rules(network: NetworkPlan, aks: AksClusterPlan, problems: list[str]) -> None:
+def _stack_rules(
+    network: NetworkPlan, registry: RegistryPlan, aks: AksClusterPlan, problems: list[str]
+) -> None:
     """Rules over more than one component's plan."""
+    # The endpoint subnet holds the registry endpoint (with a data endpoint per replica) and
+    # the artifact store's blob endpoint.
     problems.extend(
-        cidr.endpoint_capacity_problems(
+        capacity.endpoint_capacity_problems(
             "network.privateEndpointSubnet",
             network.private_endpoint_subnet,
-            cidr.REGISTRY_ENDPOINT_ADDRESSES + BLOB_ENDPOINT_ADDRESSES,
+            capacity.registry_endpoint_addresses(len(registry.replicas))
+            + capacity.OTHER_ENDPOINT_ADDRESSES,
         )
     )
-    usable = cidr.usable_addresses(network.aks_subnet)
+    usable = capacity.usable_addresses(network.aks_subnet)
     if usable < aks.node_count + 1:
         problems.append(
             f"network.aksSubnet: {network.aks_subnet} has {usable} usable addresses; "
@@ -324,11 +330,11 @@ class _Loader:
     def dns(self) -> EndpointDnsPlan | None:
         return validate_endpoint_dns(self.config.section("dns").reader(self.problems), self.cloud)
 
-    def registry(self) -> RegistryPlan | None:
+    def registry(self, location: str) -> RegistryPlan | None:
         section = self.config.section("registry")
         _lifecycle(section, self.problems)
-        section.labels["name_prefix"] = "environment"
-        values = {**self.names()["registry"], "cloud": self.cloud}
+        section.labels.update(name_prefix="environment", location=LOCATION_KEY)
+        values = {**self.names()["registry"], "cloud": self.cloud, "location": location}
         return validate_registry(section.reader(self.problems, **values))
 
     def agent_pool(self, trigger: InClusterBuildTriggerPlan | None) -> BuildAgentPoolPlan | None:
@@ -377,11 +383,11 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
     load = _Loader(raw, config, _environment(config), _cloud(raw, config.problems))
     location, protect = load.location(), load.protect()
     network, dns = load.network(), load.dns()
-    registry, trigger = load.registry(), load.build_trigger()
+    registry, trigger = load.registry(location), load.build_trigger()
     agent_pool, aks = load.agent_pool(trigger), load.aks(network)
     store = load.artifact_store()
-    if network is not None and aks is not None:
-        _stack_rules(network, aks, config.problems)
+    if network is not None and registry is not None and aks is not None:
+        _stack_rules(network, registry, aks, config.problems)
     if (
         config.problems
         or network is None

@@ -3,8 +3,10 @@
 Resources: real ARM ids built from the inputs (parent names, resource group, subscription), the
 registry login server, identity principal and client ids, the AKS FQDN, OIDC issuer URL and
 kubelet identity, storage endpoints, and private endpoint addresses taken from the endpoint's
-subnet, all with the DNS suffixes of the cloud that ``azure-native:environment`` names
-(``azure_clouds.CLOUDS``). Values are deterministic per project and stack.
+subnet (a registry's endpoint gets a data-endpoint record for each region the registry serves
+when the endpoint is created: its home and every replica), all with the DNS suffixes of the
+cloud that ``azure-native:environment`` names (``azure_clouds.CLOUDS``). Values are
+deterministic per project and stack.
 
 Lookups (``get<Type>`` functions such as ``azure-native:network:getSubnet``, their ``_output``
 forms use the same token, and ``Resource.get`` reads by id): the ARM id is built from the
@@ -96,6 +98,7 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
         (),
     ),
     ("containerregistry", "AgentPool"): ("agentPools", "agentPoolName", _REGISTRY),
+    ("containerregistry", "Replication"): ("replications", "replicationName", _REGISTRY),
     ("containerregistry", "Task"): ("tasks", "taskName", _REGISTRY),
     ("containerservice", "ManagedCluster"): (
         "Microsoft.ContainerService/managedClusters",
@@ -148,8 +151,11 @@ class AzureModel:
         self._unmodelled: list[str] = []
         self._subnet_prefixes: dict[str, ipaddress.IPv4Network] = {}
         self._allocated: dict[str, set[int]] = {}
+        # Registry id (lower case) -> its home region and the regions of its replicas so far.
+        self._registry_regions: dict[str, list[str]] = {}
         self._handlers: Mapping[tuple[str, str], Callable[[str, Outputs], Outputs]] = {
             ("containerregistry", "Registry"): self._registry,
+            ("containerregistry", "Replication"): self._replication,
             ("containerservice", "ManagedCluster"): self._cluster,
             ("keyvault", "Vault"): self._vault,
             ("managedidentity", "UserAssignedIdentity"): self._identity,
@@ -308,12 +314,27 @@ class AzureModel:
 
     def _registry(self, name: str, props: Outputs) -> Outputs:
         suffix = self.cloud.registry
+        home = str(props["location"]).lower()
+        self._registry_regions[str(props["id"]).lower()] = [home]
         return {
             "loginServer": f"{name.lower()}.{suffix}",
             "provisioningState": "Succeeded",
-            "dataEndpointHostNames": [f"{name.lower()}.{self.location}.data.{suffix}"]
+            "dataEndpointHostNames": [f"{name.lower()}.{home}.data.{suffix}"]
             if props.get("dataEndpointEnabled")
             else [],
+        }
+
+    def _replication(self, name: str, props: Outputs) -> Outputs:
+        """A replica adds its region's data endpoint to the registry's private endpoints."""
+        registry_id = str(props["id"]).lower().rsplit("/replications/", 1)[0]
+        regions = self._registry_regions.setdefault(registry_id, [])
+        region = str(props["location"]).lower()
+        if region not in regions:
+            regions.append(region)
+        return {
+            "provisioningState": "Succeeded",
+            "status": {"displayStatus": "Ready"},
+            "regionEndpointEnabled": props.get("regionEndpointEnabled", True),
         }
 
     def _identity(self, name: str, props: Outputs) -> Outputs:
@@ -414,8 +435,14 @@ class AzureModel:
         target = str(connections[0].get("privateLinkServiceId", "")) if connections else ""
         target_name = target.rsplit("/", 1)[-1].lower()
         if "registry" in groups:
+            # One record for the login server and one per regional data endpoint: the home
+            # region's and each replica's that exists when the endpoint is created (Learn,
+            # container-registry-private-link, "Private IP addresses").
             registry = self.cloud.registry
-            return [f"{target_name}.{registry}", f"{target_name}.{self.location}.data.{registry}"]
+            regions = self._registry_regions.get(target.lower(), [self.location])
+            return [f"{target_name}.{registry}"] + [
+                f"{target_name}.{region}.data.{registry}" for region in regions
+            ]
         if "vault" in groups:
             return [f"{target_name}.{self.cloud.key_vault}"]
         if groups:
