@@ -10,7 +10,7 @@ import pulumi
 import pulumi_random
 import pytest
 from pulumi.runtime import mocks
-from pulumi_azure_native import containerregistry, network, resources, storage
+from pulumi_azure_native import containerregistry, monitor, network, resources, storage
 
 from conftest import ROOT
 from private_acr_preview.cli import main
@@ -174,6 +174,19 @@ def test_a_registry_endpoint_has_a_data_record_per_region_the_registry_serves() 
         "acrgeo.northeurope.data.azurecr.io",
     ]
     assert len({c["ipAddresses"][0] for c in configs}) == 4
+
+
+def test_extension_resources_get_ids_under_the_resource_they_extend() -> None:
+    def program() -> None:
+        registry = containerregistry.Registry(
+            "acr", resource_group_name="rg", sku=containerregistry.SkuArgs(name="Premium")
+        )
+        monitor.DiagnosticSetting("logs", name="to-law", resource_uri=registry.id)
+
+    run = _run(program)
+    registry, setting = run.resources[1:]
+    assert setting.id == f"{registry.id}/providers/Microsoft.Insights/diagnosticSettings/to-law"
+    assert "location" not in setting.outputs
 
 
 def test_a_lookup_finds_an_inline_child_case_insensitively() -> None:

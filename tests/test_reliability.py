@@ -125,7 +125,7 @@ values = st.one_of(
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.sampled_from(["network", "aks", "agentPool", "registry"]),
+    st.sampled_from(["network", "aks", "agentPool", "registry", "diagnostics"]),
     st.sampled_from(
         [
             "addressSpace",
@@ -146,6 +146,8 @@ values = st.one_of(
             "softDeleteDays",
             "zoneRedundancy",
             "replicas",
+            "containerInsights",
+            "workspaceId",
             "x",
         ]
     ),

@@ -22,6 +22,7 @@ from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
 from private_acr_tasks.aks import AksClusterPlan, validate_aks_cluster
 from private_acr_tasks.build_trigger import InClusterBuildTriggerPlan, validate_build_trigger
+from private_acr_tasks.diagnostics import DiagnosticsPlan, validate_diagnostics
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.network import SUBNET_FIELDS, NetworkPlan, validate_network
 from private_acr_tasks.private_endpoint import EndpointDnsPlan, validate_endpoint_dns
@@ -50,6 +51,8 @@ class StackSettings:
     build_trigger: InClusterBuildTriggerPlan
     dns: EndpointDnsPlan
     """Where every private endpoint's records live and who writes them."""
+    diagnostics: DiagnosticsPlan
+    """The workspace every resource sends its logs to (created, or an existing one)."""
     cloud: AzureCloud = AzureCloud.PUBLIC
     """The Azure cloud (the provider's ``azure-native:environment``)."""
     protect: bool = False
@@ -98,6 +101,7 @@ AKS_KEYS: Mapping[str, _Field] = {
     "authorizedIpRanges": "authorized_ip_ranges",
     "grantSubnetAccess": ("grant_subnet_access", bool),
     "adminGroupObjectIds": "admin_group_object_ids",
+    "containerInsights": ("container_insights", bool),
 }
 BUILD_TRIGGER_KEYS: Mapping[str, _Field] = {
     "cliImage": "cli_image",
@@ -105,6 +109,10 @@ BUILD_TRIGGER_KEYS: Mapping[str, _Field] = {
     "deployerPrincipalType": "deployer_principal_type",
 }
 DNS_KEYS: Mapping[str, _Field] = {"zoneIds": "zone_ids", "zoneGroups": "zone_groups"}
+DIAGNOSTICS_KEYS: Mapping[str, _Field] = {
+    "workspaceId": "workspace_id",
+    "retentionDays": ("retention_days", int),
+}
 SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
     "network": (NETWORK_KEYS, True),
     "dns": (DNS_KEYS, False),
@@ -112,6 +120,7 @@ SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
     "agentPool": (AGENT_POOL_KEYS, False),
     "aks": (AKS_KEYS, True),
     "buildTrigger": (BUILD_TRIGGER_KEYS, False),
+    "diagnostics": (DIAGNOSTICS_KEYS, False),
 }
 """Each structured key, its keys, and whether the stack must set it."""
 TOP_LEVEL_KEYS = ("environment", "dockerBridgeCidr", "protect", *SECTIONS)
@@ -235,6 +244,7 @@ def _names(environment: str) -> dict[str, dict[str, object]]:
         },
         "aks": {"dns_prefix": f"aks-{environment}"},
         "store": {"name_prefix": f"st{compact}"[:16], "container_name": ARTIFACT_CONTAINER},
+        "diagnostics": {"workspace_name": f"log-{PROJECT}-{environment}"},
     }
 
 
@@ -337,6 +347,12 @@ class _Loader:
         values = {**self.names()["registry"], "cloud": self.cloud, "location": location}
         return validate_registry(section.reader(self.problems, **values))
 
+    def diagnostics(self) -> DiagnosticsPlan | None:
+        section = self.config.section("diagnostics")
+        section.labels["workspace_name"] = "environment"
+        names = self.names()["diagnostics"]
+        return validate_diagnostics(section.reader(self.problems, **names))
+
     def agent_pool(self, trigger: InClusterBuildTriggerPlan | None) -> BuildAgentPoolPlan | None:
         section = self.config.section("agentPool")
         section.labels.update(pool_name="environment", task_name="environment")
@@ -385,7 +401,7 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
     network, dns = load.network(), load.dns()
     registry, trigger = load.registry(location), load.build_trigger()
     agent_pool, aks = load.agent_pool(trigger), load.aks(network)
-    store = load.artifact_store()
+    store, diagnostics = load.artifact_store(), load.diagnostics()
     if network is not None and registry is not None and aks is not None:
         _stack_rules(network, registry, aks, config.problems)
     if (
@@ -397,6 +413,7 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
         or aks is None
         or store is None
         or trigger is None
+        or diagnostics is None
     ):
         raise ConfigError(config.problems)
     return StackSettings(
@@ -409,6 +426,7 @@ def load_settings(raw: Mapping[str, object]) -> StackSettings:
         aks=aks,
         build_trigger=trigger,
         dns=dns,
+        diagnostics=diagnostics,
         cloud=load.cloud,
         protect=protect,
     )

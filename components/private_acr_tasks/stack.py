@@ -13,10 +13,12 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, resources
 
+from private_acr_rules import diagnostics as log_profiles
 from private_acr_tasks._common import SharedArgs
 from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.aks import AksCluster
 from private_acr_tasks.build_trigger import InClusterBuildTrigger
+from private_acr_tasks.diagnostics import Diagnostics
 from private_acr_tasks.network import Network
 from private_acr_tasks.private_endpoint import EndpointPurpose
 from private_acr_tasks.registry import Registry
@@ -108,7 +110,11 @@ def _builds(
 
 
 def _cluster(
-    base: _Foundation, net: Network, registry: Registry, pool: BuildAgentPool
+    base: _Foundation,
+    net: Network,
+    registry: Registry,
+    pool: BuildAgentPool,
+    diagnostics: Diagnostics,
 ) -> tuple[AksCluster, InClusterBuildTrigger]:
     cluster = AksCluster.from_plan(
         "aks",
@@ -118,6 +124,7 @@ def _cluster(
             "subscription_id": base.client.subscription_id,
             "subnet_id": net.aks_subnet_id,
             "registry_id": registry.registry_id,
+            "log_analytics_workspace_id": diagnostics.workspace_id,
         },
         opts=base.protect,
     )
@@ -139,13 +146,38 @@ def _cluster(
     return cluster, trigger
 
 
+def _send_logs(
+    diagnostics: Diagnostics, registry: Registry, cluster: AksCluster, store: ArtifactStore
+) -> None:
+    """Every stateful resource's logs to the workspace (Microsoft's categories per type)."""
+    diagnostics.send(
+        "registry",
+        {"resource_id": registry.registry_id, "resource_type": log_profiles.REGISTRY},
+    )
+    diagnostics.send(
+        "aks", {"resource_id": cluster.cluster_id, "resource_type": log_profiles.CLUSTER}
+    )
+    diagnostics.send(
+        "artifacts",
+        {"resource_id": store.blob_service_id, "resource_type": log_profiles.BLOB_SERVICE},
+    )
+
+
 def build_stack(settings: StackSettings) -> Mapping[str, Any]:
     """Register every resource for ``settings`` and return the stack outputs."""
     base = _foundation(settings)
     net = Network.from_plan("network", settings.network, base.common)
+    # Targets are sent once they exist; the cluster needs the workspace before that.
+    diagnostics = Diagnostics.from_plan(
+        "diagnostics",
+        settings.diagnostics,
+        {**base.common, "targets": {}},
+        opts=base.protect,
+    )
     registry, store = _private_data(base, net)
     pool = _builds(base, net, registry, store)
-    cluster, trigger = _cluster(base, net, registry, pool)
+    cluster, trigger = _cluster(base, net, registry, pool, diagnostics)
+    _send_logs(diagnostics, registry, cluster, store)
     return {
         "resourceGroupName": base.group.name,
         "registryName": registry.registry_name,
@@ -156,6 +188,7 @@ def build_stack(settings: StackSettings) -> Mapping[str, Any]:
         "artifactContainer": store.container_name,
         "aksClusterName": cluster.cluster_name,
         "oidcIssuerUrl": cluster.oidc_issuer_url,
+        "logAnalyticsWorkspaceId": diagnostics.workspace_id,
         "buildTriggerClientId": trigger.client_id,
         "taskRunCommand": trigger.task_run_command,
         "quickBuildCommand": trigger.quick_build_command,

@@ -106,6 +106,16 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
         (),
     ),
     ("keyvault", "Vault"): ("Microsoft.KeyVault/vaults", "vaultName", ()),
+    ("operationalinsights", "Workspace"): (
+        "Microsoft.OperationalInsights/workspaces",
+        "workspaceName",
+        (),
+    ),
+    ("monitor", "DataCollectionRule"): (
+        "Microsoft.Insights/dataCollectionRules",
+        "dataCollectionRuleName",
+        (),
+    ),
     ("storage", "StorageAccount"): ("Microsoft.Storage/storageAccounts", "accountName", ()),
     ("storage", "BlobContainer"): ("blobServices/default/containers", "containerName", _ACCOUNT),
     ("managedidentity", "UserAssignedIdentity"): (
@@ -120,7 +130,29 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
     ),
 }
 
-_NO_LOCATION = {"Subnet", "SecurityRule", "Route", "RoleAssignment"}
+# Extension resources live under the resource they extend (``<scope>/providers/<type>/<name>``):
+# (module, type) -> (the input holding the scope, the type's path, the input naming it).
+EXTENSION_PATHS: Mapping[tuple[str, str], tuple[str, str, str]] = {
+    ("monitor", "DiagnosticSetting"): (
+        "resourceUri",
+        "Microsoft.Insights/diagnosticSettings",
+        "name",
+    ),
+    ("monitor", "DataCollectionRuleAssociation"): (
+        "resourceUri",
+        "Microsoft.Insights/dataCollectionRuleAssociations",
+        "associationName",
+    ),
+}
+
+_NO_LOCATION = {
+    "Subnet",
+    "SecurityRule",
+    "Route",
+    "RoleAssignment",
+    "DiagnosticSetting",
+    "DataCollectionRuleAssociation",
+}
 
 
 def _mapping(value: object) -> dict[str, Any]:
@@ -264,8 +296,9 @@ class AzureModel:
         self, module: str, kind: str, logical: str, inputs: Mapping[str, Any]
     ) -> str:
         spec = ARM_PATHS.get((module, kind))
-        if spec and isinstance(inputs.get(spec[1]), str) and inputs[spec[1]]:
-            return str(inputs[spec[1]])
+        name_input = spec[1] if spec else EXTENSION_PATHS.get((module, kind), ("", "", ""))[2]
+        if name_input and isinstance(inputs.get(name_input), str) and inputs[name_input]:
+            return str(inputs[name_input])
         if kind == "RoleAssignment":
             return str(
                 inputs.get("roleAssignmentName") or self.values.uuid("role-assignment", logical)
@@ -282,6 +315,10 @@ class AzureModel:
             return f"{subscription}/resourceGroups/{physical}"
         if kind == "RoleAssignment":
             return f"{inputs.get('scope', group)}/providers/Microsoft.Authorization/roleAssignments/{physical}"
+        extension = EXTENSION_PATHS.get((module, kind))
+        if extension is not None:
+            scope, path, _ = extension
+            return f"{inputs.get(scope, group)}/providers/{path}/{physical}"
         spec = ARM_PATHS.get((module, kind))
         if spec is None:
             return f"{group}/providers/Microsoft.{module.capitalize()}/{kind[0].lower()}{kind[1:]}s/{physical}"
