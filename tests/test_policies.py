@@ -22,6 +22,7 @@ from private_acr_policies import (
     aks_access,
     aks_network_plan,
     data_safety,
+    diagnostic_logs,
     docker_bridge,
     identity_roles,
     nsg,
@@ -42,6 +43,7 @@ TYPES = [
     "containerregistry:Registry",
     "containerregistry:AgentPool",
     "containerregistry:Replication",
+    "monitor:DiagnosticSetting",
     "network:PrivateEndpoint",
     "network:PrivateDnsZoneGroup",
     "privatedns:PrivateZone",
@@ -84,6 +86,10 @@ FIELDS = [
     "virtualNetworkPeerings",
     "remoteAddressSpace",
     "policies",
+    "resourceUri",
+    "workspaceId",
+    "logs",
+    "category",
 ]
 
 Check = Callable[[Any, Any], Iterable[Outcome]]
@@ -97,6 +103,7 @@ STACK_CHECKS: dict[str, tuple[Rule[Any], Check]] = {
     nsg.INGRESS.name: (nsg.INGRESS, nsg.check_ingress),
     data_safety.RULE.name: (data_safety.RULE, data_safety.check),
     identity_roles.RULE.name: (identity_roles.RULE, identity_roles.check),
+    diagnostic_logs.RULE.name: (diagnostic_logs.RULE, diagnostic_logs.check),
 }
 RESOURCE_CHECKS: dict[str, tuple[Rule[Any], Check, Sequence[tuple[str, str]]]] = {
     registry.ACCESS.name: (

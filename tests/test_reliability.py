@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, stack_config, with_changes
-from private_acr_policies import data_safety
+from private_acr_policies import data_safety, diagnostic_logs
 from private_acr_policies._model import Resource, Stack
 from private_acr_policies._policy import Finding, NotApplicable
 from private_acr_preview.cli import main
@@ -229,6 +229,20 @@ def test_prod_keeps_retention_on_its_replicated_registry_and_protection(
     assert registry.inputs["policies"]["softDeletePolicy"]["status"] == "disabled"
     stack = Stack([_resource(r) for r in prod_run.resources], name="prod")
     assert list(data_safety.check(stack, data_safety.ProtectionSettings())) == []
+
+
+def test_prod_sends_its_registry_and_cluster_logs_to_a_workspace(prod_run: ProgramRun) -> None:
+    stack = Stack([_resource(r) for r in prod_run.resources], name="prod")
+    settings = diagnostic_logs.DiagnosticLogSettings()
+    assert list(diagnostic_logs.check(stack, settings)) == []
+
+
+def test_prod_without_diagnostic_settings_is_flagged(prod_run: ProgramRun) -> None:
+    kept = [r for r in prod_run.resources if not r.type.endswith(":DiagnosticSetting")]
+    stack = Stack([_resource(r) for r in kept], name="prod")
+    findings = list(diagnostic_logs.check(stack, diagnostic_logs.DiagnosticLogSettings()))
+    blamed = {f.message.split(":", 1)[0] for f in findings if isinstance(f, Finding)}
+    assert blamed == {"registry-acr", "aks-cluster"}
 
 
 def _resource(r: Any, *, protect: bool | None = None, props: Any = None) -> Resource:

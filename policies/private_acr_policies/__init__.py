@@ -13,6 +13,7 @@ from private_acr_policies import (
     aks_access,
     aks_network_plan,
     data_safety,
+    diagnostic_logs,
     docker_bridge,
     identity_roles,
     nsg,
@@ -37,4 +38,5 @@ POLICIES: list[Policy] = [
     nsg.SUBNET_NSG_POLICY,
     data_safety.POLICY,
     identity_roles.POLICY,
+    diagnostic_logs.POLICY,
 ]
