@@ -7,6 +7,7 @@ distribution and import names avoid clashing with a consumer's own ``components`
 from private_acr_tasks.agent_pool import BuildAgentPool, BuildAgentPoolArgs
 from private_acr_tasks.aks import AksCluster, AksClusterArgs
 from private_acr_tasks.build_trigger import InClusterBuildTrigger, InClusterBuildTriggerArgs
+from private_acr_tasks.diagnostics import Diagnostics, DiagnosticsArgs
 from private_acr_tasks.errors import ComponentArgsError, ConfigError
 from private_acr_tasks.network import Network, NetworkArgs
 from private_acr_tasks.private_endpoint import PrivateLinkEndpoint, PrivateLinkEndpointArgs
@@ -22,6 +23,8 @@ __all__ = [
     "BuildAgentPoolArgs",
     "ComponentArgsError",
     "ConfigError",
+    "Diagnostics",
+    "DiagnosticsArgs",
     "InClusterBuildTrigger",
     "InClusterBuildTriggerArgs",
     "Network",
