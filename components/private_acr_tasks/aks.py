@@ -234,6 +234,21 @@ def _access_profile(
     return containerservice.ManagedClusterAPIServerAccessProfileArgs(**access)
 
 
+def _insights_workspace(plan: AksClusterPlan, inputs: AksClusterInputs) -> pulumi.Input[str] | None:
+    """The workspace Container Insights sends to; refused before registering when it is missing."""
+    if not plan.container_insights:
+        return None
+    workspace = inputs.get("log_analytics_workspace_id")
+    if workspace is None:
+        raise ComponentArgsError(
+            [
+                "AksClusterArgs.log_analytics_workspace_id: missing; container_insights needs "
+                "the workspace to send to"
+            ]
+        )
+    return workspace
+
+
 def _addons(
     workspace: pulumi.Input[str] | None,
 ) -> dict[str, containerservice.ManagedClusterAddonProfileArgs] | None:
@@ -295,14 +310,7 @@ class AksCluster(pulumi.ComponentResource):
         inputs: AksClusterInputs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        workspace = inputs.get("log_analytics_workspace_id") if plan.container_insights else None
-        if plan.container_insights and workspace is None:
-            raise ComponentArgsError(
-                [
-                    "AksClusterArgs.log_analytics_workspace_id: missing; container_insights "
-                    "needs the workspace to send to"
-                ]
-            )
+        workspace = _insights_workspace(plan, inputs)
         super().__init__(type_token("AksCluster"), name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         identity = managedidentity.UserAssignedIdentity(
@@ -312,20 +320,7 @@ class AksCluster(pulumi.ComponentResource):
             tags=tags_of(inputs),
             opts=child,
         )
-        subnet_access: list[pulumi.Resource] = []
-        if plan.grant_subnet_access:
-            subnet_access.append(
-                authorization.RoleAssignment(
-                    child_name(name, "subnet-access"),
-                    scope=inputs["subnet_id"],
-                    principal_id=identity.principal_id,
-                    principal_type="ServicePrincipal",
-                    role_definition_id=role_definition_id(
-                        inputs["subscription_id"], "Network Contributor"
-                    ),
-                    opts=child,
-                )
-            )
+        subnet_access = self._subnet_access(name, plan, inputs, identity)
         self.cluster = self._cluster(
             name, plan, inputs, identity, subnet_access, insights_workspace=workspace
         )
@@ -358,6 +353,29 @@ class AksCluster(pulumi.ComponentResource):
                 "kubelet_object_id": self.kubelet_object_id,
             }
         )
+
+    def _subnet_access(
+        self,
+        name: str,
+        plan: AksClusterPlan,
+        inputs: AksClusterInputs,
+        identity: managedidentity.UserAssignedIdentity,
+    ) -> list[pulumi.Resource]:
+        """Network Contributor on the node subnet for the control plane, unless granted elsewhere."""
+        if not plan.grant_subnet_access:
+            return []
+        return [
+            authorization.RoleAssignment(
+                child_name(name, "subnet-access"),
+                scope=inputs["subnet_id"],
+                principal_id=identity.principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=role_definition_id(
+                    inputs["subscription_id"], "Network Contributor"
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        ]
 
     def _container_insights(
         self, name: str, inputs: AksClusterInputs, workspace: pulumi.Input[str]

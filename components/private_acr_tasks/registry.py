@@ -270,20 +270,7 @@ class Registry(pulumi.ComponentResource):
             tags=tags_of(inputs),
             opts=child,
         )
-        self.replicas = {
-            region: containerregistry.Replication(
-                child_name(name, "replica", region),
-                resource_group_name=inputs["resource_group_name"],
-                registry_name=self.registry.name,
-                replication_name=region,
-                location=region,
-                zone_redundancy="Enabled" if plan.zone_redundancy else "Disabled",
-                region_endpoint_enabled=True,
-                tags=tags_of(inputs),
-                opts=child,
-            )
-            for region in plan.replicas
-        }
+        self.replicas = self._replicas(name, plan, inputs)
         self.endpoints: dict[str, PrivateLinkEndpoint] = private_endpoints(
             self,
             name,
@@ -306,3 +293,21 @@ class Registry(pulumi.ComponentResource):
                 "login_server": self.login_server,
             }
         )
+
+    def _replicas(
+        self, name: str, plan: RegistryPlan, inputs: RegistryInputs
+    ) -> dict[str, containerregistry.Replication]:
+        return {
+            region: containerregistry.Replication(
+                child_name(name, "replica", region),
+                resource_group_name=inputs["resource_group_name"],
+                registry_name=self.registry.name,
+                replication_name=region,
+                location=region,
+                zone_redundancy="Enabled" if plan.zone_redundancy else "Disabled",
+                region_endpoint_enabled=True,
+                tags=tags_of(inputs),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for region in plan.replicas
+        }
