@@ -364,7 +364,8 @@ class AzureModel:
     def _replication(self, name: str, props: Outputs) -> Outputs:
         """A replica adds its region's data endpoint to the registry's private endpoints."""
         registry_id = str(props["id"]).lower().rsplit("/replications/", 1)[0]
-        regions = self._registry_regions.setdefault(registry_id, [])
+        # A registry outside the plan is taken to live in the provider's region, as below.
+        regions = self._registry_regions.setdefault(registry_id, [self.location])
         region = str(props["location"]).lower()
         if region not in regions:
             regions.append(region)
