@@ -15,6 +15,9 @@ export UV_PYTHON := $(PYTHON)
 # takes 40 s.
 unexport PYTHONDONTWRITEBYTECODE
 POLICY_CONFIG := $(wildcard policies/config/$(STACK).json)
+# Azure resources a stack builds on but does not own (as `az ... show` prints them): the
+# offline preview answers the program's lookups from it.
+EXISTING := $(wildcard examples/existing/$(STACK).json)
 
 .PHONY: preview test lint typecheck unit bench pins env clean graph
 
@@ -46,6 +49,7 @@ node_modules/.installed: package.json package-lock.json
 
 preview: .venv/.synced
 	.venv/bin/offline-preview --stack $(STACK) $(if $(POLICY_CONFIG),--policy-config $(POLICY_CONFIG)) \
+		$(if $(EXISTING),--existing $(EXISTING)) \
 		--summary .preview/$(STACK).md --json .preview/$(STACK).json --graph .preview/$(STACK).mmd \
 		--export .preview/$(STACK).export.json
 

@@ -695,9 +695,26 @@ def _endpoint_cases() -> list[Case]:
             if r.type != "azure-native:network:Subnet" and r.name != "rg-build"
         ),
     )
+    no_group = tuple(r for r in endpoint_stack() if r.name != "dns")
     return [
         Case(p, "endpoint, zone and link", endpoint_stack(), "pass"),
         Case(p, "azure government zone", endpoint_stack(zone="privatelink.azurecr.us"), "pass"),
+        Case(
+            p,
+            "no zone group",
+            no_group,
+            "fail",
+            "the registry endpoint has no DNS zone group",
+            "pe",
+        ),
+        Case(
+            p,
+            "zone groups left to Azure Policy",
+            no_group,
+            "not-applicable",
+            "pe DNS records (left to Azure Policy: zoneGroupsManagedByPolicy",
+            config={"zoneGroupsManagedByPolicy": True},
+        ),
         Case(
             p,
             "zone of another service",
@@ -1504,6 +1521,158 @@ def _identity_cases() -> list[Case]:
     ]
 
 
+def located_pool(location: Any) -> WireResource:
+    base = pool("acr", AGENT_ID)
+    return res("containerregistry:AgentPool", base.name, {**base.inputs, "location": location})
+
+
+def _region_cases() -> list[Case]:
+    p = "agent-pool-region"
+    return [
+        Case(p, "offered region", (registry(), located_pool("eastus2")), "pass"),
+        Case(
+            p, "display name of an offered region", (registry(), located_pool("East US 2")), "pass"
+        ),
+        Case(p, "government region", (registry(), located_pool("usgovvirginia")), "pass"),
+        Case(
+            p,
+            "region without agent pools",
+            (registry(), located_pool("australiaeast")),
+            "fail",
+            "dedicated agent pools are not offered in australiaeast",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "location unknown",
+            (registry(), located_pool(UNKNOWN)),
+            "not-applicable",
+            "location (unknown until deployment)",
+        ),
+        Case(p, "no pool", (registry(),), "not-applicable", "no ACR agent pool"),
+    ]
+
+
+ROUTES_ID = arm("rg", "Microsoft.Network", "routeTables", "spoke")
+
+
+def routed_stack(
+    next_hop: str = "VirtualAppliance", *extra: WireResource
+) -> tuple[WireResource, ...]:
+    agents = subnet("build", "agents", "10.40.1.0/24", nsg="agents-nsg")
+    agents = res("network:Subnet", agents.name, {**agents.inputs, "routeTable": {"id": ROUTES_ID}})
+    table = res(
+        "network:RouteTable",
+        "spoke",
+        {
+            "resourceGroupName": "rg",
+            "routeTableName": "spoke",
+            "id": ROUTES_ID,
+            "routes": [
+                {
+                    "name": "default",
+                    "addressPrefix": "0.0.0.0/0",
+                    "nextHopType": next_hop,
+                    "nextHopIpAddress": "10.0.0.4",
+                }
+            ],
+        },
+    )
+    return (
+        vnet("build", "10.40.0.0/16"),
+        agents,
+        nsg("agents-nsg", allows_required()),
+        table,
+        registry(),
+        pool("acr", AGENT_ID),
+        *extra,
+    )
+
+
+def firewall_policy(action: str, tags: list[str]) -> tuple[WireResource, ...]:
+    policy = res(
+        "network:FirewallPolicy",
+        "hub",
+        {
+            "resourceGroupName": "rg",
+            "firewallPolicyName": "hub",
+            "id": arm("rg", "Microsoft.Network", "firewallPolicies", "hub"),
+        },
+    )
+    group = res(
+        "network:FirewallPolicyRuleCollectionGroup",
+        "hub-spokes",
+        {
+            "resourceGroupName": "rg",
+            "firewallPolicyName": "hub",
+            "ruleCollectionGroupName": "spokes",
+            "priority": 200,
+            "ruleCollections": [
+                {
+                    "ruleCollectionType": "FirewallPolicyFilterRuleCollection",
+                    "name": "agents",
+                    "priority": 100,
+                    "action": {"type": action},
+                    "rules": [
+                        {
+                            "ruleType": "NetworkRule",
+                            "name": "azure",
+                            "ipProtocols": ["TCP"],
+                            "sourceAddresses": ["10.40.0.0/16"],
+                            "destinationAddresses": tags,
+                            "destinationPorts": ["443", "12000"],
+                        }
+                    ],
+                }
+            ],
+        },
+        firewallPolicyName=[policy.urn],
+    )
+    return (policy, group)
+
+
+ALL_TAGS = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
+
+
+def _firewall_cases() -> list[Case]:
+    p = "agent-pool-firewall-egress"
+    return [
+        Case(
+            p,
+            "firewall allows every flow",
+            routed_stack("VirtualAppliance", *firewall_policy("Allow", ALL_TAGS)),
+            "pass",
+        ),
+        Case(p, "default route to the internet", routed_stack("Internet"), "pass"),
+        Case(
+            p,
+            "firewall not in the stack",
+            routed_stack(),
+            "fail",
+            "sends 0.0.0.0/0 through a firewall this stack cannot see; it must allow from the agent subnet: TCP 443 to AzureKeyVault",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "firewall policy misses storage",
+            routed_stack(
+                "VirtualAppliance",
+                *firewall_policy("Allow", [t for t in ALL_TAGS if t != "Storage"]),
+            ),
+            "fail",
+            "firewall policy hub denies TCP 443 to Storage from the agent subnet (no network rule allows it)",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "no route table",
+            egress_stack(allows_required()),
+            "not-applicable",
+            "no agent pool's subnet in this stack has a route table",
+        ),
+    ]
+
+
 CASES: list[Case] = [
     *_bridge_cases(),
     *_plan_cases(),
@@ -1517,5 +1686,7 @@ CASES: list[Case] = [
     *_subnet_nsg_cases(),
     *_protection_cases(),
     *_identity_cases(),
+    *_region_cases(),
+    *_firewall_cases(),
     *_diagnostic_log_cases(),
 ]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
+import yaml
+
+from private_acr_policies.pack import main as pack_main
+from private_acr_preview.cli import main as preview_main
 from private_acr_preview.program import run_program
 
 CONSUMER_MAIN = """
@@ -44,3 +50,39 @@ def test_consumer_stack_with_its_own_components_package(tmp_path: Path) -> None:
         ".azurecr.io"
     )
     assert "/subnets/platform-agent-subnet" in run.outputs["agentSubnetId"]
+
+
+CONSUMER_WITH_OPEN_SSH = """
+import pulumi
+from pulumi_azure_native import network
+
+network.NetworkSecurityGroup(
+    "jump",
+    resource_group_name="rg-team",
+    location="westus3",
+    security_rules=[network.SecurityRuleArgs(
+        name="ssh", priority=100, direction="Inbound", access="Allow", protocol="Tcp",
+        source_address_prefix="Internet", source_port_range="*",
+        destination_address_prefix="*", destination_port_range="22",
+    )],
+)
+"""
+
+
+def test_a_consumer_stack_runs_the_installed_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = tmp_path / "pack"
+    assert pack_main([str(pack)]) == 0
+    policy = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())
+    assert policy["runtime"]["options"]["virtualenv"] == sys.prefix
+    program = tmp_path / "stack"
+    program.mkdir()
+    (program / "Pulumi.yaml").write_text("name: team-stack\nruntime: python\n")
+    (program / "Pulumi.ci.yaml").write_text("config:\n  azure-native:location: westus3\n")
+    (program / "__main__.py").write_text(CONSUMER_WITH_OPEN_SSH)
+
+    code = preview_main(["--stack", "ci", "--program", str(program), "--policy-pack", str(pack)])
+
+    assert code == 1
+    assert "nsg-internet-admin-ingress" in capsys.readouterr().out

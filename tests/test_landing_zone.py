@@ -1,10 +1,15 @@
 """Landing-zone stacks: central DNS zones, policy-managed zone groups, sovereign clouds."""
 
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conftest import ROOT, stack_config, with_changes
+from private_acr_preview.cli import main
 from private_acr_preview.program import ProgramRun, run_program
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.settings import load_settings
@@ -118,3 +123,119 @@ def test_zone_groups_take_only_managed_or_policy() -> None:
         p.startswith("dns.zoneGroups: got 'azure'")
         for p in problems(with_changes(DEV, dns__zoneGroups="azure"))
     )
+
+
+# The example stacks, through the offline preview as `make preview` runs them -----------------
+
+SPOKE_SNAPSHOT = ROOT / "examples" / "existing" / "spoke.json"
+SPOKE_POLICY = ROOT / "policies" / "config" / "spoke.json"
+SPOKE_SUBNETS: dict[str, str] = yaml.safe_load((ROOT / "Pulumi.spoke.yaml").read_text())["config"][
+    "private-acr-tasks:network"
+]["existingSubnetIds"]
+
+
+def preview(tmp_path: Path, stack: str, *extra: str) -> tuple[int, dict[str, Any]]:
+    out = tmp_path / f"{stack}.json"
+    code = main(["--stack", stack, "--program", str(ROOT), "--json", str(out), *extra])
+    return code, json.loads(out.read_text()) if out.exists() else {}
+
+
+def test_the_spoke_plan_creates_no_network_and_uses_the_given_subnets(tmp_path: Path) -> None:
+    code, plan = preview(
+        tmp_path, "spoke", "--existing", str(SPOKE_SNAPSHOT), "--policy-config", str(SPOKE_POLICY)
+    )
+    assert code == 0
+    types = {r["type"].rsplit(":", 1)[-1] for r in plan["resources"]}
+    assert not types & {
+        "VirtualNetwork",
+        "Subnet",
+        "NetworkSecurityGroup",
+        "PrivateZone",
+        "PrivateDnsZoneGroup",
+    }
+    by_type = {r["type"].rsplit(":", 1)[-1]: r for r in plan["resources"]}
+    endpoints = [r for r in plan["resources"] if r["type"].endswith(":PrivateEndpoint")]
+    assert {e["inputs"]["subnet"]["id"] for e in endpoints} == {SPOKE_SUBNETS["privateEndpoint"]}
+    assert (
+        by_type["AgentPool"]["inputs"]["virtualNetworkSubnetResourceId"] == SPOKE_SUBNETS["agent"]
+    )
+    profile = by_type["ManagedCluster"]["inputs"]["agentPoolProfiles"][0]
+    assert profile["vnetSubnetID"] == SPOKE_SUBNETS["aks"]
+
+
+def broken_snapshot(tmp_path: Path, change: Callable[[list[dict[str, Any]]], None]) -> Path:
+    snapshot = json.loads(SPOKE_SNAPSHOT.read_text())
+    change(snapshot)
+    path = tmp_path / "existing.json"
+    path.write_text(json.dumps(snapshot))
+    return path
+
+
+def deny_storage(snapshot: list[dict[str, Any]]) -> None:
+    nsg = next(r for r in snapshot if r["type"] == "Microsoft.Network/networkSecurityGroups")
+    nsg["securityRules"].insert(
+        0,
+        {
+            "name": "deny-storage",
+            "priority": 100,
+            "direction": "Outbound",
+            "access": "Deny",
+            "protocol": "Tcp",
+            "sourceAddressPrefix": "*",
+            "sourcePortRange": "*",
+            "destinationAddressPrefix": "Storage",
+            "destinationPortRange": "443",
+        },
+    )
+
+
+def drop_storage_endpoint(snapshot: list[dict[str, Any]]) -> None:
+    agents = snapshot[0]["subnets"][0]
+    agents["serviceEndpoints"] = [
+        e for e in agents["serviceEndpoints"] if e["service"] != "Microsoft.Storage"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "missing"),
+    [
+        (deny_storage, "its NSG blocks TCP 443 to Storage (rule 'deny-storage', priority 100)"),
+        (drop_storage_endpoint, "lacks the service endpoint(s) Microsoft.Storage"),
+    ],
+    ids=["nsg-denies-storage", "no-storage-endpoint"],
+)
+def test_an_existing_network_that_cannot_host_builds_is_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: Callable[[list[dict[str, Any]]], None],
+    missing: str,
+) -> None:
+    snapshot = broken_snapshot(tmp_path, change)
+    code, _ = preview(
+        tmp_path, "spoke", "--existing", str(snapshot), "--policy-config", str(SPOKE_POLICY)
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"network.existingSubnetIds.agent {SPOKE_SUBNETS['agent']}: {missing}" in err
+    assert err.count("\n  - ") == 1 and "Traceback" not in err
+
+
+def test_without_a_snapshot_the_existing_network_is_said_to_be_unverified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = preview(tmp_path, "spoke", "--policy-config", str(SPOKE_POLICY))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "not verified" in out and "snet-agents" in out
+
+
+def test_the_government_plan_uses_government_names(tmp_path: Path) -> None:
+    code, plan = preview(tmp_path, "gov")
+    assert code == 0
+    assert plan["outputs"]["loginServer"].endswith(".azurecr.us")
+    zones = {
+        r["inputs"]["privateZoneName"]
+        for r in plan["resources"]
+        if r["type"].endswith(":PrivateZone")
+    }
+    assert "privatelink.azurecr.us" in zones

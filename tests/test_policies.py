@@ -19,6 +19,7 @@ from pulumi_policy import proxy
 from private_acr_policies import (
     POLICIES,
     agent_pool,
+    agent_pool_placement,
     aks_access,
     aks_network_plan,
     data_safety,
@@ -103,6 +104,14 @@ STACK_CHECKS: dict[str, tuple[Rule[Any], Check]] = {
     nsg.INGRESS.name: (nsg.INGRESS, nsg.check_ingress),
     data_safety.RULE.name: (data_safety.RULE, data_safety.check),
     identity_roles.RULE.name: (identity_roles.RULE, identity_roles.check),
+    agent_pool_placement.REGION.name: (
+        agent_pool_placement.REGION,
+        agent_pool_placement.check_region,
+    ),
+    agent_pool_placement.FIREWALL.name: (
+        agent_pool_placement.FIREWALL,
+        agent_pool_placement.check_firewall,
+    ),
     diagnostic_logs.RULE.name: (diagnostic_logs.RULE, diagnostic_logs.check),
 }
 RESOURCE_CHECKS: dict[str, tuple[Rule[Any], Check, Sequence[tuple[str, str]]]] = {

@@ -187,6 +187,7 @@ def build_stack(settings: StackSettings) -> Mapping[str, Any]:
         "artifactStorageAccount": store.account_name,
         "artifactContainer": store.container_name,
         "aksClusterName": cluster.cluster_name,
+        "aksControlPlanePrincipalId": cluster.control_plane_principal_id,
         "oidcIssuerUrl": cluster.oidc_issuer_url,
         "logAnalyticsWorkspaceId": diagnostics.workspace_id,
         "buildTriggerClientId": trigger.client_id,

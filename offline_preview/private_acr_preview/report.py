@@ -24,11 +24,12 @@ SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 def redact(value: Any) -> Any:
     """Secrets as ``[secret]``: what a reader of a plan or PR comment may see."""
     if isinstance(value, dict):
-        if value.get(SECRET_SIG) == SECRET_VALUE:  # pyright: ignore[reportUnknownMemberType]
+        mapping = cast(dict[str, Any], value)
+        if mapping.get(SECRET_SIG) == SECRET_VALUE:
             return "[secret]"
-        return {k: redact(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        return {k: redact(v) for k, v in mapping.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        return [redact(v) for v in cast(list[Any], value)]
     return value
 
 

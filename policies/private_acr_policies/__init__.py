@@ -10,6 +10,7 @@ from pulumi_policy import Policy
 
 from private_acr_policies import (
     agent_pool,
+    agent_pool_placement,
     aks_access,
     aks_network_plan,
     data_safety,
@@ -38,5 +39,7 @@ POLICIES: list[Policy] = [
     nsg.SUBNET_NSG_POLICY,
     data_safety.POLICY,
     identity_roles.POLICY,
+    agent_pool_placement.REGION_POLICY,
+    agent_pool_placement.FIREWALL_POLICY_CHECK,
     diagnostic_logs.POLICY,
 ]

@@ -93,6 +93,17 @@ class Integer(Kind[int]):
 
 
 @dataclass(frozen=True)
+class Flag(Kind[bool]):
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+    def decode(self, value: object, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise ConfigProblem(path, f"got {_shown(value)}; expected true or false")
+        return value
+
+
+@dataclass(frozen=True)
 class Text(Kind[str]):
     def schema(self) -> dict[str, Any]:
         return {"type": "string"}

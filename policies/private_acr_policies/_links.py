@@ -41,6 +41,10 @@ REGISTRY: Kind = ("containerregistry", "Registry")
 AGENT_POOL: Kind = ("containerregistry", "AgentPool")
 REPLICATION: Kind = ("containerregistry", "Replication")
 CLUSTER: Kind = ("containerservice", "ManagedCluster")
+ROUTE_TABLE: Kind = ("network", "RouteTable")
+ROUTE: Kind = ("network", "Route")
+FIREWALL_POLICY: Kind = ("network", "FirewallPolicy")
+RULE_COLLECTION_GROUP: Kind = ("network", "FirewallPolicyRuleCollectionGroup")
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,14 @@ _NAMING: dict[Kind, _Naming] = {
         ("registryName", "replicationName"),
     ),
     CLUSTER: _Naming("microsoft.containerservice", ("managedclusters",), ("resourceName",)),
+    ROUTE_TABLE: _Naming("microsoft.network", ("routetables",), ("routeTableName",)),
+    ROUTE: _Naming("microsoft.network", ("routetables", "routes"), ("routeTableName", "routeName")),
+    FIREWALL_POLICY: _Naming("microsoft.network", ("firewallpolicies",), ("firewallPolicyName",)),
+    RULE_COLLECTION_GROUP: _Naming(
+        "microsoft.network",
+        ("firewallpolicies", "rulecollectiongroups"),
+        ("firewallPolicyName", "ruleCollectionGroupName"),
+    ),
 }
 
 State = Literal["found", "external", "unknown", "absent"]

@@ -17,11 +17,12 @@ Endpoints, zone groups, zones, links and replicas are matched by identity (``_li
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._config import NoSettings
+from private_acr_policies._config import Flag, NoSettings, setting
 from private_acr_policies._links import (
     AGENT_POOL,
     CLUSTER,
@@ -67,6 +68,17 @@ ACCESS = Rule(
     settings=NoSettings,
 )
 
+
+@dataclass(frozen=True)
+class EndpointDnsSettings:
+    zone_groups_managed_by_policy: bool = setting(
+        Flag(),
+        False,
+        "An Azure Policy (deploy-if-not-exists) adds the DNS zone group to every private endpoint: "
+        "an endpoint without one is noted, not a violation.",
+    )
+
+
 ENDPOINT_DNS = Rule(
     name="registry-private-endpoint-dns",
     description=f"Every Premium registry needs a private endpoint whose DNS records live in a {REGISTRY_ZONE} zone linked to the VNets that use it.",
@@ -77,9 +89,10 @@ ENDPOINT_DNS = Rule(
         f"{REGISTRY_ZONE} private DNS zone, a DNS zone group on the endpoint pointing at it, and "
         "a VNet link from the zone to each VNet hosting the agent pool or AKS nodes; size the "
         "endpoint subnet for 2 addresses per registry endpoint plus 1 per replica. "
-        "private_acr_tasks.PrivateLinkEndpoint builds all four."
+        "private_acr_tasks.PrivateLinkEndpoint builds all four. Where an Azure Policy writes "
+        "the zone groups, set zoneGroupsManagedByPolicy in this policy's config."
     ),
-    settings=NoSettings,
+    settings=EndpointDnsSettings,
 )
 
 
@@ -212,8 +225,17 @@ def _consumer_vnets(stack: Stack, registry: Resource) -> dict[str, str]:
     return wanted
 
 
-def _dns_findings(stack: Stack, registry: Resource, endpoint: Resource) -> Iterator[Outcome]:
+def _dns_findings(
+    stack: Stack, registry: Resource, endpoint: Resource, by_policy: bool
+) -> Iterator[Outcome]:
     groups = _zone_groups(stack, endpoint)
+    if not groups and by_policy:
+        yield Unchecked(
+            endpoint.urn,
+            f"{endpoint.name} DNS records (left to Azure Policy: zoneGroupsManagedByPolicy; check "
+            f"the deploy-if-not-exists assignment covers this endpoint)",
+        )
+        return
     if not groups:
         yield Finding(
             endpoint.urn,
@@ -282,7 +304,7 @@ def _capacity(stack: Stack, registries: list[Resource]) -> Iterator[Outcome]:
                 yield Finding(subnet.owner.urn, f"{subnet.owner.name}: {problem}.")
 
 
-def check_endpoint_dns(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
+def check_endpoint_dns(stack: Stack, settings: EndpointDnsSettings) -> Iterator[Outcome]:
     registries = [
         r for r in stack.of_type(*REGISTRY) if lower(get(r.props, "sku", "name")) == "premium"
     ]
@@ -302,7 +324,9 @@ def check_endpoint_dns(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
                 f"{registry.name}: no private endpoint with group id 'registry' targets this registry.",
             )
         for endpoint in mine:
-            yield from _dns_findings(stack, registry, endpoint)
+            yield from _dns_findings(
+                stack, registry, endpoint, settings.zone_groups_managed_by_policy
+            )
     yield from _capacity(stack, registries)
 
 

@@ -73,3 +73,39 @@ def quota_problems(
                 f"request raises it, set {quota_label}"
             )
     return problems
+
+
+AVAILABLE_REGIONS = frozenset(
+    {
+        "westus2",
+        "westus3",
+        "southcentralus",
+        "eastus2",
+        "eastus",
+        "centralus",
+        "westeurope",
+        "northeurope",
+        "canadacentral",
+        "eastasia",
+        "germanywestcentral",
+        "switzerlandnorth",
+        "swedencentral",
+        "jioindiawest",
+        "jioindiacentral",
+        "usgovarizona",
+        "usgovtexas",
+        "usgovvirginia",
+    }
+)
+"""Regions with dedicated agent pools: Learn, container-registry/tasks-agent-pools.md,
+"Preview limitations" (MicrosoftDocs/azure-management-docs commit 79592b333, 2026-08-14),
+written as ARM location names. The feature is in preview and the list grows."""
+
+
+def region_key(location: str) -> str:
+    """An ARM location name from either form (``East US 2`` or ``eastus2``)."""
+    return location.replace(" ", "").lower()
+
+
+def offers_agent_pools(location: str) -> bool:
+    return region_key(location) in AVAILABLE_REGIONS

@@ -61,6 +61,7 @@ _ZONE = (("Microsoft.Network/privateDnsZones", "privateZoneName"),)
 _REGISTRY = (("Microsoft.ContainerRegistry/registries", "registryName"),)
 _ACCOUNT = (("Microsoft.Storage/storageAccounts", "accountName"),)
 _IDENTITY = (("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),)
+_FIREWALL_POLICY = (("Microsoft.Network/firewallPolicies", "firewallPolicyName"),)
 
 # (module, type) -> (ARM path segment, the input naming the resource, parents' segments and inputs).
 # Lookups (get<Type>) take the same argument names as the resource's inputs.
@@ -80,6 +81,16 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
     ("network", "SecurityRule"): ("securityRules", "securityRuleName", _NSG),
     ("network", "RouteTable"): ("Microsoft.Network/routeTables", "routeTableName", ()),
     ("network", "Route"): ("routes", "routeName", _ROUTES),
+    ("network", "FirewallPolicy"): (
+        "Microsoft.Network/firewallPolicies",
+        "firewallPolicyName",
+        (),
+    ),
+    ("network", "FirewallPolicyRuleCollectionGroup"): (
+        "ruleCollectionGroups",
+        "ruleCollectionGroupName",
+        _FIREWALL_POLICY,
+    ),
     ("network", "PrivateEndpoint"): (
         "Microsoft.Network/privateEndpoints",
         "privateEndpointName",
