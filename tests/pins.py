@@ -49,6 +49,20 @@ REPLACE_ON: dict[str, tuple[str, ...]] = {
         "virtualNetworkSubnetResourceId",
     ),
     "azure-native:containerregistry:Task": ("taskName", "registryName", "location"),
+    "azure-native:containerregistry:Replication": (
+        "replicationName",
+        "registryName",
+        "location",
+        "zoneRedundancy",
+    ),
+    "azure-native:operationalinsights:Workspace": (
+        "workspaceName",
+        "location",
+        "resourceGroupName",
+    ),
+    "azure-native:monitor:DiagnosticSetting": ("name", "resourceUri"),
+    "azure-native:monitor:DataCollectionRule": ("location", "resourceGroupName", "kind"),
+    "azure-native:monitor:DataCollectionRuleAssociation": ("associationName", "resourceUri"),
     "azure-native:containerservice:ManagedCluster": (
         "location",
         "dnsPrefix",

@@ -1111,6 +1111,256 @@ def _protection_cases() -> list[Case]:
             config={"minSoftDeleteDays": 0},
             stack="prod",
         ),
+        *_geo_protection_cases(p),
+    ]
+
+
+def _replicated(
+    retention: Mapping[str, Any], soft_delete: str = "disabled"
+) -> tuple[WireResource, ...]:
+    """A protected prod registry with one replica (found by resource group and registry name)."""
+    policies = {
+        "retentionPolicy": dict(retention),
+        "softDeletePolicy": {"status": soft_delete, "retentionDays": 7},
+    }
+    acr = WireResource(
+        "azure-native:containerregistry:Registry",
+        "acr",
+        {**registry().inputs, "policies": policies},
+        None,
+        {},
+        protect=True,
+        urn="urn:pulumi:prod::cases::azure-native:containerregistry:Registry::acr",
+    )
+    replica = res(
+        "containerregistry:Replication",
+        "replica",
+        {"resourceGroupName": "rg", "registryName": "acr", "replicationName": "westus3"},
+    )
+    return (acr, replica)
+
+
+def _geo_protection_cases(p: str) -> list[Case]:
+    kept = {"status": "enabled", "days": 30}
+    return [
+        Case(p, "geo-replicated with retention", _replicated(kept), "pass", stack="prod"),
+        Case(
+            p,
+            "geo-replicated with retention off",
+            _replicated({"status": "disabled", "days": 7}, soft_delete="enabled"),
+            "fail",
+            "the registry is geo-replicated, which soft delete does not support, and its retention policy is off",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "geo-replicated retention shorter than the minimum",
+            _replicated({"status": "enabled", "days": 3}),
+            "fail",
+            "retention keeps untagged manifests 3 days; at least 7 required",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "geo-replicated retention without days keeps azure's seven",
+            _replicated({"status": "enabled"}),
+            "fail",
+            "retention keeps untagged manifests 7 days; at least 10 required",
+            "acr",
+            {"minSoftDeleteDays": 10},
+            stack="prod",
+        ),
+        Case(
+            p,
+            "configured minimum applies to retention",
+            _replicated(kept),
+            "fail",
+            "retention keeps untagged manifests 30 days; at least 45 required",
+            "acr",
+            {"minSoftDeleteDays": 45},
+            stack="prod",
+        ),
+        Case(
+            p,
+            "geo-replicated retention unknown",
+            _replicated({"status": "enabled", "days": UNKNOWN}),
+            "not-applicable",
+            "acr policies.retentionPolicy (unknown until deployment)",
+            stack="prod",
+        ),
+    ]
+
+
+CLUSTER_LOGS = ("kube-apiserver", "kube-audit-admin", "guard")
+REGISTRY_LOGS = ("ContainerRegistryRepositoryEvents", "ContainerRegistryLoginEvents")
+LAW = arm("rg", "Microsoft.OperationalInsights", "workspaces", "law")
+
+
+def logs_to(
+    name: str,
+    target: WireResource,
+    categories: tuple[str, ...],
+    *,
+    by_id: bool = False,
+    token: str = "monitor:DiagnosticSetting",
+    **props: Any,
+) -> WireResource:
+    """A diagnostic setting of ``target`` sending ``categories`` (``allLogs`` as a group) to LAW."""
+    entries = [
+        {"categoryGroup": log, "enabled": True}
+        if log == "allLogs"
+        else {"category": log, "enabled": True}
+        for log in categories
+    ]
+    values: dict[str, Any] = {
+        "resourceUri": target.inputs.get("id", UNKNOWN),
+        "workspaceId": LAW,
+        "logs": entries,
+        **props,
+    }
+    deps = {} if by_id else {"resourceUri": [target.urn]}
+    return res(token, name, {k: v for k, v in values.items() if v is not None}, **deps)
+
+
+def _logged(
+    *extra: WireResource, cluster_logs: tuple[str, ...] = CLUSTER_LOGS
+) -> tuple[WireResource, ...]:
+    acr, aks = registry(), cluster()
+    return (
+        acr,
+        aks,
+        logs_to("acr-logs", acr, REGISTRY_LOGS, by_id=True),
+        logs_to("aks-logs", aks, cluster_logs),
+        *extra,
+    )
+
+
+def _diagnostic_log_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "production-diagnostic-logs"
+    acr, aks = registry(), cluster()
+    return [
+        Case(p, "registry and cluster send their logs", _logged(), "pass", stack="prod"),
+        Case(
+            p,
+            "cluster without a diagnostic setting",
+            (acr, aks, logs_to("acr-logs", acr, REGISTRY_LOGS)),
+            "fail",
+            "aks: no diagnostic setting targets this ManagedCluster; its logs are not kept.",
+            "aks",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "logs to a storage account only",
+            (
+                aks,
+                logs_to("aks-logs", aks, CLUSTER_LOGS, workspaceId=None, storageAccountId="/x/st"),
+            ),
+            "fail",
+            "aks: its diagnostic settings send nothing to a Log Analytics workspace",
+            "aks",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "a category left out",
+            (acr, logs_to("acr-logs", acr, REGISTRY_LOGS[:1])),
+            "fail",
+            "acr: the log categories ContainerRegistryLoginEvents are not sent to a workspace.",
+            "rg-acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "a category switched off",
+            (
+                aks,
+                logs_to(
+                    "aks-logs",
+                    aks,
+                    (),
+                    logs=[{"category": c, "enabled": c != "guard"} for c in CLUSTER_LOGS],
+                ),
+            ),
+            "fail",
+            "aks: the log categories guard are not sent",
+            "aks",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "the allLogs group",
+            (acr, logs_to("acr-logs", acr, ("allLogs",))),
+            "pass",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "kube-audit stands in for kube-audit-admin",
+            _logged(cluster_logs=("kube-apiserver", "kube-audit", "guard")),
+            "pass",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "settings split over two resources",
+            (
+                acr,
+                logs_to("acr-repo", acr, REGISTRY_LOGS[:1]),
+                logs_to("acr-login", acr, REGISTRY_LOGS[1:]),
+            ),
+            "pass",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "the v2 insights token",
+            (aks, logs_to("aks-logs", aks, CLUSTER_LOGS, token="insights:DiagnosticSetting")),
+            "pass",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "workspace known at deployment",
+            (aks, logs_to("aks-logs", aks, CLUSTER_LOGS, workspaceId=UNKNOWN)),
+            "pass",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "target known at deployment",
+            (acr, logs_to("acr-logs", aks, REGISTRY_LOGS, by_id=True)),
+            "not-applicable",
+            "rg-acr diagnostic settings (target not known until deployment)",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "configured production stacks",
+            (aks,),
+            "fail",
+            "no diagnostic setting targets this ManagedCluster",
+            "aks",
+            {"productionStacks": ["test"]},
+        ),
+        Case(
+            p,
+            "not a production stack",
+            (aks,),
+            "not-applicable",
+            "stack test is not a production stack",
+        ),
+        Case(
+            p,
+            "nothing that logs",
+            (vnet("a", "10.40.0.0/16"),),
+            "not-applicable",
+            "the stack has no container registry or AKS cluster",
+            stack="prod",
+        ),
     ]
 
 
@@ -1629,6 +1879,7 @@ CASES: list[Case] = [
     *_identity_cases(),
     *_region_cases(),
     *_firewall_cases(),
+    *_diagnostic_log_cases(),
     *_credential_cases(),
     *_quota_cases(),
 ]

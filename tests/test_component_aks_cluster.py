@@ -110,6 +110,50 @@ def test_admin_groups_are_passed_to_entra_id(run_components: Runner) -> None:
     assert by_name(run, "aks-cluster").inputs["aadProfile"]["adminGroupObjectIDs"] == [group]
 
 
+WORKSPACE = (
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law"
+)
+
+
+def test_container_insights_is_off_by_default(run_components: Runner) -> None:
+    run = cluster_run(run_components, log_analytics_workspace_id=WORKSPACE)
+    assert "addonProfiles" not in by_name(run, "aks-cluster").inputs
+    assert not [r for r in run.resources if r.type.startswith("azure-native:monitor:")]
+
+
+def test_container_insights_runs_the_monitoring_addon_with_its_identity(
+    run_components: Runner,
+) -> None:
+    run = cluster_run(run_components, container_insights=True, log_analytics_workspace_id=WORKSPACE)
+    addon = by_name(run, "aks-cluster").inputs["addonProfiles"]["omsagent"]
+    assert addon == {
+        "enabled": True,
+        "config": {"logAnalyticsWorkspaceResourceID": WORKSPACE, "useAADAuth": "true"},
+    }
+
+
+def test_container_insights_collects_through_a_rule_associated_with_the_cluster(
+    run_components: Runner,
+) -> None:
+    run = cluster_run(run_components, container_insights=True, log_analytics_workspace_id=WORKSPACE)
+    rule = by_name(run, "aks-insights").inputs
+    [extension] = rule["dataSources"]["extensions"]
+    assert extension["extensionName"] == "ContainerInsights"
+    assert extension["streams"] == ["Microsoft-ContainerInsights-Group-Default"]
+    assert rule["destinations"]["logAnalytics"] == [
+        {"name": "ciworkspace", "workspaceResourceId": WORKSPACE}
+    ]
+    association = by_name(run, "aks-insights-association")
+    assert association.inputs["resourceUri"] == by_name(run, "aks-cluster").outputs["id"]
+    assert association.inputs["dataCollectionRuleId"] == by_name(run, "aks-insights").outputs["id"]
+
+
+def test_container_insights_without_a_workspace_is_refused(refusal: Refusal) -> None:
+    args: dict[str, Any] = {**BASE, "container_insights": True}
+    message = refusal(lambda: AksCluster("aks", args))  # pyright: ignore[reportArgumentType]
+    assert "AksClusterArgs.log_analytics_workspace_id: missing; container_insights" in message
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -156,6 +200,10 @@ def test_admin_groups_are_passed_to_entra_id(run_components: Runner) -> None:
         (
             {"admin_group_object_ids": ["admins"]},
             "AksClusterArgs.admin_group_object_ids[0]: got 'admins'",
+        ),
+        (
+            {"container_insights": "yes"},
+            "AksClusterArgs.container_insights: got 'yes'; expected true or false",
         ),
     ],
 )

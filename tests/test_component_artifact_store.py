@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 
 from conftest import Refusal, by_name, children_of
@@ -89,6 +90,16 @@ def test_grant_reader_refuses_a_bad_key(run_components: Runner) -> None:
 
     run_components(program)
     assert "ArtifactStore.grant_reader key: got 'Not OK'" in errors[0]
+
+
+def test_the_blob_service_id_names_the_resource_with_the_blob_logs(run_components: Runner) -> None:
+    def program() -> None:
+        store = ArtifactStore("art", BASE)
+        pulumi.export("blobService", store.blob_service_id)
+
+    run = run_components(program)
+    account_id = by_name(run, "art-account").outputs["id"]
+    assert run.outputs["blobService"] == f"{account_id}/blobServices/default"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Registry: a private Premium registry, its artifact lifecycle, its private endpoints."""
+"""Registry: a private Premium registry, its artifact lifecycle, replicas and private endpoints."""
 
 from collections.abc import Callable
 from typing import Any
@@ -97,6 +97,50 @@ def test_private_endpoints_are_children_with_group_registry(run_components: Runn
     assert by_name(run, "reg-endpoint-zone").inputs["privateZoneName"] == "privatelink.azurecr.io"
 
 
+def test_each_replica_is_a_child_named_after_its_region(run_components: Runner) -> None:
+    run = run_components(lambda: Registry("reg", {**BASE, "replicas": ["westus3", "centralus"]}))
+    replicas = {name for kind, name in children_of(run, "reg") if kind.endswith(":Replication")}
+    assert replicas == {"reg-replica-westus3", "reg-replica-centralus"}
+    replica = by_name(run, "reg-replica-westus3")
+    assert (
+        replica.inputs["location"] == "westus3" and replica.inputs["replicationName"] == "westus3"
+    )
+    assert replica.property_dependencies["registryName"] == [by_name(run, "reg-acr").urn]
+
+
+def test_replicas_are_zone_redundant_when_the_registry_is(run_components: Runner) -> None:
+    run = run_components(
+        lambda: Registry("reg", {**BASE, "replicas": ["westus3"], "zone_redundancy": True})
+    )
+    assert by_name(run, "reg-replica-westus3").inputs["zoneRedundancy"] == "Enabled"
+
+
+def test_private_endpoints_are_created_after_the_replicas(run_components: Runner) -> None:
+    run = run_components(
+        lambda: Registry(
+            "reg", {**BASE, "replicas": ["westus3"], "private_endpoints": {"endpoint": ENDPOINT}}
+        )
+    )
+    assert by_name(run, "reg-replica-westus3").urn in by_name(run, "reg-endpoint-pe").dependencies
+
+
+def test_the_endpoint_of_a_replicated_registry_has_a_record_per_region(
+    run_components: Runner,
+) -> None:
+    run = run_components(
+        lambda: Registry(
+            "reg", {**BASE, "replicas": ["westus3"], "private_endpoints": {"endpoint": ENDPOINT}}
+        )
+    )
+    name = by_name(run, "reg-acr").outputs["name"]
+    fqdns = [c["fqdn"] for c in by_name(run, "reg-endpoint-pe").outputs["customDnsConfigs"]]
+    assert fqdns == [
+        f"{name}.azurecr.io",
+        f"{name}.eastus2.data.azurecr.io",
+        f"{name}.westus3.data.azurecr.io",
+    ]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -125,6 +169,21 @@ def test_private_endpoints_are_children_with_group_registry(run_components: Runn
             {"private_endpoints": {"endpoint": {"subnet_id": "/x/subnets/pe"}}},
             "RegistryArgs.private_endpoints[endpoint].linked_vnet_ids: at least one VNet",
         ),
+        (
+            {"replicas": ["westus3"], "artifact_lifecycle": {"mode": "softDelete", "days": 30}},
+            "RegistryArgs.replicas: ACR soft delete does not support geo-replicated registries, "
+            "and RegistryArgs.artifact_lifecycle.mode turns it on",
+        ),
+        ({"replicas": ["West US 3"]}, "RegistryArgs.replicas[0]: got 'West US 3'"),
+        (
+            {"replicas": ["westus3", "westus3"]},
+            "RegistryArgs.replicas[1]: westus3 is listed twice",
+        ),
+        (
+            {"replicas": ["eastus2"]},
+            "RegistryArgs.replicas[0]: eastus2 is the registry's own region (RegistryArgs.location)",
+        ),
+        ({"replicas": "westus3"}, "RegistryArgs.replicas: got 'westus3'; expected a list"),
     ],
 )
 def test_bad_args_are_refused_naming_the_field(

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_random
 import pytest
 from pulumi.runtime import mocks
-from pulumi_azure_native import containerregistry, network, resources, storage
+from pulumi_azure_native import containerregistry, monitor, network, resources, storage
 
 from conftest import ROOT
 from private_acr_preview.cli import main
@@ -130,6 +130,63 @@ def test_a_private_endpoint_gets_an_address_of_its_existing_subnet() -> None:
     [endpoint] = _run(program, existing=_snapshot()).resources[1:]
     addresses = [c["ipAddresses"][0] for c in endpoint.outputs["customDnsConfigs"]]
     assert len(set(addresses)) == 2 and all(a.startswith("10.50.2.") for a in addresses)
+
+
+def test_a_registry_endpoint_has_a_data_record_per_region_the_registry_serves() -> None:
+    subnet = f"/subscriptions/{SPOKE_SUBSCRIPTION}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-endpoints"
+
+    def program() -> None:
+        registry = containerregistry.Registry(
+            "acr",
+            resource_group_name="rg",
+            registry_name="acrgeo",
+            location="eastus2",
+            sku=containerregistry.SkuArgs(name="Premium"),
+        )
+        replicas = [
+            containerregistry.Replication(
+                f"replica-{region}",
+                resource_group_name="rg",
+                registry_name=registry.name,
+                location=region,
+            )
+            for region in ("westus3", "northeurope")
+        ]
+        network.PrivateEndpoint(
+            "pe",
+            resource_group_name="rg",
+            subnet=network.SubnetArgs(id=subnet),
+            private_link_service_connections=[
+                network.PrivateLinkServiceConnectionArgs(
+                    name="c", private_link_service_id=registry.id, group_ids=["registry"]
+                )
+            ],
+            opts=pulumi.ResourceOptions(depends_on=replicas),
+        )
+
+    run = _run(program, existing=_snapshot())
+    [endpoint] = [r for r in run.resources if r.name == "pe"]
+    configs = endpoint.outputs["customDnsConfigs"]
+    assert [c["fqdn"] for c in configs] == [
+        "acrgeo.azurecr.io",
+        "acrgeo.eastus2.data.azurecr.io",
+        "acrgeo.westus3.data.azurecr.io",
+        "acrgeo.northeurope.data.azurecr.io",
+    ]
+    assert len({c["ipAddresses"][0] for c in configs}) == 4
+
+
+def test_extension_resources_get_ids_under_the_resource_they_extend() -> None:
+    def program() -> None:
+        registry = containerregistry.Registry(
+            "acr", resource_group_name="rg", sku=containerregistry.SkuArgs(name="Premium")
+        )
+        monitor.DiagnosticSetting("logs", name="to-law", resource_uri=registry.id)
+
+    run = _run(program)
+    registry, setting = run.resources[1:]
+    assert setting.id == f"{registry.id}/providers/Microsoft.Insights/diagnosticSettings/to-law"
+    assert "location" not in setting.outputs
 
 
 def test_a_lookup_finds_an_inline_child_case_insensitively() -> None:

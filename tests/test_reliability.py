@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, stack_config, with_changes
-from private_acr_policies import data_safety
+from private_acr_policies import data_safety, diagnostic_logs
 from private_acr_policies._model import Resource, Stack
 from private_acr_policies._policy import Finding, NotApplicable
 from private_acr_preview.cli import main
@@ -125,7 +125,7 @@ values = st.one_of(
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.sampled_from(["network", "aks", "agentPool", "registry"]),
+    st.sampled_from(["network", "aks", "agentPool", "registry", "diagnostics"]),
     st.sampled_from(
         [
             "addressSpace",
@@ -145,6 +145,9 @@ values = st.one_of(
             "retentionDays",
             "softDeleteDays",
             "zoneRedundancy",
+            "replicas",
+            "containerInsights",
+            "workspaceId",
             "x",
         ]
     ),
@@ -216,17 +219,30 @@ def test_no_secret_material_in_outputs_or_state(stack: str, request: pytest.Fixt
     )
 
 
-def test_prod_keeps_soft_delete_and_protection(prod_run: ProgramRun) -> None:
+def test_prod_keeps_retention_on_its_replicated_registry_and_protection(
+    prod_run: ProgramRun,
+) -> None:
     registry = next(
         r for r in prod_run.resources if r.type == "azure-native:containerregistry:Registry"
     )
-    assert registry.inputs["policies"]["softDeletePolicy"] == {
-        "retentionDays": 30,
-        "status": "enabled",
-    }
-    assert registry.inputs["policies"]["retentionPolicy"]["status"] == "disabled"
+    assert registry.inputs["policies"]["retentionPolicy"] == {"days": 30, "status": "enabled"}
+    assert registry.inputs["policies"]["softDeletePolicy"]["status"] == "disabled"
     stack = Stack([_resource(r) for r in prod_run.resources], name="prod")
     assert list(data_safety.check(stack, data_safety.ProtectionSettings())) == []
+
+
+def test_prod_sends_its_registry_and_cluster_logs_to_a_workspace(prod_run: ProgramRun) -> None:
+    stack = Stack([_resource(r) for r in prod_run.resources], name="prod")
+    settings = diagnostic_logs.DiagnosticLogSettings()
+    assert list(diagnostic_logs.check(stack, settings)) == []
+
+
+def test_prod_without_diagnostic_settings_is_flagged(prod_run: ProgramRun) -> None:
+    kept = [r for r in prod_run.resources if not r.type.endswith(":DiagnosticSetting")]
+    stack = Stack([_resource(r) for r in kept], name="prod")
+    findings = list(diagnostic_logs.check(stack, diagnostic_logs.DiagnosticLogSettings()))
+    blamed = {f.message.split(":", 1)[0] for f in findings if isinstance(f, Finding)}
+    assert blamed == {"registry-acr", "aks-cluster"}
 
 
 def _resource(r: Any, *, protect: bool | None = None, props: Any = None) -> Resource:
@@ -240,12 +256,12 @@ def _resource(r: Any, *, protect: bool | None = None, props: Any = None) -> Reso
     )
 
 
-def test_prod_without_protection_or_soft_delete_is_refused(prod_run: ProgramRun) -> None:
+def test_prod_without_protection_or_retention_is_refused(prod_run: ProgramRun) -> None:
     resources: list[Resource] = []
     for r in prod_run.resources:
         props = json.loads(json.dumps(r.outputs or r.inputs))
         if r.type == "azure-native:containerregistry:Registry":
-            props["policies"]["softDeletePolicy"]["status"] = "disabled"
+            props["policies"]["retentionPolicy"]["status"] = "disabled"
         resources.append(_resource(r, protect=False, props=props))
     settings = data_safety.ProtectionSettings()
     findings = list(data_safety.check(Stack(resources, name="prod"), settings))
@@ -258,7 +274,8 @@ def test_prod_without_protection_or_soft_delete_is_refused(prod_run: ProgramRun)
             "the ManagedCluster is not protected",
             "the Registry is not protected",
             "the StorageAccount is not protected",
-            "soft delete is off",
+            "the registry is geo-replicated, which soft delete does not support, and its "
+            "retention policy is off",
         ]
     )
     with pytest.raises(NotApplicable):

@@ -13,6 +13,7 @@ from private_acr_tasks.registry import ArtifactLifecycleMode
 from private_acr_tasks.settings import load_settings
 
 DEV = stack_config("dev")
+WORKSPACE = "/subscriptions/s/resourceGroups/rg-mgmt/providers/Microsoft.OperationalInsights/workspaces/law-platform"
 
 
 def problems(**changes: Any) -> list[str]:
@@ -118,6 +119,31 @@ CASES: list[tuple[dict[str, Any], str, dict[str, Any]]] = [
         "registry.zoneRedundancy",
         {"registry__zoneRedundancy": True},
     ),
+    (
+        {"registry__replicas": ["eastus2"]},
+        "registry.replicas[0]",
+        {"registry__replicas": ["westus3"]},
+    ),
+    (
+        {"network__privateEndpointSubnet": "10.40.2.0/29", "registry__replicas": ["westus3"]},
+        "network.privateEndpointSubnet",
+        {"network__privateEndpointSubnet": "10.40.2.0/29"},
+    ),
+    (
+        {"diagnostics__retentionDays": 10},
+        "diagnostics.retentionDays",
+        {"diagnostics__retentionDays": 30},
+    ),
+    (
+        {"diagnostics__workspaceId": "law-platform"},
+        "diagnostics.workspaceId",
+        {"diagnostics__workspaceId": WORKSPACE},
+    ),
+    (
+        {"aks__containerInsights": "maybe"},
+        "aks.containerInsights",
+        {"aks__containerInsights": True},
+    ),
     ({"environment": "Dev!"}, "environment", {"environment": "qa"}),
     ({"environment": None}, "environment", {}),
     ({"protect": "maybe"}, "protect", {"protect": "true"}),
@@ -214,3 +240,44 @@ def test_the_docker_bridge_must_avoid_the_cluster_service_range() -> None:
     assert any(
         p.startswith("aks.serviceCidr: 10.100.0.0/16 overlaps the Docker bridge") for p in found
     )
+
+
+def test_replicas_and_soft_delete_together_are_refused_naming_both_keys() -> None:
+    found = problems(
+        registry__retentionDays=None, registry__softDeleteDays=30, registry__replicas=["westus3"]
+    )
+    assert [p for p in found if "registry.replicas" in p and "registry.softDeleteDays" in p]
+
+
+def test_replicas_keep_retention() -> None:
+    settings = load_settings(with_changes(DEV, registry__replicas=["westus3", "centralus"]))
+    assert settings.registry.replicas == ("westus3", "centralus")
+    assert settings.registry.lifecycle.mode is ArtifactLifecycleMode.RETENTION
+
+
+def test_prod_is_geo_replicated_with_retention_and_sends_its_logs() -> None:
+    prod = load_settings(stack_config("prod"))
+    assert prod.registry.replicas == ("westus3",)
+    assert prod.registry.lifecycle.mode is ArtifactLifecycleMode.RETENTION
+    assert prod.registry.lifecycle.days >= 7
+    assert prod.diagnostics.workspace_id is None and prod.aks.container_insights is True
+
+
+def test_without_diagnostics_config_a_workspace_named_after_the_stack_is_planned() -> None:
+    diagnostics = load_settings(DEV).diagnostics
+    assert diagnostics.workspace_id is None and diagnostics.retention_days == 30
+    assert diagnostics.workspace_name == "log-private-acr-tasks-dev"
+
+
+def test_an_existing_workspace_is_used_by_id() -> None:
+    settings = load_settings(with_changes(DEV, diagnostics__workspaceId=WORKSPACE))
+    assert settings.diagnostics.workspace_id == WORKSPACE
+
+
+def test_retention_days_for_an_existing_workspace_are_refused_naming_both_keys() -> None:
+    found = problems(diagnostics={"workspaceId": WORKSPACE, "retentionDays": 60})
+    assert [
+        p
+        for p in found
+        if p.startswith("diagnostics.retentionDays: ") and "diagnostics.workspaceId" in p
+    ]

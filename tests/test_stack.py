@@ -213,3 +213,82 @@ def test_protect_follows_config(dev_run: ProgramRun, prod_run: ProgramRun) -> No
     guarded = ("registry-acr", "build-pool", "aks-cluster", "artifacts-account")
     assert not any(by_name(dev_run, name).protect for name in guarded)
     assert all(by_name(prod_run, name).protect for name in guarded)
+
+
+WORKSPACE = "/subscriptions/s/resourceGroups/rg-mgmt/providers/Microsoft.OperationalInsights/workspaces/law-platform"
+
+
+def test_prod_creates_the_workspace_with_its_retention(prod_run: ProgramRun) -> None:
+    workspace = by_name(prod_run, "diagnostics-workspace")
+    assert workspace.inputs["retentionInDays"] == 90
+    assert workspace.inputs["workspaceName"] == "log-private-acr-tasks-prod"
+    assert prod_run.outputs["logAnalyticsWorkspaceId"] == workspace.outputs["id"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "target", "suffix"),
+    [
+        ("diagnostics-registry", "registry-acr", ""),
+        ("diagnostics-aks", "aks-cluster", ""),
+        ("diagnostics-artifacts", "artifacts-account", "/blobServices/default"),
+    ],
+)
+def test_prod_sends_each_stateful_resources_logs_to_the_workspace(
+    prod_run: ProgramRun, setting: str, target: str, suffix: str
+) -> None:
+    diagnostic = by_name(prod_run, setting)
+    assert diagnostic.type == "azure-native:monitor:DiagnosticSetting"
+    assert diagnostic.inputs["resourceUri"] == by_name(prod_run, target).outputs["id"] + suffix
+    assert (
+        diagnostic.inputs["workspaceId"] == by_name(prod_run, "diagnostics-workspace").outputs["id"]
+    )
+    assert diagnostic.property_dependencies["resourceUri"] == [by_name(prod_run, target).urn]
+
+
+def test_prod_cluster_runs_container_insights_into_the_workspace(prod_run: ProgramRun) -> None:
+    workspace_id = by_name(prod_run, "diagnostics-workspace").outputs["id"]
+    addon = by_name(prod_run, "aks-cluster").inputs["addonProfiles"]["omsagent"]
+    assert addon["config"]["logAnalyticsWorkspaceResourceID"] == workspace_id
+    rule = by_name(prod_run, "aks-insights").inputs
+    assert rule["destinations"]["logAnalytics"][0]["workspaceResourceId"] == workspace_id
+
+
+def test_a_given_workspace_receives_the_logs_and_none_is_created() -> None:
+    config = with_changes(stack_config("dev"), diagnostics__workspaceId=WORKSPACE)
+    run = run_program(ROOT, "dev", loaded=("private-acr-tasks", config))
+    assert not [r for r in run.resources if r.type.endswith(":Workspace")]
+    settings = [r for r in run.resources if r.type == "azure-native:monitor:DiagnosticSetting"]
+    assert len(settings) == 3 and all(s.inputs["workspaceId"] == WORKSPACE for s in settings)
+
+
+def test_prod_registry_is_replicated_with_zone_redundancy(prod_run: ProgramRun) -> None:
+    replica = by_name(prod_run, "registry-replica-westus3")
+    assert replica.type == "azure-native:containerregistry:Replication"
+    assert replica.parent == by_name(prod_run, "registry").urn
+    assert replica.inputs["location"] == "westus3"
+    assert replica.inputs["zoneRedundancy"] == "Enabled"
+
+
+def test_prod_registry_endpoint_resolves_every_regional_data_endpoint(prod_run: ProgramRun) -> None:
+    endpoint = by_name(prod_run, "registry-endpoint-pe")
+    assert by_name(prod_run, "registry-replica-westus3").urn in endpoint.dependencies
+    registry = by_name(prod_run, "registry-acr").outputs["name"]
+    configs = endpoint.outputs["customDnsConfigs"]
+    assert [c["fqdn"] for c in configs] == [
+        f"{registry}.azurecr.io",
+        f"{registry}.eastus2.data.azurecr.io",
+        f"{registry}.westus3.data.azurecr.io",
+    ]
+    addresses = [c["ipAddresses"][0] for c in configs]
+    assert len(set(addresses)) == 3 and all(a.startswith("10.50.2.") for a in addresses)
+    zone_group = by_name(prod_run, "registry-endpoint-dns")
+    assert (
+        zone_group.inputs["privateDnsZoneConfigs"][0]["privateDnsZoneId"]
+        == (by_name(prod_run, "registry-endpoint-zone").outputs["id"])
+    )
+
+
+def test_prod_registry_keeps_untagged_manifests_with_retention(prod_run: ProgramRun) -> None:
+    policies = by_name(prod_run, "registry-acr").inputs["policies"]
+    assert policies["retentionPolicy"] == {"days": 30, "status": "enabled"}
+    assert policies["softDeletePolicy"]["status"] == "disabled"

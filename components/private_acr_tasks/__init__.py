@@ -8,6 +8,7 @@ from private_acr_tasks.agent_pool import BuildAgentPool, BuildAgentPoolArgs
 from private_acr_tasks.aks import AksCluster, AksClusterArgs
 from private_acr_tasks.build_task import BuildTask, BuildTaskArgs
 from private_acr_tasks.build_trigger import InClusterBuildTrigger, InClusterBuildTriggerArgs
+from private_acr_tasks.diagnostics import Diagnostics, DiagnosticsArgs
 from private_acr_tasks.errors import ComponentArgsError, ConfigError
 from private_acr_tasks.key_vault import BuildKeyVault, BuildKeyVaultArgs
 from private_acr_tasks.network import Network, NetworkArgs
@@ -28,6 +29,8 @@ __all__ = [
     "BuildTaskArgs",
     "ComponentArgsError",
     "ConfigError",
+    "Diagnostics",
+    "DiagnosticsArgs",
     "InClusterBuildTrigger",
     "InClusterBuildTriggerArgs",
     "Network",

@@ -7,6 +7,15 @@ Identity: a user-assigned control-plane identity that holds Network Contributor 
 before the cluster exists (AKS asks ARM clients to use one for bring-your-own subnets), the
 AKS-managed kubelet identity with AcrPull on the registry, Entra ID with Azure RBAC, local
 accounts off, OIDC issuer and workload identity on. The API server is private by default.
+
+Container Insights (optional, ``container_insights``): the monitoring add-on (``omsagent``)
+with managed-identity authentication (``useAADAuth``), plus the data collection rule and its
+association with the cluster that this authentication needs before any container log, event
+or inventory reaches the workspace; ``az aks enable-addons`` creates the same two (Learn,
+azure-monitor/containers/kubernetes-monitoring-enable, ARM template
+``existingClusterOnboarding.json``; the rule's settings are its defaults: every namespace,
+ContainerLogV2, one-minute interval). The control-plane logs are a diagnostic setting instead
+(:mod:`private_acr_tasks.diagnostics`).
 """
 
 import ipaddress
@@ -16,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, NotRequired, Self
 
 import pulumi
-from pulumi_azure_native import authorization, containerservice, managedidentity
+from pulumi_azure_native import authorization, containerservice, managedidentity, monitor
 
 from private_acr_rules import cidr, naming
 from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_problem
@@ -29,12 +38,14 @@ from private_acr_tasks._common import (
     tags_of,
     type_token,
 )
+from private_acr_tasks.errors import ComponentArgsError
 
 DEFAULT_SERVICE_CIDR = ipaddress.IPv4Network("10.100.0.0/16")
 DEFAULT_DNS_SERVICE_IP = ipaddress.IPv4Address("10.100.0.10")
 DEFAULT_POD_CIDR = ipaddress.IPv4Network("10.244.0.0/16")
 _ANY_CIDR = re.compile(r"^\S+$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default"
 
 
 class AksClusterInputs(SharedArgs):
@@ -46,6 +57,8 @@ class AksClusterInputs(SharedArgs):
     """The AKS node subnet."""
     registry_id: pulumi.Input[str]
     """Registry the kubelet identity may pull from (AcrPull)."""
+    log_analytics_workspace_id: NotRequired[pulumi.Input[str]]
+    """Workspace Container Insights sends to; required with ``container_insights``."""
 
 
 class AksClusterArgs(AksClusterInputs):
@@ -81,6 +94,9 @@ class AksClusterArgs(AksClusterInputs):
     False when the subnet's owner (a landing-zone platform team) grants it instead: the
     identity then needs that role (or subnets/join/action and subnets/read) before the cluster
     can be created; its principal id is the ``control_plane_principal_id`` output."""
+    container_insights: NotRequired[bool]
+    """Container Insights: container logs, Kubernetes events and inventory to
+    ``log_analytics_workspace_id``. Default False."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,7 @@ class AksClusterPlan:
     authorized_ip_ranges: tuple[str, ...] = ()
     admin_group_object_ids: tuple[str, ...] = ()
     grant_subnet_access: bool = True
+    container_insights: bool = False
 
 
 def _vnet_ranges(fields: FieldReader) -> list[cidr.Labelled]:
@@ -163,6 +180,7 @@ def validate_aks_cluster(fields: FieldReader) -> AksClusterPlan | None:
             "admin_group_object_ids", _GUID, "Entra group object ids (GUIDs)"
         ),
         grant_subnet_access=fields.flag("grant_subnet_access", True),
+        container_insights=fields.flag("container_insights", False),
     )
     if not fields.failed_since(mark):
         fields.problems.extend(_network_plan_problems(fields, plan))
@@ -216,11 +234,44 @@ def _access_profile(
     return containerservice.ManagedClusterAPIServerAccessProfileArgs(**access)
 
 
+def _insights_workspace(plan: AksClusterPlan, inputs: AksClusterInputs) -> pulumi.Input[str] | None:
+    """The workspace Container Insights sends to; refused before registering when it is missing."""
+    if not plan.container_insights:
+        return None
+    workspace = inputs.get("log_analytics_workspace_id")
+    if workspace is None:
+        raise ComponentArgsError(
+            [
+                "AksClusterArgs.log_analytics_workspace_id: missing; container_insights needs "
+                "the workspace to send to"
+            ]
+        )
+    return workspace
+
+
+def _addons(
+    workspace: pulumi.Input[str] | None,
+) -> dict[str, containerservice.ManagedClusterAddonProfileArgs] | None:
+    """The monitoring add-on, authenticating with its managed identity (no workspace key)."""
+    if workspace is None:
+        return None
+    return {
+        "omsagent": containerservice.ManagedClusterAddonProfileArgs(
+            enabled=True,
+            config={
+                "logAnalyticsWorkspaceResourceID": workspace,
+                "useAADAuth": "true",
+            },
+        )
+    }
+
+
 class AksCluster(pulumi.ComponentResource):
     """Managed identity, subnet rights, the cluster and the kubelet's AcrPull.
 
     Children: ``<name>-identity``, ``<name>-subnet-access``, ``<name>-cluster``,
-    ``<name>-acr-pull``.
+    ``<name>-acr-pull``, and with Container Insights ``<name>-insights`` (the data collection
+    rule) and ``<name>-insights-association``.
     """
 
     cluster_id: pulumi.Output[str]
@@ -259,6 +310,7 @@ class AksCluster(pulumi.ComponentResource):
         inputs: AksClusterInputs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
+        workspace = _insights_workspace(plan, inputs)
         super().__init__(type_token("AksCluster"), name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         identity = managedidentity.UserAssignedIdentity(
@@ -268,21 +320,12 @@ class AksCluster(pulumi.ComponentResource):
             tags=tags_of(inputs),
             opts=child,
         )
-        subnet_access: list[pulumi.Resource] = []
-        if plan.grant_subnet_access:
-            subnet_access.append(
-                authorization.RoleAssignment(
-                    child_name(name, "subnet-access"),
-                    scope=inputs["subnet_id"],
-                    principal_id=identity.principal_id,
-                    principal_type="ServicePrincipal",
-                    role_definition_id=role_definition_id(
-                        inputs["subscription_id"], "Network Contributor"
-                    ),
-                    opts=child,
-                )
-            )
-        self.cluster = self._cluster(name, plan, inputs, identity, subnet_access)
+        subnet_access = self._subnet_access(name, plan, inputs, identity)
+        self.cluster = self._cluster(
+            name, plan, inputs, identity, subnet_access, insights_workspace=workspace
+        )
+        if workspace is not None:
+            self._container_insights(name, inputs, workspace)
         kubelet_object_id: pulumi.Output[str] = self.cluster.identity_profile.apply(
             lambda profile: str((profile or {})["kubeletidentity"].object_id or "")
         )
@@ -311,6 +354,77 @@ class AksCluster(pulumi.ComponentResource):
             }
         )
 
+    def _subnet_access(
+        self,
+        name: str,
+        plan: AksClusterPlan,
+        inputs: AksClusterInputs,
+        identity: managedidentity.UserAssignedIdentity,
+    ) -> list[pulumi.Resource]:
+        """Network Contributor on the node subnet for the control plane, unless granted elsewhere."""
+        if not plan.grant_subnet_access:
+            return []
+        return [
+            authorization.RoleAssignment(
+                child_name(name, "subnet-access"),
+                scope=inputs["subnet_id"],
+                principal_id=identity.principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=role_definition_id(
+                    inputs["subscription_id"], "Network Contributor"
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        ]
+
+    def _container_insights(
+        self, name: str, inputs: AksClusterInputs, workspace: pulumi.Input[str]
+    ) -> None:
+        """The data collection rule the monitoring add-on reads, associated with the cluster."""
+        rule = monitor.DataCollectionRule(
+            child_name(name, "insights"),
+            resource_group_name=inputs["resource_group_name"],
+            location=inputs["location"],
+            kind="Linux",
+            data_sources=monitor.DataCollectionRuleDataSourcesArgs(
+                extensions=[
+                    monitor.ExtensionDataSourceArgs(
+                        name="ContainerInsightsExtension",
+                        extension_name="ContainerInsights",
+                        streams=[_INSIGHTS_STREAM],
+                        extension_settings={
+                            "dataCollectionSettings": {
+                                "interval": "1m",
+                                "namespaceFilteringMode": "Off",
+                                "enableContainerLogV2": True,
+                            }
+                        },
+                    )
+                ]
+            ),
+            destinations=monitor.DataCollectionRuleDestinationsArgs(
+                log_analytics=[
+                    monitor.LogAnalyticsDestinationArgs(
+                        name="ciworkspace",
+                        workspace_resource_id=workspace,
+                    )
+                ]
+            ),
+            data_flows=[
+                monitor.DataFlowArgs(streams=[_INSIGHTS_STREAM], destinations=["ciworkspace"])
+            ],
+            tags=tags_of(inputs),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        monitor.DataCollectionRuleAssociation(
+            child_name(name, "insights-association"),
+            resource_uri=self.cluster.id,
+            association_name="ContainerInsightsExtension",
+            data_collection_rule_id=rule.id,
+            description="Container Insights collection for this cluster; deleting it stops it.",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def _cluster(
         self,
         name: str,
@@ -318,6 +432,8 @@ class AksCluster(pulumi.ComponentResource):
         inputs: AksClusterInputs,
         identity: managedidentity.UserAssignedIdentity,
         subnet_access: list[pulumi.Resource],
+        *,
+        insights_workspace: pulumi.Input[str] | None,
     ) -> containerservice.ManagedCluster:
         return containerservice.ManagedCluster(
             child_name(name, "cluster"),
@@ -345,6 +461,7 @@ class AksCluster(pulumi.ComponentResource):
                 )
             ),
             api_server_access_profile=_access_profile(plan),
+            addon_profiles=_addons(insights_workspace),
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
                 upgrade_channel="patch", node_os_upgrade_channel="NodeImage"
             ),

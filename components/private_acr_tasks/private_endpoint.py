@@ -222,7 +222,9 @@ class PrivateLinkEndpoint(pulumi.ComponentResource):
                 )
             ],
             tags=tags_of(args),
-            opts=pulumi.ResourceOptions(parent=self),
+            # What the component waits for (a registry's replicas) the endpoint itself waits for,
+            # so the dependency is recorded on the resource Azure creates.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None),
         )
         if args.get("manage_dns_zone_group", True):
             network.PrivateDnsZoneGroup(
@@ -287,11 +289,12 @@ def private_endpoints(
     entries: Mapping[str, PrivateEndpointArgs],
     placement: SharedArgs,
     aliases: Mapping[str, Sequence[pulumi.Alias]] | None = None,
+    depends_on: Sequence[pulumi.Resource] = (),
 ) -> dict[str, PrivateLinkEndpoint]:
     """One :class:`PrivateLinkEndpoint` per entry, children of ``owner``, named ``<owner>-<key>``.
 
     ``aliases`` (by entry key) keeps an endpoint that used to live elsewhere; its children
-    follow it."""
+    follow it. ``depends_on``: what must exist before the endpoints are created."""
     endpoints: dict[str, PrivateLinkEndpoint] = {}
     for key, entry in sorted(entries.items()):
         args: PrivateLinkEndpointArgs = {
@@ -303,7 +306,9 @@ def private_endpoints(
             "zone_name": zone_name,
             **entry,
         }
-        options = pulumi.ResourceOptions(parent=owner, aliases=list((aliases or {}).get(key, ())))
+        options = pulumi.ResourceOptions(
+            parent=owner, aliases=list((aliases or {}).get(key, ())), depends_on=list(depends_on)
+        )
         endpoints[key] = PrivateLinkEndpoint(child_name(owner_name, key), args, options)
     return endpoints
 

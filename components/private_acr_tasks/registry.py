@@ -7,6 +7,15 @@ and one artifact lifecycle: retention of untagged manifests (7 days), or soft de
 (ACR refuses both together, Learn container-registry-soft-delete-policy). The name is made
 globally unique with pulumi-random and pinned in state, so it never changes once created.
 Private endpoints come from the shared ``private_endpoints`` argument (group ``registry``).
+
+Geo-replication: one ``containerregistry.Replication`` per region in ``replicas``, each zone
+redundant when the registry is. Soft delete "doesn't support a geo-replicated registry" (same
+Learn page, limitations), so a replicated registry keeps retention or nothing. The private
+endpoints are created after the replicas: the endpoint's NIC then holds an address for each
+regional data endpoint ``<registry>.<region>.data.azurecr.io`` and the zone group writes a
+record for each; a replica added later needs its record added by hand (Learn,
+container-registry-private-link, "Private IP addresses" and "DNS configuration options"), and
+each replica takes one more address in every endpoint subnet (``private_acr_rules.capacity``).
 """
 
 import re
@@ -31,6 +40,8 @@ from private_acr_tasks.private_endpoint import (
 
 _SUFFIX_LENGTH = 8
 _PREFIX = re.compile(r"^[a-z0-9]{0,40}$")
+# A replication is named after its region; ARM allows 5-50 alphanumerics for the name.
+_REGION = re.compile(r"^[a-z][a-z0-9]{4,49}$")
 
 
 class ArtifactLifecycleMode(StrEnum):
@@ -90,6 +101,10 @@ class RegistryArgs(RegistryInputs):
     cloud: NotRequired[AzureCloud]
     """The Azure cloud, for the private DNS zone of the endpoints (``privatelink.azurecr.io``,
     ``.us`` in Azure Government, ``.cn`` in China). Default public."""
+    replicas: NotRequired[Sequence[str]]
+    """Regions to geo-replicate to (e.g. ``["westus3"]``), other than the registry's own; each is
+    a ``<name>-replica-<region>`` child, zone redundant when the registry is. Not with soft
+    delete. Default: none."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,7 @@ class RegistryPlan:
     public_network_access: bool = False
     allow_trusted_services: bool = False
     cloud: AzureCloud = AzureCloud.PUBLIC
+    replicas: tuple[str, ...] = ()
 
 
 def validate_lifecycle(fields: FieldReader) -> ArtifactLifecycle:
@@ -128,8 +144,36 @@ def validate_registry(fields: FieldReader) -> RegistryPlan | None:
         public_network_access=fields.flag("public_network_access", False),
         allow_trusted_services=fields.flag("allow_trusted_services", False),
         cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
+        replicas=_replicas(fields, lifecycle),
     )
     return None if fields.failed_since(mark) else plan
+
+
+def _replicas(fields: FieldReader, lifecycle: ArtifactLifecycle) -> tuple[str, ...]:
+    home = fields.values.get("location")
+    regions: list[str] = []
+    for index, region in enumerate(fields.items("replicas", "a list of Azure region names")):
+        path = f"replicas[{index}]"
+        if not isinstance(region, str) or not _REGION.fullmatch(region):
+            fields.invalid(path, region, "an Azure region name such as westus3")
+        elif region in regions:
+            fields.problem(path, f"{region} is listed twice")
+        elif isinstance(home, str) and region == home.lower():
+            fields.problem(
+                path,
+                f"{region} is the registry's own region ({fields.label('location')}); "
+                "a registry always serves its home region",
+            )
+        else:
+            regions.append(region)
+    if regions and lifecycle.mode is ArtifactLifecycleMode.SOFT_DELETE:
+        fields.problem(
+            "replicas",
+            "ACR soft delete does not support geo-replicated registries, and "
+            f"{fields.label('artifact_lifecycle.mode')} turns it on; a geo-replicated registry "
+            "uses retention instead (or drop the replicas)",
+        )
+    return tuple(regions)
 
 
 def _policies(plan: RegistryPlan) -> containerregistry.PoliciesArgs:
@@ -155,8 +199,10 @@ def _policies(plan: RegistryPlan) -> containerregistry.PoliciesArgs:
 class Registry(pulumi.ComponentResource):
     """Premium ACR with a globally unique name and its private endpoints.
 
-    Children: ``<name>-suffix`` (random.RandomString), ``<name>-acr``, and a
-    :class:`PrivateLinkEndpoint` ``<name>-<key>`` per ``private_endpoints`` entry.
+    Children: ``<name>-suffix`` (random.RandomString), ``<name>-acr``, a
+    ``<name>-replica-<region>`` (containerregistry.Replication) per replica, and a
+    :class:`PrivateLinkEndpoint` ``<name>-<key>`` per ``private_endpoints`` entry, created after
+    the replicas.
     """
 
     registry_id: pulumi.Output[str]
@@ -224,6 +270,7 @@ class Registry(pulumi.ComponentResource):
             tags=tags_of(inputs),
             opts=child,
         )
+        self.replicas = self._replicas(name, plan, inputs)
         self.endpoints: dict[str, PrivateLinkEndpoint] = private_endpoints(
             self,
             name,
@@ -233,6 +280,8 @@ class Registry(pulumi.ComponentResource):
             entries=inputs.get("private_endpoints", {}),
             placement=inputs,
             aliases=endpoint_aliases,
+            # The zone group writes a data-endpoint record for each replica that exists by then.
+            depends_on=list(self.replicas.values()),
         )
         self.registry_id = self.registry.id
         self.registry_name = self.registry.name
@@ -244,3 +293,21 @@ class Registry(pulumi.ComponentResource):
                 "login_server": self.login_server,
             }
         )
+
+    def _replicas(
+        self, name: str, plan: RegistryPlan, inputs: RegistryInputs
+    ) -> dict[str, containerregistry.Replication]:
+        return {
+            region: containerregistry.Replication(
+                child_name(name, "replica", region),
+                resource_group_name=inputs["resource_group_name"],
+                registry_name=self.registry.name,
+                replication_name=region,
+                location=region,
+                zone_redundancy="Enabled" if plan.zone_redundancy else "Disabled",
+                region_endpoint_enabled=True,
+                tags=tags_of(inputs),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for region in plan.replicas
+        }

@@ -41,6 +41,7 @@ from private_acr_tasks.build_task import (
     validate_registry_credentials,
 )
 from private_acr_tasks.build_trigger import InClusterBuildTriggerPlan, validate_build_trigger
+from private_acr_tasks.diagnostics import DiagnosticsPlan, validate_diagnostics
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.key_vault import BuildKeyVaultPlan, validate_key_vault
 from private_acr_tasks.network import SUBNET_FIELDS, NetworkPlan, validate_network
@@ -52,9 +53,6 @@ PROJECT = "private-acr-tasks"
 LOCATION_KEY = "azure-native:location"
 CLOUD_KEY = "azure-native:environment"
 ARTIFACT_CONTAINER = "artifacts"
-
-BLOB_ENDPOINT_ADDRESSES = 1
-"""The artifact store's blob endpoint takes one address in the endpoint subnet."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +85,8 @@ class StackSettings:
     build_trigger: InClusterBuildTriggerPlan
     dns: EndpointDnsPlan
     """Where every private endpoint's records live and who writes them."""
+    diagnostics: DiagnosticsPlan
+    """The workspace every resource sends its logs to (created, or an existing one)."""
     cloud: AzureCloud = AzureCloud.PUBLIC
     """The Azure cloud (the provider's ``azure-native:environment``)."""
     protect: bool = False
@@ -128,6 +128,7 @@ REGISTRY_KEYS: Mapping[str, _Field] = {
     "zoneRedundancy": ("zone_redundancy", bool),
     "retentionDays": ("retention_days", int),
     "softDeleteDays": ("soft_delete_days", int),
+    "replicas": "replicas",
 }
 AGENT_POOL_KEYS: Mapping[str, _Field] = {
     "tier": "tier",
@@ -146,6 +147,7 @@ AKS_KEYS: Mapping[str, _Field] = {
     "authorizedIpRanges": "authorized_ip_ranges",
     "grantSubnetAccess": ("grant_subnet_access", bool),
     "adminGroupObjectIds": "admin_group_object_ids",
+    "containerInsights": ("container_insights", bool),
 }
 BUILD_TRIGGER_KEYS: Mapping[str, _Field] = {
     "cliImage": "cli_image",
@@ -153,6 +155,10 @@ BUILD_TRIGGER_KEYS: Mapping[str, _Field] = {
     "deployerPrincipalType": "deployer_principal_type",
 }
 DNS_KEYS: Mapping[str, _Field] = {"zoneIds": "zone_ids", "zoneGroups": "zone_groups"}
+DIAGNOSTICS_KEYS: Mapping[str, _Field] = {
+    "workspaceId": "workspace_id",
+    "retentionDays": ("retention_days", int),
+}
 SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
     "network": (NETWORK_KEYS, True),
     "dns": (DNS_KEYS, False),
@@ -160,6 +166,7 @@ SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
     "agentPool": (AGENT_POOL_KEYS, False),
     "aks": (AKS_KEYS, True),
     "buildTrigger": (BUILD_TRIGGER_KEYS, False),
+    "diagnostics": (DIAGNOSTICS_KEYS, False),
 }
 """Each structured key, its keys, and whether the stack must set it."""
 DEFAULT_POOL = "default"
@@ -321,12 +328,15 @@ def _lifecycle(registry: _Section, problems: list[str]) -> None:
             "registry.softDeleteDays: ACR does not allow the soft delete policy together with "
             "the retention policy; remove registry.retentionDays to use soft delete"
         )
-    elif soft_delete is not None:
-        registry.values["artifact_lifecycle"] = {"mode": "softDelete", "days": soft_delete}
-        registry.labels["artifact_lifecycle.days"] = "registry.softDeleteDays"
-    elif retention is not None:
-        registry.values["artifact_lifecycle"] = {"mode": "retention", "days": retention}
-        registry.labels["artifact_lifecycle.days"] = "registry.retentionDays"
+    elif soft_delete is not None or retention is not None:
+        mode, days, key = (
+            ("softDelete", soft_delete, "softDeleteDays")
+            if soft_delete is not None
+            else ("retention", retention, "retentionDays")
+        )
+        registry.values["artifact_lifecycle"] = {"mode": mode, "days": days}
+        for part in ("mode", "days"):
+            registry.labels[f"artifact_lifecycle.{part}"] = f"registry.{key}"
 
 
 def _environment(config: _Config) -> str:
@@ -353,22 +363,32 @@ def _names(environment: str) -> dict[str, dict[str, object]]:
         "keyVault": {"name_prefix": f"kv{compact}"[:16]},
         "aks": {"dns_prefix": f"aks-{environment}"},
         "store": {"name_prefix": f"st{compact}"[:16], "container_name": ARTIFACT_CONTAINER},
+        "diagnostics": {"workspace_name": f"log-{PROJECT}-{environment}"},
     }
 
 
 def _stack_rules(
-    network: NetworkPlan, aks: AksClusterPlan, problems: list[str], *, vault: bool = False
+    network: NetworkPlan,
+    registry: RegistryPlan,
+    aks: AksClusterPlan,
+    problems: list[str],
+    *,
+    vault: bool = False,
 ) -> None:
     """Rules over more than one component's plan."""
+    # The endpoint subnet holds the registry endpoint (with a data endpoint per replica), the
+    # artifact store's blob endpoint and, with one, the key vault's.
     vault_addresses = capacity.OTHER_ENDPOINT_ADDRESSES if vault else 0
     problems.extend(
-        cidr.endpoint_capacity_problems(
+        capacity.endpoint_capacity_problems(
             "network.privateEndpointSubnet",
             network.private_endpoint_subnet,
-            cidr.REGISTRY_ENDPOINT_ADDRESSES + BLOB_ENDPOINT_ADDRESSES + vault_addresses,
+            capacity.registry_endpoint_addresses(len(registry.replicas))
+            + capacity.OTHER_ENDPOINT_ADDRESSES
+            + vault_addresses,
         )
     )
-    usable = cidr.usable_addresses(network.aks_subnet)
+    usable = capacity.usable_addresses(network.aks_subnet)
     if usable < aks.node_count + 1:
         problems.append(
             f"network.aksSubnet: {network.aks_subnet} has {usable} usable addresses; "
@@ -450,12 +470,18 @@ class _Loader:
     def dns(self) -> EndpointDnsPlan | None:
         return validate_endpoint_dns(self.config.section("dns").reader(self.problems), self.cloud)
 
-    def registry(self) -> RegistryPlan | None:
+    def registry(self, location: str) -> RegistryPlan | None:
         section = self.config.section("registry")
         _lifecycle(section, self.problems)
-        section.labels["name_prefix"] = "environment"
-        values = {**self.names()["registry"], "cloud": self.cloud}
+        section.labels.update(name_prefix="environment", location=LOCATION_KEY)
+        values = {**self.names()["registry"], "cloud": self.cloud, "location": location}
         return validate_registry(section.reader(self.problems, **values))
+
+    def diagnostics(self) -> DiagnosticsPlan | None:
+        section = self.config.section("diagnostics")
+        section.labels["workspace_name"] = "environment"
+        names = self.names()["diagnostics"]
+        return validate_diagnostics(section.reader(self.problems, **names))
 
     def aks(self, network: NetworkPlan | None) -> AksClusterPlan | None:
         section = self.config.section("aks")
@@ -712,11 +738,12 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     location, protect = load.location(), load.protect()
     builds = load.builds()
     network, dns = load.network(builds), load.dns()
-    registry, trigger = load.registry(), load.build_trigger()
+    registry, trigger = load.registry(location), load.build_trigger()
     tasks, aks = load.tasks(builds), load.aks(network)
-    store, key_vault = load.artifact_store(), load.key_vault(builds, tasks, protect)
-    if network is not None and aks is not None:
-        _stack_rules(network, aks, config.problems, vault=key_vault is not None)
+    store, diagnostics = load.artifact_store(), load.diagnostics()
+    key_vault = load.key_vault(builds, tasks, protect)
+    if network is not None and registry is not None and aks is not None:
+        _stack_rules(network, registry, aks, config.problems, vault=key_vault is not None)
     if (
         config.problems
         or network is None
@@ -726,6 +753,7 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
         or aks is None
         or store is None
         or trigger is None
+        or diagnostics is None
     ):
         # One message per problem: a rule two readers share (a pool, a registry) says it once.
         raise ConfigError(list(dict.fromkeys(config.problems)) or ["no task could be planned"])
@@ -740,6 +768,7 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
         aks=aks,
         build_trigger=trigger,
         dns=dns,
+        diagnostics=diagnostics,
         cloud=load.cloud,
         protect=protect,
         key_vault=key_vault,

@@ -13,11 +13,13 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, resources
 
+from private_acr_rules import diagnostics as log_profiles
 from private_acr_tasks._common import SharedArgs, type_token
 from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.aks import AksCluster
 from private_acr_tasks.build_task import BuildTask, BuildTaskInputs, builtin_task_values
 from private_acr_tasks.build_trigger import InClusterBuildTrigger
+from private_acr_tasks.diagnostics import Diagnostics
 from private_acr_tasks.key_vault import BuildKeyVault
 from private_acr_tasks.network import Network
 from private_acr_tasks.private_endpoint import EndpointPurpose
@@ -195,7 +197,11 @@ def _builds(base: _Foundation, net: Network, registry: Registry, store: Artifact
 
 
 def _cluster(
-    base: _Foundation, net: Network, registry: Registry, builds: _Builds
+    base: _Foundation,
+    net: Network,
+    registry: Registry,
+    builds: _Builds,
+    diagnostics: Diagnostics,
 ) -> tuple[AksCluster, InClusterBuildTrigger]:
     pool, task = builds.main(base.settings)
     cluster = AksCluster.from_plan(
@@ -206,6 +212,7 @@ def _cluster(
             "subscription_id": base.client.subscription_id,
             "subnet_id": net.aks_subnet_id,
             "registry_id": registry.registry_id,
+            "log_analytics_workspace_id": diagnostics.workspace_id,
         },
         opts=base.protect,
     )
@@ -240,13 +247,47 @@ def _build_outputs(settings: StackSettings, builds: _Builds) -> dict[str, Any]:
     return outputs
 
 
+def _send_logs(
+    diagnostics: Diagnostics,
+    registry: Registry,
+    cluster: AksCluster,
+    store: ArtifactStore,
+    vault: BuildKeyVault | None,
+) -> None:
+    """Every stateful resource's logs to the workspace (Microsoft's categories per type)."""
+    diagnostics.send(
+        "registry",
+        {"resource_id": registry.registry_id, "resource_type": log_profiles.REGISTRY},
+    )
+    diagnostics.send(
+        "aks", {"resource_id": cluster.cluster_id, "resource_type": log_profiles.CLUSTER}
+    )
+    diagnostics.send(
+        "artifacts",
+        {"resource_id": store.blob_service_id, "resource_type": log_profiles.BLOB_SERVICE},
+    )
+    if vault is not None:
+        # Who read which build secret, and from where (AuditEvent).
+        diagnostics.send(
+            "secrets", {"resource_id": vault.vault_id, "resource_type": log_profiles.VAULT}
+        )
+
+
 def build_stack(settings: StackSettings) -> Mapping[str, Any]:
     """Register every resource for ``settings`` and return the stack outputs."""
     base = _foundation(settings)
     net = Network.from_plan("network", settings.network, base.common)
+    # Targets are sent once they exist; the cluster needs the workspace before that.
+    diagnostics = Diagnostics.from_plan(
+        "diagnostics",
+        settings.diagnostics,
+        {**base.common, "targets": {}},
+        opts=base.protect,
+    )
     registry, store = _private_data(base, net)
     builds = _builds(base, net, registry, store)
-    cluster, trigger = _cluster(base, net, registry, builds)
+    cluster, trigger = _cluster(base, net, registry, builds, diagnostics)
+    _send_logs(diagnostics, registry, cluster, store, builds.vault)
     return {
         "resourceGroupName": base.group.name,
         "registryName": registry.registry_name,
@@ -257,6 +298,7 @@ def build_stack(settings: StackSettings) -> Mapping[str, Any]:
         "aksClusterName": cluster.cluster_name,
         "aksControlPlanePrincipalId": cluster.control_plane_principal_id,
         "oidcIssuerUrl": cluster.oidc_issuer_url,
+        "logAnalyticsWorkspaceId": diagnostics.workspace_id,
         "buildTriggerClientId": trigger.client_id,
         "taskRunCommand": trigger.task_run_command,
         "quickBuildCommand": trigger.quick_build_command,

@@ -128,6 +128,8 @@ class ArtifactStore(pulumi.ComponentResource):
     """Name of the artifact container."""
     container_id: pulumi.Output[str]
     """ARM id of the artifact container (a role-assignment scope)."""
+    blob_service_id: pulumi.Output[str]
+    """ARM id of the account's blob service, the resource that has the blob logs."""
 
     def __init__(
         self, name: str, args: ArtifactStoreArgs, opts: pulumi.ResourceOptions | None = None
@@ -189,12 +191,18 @@ class ArtifactStore(pulumi.ComponentResource):
         self.account_name = self.account.name
         self.container_name = self.container.name
         self.container_id = self.container.id
+        # Every account has exactly one blob service, named "default" (Learn, storage
+        # ARM reference storageaccounts/blobservices); it exists without being declared.
+        self.blob_service_id = self.account.id.apply(
+            lambda account: f"{account}/blobServices/default"
+        )
         self.register_outputs(
             {
                 "account_id": self.account_id,
                 "account_name": self.account_name,
                 "container_name": self.container_name,
                 "container_id": self.container_id,
+                "blob_service_id": self.blob_service_id,
             }
         )
 

@@ -15,6 +15,7 @@ from private_acr_policies import (
     aks_access,
     aks_network_plan,
     data_safety,
+    diagnostic_logs,
     docker_bridge,
     identity_roles,
     nsg,
@@ -42,6 +43,7 @@ POLICIES: list[Policy] = [
     identity_roles.POLICY,
     agent_pool_placement.REGION_POLICY,
     agent_pool_placement.FIREWALL_POLICY_CHECK,
+    diagnostic_logs.POLICY,
     # Pools, tasks and private registries (issue 15).
     task_credentials.POLICY,
     agent_pool_quota.POLICY,

@@ -3,10 +3,18 @@
 In a production stack (``productionStacks``), the registry, agent pools, AKS clusters and
 storage accounts must be protected (Pulumi refuses to delete a protected resource, so a
 refactor or a mistaken ``destroy`` stops instead of removing them), and every registry keeps
-deleted artifacts recoverable with the soft delete policy for at least ``minSoftDeleteDays``.
-ACR allows soft delete or the retention policy, not both (Learn,
-container-registry-soft-delete-policy.md, preview limitations); soft delete is the one that
-protects data, and its retention period defaults to seven days when not set (same page).
+its artifacts for at least ``minSoftDeleteDays``:
+
+- a registry of one region keeps deleted artifacts recoverable with the soft delete policy
+  (its retention period defaults to seven days when not set; Learn,
+  container-registry-soft-delete-policy.md);
+- a geo-replicated registry (a ``containerregistry.Replication`` of it in the stack) cannot use
+  soft delete ("The soft delete policy doesn't support a geo-replicated registry", same page,
+  limitations) and keeps untagged manifests with the retention policy instead, for at least as
+  many days (its days default to seven too; Learn, container-registry-retention-policy.md).
+
+ACR allows one of the two policies at a time (same page). Replicas are matched to their
+registry by identity (``_links``).
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ from dataclasses import dataclass
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._config import Integer, ListOf, Text, setting
-from private_acr_policies._model import UNKNOWN, Stack, get, lower
+from private_acr_policies._links import REGISTRY, REPLICATION, parent
+from private_acr_policies._model import UNKNOWN, Resource, Stack, get, lower
 from private_acr_policies._policy import (
     Finding,
     NotApplicable,
@@ -27,7 +36,8 @@ from private_acr_policies._policy import (
     stack_policy,
 )
 
-SOFT_DELETE_DEFAULT_DAYS = 7
+DEFAULT_DAYS = 7
+"""What ACR keeps when a policy is on without a day count (soft delete and retention alike)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +48,10 @@ class ProtectionSettings:
         "Stack names (case-insensitive) treated as production.",
     )
     min_soft_delete_days: int = setting(
-        Integer(1, 90), 7, "The fewest days deleted registry artifacts must stay recoverable."
+        Integer(1, 90),
+        7,
+        "The fewest days deleted registry artifacts stay recoverable (soft delete), or, in a "
+        "geo-replicated registry, which cannot use soft delete, untagged manifests are kept (retention).",
     )
 
 
@@ -49,7 +62,9 @@ RULE = Rule(
     enforcement_level=EnforcementLevel.MANDATORY,
     remediation=(
         "Set protect: true in the stack config (the components pass it to the registry, agent "
-        "pool, cluster and storage) and registry.softDeleteDays (e.g. 30) instead of retentionDays."
+        "pool, cluster and storage), and registry.softDeleteDays (e.g. 30) instead of "
+        "retentionDays; a geo-replicated registry (registry.replicas) keeps registry.retentionDays "
+        "(e.g. 30) instead, as soft delete does not support replicas."
     ),
     settings=ProtectionSettings,
 )
@@ -73,32 +88,60 @@ def check(stack: Stack, settings: ProtectionSettings) -> Iterator[Outcome]:
                     resource.urn,
                     f"{resource.name}: the {name} is not protected; a replacement or destroy would delete it.",
                 )
-    minimum = settings.min_soft_delete_days
-    for registry in stack.of_type("containerregistry", "Registry"):
-        policy = get(registry.props, "policies", "softDeletePolicy")
-        status = get(policy, "status")
-        days = get(policy, "retentionDays")
-        if UNKNOWN in (policy, status, days):
-            yield Unchecked(
-                registry.urn,
-                f"{registry.name} policies.softDeletePolicy (unknown until deployment)",
-            )
-        elif lower(status) != "enabled":
+    for registry in stack.of_type(*REGISTRY):
+        yield from _lifecycle(stack, registry, settings.min_soft_delete_days)
+
+
+def _replicated(stack: Stack, registry: Resource) -> bool:
+    return any(
+        parent(stack, replica, "registryName", REGISTRY).target is registry
+        for replica in stack.of_type(*REPLICATION)
+    )
+
+
+@dataclass(frozen=True)
+class _Lifecycle:
+    policy: str
+    days: str
+    keeps: str
+    off: str
+
+
+_SOFT_DELETE = _Lifecycle(
+    "softDeletePolicy",
+    "retentionDays",
+    "soft delete keeps artifacts",
+    "soft delete is off; deleted images cannot be recovered.",
+)
+_RETENTION = _Lifecycle(
+    "retentionPolicy",
+    "days",
+    "retention keeps untagged manifests",
+    "the registry is geo-replicated, which soft delete does not support, and its retention "
+    "policy is off; untagged manifests are not kept.",
+)
+
+
+def _lifecycle(stack: Stack, registry: Resource, minimum: int) -> Iterator[Outcome]:
+    """Soft delete on a registry of one region, retention on a geo-replicated one."""
+    wanted = _RETENTION if _replicated(stack, registry) else _SOFT_DELETE
+    policy = get(registry.props, "policies", wanted.policy)
+    status, days = get(policy, "status"), get(policy, wanted.days)
+    if UNKNOWN in (policy, status, days):
+        yield Unchecked(
+            registry.urn, f"{registry.name} policies.{wanted.policy} (unknown until deployment)"
+        )
+    elif lower(status) != "enabled":
+        yield Finding(registry.urn, f"{registry.name}: {wanted.off}")
+    else:
+        kept = (
+            days if isinstance(days, int | float) and not isinstance(days, bool) else DEFAULT_DAYS
+        )
+        if kept < minimum:
             yield Finding(
                 registry.urn,
-                f"{registry.name}: soft delete is off; deleted images cannot be recovered.",
+                f"{registry.name}: {wanted.keeps} {kept:g} days; at least {minimum} required.",
             )
-        else:
-            kept = (
-                days
-                if isinstance(days, int | float) and not isinstance(days, bool)
-                else SOFT_DELETE_DEFAULT_DAYS
-            )
-            if kept < minimum:
-                yield Finding(
-                    registry.urn,
-                    f"{registry.name}: soft delete keeps artifacts {kept:g} days; at least {minimum} required.",
-                )
 
 
 POLICY = stack_policy(RULE, check)

@@ -29,11 +29,6 @@ AKS_RESERVED_RANGES: tuple[ipaddress.IPv4Network, ...] = tuple(
 SMALLEST_AZURE_SUBNET_PREFIX = 29
 """Azure's smallest IPv4 subnet is a /29 (it reserves five addresses in every subnet)."""
 
-AZURE_RESERVED_ADDRESSES_PER_SUBNET = 5
-
-REGISTRY_ENDPOINT_ADDRESSES = 2
-"""A registry private endpoint takes one address for the registry, one for its data endpoint."""
-
 LARGEST_SERVICE_CIDR_PREFIX = 12
 """AKS: the service CIDR "must be smaller than /12", so its prefix length must exceed 12."""
 
@@ -142,11 +137,6 @@ def overlapping_pairs(items: Sequence[Labelled]) -> list[tuple[Labelled, Labelle
             pairs.extend((open_, item) for open_ in active)
             active.append(item)
     return pairs
-
-
-def usable_addresses(network: Network) -> int:
-    """Addresses Azure lets resources use in a subnet of this size."""
-    return max(network.num_addresses - AZURE_RESERVED_ADDRESSES_PER_SUBNET, 0)
 
 
 def subnet_size_problems(label: str, network: Network, *, minimum_prefix: int) -> list[str]:
@@ -259,18 +249,3 @@ def bridge_conflict_problems(
         f"ACR Tasks builds cannot reach addresses in that range"
         for item in bridge_conflicts(bridge, ranges)
     ]
-
-
-def endpoint_capacity_problems(label: str, network: Network, needed: int) -> list[str]:
-    """A private-endpoint subnet must hold every endpoint address placed in it.
-
-    A registry endpoint takes ``REGISTRY_ENDPOINT_ADDRESSES`` plus one per geo-replica; any
-    other endpoint (blob, vault...) takes one.
-    """
-    available = usable_addresses(network)
-    if needed > available:
-        return [
-            f"{label}: {network} has {available} usable addresses; its private endpoints need "
-            f"{needed} (2 per registry endpoint plus 1 per replica, 1 per other endpoint)"
-        ]
-    return []

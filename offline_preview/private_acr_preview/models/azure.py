@@ -3,8 +3,10 @@
 Resources: real ARM ids built from the inputs (parent names, resource group, subscription), the
 registry login server, identity principal and client ids, the AKS FQDN, OIDC issuer URL and
 kubelet identity, storage endpoints, and private endpoint addresses taken from the endpoint's
-subnet, all with the DNS suffixes of the cloud that ``azure-native:environment`` names
-(``azure_clouds.CLOUDS``). Values are deterministic per project and stack.
+subnet (a registry's endpoint gets a data-endpoint record for each region the registry serves
+when the endpoint is created: its home and every replica), all with the DNS suffixes of the
+cloud that ``azure-native:environment`` names (``azure_clouds.CLOUDS``). Values are
+deterministic per project and stack.
 
 Lookups (``get<Type>`` functions such as ``azure-native:network:getSubnet``, their ``_output``
 forms use the same token, and ``Resource.get`` reads by id): the ARM id is built from the
@@ -107,6 +109,7 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
         (),
     ),
     ("containerregistry", "AgentPool"): ("agentPools", "agentPoolName", _REGISTRY),
+    ("containerregistry", "Replication"): ("replications", "replicationName", _REGISTRY),
     ("containerregistry", "Task"): ("tasks", "taskName", _REGISTRY),
     ("containerservice", "ManagedCluster"): (
         "Microsoft.ContainerService/managedClusters",
@@ -114,6 +117,16 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
         (),
     ),
     ("keyvault", "Vault"): ("Microsoft.KeyVault/vaults", "vaultName", ()),
+    ("operationalinsights", "Workspace"): (
+        "Microsoft.OperationalInsights/workspaces",
+        "workspaceName",
+        (),
+    ),
+    ("monitor", "DataCollectionRule"): (
+        "Microsoft.Insights/dataCollectionRules",
+        "dataCollectionRuleName",
+        (),
+    ),
     ("storage", "StorageAccount"): ("Microsoft.Storage/storageAccounts", "accountName", ()),
     ("storage", "BlobContainer"): ("blobServices/default/containers", "containerName", _ACCOUNT),
     ("managedidentity", "UserAssignedIdentity"): (
@@ -128,7 +141,29 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
     ),
 }
 
-_NO_LOCATION = {"Subnet", "SecurityRule", "Route", "RoleAssignment"}
+# Extension resources live under the resource they extend (``<scope>/providers/<type>/<name>``):
+# (module, type) -> (the input holding the scope, the type's path, the input naming it).
+EXTENSION_PATHS: Mapping[tuple[str, str], tuple[str, str, str]] = {
+    ("monitor", "DiagnosticSetting"): (
+        "resourceUri",
+        "Microsoft.Insights/diagnosticSettings",
+        "name",
+    ),
+    ("monitor", "DataCollectionRuleAssociation"): (
+        "resourceUri",
+        "Microsoft.Insights/dataCollectionRuleAssociations",
+        "associationName",
+    ),
+}
+
+_NO_LOCATION = {
+    "Subnet",
+    "SecurityRule",
+    "Route",
+    "RoleAssignment",
+    "DiagnosticSetting",
+    "DataCollectionRuleAssociation",
+}
 
 
 def _mapping(value: object) -> dict[str, Any]:
@@ -159,8 +194,11 @@ class AzureModel:
         self._unmodelled: list[str] = []
         self._subnet_prefixes: dict[str, ipaddress.IPv4Network] = {}
         self._allocated: dict[str, set[int]] = {}
+        # Registry id (lower case) -> its home region and the regions of its replicas so far.
+        self._registry_regions: dict[str, list[str]] = {}
         self._handlers: Mapping[tuple[str, str], Callable[[str, Outputs], Outputs]] = {
             ("containerregistry", "Registry"): self._registry,
+            ("containerregistry", "Replication"): self._replication,
             ("containerservice", "ManagedCluster"): self._cluster,
             ("keyvault", "Vault"): self._vault,
             ("managedidentity", "UserAssignedIdentity"): self._identity,
@@ -269,8 +307,9 @@ class AzureModel:
         self, module: str, kind: str, logical: str, inputs: Mapping[str, Any]
     ) -> str:
         spec = ARM_PATHS.get((module, kind))
-        if spec and isinstance(inputs.get(spec[1]), str) and inputs[spec[1]]:
-            return str(inputs[spec[1]])
+        name_input = spec[1] if spec else EXTENSION_PATHS.get((module, kind), ("", "", ""))[2]
+        if name_input and isinstance(inputs.get(name_input), str) and inputs[name_input]:
+            return str(inputs[name_input])
         if kind == "RoleAssignment":
             return str(
                 inputs.get("roleAssignmentName") or self.values.uuid("role-assignment", logical)
@@ -287,6 +326,10 @@ class AzureModel:
             return f"{subscription}/resourceGroups/{physical}"
         if kind == "RoleAssignment":
             return f"{inputs.get('scope', group)}/providers/Microsoft.Authorization/roleAssignments/{physical}"
+        extension = EXTENSION_PATHS.get((module, kind))
+        if extension is not None:
+            scope, path, _ = extension
+            return f"{inputs.get(scope, group)}/providers/{path}/{physical}"
         spec = ARM_PATHS.get((module, kind))
         if spec is None:
             return f"{group}/providers/Microsoft.{module.capitalize()}/{kind[0].lower()}{kind[1:]}s/{physical}"
@@ -319,12 +362,28 @@ class AzureModel:
 
     def _registry(self, name: str, props: Outputs) -> Outputs:
         suffix = self.cloud.registry
+        home = str(props["location"]).lower()
+        self._registry_regions[str(props["id"]).lower()] = [home]
         return {
             "loginServer": f"{name.lower()}.{suffix}",
             "provisioningState": "Succeeded",
-            "dataEndpointHostNames": [f"{name.lower()}.{self.location}.data.{suffix}"]
+            "dataEndpointHostNames": [f"{name.lower()}.{home}.data.{suffix}"]
             if props.get("dataEndpointEnabled")
             else [],
+        }
+
+    def _replication(self, name: str, props: Outputs) -> Outputs:
+        """A replica adds its region's data endpoint to the registry's private endpoints."""
+        registry_id = str(props["id"]).lower().rsplit("/replications/", 1)[0]
+        # A registry outside the plan is taken to live in the provider's region, as below.
+        regions = self._registry_regions.setdefault(registry_id, [self.location])
+        region = str(props["location"]).lower()
+        if region not in regions:
+            regions.append(region)
+        return {
+            "provisioningState": "Succeeded",
+            "status": {"displayStatus": "Ready"},
+            "regionEndpointEnabled": props.get("regionEndpointEnabled", True),
         }
 
     def _identity(self, name: str, props: Outputs) -> Outputs:
@@ -425,8 +484,14 @@ class AzureModel:
         target = str(connections[0].get("privateLinkServiceId", "")) if connections else ""
         target_name = target.rsplit("/", 1)[-1].lower()
         if "registry" in groups:
+            # One record for the login server and one per regional data endpoint: the home
+            # region's and each replica's that exists when the endpoint is created (Learn,
+            # container-registry-private-link, "Private IP addresses").
             registry = self.cloud.registry
-            return [f"{target_name}.{registry}", f"{target_name}.{self.location}.data.{registry}"]
+            regions = self._registry_regions.get(target.lower(), [self.location])
+            return [f"{target_name}.{registry}"] + [
+                f"{target_name}.{region}.data.{registry}" for region in regions
+            ]
         if "vault" in groups:
             return [f"{target_name}.{self.cloud.key_vault}"]
         if groups:
