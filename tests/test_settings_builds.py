@@ -350,6 +350,13 @@ def test_the_older_quota_spelling_and_the_new_one_together_are_refused() -> None
     )
 
 
+def test_the_older_quota_spelling_raises_the_quota_of_several_pools_too() -> None:
+    config = with_changes(
+        BUILDS, agentPools=TWO_LARGE_POOLS, agentPool={"vcpuQuota": 32}, agentPoolQuota=None
+    )
+    assert problems(config) == []
+
+
 def test_the_older_quota_spelling_still_raises_the_quota() -> None:
     config = with_changes(DEV, agentPool__tier="S3", agentPool__count=3, agentPool__vcpuQuota=32)
     assert problems(config) == []

@@ -102,6 +102,13 @@ def test_custom_registries_are_key_vault_references_of_the_stacks_vault() -> Non
     }
 
 
+def test_the_key_vault_sends_its_audit_logs_to_the_workspace() -> None:
+    run = builds()
+    setting = by_name(run, "diagnostics-secrets")
+    assert setting.inputs["resourceUri"] == by_name(run, "secrets-vault").outputs["id"]
+    assert setting.inputs["workspaceId"] == by_name(run, "diagnostics-workspace").outputs["id"]
+
+
 def test_the_agent_nsg_lets_builds_reach_the_internal_registry() -> None:
     rules = by_name(builds(), "network-agent-nsg").inputs["securityRules"]
     (rule,) = [r for r in rules if r["destinationAddressPrefix"] == "10.70.4.0/24"]

@@ -522,12 +522,13 @@ class _Loader:
     def _pools(self, builds: _BuildConfig) -> None:
         single = self.config.section("agentPool")
         several = self.config.entries("agentPools")
+        # agentPool.vcpuQuota is the registry's quota, not the pool's: it may stay beside agentPools.
+        older_quota = single.values.pop("vcpu_quota", None)
         if several and single.values:
             self.problems.append(
                 "agentPools: agentPool and agentPools cannot both be set; move agentPool's "
                 f"settings into agentPools.{DEFAULT_POOL} (the same pool, not replaced)"
             )
-        older_quota = single.values.pop("vcpu_quota", None)
         if several:
             for key, entry in several.items():
                 self._keyed_pool(builds, key, entry)
