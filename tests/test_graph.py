@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pulumi
 import pulumi_random as random
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mermaid_check import Diagram, parse
 from previews import BRIDGE_ON_AGENT_SUBNET, STACKS, check, preview, short_type
@@ -297,6 +297,8 @@ PRINTABLE = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1)
 
 @settings(deadline=None)  # the first example starts node
 @given(PRINTABLE.filter(lambda text: not text.endswith(" ")))
+@example("direction BT")  # Mermaid's lexer took this for a direction statement inside a label
+@example("a Direction\tlr b")
 def test_any_printable_text_survives_mermaid(text: str) -> None:
     diagram = parse(f'flowchart TD\n  n["T<br/>{report.mermaid_text(text)}"]\n')
     assert diagram.vertices["n"].lines == ["T", text]

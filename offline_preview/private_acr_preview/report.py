@@ -156,6 +156,7 @@ _LEVEL_CLASSES = {
     "advisory": ("advisory", "fill:#ffe8b0,stroke:#e69500,stroke-width:3px,color:#000"),
 }
 _LABEL_SAFE = frozenset(string.ascii_letters + string.digits + " -_./@+,=()")
+_DIRECTION_WORD = re.compile(r"(d)(irection\s)", re.IGNORECASE)
 
 
 def mermaid_text(text: str) -> str:
@@ -169,12 +170,15 @@ def mermaid_text(text: str) -> str:
     U+FFFD: as HTML character references some would show as other characters (``&#128;`` is
     "€", HTML Living Standard, numeric character reference end state).
     """
-    return "".join(
+    escaped = "".join(
         char
         if char in _LABEL_SAFE
         else f"#{0xFFFD if unicodedata.category(char) == 'Cc' else ord(char)};"
         for char in text
     )
+    # Mermaid's flowchart lexer matches ``direction TB`` (and BT, LR, RL, TD) anywhere, even in
+    # a quoted label, and then fails to parse; an entity for its first letter hides the word.
+    return _DIRECTION_WORD.sub(lambda m: f"#{ord(m.group(1))};{m.group(2)}", escaped)
 
 
 def _label(*lines: str) -> str:
