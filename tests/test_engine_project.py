@@ -153,3 +153,18 @@ def test_a_non_python_project_is_refused(
 def test_the_old_config_module_form_of_a_stack_key_is_read(tmp_path: Path) -> None:
     program = _project(tmp_path, HEAD, "config:\n  demo:config:size: 2\n")
     assert load_config(program, "test")[1] == {"demo:size": "2"}
+
+
+def test_object_config_reaches_the_program_with_its_keys_sorted_as_the_cli_marshals_it(
+    tmp_path: Path,
+) -> None:
+    # The CLI holds an object as a Go map and json.Marshal sorts map keys, at every depth.
+    program = _project(
+        tmp_path,
+        f"{HEAD}config:\n  tasks: {{type: object, default: {{}}}}\n",
+        "config:\n  demo:tasks:\n    zeta: {b: 1, a: 2}\n    alpha: {note: 'a<b & c>d'}\n",
+    )
+    text = load_config(program, "test")[1]["demo:tasks"]
+    assert list(json.loads(text)) == ["alpha", "zeta"]
+    assert list(json.loads(text)["zeta"]) == ["a", "b"]
+    assert text == '{"alpha":{"note":"a\\u003cb \\u0026 c\\u003ed"},"zeta":{"a":2,"b":1}}'

@@ -88,7 +88,48 @@ def _go_text(value: object) -> ConfigValue:
         return ConfigValue(_go_float(value))
     if isinstance(value, dict) and set(cast(dict[str, Any], value)) == {"secure"}:
         return ConfigValue("[secret]", secure=True)
-    return ConfigValue(json.dumps(value), is_object=True)
+    return ConfigValue(_go_json(cast(object, value)), is_object=True)
+
+
+def _go_json(value: object) -> str:
+    """Go's ``json.Marshal`` of the decoded value (config/object.go ``MarshalJSON``).
+
+    The CLI holds a mapping as a Go map, and Go marshals a map with its keys sorted: the program
+    sees an object's keys in alphabetical order, not in the order the stack file lists them.
+    Strings are escaped as Go escapes them (``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\u``
+    sequences; other non-ASCII text as UTF-8), and output is compact.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _go_float(value)
+    if isinstance(value, str):
+        return _go_string(value)
+    if isinstance(value, dict):
+        mapping = cast(dict[Any, Any], value)
+        members = sorted((str(key), item) for key, item in mapping.items())
+        return "{" + ",".join(f"{_go_string(k)}:{_go_json(v)}" for k, v in members) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_go_json(item) for item in cast(list[Any], value)) + "]"
+    return _go_string(str(value))
+
+
+_GO_STRING_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def _go_string(text: str) -> str:
+    encoded = json.dumps(text, ensure_ascii=False)
+    return re.sub("[<>&\u2028\u2029]", lambda match: _GO_STRING_ESCAPES[match.group()], encoded)
 
 
 def _go_float(value: float) -> str:
@@ -104,7 +145,7 @@ def _default_text(value: object) -> ConfigValue:
         return ConfigValue("true" if value else "false")
     if isinstance(value, str | int):
         return ConfigValue(str(value))
-    return ConfigValue(json.dumps(value), is_object=True)
+    return ConfigValue(_go_json(value), is_object=True)
 
 
 def matches_type(kind: str, items: Mapping[str, Any] | None, value: object) -> bool:
