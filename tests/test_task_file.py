@@ -2,7 +2,7 @@
 
 import pytest
 
-from private_acr_rules.task_file import cron_problem, task_file_problems
+from private_acr_rules.task_file import task_file_problems
 
 # Task files from Learn, verbatim: the ACR Tasks YAML reference, "External authentication in an
 # ACR task using an Azure-managed identity" and "Cross-registry authentication in an ACR task".
@@ -140,42 +140,3 @@ steps:
 )
 def test_what_acr_tasks_would_refuse_is_named(text: str, problem: str) -> None:
     assert any(problem in p for p in task_file_problems(text)), task_file_problems(text)
-
-
-@pytest.mark.parametrize(
-    "expression",
-    [
-        "0 3 * * *",
-        "0 12 * * Mon-Fri",
-        "*/10 * * * *",
-        "20,30,40 * * * *",
-        "0 9-17 * * *",
-        "30 9 * Jan Mon",
-        "0 0 1-31/2 * 0",
-    ],
-)
-def test_learns_cron_expressions_are_accepted(expression: str) -> None:
-    assert cron_problem(expression) is None
-
-
-@pytest.mark.parametrize(
-    ("expression", "problem"),
-    [
-        ("0 3 * *", "expected five fields"),
-        (
-            "0 0 3 * * *",
-            "expected five fields, minute hour day month day-of-week (UTC; ACR Tasks takes no seconds",
-        ),
-        ("60 * * * *", "its minute field '60' is not a value 0-59"),
-        ("0 24 * * *", "its hour field '24'"),
-        ("0 0 0 * *", "its day field '0' is not a value 1-31"),
-        ("0 0 * 13 *", "its month field '13' is not a value 1-12 or Jan-Dec"),
-        ("0 0 * * Funday", "its day-of-week field 'Funday' is not a value 0-6 or Sun-Sat"),
-        ("0 0 * * 5-1", "its day-of-week field '5-1'"),
-        ("*/0 * * * *", "its minute field '*/0'"),
-        (3, "got 3; expected a cron expression"),
-    ],
-)
-def test_a_schedule_acr_would_refuse_is_named(expression: object, problem: str) -> None:
-    found = cron_problem(expression)
-    assert found is not None and problem in found, found

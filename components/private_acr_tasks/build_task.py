@@ -44,7 +44,7 @@ from typing import NotRequired, Self, TypedDict, cast
 import pulumi
 from pulumi_azure_native import authorization, containerregistry, managedidentity
 
-from private_acr_rules import naming, task_file
+from private_acr_rules import cron, naming, task_file
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     SharedArgs,
@@ -236,7 +236,7 @@ def validate_build_task(fields: FieldReader) -> BuildTaskPlan | None:
     mark = fields.mark()
     name = fields.text("task_name", naming.TASK_NAME, "5-50 letters, digits, '-' or '_'")
     timer = fields.values.get("timer")
-    if timer is not None and (problem := task_file.cron_problem(timer)) is not None:
+    if timer is not None and (problem := cron.cron_problem(timer)) is not None:
         fields.problem("timer", problem)
     _values_problems(fields)
     plan = BuildTaskPlan(

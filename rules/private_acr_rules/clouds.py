@@ -10,7 +10,8 @@ The stack picks the cloud with the azure-native provider's own ``environment`` c
 - Login-server and service suffixes: the Azure CLI's cloud definitions (``az cloud show``;
   Azure/azure-cli ``src/azure-cli-core/azure/cli/core/cloud.py``, ``CloudSuffixes``
   ``acr_login_server_endpoint``, ``storage_endpoint``, ``keyvault_dns`` of AzureCloud,
-  AzureUSGovernment and AzureChinaCloud).
+  AzureUSGovernment and AzureChinaCloud), and the Resource Manager endpoint (``CloudEndpoints``
+  ``resource_manager`` of the same clouds).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class CloudNames:
     """Vault URIs are ``https://<vault>.<suffix>``."""
     aks_private_zone: str
     """The private API server zone, with ``{region}`` for the cluster's region."""
+    resource_manager: str
+    """The Azure Resource Manager endpoint, also the audience of a token for it."""
 
 
 CLOUDS: Mapping[AzureCloud, CloudNames] = {
@@ -60,6 +63,7 @@ CLOUDS: Mapping[AzureCloud, CloudNames] = {
         storage_suffix="core.windows.net",
         vault_suffix="vault.azure.net",
         aks_private_zone="privatelink.{region}.azmk8s.io",
+        resource_manager="https://management.azure.com/",
     ),
     AzureCloud.US_GOVERNMENT: CloudNames(
         registry_zone="privatelink.azurecr.us",
@@ -69,6 +73,7 @@ CLOUDS: Mapping[AzureCloud, CloudNames] = {
         storage_suffix="core.usgovcloudapi.net",
         vault_suffix="vault.usgovcloudapi.net",
         aks_private_zone="privatelink.{region}.cx.aks.containerservice.azure.us",
+        resource_manager="https://management.usgovcloudapi.net/",
     ),
     AzureCloud.CHINA: CloudNames(
         registry_zone="privatelink.azurecr.cn",
@@ -78,6 +83,7 @@ CLOUDS: Mapping[AzureCloud, CloudNames] = {
         storage_suffix="core.chinacloudapi.cn",
         vault_suffix="vault.azure.cn",
         aks_private_zone="privatelink.{region}.cx.prod.service.azk8s.cn",
+        resource_manager="https://management.chinacloudapi.cn/",
     ),
 }
 

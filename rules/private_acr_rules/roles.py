@@ -63,6 +63,12 @@ and also tasks/write and delete, agentpools/write and delete, runs/write and can
 taskruns/*; Microsoft describes that role as usable "for full registry data plane
 permissions including reading/writing/deleting container images"."""
 
+POOL_SCALER_ACTIONS: tuple[str, ...] = (f"{_REGISTRY}/agentpools/write",)
+"""All an idle-scaling schedule needs: the PATCH that sets a pool's count is a write of the pool
+(``idle_scaling``). Assigned on the pool alone, it cannot touch another pool, the registry, its
+tasks or its images; no built-in role is this narrow (Container Registry Tasks Contributor also
+writes tasks and runs)."""
+
 OVERPRIVILEGED_ROLES: tuple[str, ...] = (
     "Owner",
     "Contributor",

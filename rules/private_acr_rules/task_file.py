@@ -1,4 +1,5 @@
-"""ACR Tasks multi-step task files and timer schedules: what ACR would refuse, found before deploy.
+"""ACR Tasks multi-step task files: what ACR would refuse, found before deploy (timer schedules
+are :mod:`private_acr_rules.cron`).
 
 Sources:
 
@@ -18,18 +19,12 @@ Sources:
   ``{{.Run.ID}}``) before it parses the YAML (acr-builder ``templating.LoadAndRenderSteps``,
   ``cmd/acb/commands/exec``). So a line holding only template actions (``{{if ...}}``) is
   dropped and any other action becomes a placeholder before the YAML is read here.
-- Timer triggers: Learn, "Run an ACR task on a defined schedule" (container-registry-tasks-
-  scheduled.md, "Cron expressions"): five fields ``{minute} {hour} {day} {month}
-  {day-of-week}`` in UTC, read by NCrontab: a value, ``*``, a range ``a-b``, a list ``a,b`` and
-  an interval ``*/n`` or ``a-b/n``; months and days may be named (``Jan``, ``Mon``); no seconds
-  or year field.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import yaml
@@ -171,68 +166,3 @@ def _count_problems(where: str, step: Mapping[str, Any]) -> list[str]:
         ):
             problems.append(f"{where}.{key}: got {value!r}; expected a whole number >= 0")
     return problems
-
-
-# Timer triggers ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _CronField:
-    name: str
-    low: int
-    high: int
-    names: tuple[str, ...] = ()
-    """Names for low, low + 1, ... (months from 1, days from 0)."""
-
-
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-CRON_FIELDS = (
-    _CronField("minute", 0, 59),
-    _CronField("hour", 0, 23),
-    _CronField("day", 1, 31),
-    _CronField("month", 1, 12, _MONTHS),
-    _CronField("day-of-week", 0, 6, _DAYS),
-)
-_CRON_ITEM = re.compile(r"^(?P<range>\*|(?P<first>\w+)(-(?P<last>\w+))?)(/(?P<step>\d+))?$")
-
-
-def _cron_value(text: str, field: _CronField) -> int | None:
-    if text.isdigit():
-        value = int(text)
-        return value if field.low <= value <= field.high else None
-    lowered = text.lower()
-    return field.low + field.names.index(lowered) if lowered in field.names else None
-
-
-def _cron_item_ok(item: str, field: _CronField) -> bool:
-    match = _CRON_ITEM.match(item)
-    if match is None:
-        return False
-    if match["step"] is not None and int(match["step"]) < 1:
-        return False
-    if match["range"] == "*":
-        return True
-    first = _cron_value(match["first"], field)
-    last = first if match["last"] is None else _cron_value(match["last"], field)
-    return first is not None and last is not None and first <= last
-
-
-def cron_problem(expression: object) -> str | None:
-    """Why ACR Tasks would refuse this timer schedule; ``None`` when it is a valid one."""
-    if not isinstance(expression, str):
-        return f'got {expression!r}; expected a cron expression such as "0 3 * * *" (UTC)'
-    fields = expression.split()
-    if len(fields) != len(CRON_FIELDS):
-        return (
-            f"got {expression!r}; expected five fields, minute hour day month day-of-week "
-            '(UTC; ACR Tasks takes no seconds or year field), e.g. "0 3 * * *"'
-        )
-    for text, field in zip(fields, CRON_FIELDS, strict=True):
-        if not all(_cron_item_ok(item, field) for item in text.split(",")):
-            names = f" or {field.names[0].title()}-{field.names[-1].title()}" if field.names else ""
-            return (
-                f"got {expression!r}; its {field.name} field {text!r} is not a value "
-                f"{field.low}-{field.high}{names}, *, a range, a list or an interval"
-            )
-    return None
