@@ -384,3 +384,67 @@ def test_a_task_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
     assert any(
         "cannot read tasks/app.yaml as UTF-8" in p for p in named(BUILDS, "tasks.app.file", program)
     )
+
+
+# Idle scaling --------------------------------------------------------------------------------
+
+WORKING_HOURS = {"scaleDown": "0 20 * * 1-5", "scaleUp": "0 6 * * 1-5"}
+
+
+def test_the_single_pools_schedule_is_planned_with_its_idle_count() -> None:
+    schedule = {**WORKING_HOURS, "idleCount": "0"}  # `pulumi config set --path` gives text
+    plan = load(with_changes(DEV, agentPool__count=2, agentPool__schedule=schedule)).agent_pool
+    assert plan.schedule is not None and plan.schedule.idle_count == 0
+    assert (plan.schedule.scale_down.hours, plan.schedule.scale_up.hours) == ((20,), (6,))
+
+
+def test_each_of_several_pools_may_have_a_schedule_of_its_own() -> None:
+    pools = {"small": {"tier": "S1", "count": 1}, "heavy": {"count": 1, "schedule": WORKING_HOURS}}
+    plans = load(with_changes(BUILDS, agentPools=pools)).agent_pools
+    assert plans["small"].schedule is None and plans["heavy"].schedule is not None
+
+
+def test_a_schedule_calls_the_resource_manager_of_the_stacks_cloud() -> None:
+    config = with_changes(DEV, agentPool__schedule=WORKING_HOURS)
+    config["azure-native:environment"] = "china"
+    assert load(config).agent_pool.cloud.value == "china"
+
+
+@pytest.mark.parametrize(
+    ("schedule", "key", "message"),
+    [
+        ({"scaleDown": "0 20 * * 1-5"}, "agentPool.schedule.scaleUp", "missing; this is required"),
+        (
+            {**WORKING_HOURS, "scaleDwon": "0 21 * * *"},
+            "agentPool.schedule.scaleDwon",
+            "did you mean 'agentPool.schedule.scaleDown'?",
+        ),
+        (
+            {**WORKING_HOURS, "idleCount": 1},
+            "agentPool.schedule.idleCount",
+            "below agentPool.count (1)",
+        ),
+        (
+            {**WORKING_HOURS, "scaleUp": "0 20 * * 5"},
+            "agentPool.schedule.scaleUp",
+            "fires at Fri 20:00 UTC, as agentPool.schedule.scaleDown does",
+        ),
+        ({**WORKING_HOURS, "scaleUp": "0 6 1 * *"}, "agentPool.schedule.scaleUp", "must be *"),
+        (
+            "nightly",
+            "agentPool.schedule",
+            "expected an object with the scale-down and scale-up times",
+        ),
+    ],
+)
+def test_a_bad_schedule_is_refused_naming_its_config_key(
+    schedule: object, key: str, message: str
+) -> None:
+    found = named(with_changes(DEV, agentPool__schedule=schedule), key)
+    assert any(message in p for p in found), found
+
+
+def test_a_keyed_pools_schedule_is_named_by_its_pool() -> None:
+    pools = {"heavy": {"count": 1, "schedule": {**WORKING_HOURS, "idleCount": 3}}}
+    found = named(with_changes(BUILDS, agentPools=pools), "agentPools.heavy.schedule.idleCount")
+    assert any("below agentPools.heavy.count (1)" in p for p in found), found

@@ -7,20 +7,31 @@ pool provisioned without its egress fails or leaves runs ``Queued``. Tier, subne
 Azure to replace a pool; only the count can change in place. The tasks that run on it are
 :class:`~private_acr_tasks.build_task.BuildTask` components naming it.
 
+Idle scaling: with a ``schedule`` the pool scales to ``idle_count`` outside working hours and
+back to ``count`` (:mod:`private_acr_rules.idle_scaling`). Two Logic Apps (``<name>-scale-down``
+and ``<name>-scale-up``) set the count with a user-assigned identity that holds one custom role,
+``agentpools/write``, assigned on this pool alone. Pulumi then ignores the pool's count in its
+diffs, since the schedule owns it: a changed ``count`` reaches the pool at the next scale-up.
+
 Quota: every pool of a registry draws on one vCPU quota (Learn, tasks-agent-pools.md: 16 for
 all standard pools together, 0 for isolated ones). A pool built on its own checks its own
 vCPUs against it; a stack with several pools checks their sum (``private_acr_rules.
 agent_pools.quota_problems`` over all of them, in the stack settings).
 """
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NotRequired, Self
+from typing import Any, NotRequired, Self, TypedDict, cast
 
 import pulumi
-from pulumi_azure_native import containerregistry
+from pulumi_azure_native import authorization, containerregistry, logic, managedidentity
 
-from private_acr_rules import agent_pools, naming
+from private_acr_rules import agent_pools, idle_scaling, naming
 from private_acr_rules.agent_pools import AgentPoolTier
+from private_acr_rules.clouds import AzureCloud, names
+from private_acr_rules.idle_scaling import Recurrence
+from private_acr_rules.roles import POOL_SCALER_ACTIONS
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
 
@@ -30,6 +41,27 @@ a rebuild runs the same CLI. Microsoft publishes version tags of the Azure Linux
 ``<version>-azurelinux3.0``; 2.74.0 is the version its example names (Learn, "How to run Azure
 CLI in a Docker container", MicrosoftDocs/azure-docs-cli
 docs-ref-conceptual/Latest-version/run-azure-cli-docker.md)."""
+
+
+_SCALER_ROLE_NAMESPACE = uuid.UUID("8f1d2c3b-6a5e-4f70-9b81-2c3d4e5f6a71")
+"""Names the scaler role of a pool: the same pool id always gives the same role id."""
+
+
+class AgentPoolScheduleArgs(TypedDict):
+    """When the pool idles. Times are cron expressions in UTC, as a task's timer is written,
+    with ``*`` for the day and month fields (the schedule repeats by weekday and time)."""
+
+    scale_down: str
+    """When the pool scales down to ``idle_count``, e.g. ``0 20 * * 1-5`` (20:00 UTC on
+    weekdays)."""
+    scale_up: str
+    """When the pool scales back to its ``count``, e.g. ``0 6 * * 1-5``."""
+    idle_count: NotRequired[int]
+    """Instances outside working hours: a whole number below ``count``. Default 0 (no charge;
+    runs queue until the next scale-up)."""
+
+
+_SCHEDULE_KEYS = ("scale_down", "scale_up", "idle_count")
 
 
 class BuildAgentPoolInputs(SharedArgs):
@@ -53,6 +85,18 @@ class BuildAgentPoolArgs(BuildAgentPoolInputs):
     vcpu_quota: NotRequired[int]
     """The registry's agent-pool vCPU quota when a support request raised it, checked against
     this pool alone. Default: Azure's (16 for standard tiers, 0 for I6)."""
+    schedule: NotRequired[AgentPoolScheduleArgs]
+    """Scale the pool to ``idle_count`` outside working hours and back to ``count``. Default:
+    none (the pool keeps ``count`` instances, and Pulumi keeps it there)."""
+    cloud: NotRequired[AzureCloud]
+    """The Azure cloud, for the Resource Manager endpoint the schedule calls. Default public."""
+
+
+@dataclass(frozen=True)
+class PoolSchedulePlan:
+    scale_down: Recurrence
+    scale_up: Recurrence
+    idle_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,18 +104,71 @@ class BuildAgentPoolPlan:
     pool_name: str
     tier: AgentPoolTier = AgentPoolTier.S1
     count: int = 1
+    schedule: PoolSchedulePlan | None = None
+    cloud: AzureCloud = AzureCloud.PUBLIC
 
 
 def validate_agent_pool(fields: FieldReader) -> BuildAgentPoolPlan | None:
     """One pool's plain fields; the registry-wide quota is checked by whoever sees every pool."""
     mark = fields.mark()
     pool_name = fields.text("pool_name", naming.AGENT_POOL_NAME, "3-20 letters, digits or '-'")
+    count = fields.whole("count", 0, 100, 1)
     plan = BuildAgentPoolPlan(
         pool_name or "",
         tier=fields.choice("tier", AgentPoolTier, AgentPoolTier.S1),
-        count=fields.whole("count", 0, 100, 1),
+        count=count,
+        schedule=validate_schedule(fields, count),
+        cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
     )
     return None if fields.failed_since(mark) else plan
+
+
+def validate_schedule(fields: FieldReader, count: int) -> PoolSchedulePlan | None:
+    """The pool's ``schedule``: two recurrences that never fire together, an idle count below
+    ``count``."""
+    if not fields.present("schedule"):
+        return None
+    raw = fields.values.get("schedule")
+    if not isinstance(raw, Mapping):
+        expected = "an object with the scale-down and scale-up times and the idle count"
+        fields.invalid("schedule", raw, expected)
+        return None
+    values = cast(Mapping[str, Any], raw)
+    nested = fields.nested("schedule", values)
+    for unknown in sorted(set(values) - set(_SCHEDULE_KEYS)):
+        nested.problem(unknown, f"unknown key (expected {', '.join(_SCHEDULE_KEYS)})")
+    when: dict[str, Recurrence] = {}
+    for key in ("scale_down", "scale_up"):
+        if not nested.present(key):
+            nested.problem(key, 'missing; this is required (a cron expression, e.g. "0 6 * * 1-5")')
+            continue
+        found, problem = idle_scaling.recurrence(values[key])
+        if found is not None:
+            when[key] = found
+        elif problem is not None:
+            nested.problem(key, problem)
+    idle_count = nested.whole("idle_count", 0, None, 0)
+    if count == 0:
+        fields.problem(
+            "schedule",
+            f"{fields.label('count')} is 0, so there is nothing to scale down; set it to the "
+            "pool's size in working hours",
+        )
+    elif idle_count >= count:
+        nested.invalid(
+            "idle_count",
+            idle_count,
+            f"a whole number below {fields.label('count')} ({count}), the working-hours size",
+        )
+    if len(when) == 2 and (clash := idle_scaling.first_clash(when["scale_down"], when["scale_up"])):
+        nested.problem(
+            "scale_up",
+            f"fires at {clash} UTC, as {nested.label('scale_down')} does; which one wins is "
+            "undefined, so no moment may be in both",
+        )
+    if len(when) < 2:
+        return None
+    return PoolSchedulePlan(when["scale_down"], when["scale_up"], idle_count)
 
 
 def validate_single_pool(fields: FieldReader) -> BuildAgentPoolPlan | None:
@@ -91,7 +188,9 @@ def validate_single_pool(fields: FieldReader) -> BuildAgentPoolPlan | None:
 class BuildAgentPool(pulumi.ComponentResource):
     """A VNet-injected agent pool.
 
-    Children: ``<name>-pool``.
+    Children: ``<name>-pool``; with a schedule also ``<name>-scaler`` (the identity),
+    ``<name>-scaler-role`` and its ``<name>-scaler-role-assignment`` on the pool, and the
+    workflows ``<name>-scale-down`` and ``<name>-scale-up``.
     """
 
     agent_pool_id: pulumi.Output[str]
@@ -136,10 +235,96 @@ class BuildAgentPool(pulumi.ComponentResource):
             os="Linux",
             virtual_network_subnet_resource_id=inputs["subnet_id"],
             tags=tags_of(inputs),
-            opts=pulumi.ResourceOptions(parent=self),
+            # The schedule owns the count; Pulumi would otherwise undo every scale-down.
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["count"] if plan.schedule else None
+            ),
         )
+        if plan.schedule is not None:
+            self._schedule(name, plan, plan.schedule, inputs)
         self.agent_pool_id = self.pool.id
         self.agent_pool_name = self.pool.name
         self.register_outputs(
             {"agent_pool_id": self.agent_pool_id, "agent_pool_name": self.agent_pool_name}
+        )
+
+    def _schedule(
+        self,
+        name: str,
+        plan: BuildAgentPoolPlan,
+        schedule: PoolSchedulePlan,
+        inputs: BuildAgentPoolInputs,
+    ) -> None:
+        """The identity that may set this pool's count, and the two workflows that do."""
+        identity = managedidentity.UserAssignedIdentity(
+            child_name(name, "scaler"),
+            resource_group_name=inputs["resource_group_name"],
+            location=inputs["location"],
+            tags=tags_of(inputs),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        assignment = self._scaler_role(name, inputs, identity)
+        resource_manager = names(plan.cloud).resource_manager
+        for direction, when, count in (
+            ("down", schedule.scale_down, schedule.idle_count),
+            ("up", schedule.scale_up, plan.count),
+        ):
+            definition = pulumi.Output.all(self.pool.id, identity.id).apply(
+                lambda ids, when=when, count=count: cast(
+                    Any,
+                    dict(
+                        idle_scaling.scaling_workflow(when, count, ids[0], ids[1], resource_manager)
+                    ),
+                )
+            )
+            logic.Workflow(
+                child_name(name, f"scale-{direction}"),
+                resource_group_name=inputs["resource_group_name"],
+                location=inputs["location"],
+                identity=logic.ManagedServiceIdentityArgs(
+                    type="UserAssigned", user_assigned_identities=[identity.id]
+                ),
+                definition=definition,
+                state="Enabled",
+                tags=tags_of(inputs),
+                # Its first run must not meet a role assignment that is not there yet.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[assignment]),
+            )
+
+    def _scaler_role(
+        self,
+        name: str,
+        inputs: BuildAgentPoolInputs,
+        identity: managedidentity.UserAssignedIdentity,
+    ) -> authorization.RoleAssignment:
+        """A custom role of ``agentpools/write`` alone, assignable on this pool only, assigned
+        to the scaler identity on this pool."""
+        pool_id = self.pool.id
+        role = authorization.RoleDefinition(
+            child_name(name, "scaler-role"),
+            scope=pool_id,
+            role_definition_id=pool_id.apply(
+                lambda pid: str(uuid.uuid5(_SCALER_ROLE_NAMESPACE, pid.lower()))
+            ),
+            role_name=pulumi.Output.concat(
+                "ACR agent pool scaler (", inputs["registry_name"], "/", self.pool.name, ")"
+            ),
+            description="Set the count of this one ACR Tasks agent pool; nothing else.",
+            role_type="CustomRole",
+            permissions=[authorization.PermissionArgs(actions=list(POOL_SCALER_ACTIONS))],
+            assignable_scopes=[pool_id],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return authorization.RoleAssignment(
+            child_name(name, "scaler-role-assignment"),
+            scope=pool_id,
+            principal_id=identity.principal_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=pulumi.Output.concat(
+                "/subscriptions/",
+                pool_id.apply(lambda pid: pid.split("/")[2]),
+                "/providers/Microsoft.Authorization/roleDefinitions/",
+                role.name,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )

@@ -134,6 +134,12 @@ AGENT_POOL_KEYS: Mapping[str, _Field] = {
     "tier": "tier",
     "count": ("count", int),
     "vcpuQuota": ("vcpu_quota", int),
+    "schedule": "schedule",
+}
+SCHEDULE_KEYS: Mapping[str, _Field] = {
+    "scaleDown": "scale_down",
+    "scaleUp": "scale_up",
+    "idleCount": ("idle_count", int),
 }
 AKS_KEYS: Mapping[str, _Field] = {
     "nodeCount": ("node_count", int),
@@ -175,6 +181,7 @@ AGENT_POOLS_ENTRY_KEYS: Mapping[str, _Field] = {
     "tier": "tier",
     "count": ("count", int),
     "subnet": "subnet",
+    "schedule": "schedule",
 }
 TASK_ENTRY_KEYS: Mapping[str, _Field] = {
     "agentPool": "agent_pool",
@@ -543,7 +550,8 @@ class _Loader:
         else:
             single.labels["pool_name"] = "environment"
             values = self.names()["agentPool"]
-            plan = validate_agent_pool(single.reader(self.problems, **values))
+            self._schedule(single)
+            plan = validate_agent_pool(single.reader(self.problems, **values, cloud=self.cloud))
             if plan is not None:
                 builds.pools[DEFAULT_POOL] = plan
         self._quota(builds, older_quota, several=bool(several))
@@ -568,9 +576,21 @@ class _Loader:
             builds.network_labels[f"pool_subnet_prefixes.{key}"] = f"{path}.subnet"
         name = self.names()["agentPool"]["pool_name"] if key == DEFAULT_POOL else key
         section.labels["pool_name"] = path
-        plan = validate_agent_pool(section.reader(self.problems, pool_name=name))
+        self._schedule(section)
+        plan = validate_agent_pool(section.reader(self.problems, pool_name=name, cloud=self.cloud))
         if plan is not None:
             builds.pools[key] = plan
+
+    def _schedule(self, pool: _Section) -> None:
+        """A pool's ``schedule`` object, its keys mapped onto the args' schedule fields."""
+        raw = pool.values.get("schedule")
+        if not isinstance(raw, Mapping):
+            return  # absent, or not an object: the pool's own validation names it
+        inner = self.config.keyed_section(
+            f"{pool.name}.schedule", cast(Mapping[str, object], raw), SCHEDULE_KEYS
+        )
+        pool.values["schedule"] = inner.values
+        pool.labels.update({f"schedule.{field}": label for field, label in inner.labels.items()})
 
     def _quota(self, builds: _BuildConfig, older: object, *, several: bool) -> None:
         """The registry-wide vCPU quota, checked once over every pool."""

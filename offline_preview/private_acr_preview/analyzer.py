@@ -164,7 +164,9 @@ def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def _options(resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
-    return analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent)
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect, ignoreChanges=resource.ignore_changes, parent=resource.parent
+    )
 
 
 class _Analyzer(Protocol):

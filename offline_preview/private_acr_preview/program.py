@@ -68,6 +68,8 @@ class RecordedResource:
     id: str = ""
     aliases: list[str] = field(default_factory=list[str])
     """URNs this resource was known by before (from its ``aliases`` option)."""
+    ignore_changes: list[str] = field(default_factory=list[str])
+    """Input paths the program's ``ignore_changes`` option leaves out of diffs."""
 
 
 @dataclass
@@ -229,6 +231,7 @@ class RecordingMonitor(mocks.MockMonitor):
             outputs={} if is_stack else _to_plain(response.object),
             id=response.id,
             aliases=aliases,
+            ignore_changes=list(request.ignoreChanges),
         )
 
     def RegisterResourceOutputs(

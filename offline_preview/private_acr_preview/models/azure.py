@@ -256,10 +256,31 @@ class AzureModel:
         outputs = {**inputs, "name": physical, "id": resource_id}
         if "location" not in outputs and kind not in _NO_LOCATION:
             outputs["location"] = self.location
+        if _mapping(inputs.get("identity")):
+            outputs["identity"] = self._answered_identity(_mapping(inputs["identity"]), resource_id)
         handler = self._handlers.get((module, kind))
         if handler is not None:
             outputs.update(handler(physical, outputs))
         return resource_id, outputs
+
+    def _answered_identity(self, declared: Mapping[str, Any], resource_id: str) -> Outputs:
+        """A resource's ``identity`` as ARM answers it: azure-native v3 inputs name user-assigned
+        identities as a list of ids, every resource type's response holds a map keyed by id."""
+        ids: object = declared.get("userAssignedIdentities") or []
+        answered: Outputs = {
+            "type": declared.get("type"),
+            "userAssignedIdentities": {
+                str(i): {
+                    "clientId": self.values.uuid("client", str(i)),
+                    "principalId": self.values.uuid("principal", str(i)),
+                }
+                for i in (_list(ids) or list(_mapping(ids)))
+            },
+        }
+        if "SystemAssigned" in str(declared.get("type", "")):
+            answered["principalId"] = self.values.uuid("principal", resource_id)
+            answered["tenantId"] = self.tenant_id
+        return answered
 
     # lookups ----------------------------------------------------------------------------
 
@@ -419,20 +440,6 @@ class AzureModel:
             "provisioningState": "Succeeded",
             "powerState": {"code": "Running"},
         }
-        declared = _mapping(props.get("identity"))
-        if declared:
-            # Inputs name user-assigned identities as a list of ids; Azure answers with a map.
-            ids: object = declared.get("userAssignedIdentities") or []
-            outputs["identity"] = {
-                "type": declared.get("type"),
-                "userAssignedIdentities": {
-                    str(i): {
-                        "clientId": self.values.uuid("client", str(i)),
-                        "principalId": self.values.uuid("principal", str(i)),
-                    }
-                    for i in (_list(ids) or list(_mapping(ids)))
-                },
-            }
         if private:
             outputs["privateFQDN"] = fqdn.replace(".hcp.", ".privatelink.", 1)
         else:
