@@ -8,7 +8,7 @@ import yaml
 
 from conftest import ROOT, by_name, stack_config, with_changes
 from private_acr_preview.program import ProgramRun, run_program
-from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS, BUILTIN_ROLES
+from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS, BUILTIN_ROLES, POOL_SCALER_ACTIONS
 
 DEPLOYER = "11111111-2222-3333-4444-555555555555"
 
@@ -148,6 +148,27 @@ def test_build_trigger_holds_the_custom_trigger_role_on_the_registry(dev_run: Pr
         assignment.inputs["principalId"]
         == by_name(dev_run, "ci-trigger-identity").outputs["principalId"]
     )
+
+
+def test_dev_pool_idles_at_night_and_its_scaler_holds_no_role_beyond_the_pool(
+    dev_run: ProgramRun,
+) -> None:
+    pool = by_name(dev_run, "build-pool")
+    principal = by_name(dev_run, "build-scaler").outputs["principalId"]
+    held = [
+        r
+        for r in dev_run.resources
+        if r.type == "azure-native:authorization:RoleAssignment"
+        and r.inputs["principalId"] == principal
+    ]
+    assert [r.inputs["scope"] for r in held] == [pool.id]
+    role = by_name(dev_run, "build-scaler-role")
+    assert role.urn in held[0].property_dependencies["roleDefinitionId"]
+    assert role.inputs["assignableScopes"] == [pool.id]
+    assert role.inputs["permissions"] == [{"actions": list(POOL_SCALER_ACTIONS)}]
+    down = by_name(dev_run, "build-scale-down").inputs["definition"]
+    assert down["actions"]["set_pool_count"]["inputs"]["body"] == {"properties": {"count": 0}}
+    assert pool.ignore_changes == ["count"]
 
 
 def test_no_identity_holds_tasks_contributor(dev_run: ProgramRun) -> None:
