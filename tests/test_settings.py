@@ -73,7 +73,13 @@ CASES: list[tuple[dict[str, Any], str, dict[str, Any]]] = [
     ({"network__dnsServers": ["not-an-ip"]}, "network.dnsServers[0]", {"network__dnsServers": []}),
     ({"agentPool__tier": "S4"}, "agentPool.tier", {"agentPool__tier": "S3"}),
     ({"agentPool__tier": "s1"}, "agentPool.tier", {"agentPool__tier": "S1"}),
-    ({"agentPool__count": -1}, "agentPool.count", {"agentPool__count": 0}),
+    # The dev pool has a schedule, and a pool of 0 has nothing for it to scale down.
+    (
+        {"agentPool__count": -1},
+        "agentPool.count",
+        {"agentPool__count": 0, "agentPool__schedule": None},
+    ),
+    ({"agentPool__count": 0}, "agentPool.schedule", {"agentPool__count": 2}),
     ({"agentPool__count": 9}, "agentPool.count", {"agentPool__count": 8}),
     (
         {"agentPool__tier": "I6"},
