@@ -10,7 +10,15 @@ import pulumi
 import pulumi_random
 import pytest
 from pulumi.runtime import mocks
-from pulumi_azure_native import containerregistry, monitor, network, resources, storage
+from pulumi_azure_native import (
+    authorization,
+    containerregistry,
+    logic,
+    monitor,
+    network,
+    resources,
+    storage,
+)
 
 from conftest import ROOT
 from private_acr_preview.cli import main
@@ -187,6 +195,37 @@ def test_extension_resources_get_ids_under_the_resource_they_extend() -> None:
     registry, setting = run.resources[1:]
     assert setting.id == f"{registry.id}/providers/Microsoft.Insights/diagnosticSettings/to-law"
     assert "location" not in setting.outputs
+
+
+def test_a_role_definition_is_named_by_its_guid_under_its_scope() -> None:
+    guid = "de4dc792-23e7-5ade-8d33-4b763eb800ab"
+    scope = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r"
+
+    def program() -> None:
+        authorization.RoleDefinition(
+            "role", scope=scope, role_definition_id=guid, role_name="r", assignable_scopes=[scope]
+        )
+
+    role = _run(program).resources[1]
+    assert role.outputs["name"] == guid
+    assert role.id == f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+
+
+def test_an_identity_is_answered_as_azure_answers_it_whatever_the_resource() -> None:
+    identity_id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i"
+
+    def program() -> None:
+        logic.Workflow(
+            "flow",
+            resource_group_name="rg",
+            identity=logic.ManagedServiceIdentityArgs(
+                type="UserAssigned", user_assigned_identities=[identity_id]
+            ),
+        )
+
+    answered = _run(program).resources[1].outputs["identity"]
+    assert set(answered["userAssignedIdentities"]) == {identity_id}
+    assert answered["userAssignedIdentities"][identity_id]["principalId"]
 
 
 def test_a_lookup_finds_an_inline_child_case_insensitively() -> None:

@@ -144,6 +144,13 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
 # Extension resources live under the resource they extend (``<scope>/providers/<type>/<name>``):
 # (module, type) -> (the input holding the scope, the type's path, the input naming it).
 EXTENSION_PATHS: Mapping[tuple[str, str], tuple[str, str, str]] = {
+    # Its name is the GUID the program chose (REST: PUT {scope}/providers/Microsoft.Authorization/
+    # roleDefinitions/{roleDefinitionId}); an assignment names the role by that GUID.
+    ("authorization", "RoleDefinition"): (
+        "scope",
+        "Microsoft.Authorization/roleDefinitions",
+        "roleDefinitionId",
+    ),
     ("monitor", "DiagnosticSetting"): (
         "resourceUri",
         "Microsoft.Insights/diagnosticSettings",
@@ -161,6 +168,7 @@ _NO_LOCATION = {
     "SecurityRule",
     "Route",
     "RoleAssignment",
+    "RoleDefinition",
     "DiagnosticSetting",
     "DataCollectionRuleAssociation",
 }
