@@ -255,6 +255,17 @@ def test_replicas_and_soft_delete_together_are_refused_naming_both_keys() -> Non
     assert [p for p in found if "registry.replicas" in p and "registry.softDeleteDays" in p]
 
 
+def test_soft_delete_added_to_the_replicated_prod_registry_names_replicas_too() -> None:
+    # Prod keeps retentionDays; removing it, as the first message says, must not be the only fix.
+    try:
+        load_settings(with_changes(stack_config("prod"), registry__softDeleteDays=30))
+        found: list[str] = []
+    except ConfigError as error:
+        found = list(error.problems)
+    assert any(p.startswith("registry.softDeleteDays: ACR does not allow") for p in found)
+    assert [p for p in found if "registry.replicas" in p and "registry.softDeleteDays" in p]
+
+
 def test_replicas_keep_retention() -> None:
     settings = load_settings(with_changes(DEV, registry__replicas=["westus3", "centralus"]))
     assert settings.registry.replicas == ("westus3", "centralus")

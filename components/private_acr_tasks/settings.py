@@ -335,7 +335,9 @@ def _lifecycle(registry: _Section, problems: list[str]) -> None:
             "registry.softDeleteDays: ACR does not allow the soft delete policy together with "
             "the retention policy; remove registry.retentionDays to use soft delete"
         )
-    elif soft_delete is not None or retention is not None:
+    # Soft delete, when asked for, is still checked against the rest (replicas, its days), so
+    # removing retentionDays as told does not just reveal the next problem.
+    if soft_delete is not None or retention is not None:
         mode, days, key = (
             ("softDelete", soft_delete, "softDeleteDays")
             if soft_delete is not None
