@@ -125,7 +125,9 @@ def test_the_scaler_holds_one_action_defined_and_assigned_on_the_pool_alone(
     assert role["permissions"] == [
         {"actions": ["Microsoft.ContainerRegistry/registries/agentpools/write"]}
     ]
-    assert role["assignableScopes"] == [pool.id] and role["scope"] == pool.id
+    # Assignable in the group (Learn advises against a resource instance), held on the pool.
+    group = pool.id.split("/providers/")[0]
+    assert role["assignableScopes"] == [group] and role["scope"] == group
     assert assignment["scope"] == pool.id
     assert assignment["principalId"] == identity.outputs["principalId"]
     assert assignment["roleDefinitionId"].endswith(

@@ -24,6 +24,8 @@ def test_weekday_evenings_are_a_weekly_recurrence_on_those_days() -> None:
         "recurrence": {
             "frequency": "Week",
             "interval": 1,
+            # In the past: without a start time Logic Apps runs a recurrence at deployment.
+            "startTime": "2025-01-01T00:00:00",
             "timeZone": "UTC",
             "schedule": {
                 "hours": [20],

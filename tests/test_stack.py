@@ -164,7 +164,7 @@ def test_dev_pool_idles_at_night_and_its_scaler_holds_no_role_beyond_the_pool(
     assert [r.inputs["scope"] for r in held] == [pool.id]
     role = by_name(dev_run, "build-scaler-role")
     assert role.urn in held[0].property_dependencies["roleDefinitionId"]
-    assert role.inputs["assignableScopes"] == [pool.id]
+    assert role.inputs["assignableScopes"] == [pool.id.split("/providers/")[0]]
     assert role.inputs["permissions"] == [{"actions": list(POOL_SCALER_ACTIONS)}]
     down = by_name(dev_run, "build-scale-down").inputs["definition"]
     assert down["actions"]["set_pool_count"]["inputs"]["body"] == {"properties": {"count": 0}}

@@ -297,22 +297,29 @@ class BuildAgentPool(pulumi.ComponentResource):
         inputs: BuildAgentPoolInputs,
         identity: managedidentity.UserAssignedIdentity,
     ) -> authorization.RoleAssignment:
-        """A custom role of ``agentpools/write`` alone, assignable on this pool only, assigned
-        to the scaler identity on this pool."""
+        """A custom role of ``agentpools/write`` alone, assigned to the scaler on this pool.
+
+        It is assignable in the pool's resource group, not on the pool itself: Learn
+        (role-based-access-control/role-definitions.md, "AssignableScopes") advises against a
+        resource instance there, given the tenant's limit of 5,000 custom roles, and to
+        "assign the custom roles with narrow scope" instead. What the scaler holds is the
+        assignment, on the pool alone.
+        """
         pool_id = self.pool.id
+        group_id = pool_id.apply(lambda pid: "/".join(pid.split("/")[:5]))
         role = authorization.RoleDefinition(
             child_name(name, "scaler-role"),
-            scope=pool_id,
+            scope=group_id,
             role_definition_id=pool_id.apply(
                 lambda pid: str(uuid.uuid5(_SCALER_ROLE_NAMESPACE, pid.lower()))
             ),
             role_name=pulumi.Output.concat(
                 "ACR agent pool scaler (", inputs["registry_name"], "/", self.pool.name, ")"
             ),
-            description="Set the count of this one ACR Tasks agent pool; nothing else.",
+            description="Set the count of an ACR Tasks agent pool it is assigned on; nothing else.",
             role_type="CustomRole",
             permissions=[authorization.PermissionArgs(actions=list(POOL_SCALER_ACTIONS))],
-            assignable_scopes=[pool_id],
+            assignable_scopes=[group_id],
             opts=pulumi.ResourceOptions(parent=self),
         )
         return authorization.RoleAssignment(

@@ -8,10 +8,16 @@ user-assigned managed identity. Sources:
 
 - The recurrence: Learn, "Schema reference guide for trigger and action types in Azure Logic
   Apps" (logic-apps/logic-apps-workflow-actions-triggers.md, "Recurrence trigger"):
-  ``frequency`` ``Day`` or ``Week``, ``interval``, ``timeZone`` and ``schedule`` with
+  ``frequency`` ``Day`` or ``Week``, ``interval``, ``startTime``, ``timeZone`` (it "applies
+  only when you specify a start time", written then without a UTC offset) and ``schedule`` with
   ``hours``, ``minutes`` and (weekly) ``weekDays`` named ``Monday``...``Sunday``. A
   recurrence repeats by weekday and time of day; it cannot say "on the 1st" and "in March"
   together with an hour, so a pool schedule's day and month fields must be ``*``.
+- The first run: Learn, logic-apps/concepts-schedule-automated-recurring-tasks-workflows.md
+  ("Recurrence behavior", "Patterns for start date and time"): without a start time "the first
+  recurrence runs immediately when you save or deploy" the workflow, so every deployment would
+  fire both directions at once; with a start time in the past and a schedule, the first run is
+  the next scheduled time. Hence the fixed ``startTime`` in the past.
 - The action: same page, "HTTP action" (``method``, ``uri``, ``body``, ``authentication``) and
   ``operationOptions: DisableAsyncPattern``, which ends the action at ARM's first answer instead
   of polling the operation's status, a read the identity is not given; Learn,
@@ -35,6 +41,9 @@ from private_acr_rules import cron
 AGENT_POOL_API_VERSION = "2019-06-01-preview"
 WEEK_DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 """Logic Apps' weekday names, indexed as cron numbers them (0 is Sunday)."""
+START_TIME = "2025-01-01T00:00:00"
+"""A start time in the past (UTC, by ``timeZone``): runs begin at the next scheduled moment,
+never at deployment."""
 WORKFLOW_SCHEMA = (
     "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/"
     "workflowdefinition.json#"
@@ -71,6 +80,7 @@ class Recurrence:
             "recurrence": {
                 "frequency": "Day" if every_day else "Week",
                 "interval": 1,
+                "startTime": START_TIME,
                 "timeZone": "UTC",
                 "schedule": schedule,
             },
