@@ -89,6 +89,10 @@ def test_no_zone_group_when_azure_policy_manages_them(run_components: Runner) ->
             "PrivateLinkEndpointArgs.manage_dns_zone_group: got 'no'",
         ),
         ({"subnet_id": None}, "PrivateLinkEndpointArgs.subnet_id: missing"),
+        (
+            {"manage_dns_zone_group": False},
+            "PrivateLinkEndpointArgs.private_dns_zone_id: missing; with manage_dns_zone_group false",
+        ),
     ],
 )
 def test_bad_args_are_refused_naming_the_field(

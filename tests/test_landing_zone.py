@@ -239,3 +239,16 @@ def test_the_government_plan_uses_government_names(tmp_path: Path) -> None:
         if r["type"].endswith(":PrivateZone")
     }
     assert "privatelink.azurecr.us" in zones
+
+
+def test_policy_managed_zone_groups_need_the_central_zone_of_every_endpoint() -> None:
+    found = problems(
+        with_changes(
+            DEV,
+            dns__zoneIds={"registry": f"{HUB}/privatelink.azurecr.io"},
+            dns__zoneGroups="policy",
+        )
+    )
+    assert any(
+        p.startswith("dns.zoneIds: dns.zoneGroups is policy") and "for blob" in p for p in found
+    )

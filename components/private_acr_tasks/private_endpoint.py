@@ -156,8 +156,14 @@ def validate_endpoint(fields: FieldReader) -> bool:
                 key,
                 "keys of lower-case letters, digits or '-' (they name links)",
             )
-    fields.flag("manage_dns_zone_group", True)
-    if not fields.present("private_dns_zone_id") and not links:
+    managed = fields.flag("manage_dns_zone_group", True)
+    if not managed and not fields.present("private_dns_zone_id"):
+        fields.problem(
+            "private_dns_zone_id",
+            "missing; with manage_dns_zone_group false someone else (an Azure Policy) writes the "
+            "records, into their zone: name it, since a zone created here would stay empty",
+        )
+    elif not fields.present("private_dns_zone_id") and not links:
         fields.problem(
             "linked_vnet_ids",
             "at least one VNet must be linked to a new zone, or names would not resolve to the "

@@ -45,7 +45,12 @@ from private_acr_tasks.diagnostics import DiagnosticsPlan, validate_diagnostics
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.key_vault import BuildKeyVaultPlan, validate_key_vault
 from private_acr_tasks.network import SUBNET_FIELDS, NetworkPlan, validate_network
-from private_acr_tasks.private_endpoint import EndpointDnsPlan, validate_endpoint_dns
+from private_acr_tasks.private_endpoint import (
+    EndpointDnsPlan,
+    EndpointPurpose,
+    ZoneGroups,
+    validate_endpoint_dns,
+)
 from private_acr_tasks.registry import RegistryPlan, validate_registry
 from private_acr_tasks.storage import ArtifactStorePlan, validate_artifact_store
 
@@ -415,6 +420,23 @@ def _stack_rules(
     )
 
 
+def _policy_dns_rule(dns: EndpointDnsPlan, problems: list[str], *, vault: bool) -> None:
+    """Azure Policy writes an endpoint's records into the platform's central zone, so with
+    ``zoneGroups: policy`` every endpoint needs that zone named: a zone of the stack's own would
+    be linked to the VNet, hold no record, and answer every lookup of the endpoint NXDOMAIN."""
+    if dns.zone_groups is not ZoneGroups.POLICY:
+        return
+    purposes = [EndpointPurpose.REGISTRY, EndpointPurpose.BLOB]
+    purposes += [EndpointPurpose.VAULT] if vault else []
+    missing = [p.value for p in purposes if p not in dns.zone_ids]
+    if missing:
+        problems.append(
+            f"dns.zoneIds: dns.zoneGroups is policy, so Azure Policy writes each endpoint's "
+            f"records into a central zone; name it for {', '.join(missing)} too (a zone of "
+            "this stack's own would stay empty and resolve nothing)"
+        )
+
+
 def _cluster_ranges(network: NetworkPlan | None) -> tuple[dict[str, object], dict[str, str]]:
     """The VNet ranges the cluster must avoid, as AKS args values with their config labels."""
     if network is None:
@@ -767,6 +789,8 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     key_vault = load.key_vault(builds, tasks, protect)
     if network is not None and registry is not None and aks is not None:
         _stack_rules(network, registry, aks, config.problems, vault=key_vault is not None)
+    if dns is not None:
+        _policy_dns_rule(dns, config.problems, vault=key_vault is not None)
     if (
         config.problems
         or network is None
