@@ -1,5 +1,6 @@
 """Landing-zone stacks: central DNS zones, policy-managed zone groups, sovereign clouds."""
 
+import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -251,4 +252,19 @@ def test_policy_managed_zone_groups_need_the_central_zone_of_every_endpoint() ->
     )
     assert any(
         p.startswith("dns.zoneIds: dns.zoneGroups is policy") and "for blob" in p for p in found
+    )
+
+
+def test_government_builds_sign_in_to_the_government_cloud() -> None:
+    run = run_program(ROOT, "gov")
+    for output in ("podManifest", "buildJobManifest"):
+        script = run.outputs[output]
+        assert "az cloud set --name AzureUSGovernment" in script, output
+        assert script.index("az cloud set") < script.index("az login"), output
+    task = next(r for r in run.resources if r.type == "azure-native:containerregistry:Task")
+    values = {v["name"]: v["value"] for v in task.inputs["step"]["values"]}
+    assert values["azureCloud"] == "AzureUSGovernment"
+    assert (
+        "az cloud set --name {{.Values.azureCloud}}"
+        in base64.b64decode(task.inputs["step"]["encodedTaskContent"]).decode()
     )

@@ -64,7 +64,8 @@ steps:
   - id: fetch-artifact
     cmd: >-
       {{.Values.cliImage}} bash -ec
-      'az login --identity --client-id {{.Values.identityClientId}} --allow-no-subscriptions
+      'az cloud set --name {{.Values.azureCloud}} &&
+      az login --identity --client-id {{.Values.identityClientId}} --allow-no-subscriptions
       --output none &&
       az storage blob download --auth-mode login --account-name {{.Values.storageAccount}}
       --container-name {{.Values.container}} --name {{.Values.artifact}} --file artifact.bin
@@ -78,7 +79,8 @@ steps:
 """
 """The stack's own task when it configures none: fetch a private artifact with the task's
 identity, then build and push. Its values: ``storageAccount``, ``container``, ``artifact``,
-``repository``, ``cliImage`` (see :func:`builtin_task_values`)."""
+``repository``, ``cliImage``, ``azureCloud`` (the Azure CLI's name of the cloud, so the login
+and the storage account's DNS suffix are that cloud's; see :func:`builtin_task_values`)."""
 
 BUILTIN_REPOSITORY = "private-build"
 BUILTIN_ARTIFACT = "artifact.bin"
@@ -98,8 +100,10 @@ def builtin_task_values(
     storage_account: pulumi.Input[str],
     container: pulumi.Input[str],
     cli_image: str,
+    *,
     repository: str = BUILTIN_REPOSITORY,
     artifact: str = BUILTIN_ARTIFACT,
+    azure_cloud: str = "AzureCloud",
 ) -> dict[str, pulumi.Input[str]]:
     """The values :data:`BUILTIN_TASK` reads besides the ones every task is given."""
     return {
@@ -108,6 +112,7 @@ def builtin_task_values(
         "artifact": artifact,
         "repository": repository,
         "cliImage": cli_image,
+        "azureCloud": azure_cloud,
     }
 
 

@@ -46,6 +46,7 @@ import yaml
 from pulumi_azure_native import authorization, managedidentity
 
 from private_acr_rules import naming
+from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
@@ -113,6 +114,8 @@ class InClusterBuildTriggerArgs(InClusterBuildTriggerInputs):
     Writer on the namespace and Cluster User Role on the cluster. Default: none."""
     deployer_principal_type: NotRequired[PrincipalType]
     """What the ``deployers`` ids are: Group, User or ServicePrincipal. Default Group."""
+    cloud: NotRequired[AzureCloud]
+    """The Azure cloud the agent and the Jobs sign in to (``az cloud set``). Default public."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class InClusterBuildTriggerPlan:
     cli_image: str = DEFAULT_CLI_IMAGE
     deployers: tuple[str, ...] = ()
     deployer_principal_type: PrincipalType = PrincipalType.GROUP
+    cloud: AzureCloud = AzureCloud.PUBLIC
 
 
 def _deployers(fields: FieldReader) -> tuple[str, ...]:
@@ -158,6 +162,7 @@ def validate_build_trigger(fields: FieldReader) -> InClusterBuildTriggerPlan | N
         deployer_principal_type=fields.choice(
             "deployer_principal_type", PrincipalType, PrincipalType.GROUP
         ),
+        cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
     )
     return None if fields.failed_since(mark) else plan
 
@@ -202,17 +207,19 @@ _LOGIN = (
 )
 
 
-def _logged_in(*commands: str) -> str:
-    """A shell script that logs in with the token as it is now, then runs ``commands``.
+def _logged_in(cloud: AzureCloud, *commands: str) -> str:
+    """A shell script that logs in to ``cloud`` with the token as it is now, then runs ``commands``.
 
     Each run gets its own azure-cli config directory, removed when it ends, so concurrent
-    builds in one pod never share or overwrite a session.
+    builds in one pod never share or overwrite a session. A fresh directory knows only the
+    public cloud, so the cloud is set first.
     """
     lines = [
         "set -eu",
         'AZURE_CONFIG_DIR="$(mktemp -d)"',
         "export AZURE_CONFIG_DIR",
         "trap 'rm -rf \"$AZURE_CONFIG_DIR\"' EXIT",
+        f"az cloud set --name {names(cloud).cli_name}",
         *_LOGIN,
         *commands,
     ]
@@ -291,7 +298,7 @@ def _agent(plan: InClusterBuildTriggerPlan, subscription_id: str) -> list[dict[s
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "acr-build-scripts", "namespace": plan.namespace},
-        "data": {"with-login": "#!/bin/sh\n" + _logged_in('"$@"')},
+        "data": {"with-login": "#!/bin/sh\n" + _logged_in(plan.cloud, '"$@"')},
     }
     container = _container(plan, subscription_id, ["sleep", "infinity"])
     container["workingDir"] = WORKSPACE
@@ -348,6 +355,7 @@ def render_build_job(plan: InClusterBuildTriggerPlan, target: BuildTarget) -> st
     would start a second run and push a second image.
     """
     script = _logged_in(
+        plan.cloud,
         ': "${BUILD_CONTEXT:?set BUILD_CONTEXT to the git URL or tarball URL of the build context}"',
         target.task_run_command('"$BUILD_CONTEXT"'),
     )

@@ -526,7 +526,8 @@ class _Loader:
         return validate_artifact_store(section.reader(self.problems, **values))
 
     def build_trigger(self) -> InClusterBuildTriggerPlan | None:
-        return validate_build_trigger(self.config.section("buildTrigger").reader(self.problems))
+        section = self.config.section("buildTrigger")
+        return validate_build_trigger(section.reader(self.problems, cloud=self.cloud))
 
     def location(self) -> str:
         location = self.raw.get(LOCATION_KEY)

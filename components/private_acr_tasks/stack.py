@@ -14,6 +14,7 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from private_acr_rules import diagnostics as log_profiles
+from private_acr_rules.clouds import names
 from private_acr_tasks._common import SharedArgs, type_token
 from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.aks import AksCluster
@@ -149,7 +150,12 @@ def _task(
 ) -> BuildTask:
     if task.builtin:
         image = base.settings.build_trigger.cli_image
-        links["values"] = builtin_task_values(store.account_name, store.container_name, image)
+        links["values"] = builtin_task_values(
+            store.account_name,
+            store.container_name,
+            image,
+            azure_cloud=names(base.settings.cloud).cli_name,
+        )
     built = BuildTask.from_plan(
         _component_name(key),
         task.plan,

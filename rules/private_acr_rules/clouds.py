@@ -10,8 +10,8 @@ The stack picks the cloud with the azure-native provider's own ``environment`` c
 - Login-server and service suffixes: the Azure CLI's cloud definitions (``az cloud show``;
   Azure/azure-cli ``src/azure-cli-core/azure/cli/core/cloud.py``, ``CloudSuffixes``
   ``acr_login_server_endpoint``, ``storage_endpoint``, ``keyvault_dns`` of AzureCloud,
-  AzureUSGovernment and AzureChinaCloud), and the Resource Manager endpoint (``CloudEndpoints``
-  ``resource_manager`` of the same clouds).
+  AzureUSGovernment and AzureChinaCloud), the Resource Manager endpoint (``CloudEndpoints``
+  ``resource_manager`` of the same clouds) and those clouds' names.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ class CloudNames:
     """The private API server zone, with ``{region}`` for the cluster's region."""
     resource_manager: str
     """The Azure Resource Manager endpoint, also the audience of a token for it."""
+    cli_name: str
+    """The Azure CLI's name of the cloud (``az cloud set --name``): without it ``az login``
+    signs in to the public cloud's Entra ID and storage commands use its DNS suffixes."""
 
 
 CLOUDS: Mapping[AzureCloud, CloudNames] = {
@@ -64,6 +67,7 @@ CLOUDS: Mapping[AzureCloud, CloudNames] = {
         vault_suffix="vault.azure.net",
         aks_private_zone="privatelink.{region}.azmk8s.io",
         resource_manager="https://management.azure.com/",
+        cli_name="AzureCloud",
     ),
     AzureCloud.US_GOVERNMENT: CloudNames(
         registry_zone="privatelink.azurecr.us",
@@ -74,6 +78,7 @@ CLOUDS: Mapping[AzureCloud, CloudNames] = {
         vault_suffix="vault.usgovcloudapi.net",
         aks_private_zone="privatelink.{region}.cx.aks.containerservice.azure.us",
         resource_manager="https://management.usgovcloudapi.net/",
+        cli_name="AzureUSGovernment",
     ),
     AzureCloud.CHINA: CloudNames(
         registry_zone="privatelink.azurecr.cn",
@@ -84,6 +89,7 @@ CLOUDS: Mapping[AzureCloud, CloudNames] = {
         vault_suffix="vault.azure.cn",
         aks_private_zone="privatelink.{region}.cx.prod.service.azk8s.cn",
         resource_manager="https://management.chinacloudapi.cn/",
+        cli_name="AzureChinaCloud",
     ),
 }
 
