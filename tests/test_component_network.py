@@ -244,7 +244,7 @@ def test_a_pool_subnet_is_created_after_the_others(pooled: ProgramRun) -> None:
                     "aks": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/k",
                 },
             },
-            "NetworkArgs.pool_subnet_prefixes: pool subnets are created by the stack",
+            "NetworkArgs.pool_subnet_prefixes.heavy: a pool subnet of its own would be created",
         ),
         (
             {"agent_subnet_prefix": "10.41.0.0/24"},

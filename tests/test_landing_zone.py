@@ -268,3 +268,12 @@ def test_government_builds_sign_in_to_the_government_cloud() -> None:
         "az cloud set --name {{.Values.azureCloud}}"
         in base64.b64decode(task.inputs["step"]["encodedTaskContent"]).decode()
     )
+
+
+def test_a_pool_subnet_with_existing_subnets_is_refused_naming_the_pools_key() -> None:
+    spoke = stack_config("spoke")
+    config = with_changes(spoke, agentPools={"heavy": {"count": 1, "subnet": "10.50.3.0/24"}})
+    found = problems(config)
+    assert any(p.startswith("agentPools.heavy.subnet: a pool subnet of its own") for p in found), (
+        found
+    )

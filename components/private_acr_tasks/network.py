@@ -300,12 +300,14 @@ def _pool_subnets(fields: FieldReader) -> dict[str, ipaddress.IPv4Network]:
             )
         elif (parsed := nested.network_value(key, value)) is not None:
             subnets[key] = parsed
-    if subnets and fields.present("existing_subnet_ids"):
-        fields.problem(
-            "pool_subnet_prefixes",
-            f"pool subnets are created by the stack; with {fields.label('existing_subnet_ids')} "
-            "give each pool one of the existing subnets instead",
-        )
+    if fields.present("existing_subnet_ids"):
+        for key in subnets:
+            nested.problem(
+                key,
+                "a pool subnet of its own would be created by the stack, which creates no subnet "
+                f"with {fields.label('existing_subnet_ids')}; remove it, and the pool runs in "
+                "the existing agent subnet with the others",
+            )
     return subnets
 
 
