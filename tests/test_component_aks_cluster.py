@@ -110,6 +110,17 @@ def test_admin_groups_are_passed_to_entra_id(run_components: Runner) -> None:
     assert by_name(run, "aks-cluster").inputs["aadProfile"]["adminGroupObjectIDs"] == [group]
 
 
+def test_admin_groups_may_download_the_kubeconfig_of_this_cluster(run_components: Runner) -> None:
+    group = "00000000-0000-0000-0000-000000000001"
+    run = cluster_run(run_components, admin_group_object_ids=[group])
+    grant = by_name(run, f"aks-admin-{group}-kubeconfig").inputs
+    assert grant["scope"] == by_name(run, "aks-cluster").id
+    assert (grant["principalId"], grant["principalType"]) == (group, "Group")
+    assert grant["roleDefinitionId"].endswith(
+        BUILTIN_ROLES["Azure Kubernetes Service Cluster User Role"]
+    )
+
+
 WORKSPACE = (
     "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law"
 )

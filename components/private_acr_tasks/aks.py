@@ -270,8 +270,8 @@ class AksCluster(pulumi.ComponentResource):
     """Managed identity, subnet rights, the cluster and the kubelet's AcrPull.
 
     Children: ``<name>-identity``, ``<name>-subnet-access``, ``<name>-cluster``,
-    ``<name>-acr-pull``, and with Container Insights ``<name>-insights`` (the data collection
-    rule) and ``<name>-insights-association``.
+    ``<name>-acr-pull``, ``<name>-admin-<group>-kubeconfig`` per admin group, and with Container
+    Insights ``<name>-insights`` (the data collection rule) and ``<name>-insights-association``.
     """
 
     cluster_id: pulumi.Output[str]
@@ -337,6 +337,7 @@ class AksCluster(pulumi.ComponentResource):
             role_definition_id=role_definition_id(inputs["subscription_id"], "AcrPull"),
             opts=child,
         )
+        self._admin_kubeconfig(name, plan, inputs)
         self.cluster_id = self.cluster.id
         self.cluster_name = self.cluster.name
         self.oidc_issuer_url = self.cluster.oidc_issuer_profile.apply(
@@ -376,6 +377,22 @@ class AksCluster(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         ]
+
+    def _admin_kubeconfig(self, name: str, plan: AksClusterPlan, inputs: AksClusterInputs) -> None:
+        """The Cluster User Role for each admin group: cluster-admin inside Kubernetes does not let
+        them download the kubeconfig (``listClusterUserCredential``; Learn, aks/manage-azure-rbac),
+        and the first ``kubectl apply`` of the CI manifests is theirs."""
+        for object_id in plan.admin_group_object_ids:
+            authorization.RoleAssignment(
+                child_name(name, "admin", object_id, "kubeconfig"),
+                scope=self.cluster.id,
+                principal_id=object_id,
+                principal_type="Group",
+                role_definition_id=role_definition_id(
+                    inputs["subscription_id"], "Azure Kubernetes Service Cluster User Role"
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
     def _container_insights(
         self, name: str, inputs: AksClusterInputs, workspace: pulumi.Input[str]
