@@ -76,6 +76,8 @@ def test_a_consumer_stack_runs_the_installed_pack(
     assert pack_main([str(pack)]) == 0
     policy = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())
     assert policy["runtime"]["options"]["virtualenv"] == sys.prefix
+    # pip runs that environment whatever lock files the consumer's repository holds.
+    assert policy["runtime"]["options"]["toolchain"] == "pip"
     program = tmp_path / "stack"
     program.mkdir()
     (program / "Pulumi.yaml").write_text("name: team-stack\nruntime: python\n")

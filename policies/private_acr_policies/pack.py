@@ -58,6 +58,10 @@ def policy_yaml(environment: Path) -> str:
         "runtime:\n"
         "  name: python\n"
         "  options:\n"
+        # Without a toolchain the CLI picks one from the lock files above DIR (uv.lock: uv,
+        # which must be on PATH; poetry.lock: poetry, which ignores virtualenv); pip runs the
+        # given environment as it is (pulumi sdk/python/toolchain ResolveToolchain).
+        "    toolchain: pip\n"
         f"    virtualenv: {environment}\n"
     )
 
