@@ -228,6 +228,24 @@ def test_an_identity_is_answered_as_azure_answers_it_whatever_the_resource() -> 
     assert answered["userAssignedIdentities"][identity_id]["principalId"]
 
 
+def test_outputs_leave_out_the_inputs_that_only_name_the_request_url() -> None:
+    # azure-native's outputs follow the response body, and the CLI hands a pack the outputs.
+    def program() -> None:
+        network.Subnet(
+            "subnet",
+            resource_group_name="rg",
+            virtual_network_name="vnet",
+            subnet_name="agents",
+            address_prefix="10.0.1.0/24",
+        )
+        monitor.DiagnosticSetting("logs", name="to-law", resource_uri="/subscriptions/s/x")
+
+    subnet, setting = _run(program).resources[1:]
+    assert subnet.outputs["addressPrefix"] == "10.0.1.0/24" and subnet.outputs["name"] == "agents"
+    assert not {"resourceGroupName", "virtualNetworkName", "subnetName"} & set(subnet.outputs)
+    assert setting.outputs["name"] == "to-law" and "resourceUri" not in setting.outputs
+
+
 def test_a_lookup_finds_an_inline_child_case_insensitively() -> None:
     def program() -> None:
         subnet = network.get_subnet(

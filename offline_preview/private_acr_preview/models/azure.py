@@ -174,6 +174,28 @@ _NO_LOCATION = {
 }
 
 
+_RESPONSE_HOLDS_SCOPE = {("authorization", "RoleAssignment")}
+"""Extension types whose response body repeats the scope (``properties.scope``)."""
+
+
+def _path_inputs(module: str, kind: str) -> set[str]:
+    """Inputs that only name the request URL (the resource group, the names of the resource
+    and its parents, an extension's scope). azure-native's outputs follow the response body,
+    so these are not among them, in a preview or after ``up``: the Pulumi CLI gives the policy
+    pack's AnalyzeStack each resource's outputs (pkg/resource/deploy/step_generator.go), and a
+    pack can link such a resource only by property dependency or by id."""
+    found = {"resourceGroupName"}
+    spec = ARM_PATHS.get((module, kind))
+    if spec is not None:
+        found |= {spec[1], *(name_input for _, name_input in spec[2])}
+    extension = EXTENSION_PATHS.get((module, kind))
+    if extension is not None:
+        found.add(extension[2])
+        if (module, kind) not in _RESPONSE_HOLDS_SCOPE:
+            found.add(extension[0])
+    return found - {"name"}  # the answer's own name, whatever the input naming it was called
+
+
 def _mapping(value: object) -> dict[str, Any]:
     return cast(dict[str, Any], value) if isinstance(value, dict) else {}
 
@@ -269,6 +291,8 @@ class AzureModel:
         handler = self._handlers.get((module, kind))
         if handler is not None:
             outputs.update(handler(physical, outputs))
+        for key in _path_inputs(module, kind):
+            outputs.pop(key, None)
         return resource_id, outputs
 
     def _answered_identity(self, declared: Mapping[str, Any], resource_id: str) -> Outputs:
