@@ -164,8 +164,12 @@ def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def _options(resource: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    # What the CLI's step generator fills in from the goal (protect, ignoreChanges, aliases, parent).
     return analyzer_pb2.AnalyzerResourceOptions(
-        protect=resource.protect, ignoreChanges=resource.ignore_changes, parent=resource.parent
+        protect=resource.protect,
+        ignoreChanges=resource.ignore_changes,
+        aliases=resource.aliases,
+        parent=resource.parent,
     )
 
 
