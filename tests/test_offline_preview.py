@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,36 +22,48 @@ TINY = ROOT / "tests" / "fixtures" / "tiny_program"
 TINY_PACK = ROOT / "tests" / "fixtures" / "tiny_pack"
 
 
-def test_dev_stack_passes_and_writes_every_output(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    paths = {
-        name: tmp_path / name for name in ("plan.json", "graph.mmd", "summary.md", "export.json")
-    }
-    code = main(
-        [
-            "--stack",
-            "dev",
-            "--program",
-            str(ROOT),
-            "--json",
-            str(paths["plan.json"]),
-            "--graph",
-            str(paths["graph.mmd"]),
-            "--summary",
-            str(paths["summary.md"]),
-            "--export",
-            str(paths["export.json"]),
-        ]
-    )
-    out = capsys.readouterr().out
-    assert code == 0
-    assert (
-        "azure-native:containerregistry:AgentPool" in out
-        and f"✅ private-acr-tasks@v0.1.0 ({len(POLICIES)} policies)" in out
-    )
+@dataclass(frozen=True)
+class DevPreview:
+    code: int
+    out: str
+    paths: dict[str, Path]
 
-    plan = json.loads(paths["plan.json"].read_text())
+
+OUTPUT_FLAGS = {"plan.json": "--json", "graph.mmd": "--graph", "summary.md": "--summary"}
+
+
+@pytest.fixture(scope="module")
+def dev_preview(tmp_path_factory: pytest.TempPathFactory) -> DevPreview:
+    """One offline preview of the dev stack writing every output (each test reads one)."""
+    directory = tmp_path_factory.mktemp("dev-preview")
+    paths = {name: directory / name for name in (*OUTPUT_FLAGS, "export.json")}
+    flags = [part for name, flag in OUTPUT_FLAGS.items() for part in (flag, str(paths[name]))]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(
+            [
+                "--stack",
+                "dev",
+                "--program",
+                str(ROOT),
+                *flags,
+                "--export",
+                str(paths["export.json"]),
+            ]
+        )
+    return DevPreview(code, out.getvalue(), paths)
+
+
+def test_dev_stack_passes_and_prints_the_plan_and_the_pack(dev_preview: DevPreview) -> None:
+    assert dev_preview.code == 0
+    assert "azure-native:containerregistry:AgentPool" in dev_preview.out
+    assert f"✅ private-acr-tasks@v0.1.0 ({len(POLICIES)} policies)" in dev_preview.out
+
+
+def test_the_json_plan_holds_each_resource_as_recorded_and_the_verdict(
+    dev_preview: DevPreview,
+) -> None:
+    plan = json.loads(dev_preview.paths["plan.json"].read_text())
     assert set(plan) == {"project", "stack", "resources", "outputs", "policy"}
     assert (plan["project"], plan["stack"]) == ("private-acr-tasks", "dev")
     pool = next(
@@ -69,12 +84,16 @@ def test_dev_stack_passes_and_writes_every_output(
     assert "virtualNetworkSubnetResourceId" in pool["inputs"]
     assert plan["policy"]["violations"] == [] and plan["policy"]["pack"] == "private-acr-tasks"
 
-    graph = paths["graph.mmd"].read_text()
+
+def test_the_graph_and_the_summary_are_written(dev_preview: DevPreview) -> None:
+    graph = dev_preview.paths["graph.mmd"].read_text()
     assert graph.startswith("flowchart TD") and "subgraph" in graph and "-->" in graph
-    summary = paths["summary.md"].read_text()
+    summary = dev_preview.paths["summary.md"].read_text()
     assert "✅ passes policy" in summary and "```mermaid" in summary
 
-    export = json.loads(paths["export.json"].read_text())
+
+def test_the_export_references_only_what_comes_before_it(dev_preview: DevPreview) -> None:
+    export = json.loads(dev_preview.paths["export.json"].read_text())
     assert export["version"] == 3
     resources = export["deployment"]["resources"]
     assert resources[0]["type"] == "pulumi:pulumi:Stack"
