@@ -193,10 +193,13 @@ def test_policy_config_file_changes_config_and_levels(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ({"no-such-policy": "mandatory"}, "no-such-policy: no such policy"),
         (
             {"nsg-internet-admin-ingress": {"ports": "22"}},
-            "nsg-internet-admin-ingress.ports: got '22'; expected array",
+            "nsg-internet-admin-ingress.ports: '22' is not of type 'array'",
+        ),
+        (
+            {"nsg-internet-admin-ingress": {"ports": [22, 2.5]}},
+            "nsg-internet-admin-ingress.ports[1]: 2.5 is not of type 'integer'",
         ),
         (
             {"vnet-subnet-cidr-integrity": "loud"},
@@ -211,6 +214,26 @@ def test_bad_policy_config_exits_2(
     config.write_text(json.dumps(content))
     assert _tiny_with_pack(config, tmp_path / "tiny.json") == 2
     assert message in capsys.readouterr().err
+
+
+def test_policy_config_the_cli_accepts_is_accepted_with_a_warning_for_unknown_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The CLI validates with gojsonschema: 22.0 is an integer, unknown names and keys pass.
+    config = tmp_path / "policy.json"
+    config.write_text(
+        json.dumps(
+            {
+                "no-such-policy": "mandatory",
+                "nsg-internet-admin-ingress": {"ports": [22.0, 3389], "port": 22},
+            }
+        )
+    )
+    assert _tiny_with_pack(config, tmp_path / "tiny.json") in (0, 1)
+    err = capsys.readouterr().err
+    assert "warning: no-such-policy: no such policy in the pack" in err
+    assert "warning: nsg-internet-admin-ingress.port: not a config property" in err
+    assert "Invalid policy config" not in err
 
 
 def test_command_line_errors_have_no_traceback(tmp_path: Path) -> None:

@@ -215,58 +215,61 @@ def read_policy_config(path: Path | None) -> dict[str, Any]:
     return cast(dict[str, Any], document)
 
 
-_TYPE_CHECKS: dict[str, Callable[[object], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
-}
-
-
-def _check_schema(policy: str, key: str, value: object, schema: Mapping[str, Any]) -> str | None:
-    expected = schema.get("type")
-    check = _TYPE_CHECKS.get(str(expected))
-    if check is not None and not check(value):
-        return f"{policy}.{key}: got {value!r}; expected {expected}"
-    items = schema.get("items")
-    if expected == "array" and isinstance(value, list) and isinstance(items, dict):
-        for index, item in enumerate(cast(list[object], value)):
-            problem = _check_schema(policy, f"{key}[{index}]", item, cast(dict[str, Any], items))
-            if problem:
-                return problem
-    return None
-
-
-def _schema(policy: analyzer_pb2.PolicyInfo) -> dict[str, dict[str, Any]]:
+def _schema(policy: analyzer_pb2.PolicyInfo) -> dict[str, Any]:
+    """The policy's config schema as the CLI validates it (analyzer/config.go convertSchema)."""
     if not policy.HasField("configSchema"):
-        return {}
-    properties = json_format.MessageToDict(policy.configSchema.properties)
-    return {str(k): cast(dict[str, Any], v) for k, v in properties.items() if isinstance(v, dict)}
+        return {"type": "object"}
+    schema = json_format.MessageToDict(policy.configSchema)
+    result: dict[str, Any] = {"type": "object"}
+    if schema.get("properties"):
+        result["properties"] = schema["properties"]
+    if schema.get("required"):
+        result["required"] = schema["required"]
+    return result
+
+
+def _schema_problems(
+    policy: str, schema: Mapping[str, Any], values: Mapping[str, Any]
+) -> list[str]:
+    """JSON Schema validation of one policy's merged config, as the CLI does it (gojsonschema:
+    an integral number is an integer, extra properties are allowed)."""
+    from jsonschema import Draft7Validator  # only a preview with a pack pays for the import
+
+    def where(path: Sequence[object]) -> str:
+        return policy + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+    validator: Any = Draft7Validator(dict(schema))  # its stubs leave iter_errors half-typed
+    errors: list[Any] = sorted(validator.iter_errors(dict(values)), key=lambda e: list(e.path))
+    return [f"{where(list(error.absolute_path))}: {error.message}" for error in errors]
 
 
 def _policy_config(
-    policy: analyzer_pb2.PolicyInfo, override: object, level: str, problems: list[str]
+    policy: analyzer_pb2.PolicyInfo,
+    override: object,
+    level: str,
+    problems: list[str],
+    warn: Callable[[str], None],
 ) -> analyzer_pb2.PolicyConfig:
-    """One policy's config: schema defaults, then its override; problems are appended."""
+    """One policy's config: schema defaults, then its override, validated against the schema."""
     schema = _schema(policy)
-    values: dict[str, Any] = {k: v["default"] for k, v in schema.items() if "default" in v}
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    values: dict[str, Any] = {
+        k: v["default"] for k, v in properties.items() if isinstance(v, dict) and "default" in v
+    }
     if isinstance(override, str):
         level = override
     elif isinstance(override, dict):
         for key, value in cast(dict[str, Any], override).items():
             if key == "enforcementLevel":
                 level = str(value)
-            elif key not in schema:
-                known = ", ".join(schema) or "none"
-                problems.append(
-                    f"{policy.name}.{key}: not a config property of this policy (known: {known})"
+                continue
+            if key not in properties:
+                known = ", ".join(properties) or "none"
+                warn(
+                    f"{policy.name}.{key}: not a config property of this policy (known: {known}); "
+                    "passed on to the pack, as the Pulumi CLI does"
                 )
-            elif problem := _check_schema(policy.name, key, value, schema[key]):
-                problems.append(problem)
-            else:
-                values[key] = value
+            values[key] = value
     elif override is not None:
         problems.append(
             f"{policy.name}: got {override!r}; expected a level or an object of settings"
@@ -276,19 +279,30 @@ def _policy_config(
             f"{policy.name}.enforcementLevel: got {level!r}; expected one of {', '.join(LEVELS)}"
         )
         level = "advisory"
+    problems.extend(_schema_problems(policy.name, schema, values))
     return analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(values))
 
 
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def reconcile_config(
-    policies: Sequence[analyzer_pb2.PolicyInfo], overrides: Mapping[str, Any]
+    policies: Sequence[analyzer_pb2.PolicyInfo],
+    overrides: Mapping[str, Any],
+    warn: Callable[[str], None] = _warn,
 ) -> dict[str, analyzer_pb2.PolicyConfig]:
-    """Defaults from each policy's schema and level, then the overrides, validated like the CLI."""
+    """Defaults from each policy's schema and level, then the overrides, validated like the CLI
+    (pkg/resource/analyzer/config.go ReconcilePolicyPackConfig): a bad level or a value the
+    schema refuses stops the run; a name the pack does not know is kept, with a warning."""
     names = {p.name for p in policies}
-    problems = [
-        f"{name}: no such policy in the pack (known: {', '.join(sorted(names))})"
-        for name in overrides
-        if name not in names and name not in ("all", "environments")
-    ]
+    for name in overrides:
+        if name not in names and name not in ("all", "environments"):
+            warn(
+                f"{name}: no such policy in the pack (known: {', '.join(sorted(names))}); the "
+                "Pulumi CLI ignores it too"
+            )
+    problems: list[str] = []
     all_level = overrides.get("all")
     configured: dict[str, analyzer_pb2.PolicyConfig] = {}
     for policy in policies:
@@ -296,7 +310,7 @@ def reconcile_config(
         if isinstance(all_level, str):
             level = all_level
         configured[policy.name] = _policy_config(
-            policy, overrides.get(policy.name), level, problems
+            policy, overrides.get(policy.name), level, problems, warn
         )
     if problems:
         raise PolicyError("Invalid policy config:\n" + "\n".join(f"  - {p}" for p in problems))
