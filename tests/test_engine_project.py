@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from private_acr_preview.cli import main
-from private_acr_preview.project import load_config
+from private_acr_preview.project import ConfigFileError, load_config
 
 PROGRAM = "import pulumi\npulumi.export('config', pulumi.Config().get_object('all'))\n"
 
@@ -168,3 +168,9 @@ def test_object_config_reaches_the_program_with_its_keys_sorted_as_the_cli_marsh
     assert list(json.loads(text)) == ["alpha", "zeta"]
     assert list(json.loads(text)["zeta"]) == ["a", "b"]
     assert text == '{"alpha":{"note":"a\\u003cb \\u0026 c\\u003ed"},"zeta":{"a":2,"b":1}}'
+
+
+def test_a_null_default_is_no_default_as_the_cli_reads_it(tmp_path: Path) -> None:
+    program = _project(tmp_path, f"{HEAD}config:\n  size: {{type: integer, default: null}}\n", "")
+    with pytest.raises(ConfigFileError, match="missing configuration value 'size'"):
+        load_config(program, "test")

@@ -227,9 +227,11 @@ def _declaration(project: str, key: str, spec: object, where: str) -> Declaratio
             raise ConfigFileError(
                 f"{where}: '{key}' is not namespaced by the project and needs a 'value'"
             )
-    has_value = "default" in fields or "value" in fields
-    value = fields.get("default", fields.get("value"))
-    if kind is not None and "default" in fields and not matches_type(str(kind), items_spec, value):
+    # The CLI holds default and value as Go interfaces: `default: null` is no default at all.
+    default, given = fields.get("default"), fields.get("value")
+    has_value = default is not None or given is not None
+    value = default if default is not None else given
+    if kind is not None and default is not None and not matches_type(str(kind), items_spec, value):
         raise ConfigFileError(
             f"{where}.default: got {value!r}; expected a value of type '{type_name(str(kind), items_spec)}'"
         )
