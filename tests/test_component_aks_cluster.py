@@ -223,3 +223,74 @@ def test_bad_args_are_refused_naming_the_field(
 ) -> None:
     args: dict[str, Any] = {**BASE, **change}
     assert message in refusal(lambda: AksCluster("aks", args))  # pyright: ignore[reportArgumentType]
+
+
+HUB_ZONE = (
+    "/subscriptions/0a0b0c0d-aaaa-4bbb-8ccc-0d0e0f101112/resourceGroups/rg-hub-dns/providers/"
+    "Microsoft.Network/privateDnsZones/privatelink.eastus2.azmk8s.io"
+)
+
+
+def test_a_central_api_server_zone_is_used_and_the_control_plane_may_write_it_first(
+    run_components: Runner,
+) -> None:
+    run = cluster_run(run_components, private_dns_zone_id=HUB_ZONE)
+    cluster = by_name(run, "aks-cluster")
+    assert cluster.inputs["apiServerAccessProfile"]["privateDNSZone"] == HUB_ZONE
+    grant = by_name(run, "aks-dns-zone-access")
+    assert grant.inputs["scope"] == HUB_ZONE
+    assert grant.inputs["roleDefinitionId"] == (
+        "/subscriptions/0a0b0c0d-aaaa-4bbb-8ccc-0d0e0f101112/providers/Microsoft.Authorization/"
+        f"roleDefinitions/{BUILTIN_ROLES['Private DNS Zone Contributor']}"
+    )
+    assert grant.urn in cluster.dependencies
+
+
+def test_a_zone_granted_by_its_owner_gets_no_role_assignment(run_components: Runner) -> None:
+    run = cluster_run(run_components, private_dns_zone_id=HUB_ZONE, grant_dns_zone_access=False)
+    assert ("azure-native:authorization:RoleAssignment", "aks-dns-zone-access") not in children_of(
+        run, "aks"
+    )
+
+
+def test_a_subzone_of_the_regions_zone_is_accepted(run_components: Runner) -> None:
+    subzone = HUB_ZONE.replace("/privatelink.", "/team.privatelink.")
+    run = cluster_run(run_components, private_dns_zone_id=subzone)
+    assert by_name(run, "aks-cluster").inputs["apiServerAccessProfile"]["privateDNSZone"] == subzone
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {
+                "private_dns_zone_id": HUB_ZONE.replace(
+                    "privatelink.eastus2.azmk8s.io", "privatelink.azurecr.io"
+                )
+            },
+            "expected the ARM id of a private DNS zone privatelink.<region>.azmk8s.io",
+        ),
+        (
+            {"private_dns_zone_id": HUB_ZONE.replace("eastus2", "westus3")},
+            "names the zone of westus3, but the cluster is in eastus2",
+        ),
+        (
+            {
+                "private_dns_zone_id": HUB_ZONE,
+                "private_cluster": False,
+                "authorized_ip_ranges": ["203.0.113.0/24"],
+            },
+            "only a private cluster resolves its API server through a private DNS zone",
+        ),
+        (
+            {"private_dns_zone_id": HUB_ZONE, "cloud": "usgovernment"},
+            "privatelink.<region>.cx.aks.containerservice.azure.us (or a subzone of it)",
+        ),
+    ],
+)
+def test_a_zone_aks_cannot_use_is_refused_naming_the_field(
+    refusal: Refusal, change: dict[str, Any], message: str
+) -> None:
+    args: dict[str, Any] = {**BASE, **change}
+    found = refusal(lambda: AksCluster("aks", args))  # pyright: ignore[reportArgumentType]
+    assert "AksClusterArgs.private_dns_zone_id" in found and message in found, found

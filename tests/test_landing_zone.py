@@ -277,3 +277,23 @@ def test_a_pool_subnet_with_existing_subnets_is_refused_naming_the_pools_key() -
     assert any(p.startswith("agentPools.heavy.subnet: a pool subnet of its own") for p in found), (
         found
     )
+
+
+AKS_ZONE = f"{HUB}/privatelink.eastus2.azmk8s.io"
+
+
+def test_a_central_aks_zone_in_dns_zone_ids_reaches_the_cluster() -> None:
+    run = plan(dns__zoneIds={"aks": AKS_ZONE})
+    cluster = next(r for r in run.resources if r.type.endswith(":ManagedCluster"))
+    assert cluster.inputs["apiServerAccessProfile"]["privateDNSZone"] == AKS_ZONE
+
+
+def test_an_aks_zone_of_another_region_is_refused_naming_its_config_key() -> None:
+    found = problems(
+        with_changes(DEV, dns__zoneIds={"aks": AKS_ZONE.replace("eastus2", "westus3")})
+    )
+    assert any(
+        p.startswith("dns.zoneIds.aks: names the zone of westus3")
+        and "(azure-native:location)" in p
+        for p in found
+    ), found

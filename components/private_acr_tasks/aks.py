@@ -29,6 +29,7 @@ from pulumi_azure_native import authorization, containerservice, managedidentity
 
 from private_acr_rules import cidr, naming
 from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_problem
+from private_acr_rules.clouds import CLOUDS, AzureCloud, aks_zone_region
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     SharedArgs,
@@ -45,6 +46,11 @@ DEFAULT_DNS_SERVICE_IP = ipaddress.IPv4Address("10.100.0.10")
 DEFAULT_POD_CIDR = ipaddress.IPv4Network("10.244.0.0/16")
 _ANY_CIDR = re.compile(r"^\S+$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_ZONE_ID = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/privateDnsZones/"
+    r"(?P<zone>[^/]+)$",
+    re.IGNORECASE,
+)
 _INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default"
 
 
@@ -97,6 +103,16 @@ class AksClusterArgs(AksClusterInputs):
     container_insights: NotRequired[bool]
     """Container Insights: container logs, Kubernetes events and inventory to
     ``log_analytics_workspace_id``. Default False."""
+    private_dns_zone_id: NotRequired[str]
+    """A central private DNS zone for the private API server: the ARM id of the cloud's AKS
+    zone for the cluster's region (``privatelink.<region>.azmk8s.io``) or a subzone of it.
+    Default: the zone AKS creates in its node resource group."""
+    grant_dns_zone_access: NotRequired[bool]
+    """With ``private_dns_zone_id``: give the control-plane identity Private DNS Zone
+    Contributor on that zone, which AKS needs to write the API server's record. Default True;
+    False when the zone's owner grants it (before the cluster is created)."""
+    cloud: NotRequired[AzureCloud]
+    """The Azure cloud, whose AKS zone ``private_dns_zone_id`` must name. Default public."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,8 @@ class AksClusterPlan:
     admin_group_object_ids: tuple[str, ...] = ()
     grant_subnet_access: bool = True
     container_insights: bool = False
+    private_dns_zone_id: str | None = None
+    grant_dns_zone_access: bool = True
 
 
 def _vnet_ranges(fields: FieldReader) -> list[cidr.Labelled]:
@@ -143,6 +161,39 @@ def _network_plan_problems(fields: FieldReader, plan: AksClusterPlan) -> list[st
         cluster_ranges=vnet,
     )
     return problems
+
+
+def _private_dns_zone(fields: FieldReader) -> str | None:
+    """A central zone for the API server: the cloud's AKS zone of the cluster's region."""
+    zone_id = fields.values.get("private_dns_zone_id")
+    if zone_id is None:
+        return None
+    cloud = fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC)
+    match = _ZONE_ID.match(zone_id) if isinstance(zone_id, str) else None
+    region = aks_zone_region(cloud, match["zone"]) if match else None
+    location = fields.values.get("location")
+    if match is None or region is None:
+        zone = CLOUDS[cloud].aks_private_zone.format(region="<region>")
+        fields.invalid(
+            "private_dns_zone_id",
+            zone_id,
+            f"the ARM id of a private DNS zone {zone} (or a subzone of it) in the {cloud.value} cloud",
+        )
+    elif not fields.values.get("private_cluster", True):
+        fields.problem(
+            "private_dns_zone_id",
+            f"only a private cluster resolves its API server through a private DNS zone, and "
+            f"{fields.label('private_cluster')} is false",
+        )
+    elif isinstance(location, str) and region != location.replace(" ", "").lower():
+        fields.problem(
+            "private_dns_zone_id",
+            f"names the zone of {region}, but the cluster is in {location} "
+            f"({fields.label('location')}); AKS needs the zone of its own region",
+        )
+    else:
+        return str(zone_id)
+    return None
 
 
 def validate_aks_cluster(fields: FieldReader) -> AksClusterPlan | None:
@@ -181,6 +232,8 @@ def validate_aks_cluster(fields: FieldReader) -> AksClusterPlan | None:
         ),
         grant_subnet_access=fields.flag("grant_subnet_access", True),
         container_insights=fields.flag("container_insights", False),
+        private_dns_zone_id=_private_dns_zone(fields),
+        grant_dns_zone_access=fields.flag("grant_dns_zone_access", True),
     )
     if not fields.failed_since(mark):
         fields.problems.extend(_network_plan_problems(fields, plan))
@@ -229,6 +282,8 @@ def _access_profile(
     plan: AksClusterPlan,
 ) -> containerservice.ManagedClusterAPIServerAccessProfileArgs:
     access: dict[str, Any] = {"enable_private_cluster": plan.private_cluster}
+    if plan.private_dns_zone_id is not None:
+        access["private_dns_zone"] = plan.private_dns_zone_id
     if not plan.private_cluster:
         access["authorized_ip_ranges"] = list(plan.authorized_ip_ranges)
     return containerservice.ManagedClusterAPIServerAccessProfileArgs(**access)
@@ -269,7 +324,8 @@ def _addons(
 class AksCluster(pulumi.ComponentResource):
     """Managed identity, subnet rights, the cluster and the kubelet's AcrPull.
 
-    Children: ``<name>-identity``, ``<name>-subnet-access``, ``<name>-cluster``,
+    Children: ``<name>-identity``, ``<name>-subnet-access``, with a central API server zone
+    ``<name>-dns-zone-access``, ``<name>-cluster``,
     ``<name>-acr-pull``, ``<name>-admin-<group>-kubeconfig`` per admin group, and with Container
     Insights ``<name>-insights`` (the data collection rule) and ``<name>-insights-association``.
     """
@@ -362,20 +418,40 @@ class AksCluster(pulumi.ComponentResource):
         inputs: AksClusterInputs,
         identity: managedidentity.UserAssignedIdentity,
     ) -> list[pulumi.Resource]:
-        """Network Contributor on the node subnet for the control plane, unless granted elsewhere."""
-        if not plan.grant_subnet_access:
-            return []
+        """What the control plane needs before the cluster exists, unless granted elsewhere:
+        Network Contributor on the node subnet, and Private DNS Zone Contributor on a central
+        API server zone (Learn, aks/private-clusters: a custom zone needs both roles)."""
+        grants: list[tuple[str, pulumi.Input[str], pulumi.Input[str], str]] = []
+        if plan.grant_subnet_access:
+            grants.append(
+                (
+                    "subnet-access",
+                    inputs["subnet_id"],
+                    inputs["subscription_id"],
+                    "Network Contributor",
+                )
+            )
+        if plan.private_dns_zone_id is not None and plan.grant_dns_zone_access:
+            # A built-in role is named in the subscription of the scope (a hub's zone).
+            zone_subscription = plan.private_dns_zone_id.split("/")[2]
+            grants.append(
+                (
+                    "dns-zone-access",
+                    plan.private_dns_zone_id,
+                    zone_subscription,
+                    "Private DNS Zone Contributor",
+                )
+            )
         return [
             authorization.RoleAssignment(
-                child_name(name, "subnet-access"),
-                scope=inputs["subnet_id"],
+                child_name(name, suffix),
+                scope=scope,
                 principal_id=identity.principal_id,
                 principal_type="ServicePrincipal",
-                role_definition_id=role_definition_id(
-                    inputs["subscription_id"], "Network Contributor"
-                ),
+                role_definition_id=role_definition_id(subscription, role),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            for suffix, scope, subscription, role in grants
         ]
 
     def _admin_kubeconfig(self, name: str, plan: AksClusterPlan, inputs: AksClusterInputs) -> None:

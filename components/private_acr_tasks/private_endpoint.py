@@ -82,6 +82,12 @@ class EndpointPurpose(StrEnum):
     VAULT = "vault"
 
 
+AKS_ZONE_KEY = "aks"
+"""The ``zone_ids`` key of the private cluster's API server zone: AKS creates that endpoint and
+writes its record itself, so it is the cluster's setting (``AksClusterArgs.private_dns_zone_id``),
+not an endpoint's here."""
+
+
 def zone_name(cloud: AzureCloud, purpose: EndpointPurpose) -> str:
     cloud_names = names(cloud)
     return {
@@ -121,13 +127,16 @@ def validate_endpoint_dns(fields: FieldReader, cloud: AzureCloud) -> EndpointDns
     mark = fields.mark()
     zone_ids: dict[EndpointPurpose, str] = {}
     for key, value in fields.mapping(
-        "zone_ids", "a map of registry, blob, vault to zone ids"
+        "zone_ids", "a map of registry, blob, vault, aks to zone ids"
     ).items():
+        if key == AKS_ZONE_KEY:
+            continue  # the cluster's own endpoint: the cluster checks its zone (aks.py)
         purpose = next((p for p in EndpointPurpose if p.value == key), None)
         path = f"zone_ids.{key}"
         match = _ZONE_ID.match(value) if isinstance(value, str) else None
         if purpose is None:
-            fields.invalid(path, key, "one of " + ", ".join(p.value for p in EndpointPurpose))
+            known = [p.value for p in EndpointPurpose] + [AKS_ZONE_KEY]
+            fields.invalid(path, key, "one of " + ", ".join(known))
         elif match is None:
             fields.invalid(
                 path,

@@ -46,6 +46,7 @@ from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.key_vault import BuildKeyVaultPlan, validate_key_vault
 from private_acr_tasks.network import SUBNET_FIELDS, NetworkPlan, validate_network
 from private_acr_tasks.private_endpoint import (
+    AKS_ZONE_KEY,
     EndpointDnsPlan,
     EndpointPurpose,
     ZoneGroups,
@@ -159,6 +160,7 @@ AKS_KEYS: Mapping[str, _Field] = {
     "grantSubnetAccess": ("grant_subnet_access", bool),
     "adminGroupObjectIds": "admin_group_object_ids",
     "containerInsights": ("container_insights", bool),
+    "grantDnsZoneAccess": ("grant_dns_zone_access", bool),
 }
 BUILD_TRIGGER_KEYS: Mapping[str, _Field] = {
     "cliImage": "cli_image",
@@ -514,11 +516,17 @@ class _Loader:
         names = self.names()["diagnostics"]
         return validate_diagnostics(section.reader(self.problems, **names))
 
-    def aks(self, network: NetworkPlan | None) -> AksClusterPlan | None:
+    def aks(self, network: NetworkPlan | None, location: str) -> AksClusterPlan | None:
         section = self.config.section("aks")
         ranges, range_labels = _cluster_ranges(network)
-        section.labels.update(range_labels, dns_prefix="environment")
-        return validate_aks_cluster(section.reader(self.problems, **self.names()["aks"], **ranges))
+        section.labels.update(range_labels, dns_prefix="environment", location=LOCATION_KEY)
+        zone_ids = self.config.section("dns").values.get("zone_ids")
+        if isinstance(zone_ids, Mapping) and AKS_ZONE_KEY in zone_ids:
+            zone_id = cast(Mapping[str, object], zone_ids)[AKS_ZONE_KEY]
+            section.values["private_dns_zone_id"] = zone_id
+            section.labels["private_dns_zone_id"] = f"dns.zoneIds.{AKS_ZONE_KEY}"
+        values = {**self.names()["aks"], **ranges, "cloud": self.cloud, "location": location}
+        return validate_aks_cluster(section.reader(self.problems, **values))
 
     def artifact_store(self) -> ArtifactStorePlan | None:
         section = _Section("environment", {}, {"name_prefix": "environment"})
@@ -785,7 +793,7 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     builds = load.builds()
     network, dns = load.network(builds), load.dns()
     registry, trigger = load.registry(location), load.build_trigger()
-    tasks, aks = load.tasks(builds), load.aks(network)
+    tasks, aks = load.tasks(builds), load.aks(network, location)
     store, diagnostics = load.artifact_store(), load.diagnostics()
     key_vault = load.key_vault(builds, tasks, protect)
     if network is not None and registry is not None and aks is not None:

@@ -16,6 +16,7 @@ The stack picks the cloud with the azure-native provider's own ``environment`` c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -100,3 +101,13 @@ def names(cloud: AzureCloud) -> CloudNames:
 
 REGISTRY_ZONES = frozenset(c.registry_zone for c in CLOUDS.values())
 """The registry zone of every cloud: a policy can accept any of them."""
+
+
+def aks_zone_region(cloud: AzureCloud, zone: str) -> str | None:
+    """The region of ``zone`` when it is ``cloud``'s private API server zone of AKS, or a subzone
+    of it (``privatelink.<region>.azmk8s.io``, ``team.privatelink.<region>.azmk8s.io``: Learn,
+    aks/private-clusters, "Configure a private DNS zone"); ``None`` for any other name."""
+    head, tail = CLOUDS[cloud].aks_private_zone.split("{region}")
+    pattern = rf"(?:[a-z0-9-]+\.)?{re.escape(head)}(?P<region>[a-z0-9]+){re.escape(tail)}"
+    match = re.fullmatch(pattern, zone.lower())
+    return match["region"] if match else None

@@ -30,6 +30,7 @@ BUILTIN_ROLES: Mapping[str, str] = {
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
     "Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    "Private DNS Zone Contributor": "b12aa53e-6015-4669-85d0-8515ebb3ae7f",
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
 }
 BUILTIN_ROLE_NAMES: Mapping[str, str] = {guid: name for name, guid in BUILTIN_ROLES.items()}
