@@ -1232,7 +1232,7 @@ def _protection_cases() -> list[Case]:
 
 
 def _replicated(
-    retention: Mapping[str, Any], soft_delete: str = "disabled"
+    retention: Mapping[str, Any], soft_delete: str = "disabled", replica_registry: Any = "acr"
 ) -> tuple[WireResource, ...]:
     """A protected prod registry with one replica (found by resource group and registry name)."""
     policies = {
@@ -1251,7 +1251,7 @@ def _replicated(
     replica = res(
         "containerregistry:Replication",
         "replica",
-        {"resourceGroupName": "rg", "registryName": "acr", "replicationName": "westus3"},
+        {"resourceGroupName": "rg", "registryName": replica_registry, "replicationName": "westus3"},
     )
     return (acr, replica)
 
@@ -1303,7 +1303,95 @@ def _geo_protection_cases(p: str) -> list[Case]:
             "geo-replicated retention unknown",
             _replicated({"status": "enabled", "days": UNKNOWN}),
             "not-applicable",
-            "acr policies.retentionPolicy (unknown until deployment)",
+            "acr policies.retentionPolicy.days (unknown until deployment)",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "retention off fails whatever its days",
+            _replicated({"status": "disabled", "days": UNKNOWN}, soft_delete="enabled"),
+            "fail",
+            "its retention policy is off",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "a replica of an unknown registry leaves the policy to check unknown",
+            _replicated(kept, replica_registry=UNKNOWN),
+            "not-applicable",
+            "acr: soft delete or retention (whether a replica of it exists is not known",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "both policies off fail whichever registry a replica names",
+            _replicated({"status": "disabled"}, replica_registry=UNKNOWN),
+            "fail",
+            "soft delete is off",
+            "acr",
+            stack="prod",
+        ),
+        *_unknown_soft_delete_cases(p),
+    ]
+
+
+def _soft_deleting(policy: Any) -> tuple[WireResource, ...]:
+    """A protected prod registry of one region with this soft delete policy (or unknown)."""
+    acr = WireResource(
+        "azure-native:containerregistry:Registry",
+        "acr",
+        {**registry().inputs, "policies": {"softDeletePolicy": policy}},
+        None,
+        {},
+        protect=True,
+        urn="urn:pulumi:prod::cases::azure-native:containerregistry:Registry::acr",
+    )
+    return (acr,)
+
+
+def _unknown_soft_delete_cases(p: str) -> list[Case]:
+    return [
+        Case(
+            p,
+            "soft delete disabled fails whatever its days",
+            _soft_deleting({"status": "disabled", "retentionDays": UNKNOWN}),
+            "fail",
+            "soft delete is off; deleted images cannot be recovered",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "unknown soft delete days are not checked",
+            _soft_deleting({"status": "enabled", "retentionDays": UNKNOWN}),
+            "not-applicable",
+            "acr policies.softDeletePolicy.retentionDays (unknown until deployment)",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "too few days fail whatever the status",
+            _soft_deleting({"status": UNKNOWN, "retentionDays": 5}),
+            "fail",
+            "soft delete keeps artifacts 5 days; at least 7 required",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "unknown status with enough days is not checked",
+            _soft_deleting({"status": UNKNOWN, "retentionDays": 30}),
+            "not-applicable",
+            "acr policies.softDeletePolicy.status (unknown until deployment)",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "unknown soft delete policy is not checked",
+            _soft_deleting(UNKNOWN),
+            "not-applicable",
+            "acr policies.softDeletePolicy (unknown until deployment)",
             stack="prod",
         ),
     ]
