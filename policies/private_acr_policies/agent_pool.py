@@ -6,7 +6,10 @@ pool creation times out or runs stay ``Queued``. The NSG on the pool's subnet is
 Azure evaluates it (``private_acr_rules.nsg``): inline rules and standalone SecurityRule
 resources together, by priority, first match wins, then Azure's default rules; a required
 flow is effectively allowed only if no part of it is denied, so an Allow shadowed by a
-higher-priority Deny is a violation. Agent pools exist only on Premium registries.
+higher-priority Deny is a violation. While the subnet's prefix is not known (a preview), rules
+naming an explicit source prefix may or may not hold it: the flows whose verdict depends on it
+are reported as not checked, and those decided regardless (``*``, ``VirtualNetwork``) stay
+decided. Agent pools exist only on Premium registries.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ its artifacts for at least ``minSoftDeleteDays``:
   many days (its days default to seven too; Learn, container-registry-retention-policy.md).
 
 ACR allows one of the two policies at a time (same page). Replicas are matched to their
-registry by identity (``_links``).
+registry by identity (``_links``). A known bad value fails whatever else is unknown in a preview:
+a policy that is off, whatever its days; too few days, whatever its status.
 """
 
 from __future__ import annotations

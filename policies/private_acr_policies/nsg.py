@@ -9,6 +9,8 @@ destinations are any address the NSG protects, in any application security group
 port range (``20-25``), ``internet`` in lower case, ``::/0`` or ``*`` are caught, and an Allow
 under a higher-priority Deny is not. Standalone rules whose NSG is outside the stack are
 evaluated on their own (with Azure's defaults): the rules declared here would open the port.
+An NSG whose ``securityRules`` (or an entry) is not known yet has a rule of which nothing is
+known: the ports it could open are reported as not checked, naming it.
 Subnets (CKV2_AZURE_31, Azure Policy e71308d3, PSRule Azure.VNET.UseNSGs): every subnet has an
 NSG, except those Azure manages itself (GatewaySubnet, AzureFirewallSubnet...).
 """
