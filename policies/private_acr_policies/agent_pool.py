@@ -114,10 +114,10 @@ def _egress_of(stack: Stack, pool: Resource, subnet: SubnetRef) -> Iterator[Outc
 def _required_flows(
     stack: Stack, subnet: SubnetRef, rules: nsg.RuleSet
 ) -> tuple[dict[tuple[egress.Flow, nsg.SecurityRule], None], dict[egress.Flow, bool]]:
-    """The required flows some rule blocks (with the rule), and those not known yet (whether
-    the subnet's prefix is why). The known prefixes are checked as they are, and a prefix not
-    known yet as addresses some rules may or may not hold, so a Deny of the known ones stays
-    a violation whatever the rest turns out to be."""
+    """The required flows some rule blocks (with the rule), and those not known yet (``True``
+    when they are so for the prefix not known). The known prefixes are checked as they are and
+    a prefix not known yet as addresses some rules may or may not hold, so a Deny of the known
+    ones stays a violation whatever the rest turns out to be."""
     prefixes, prefix_unknown = subnet.prefixes(stack)
     checks = [(egress.agent_pool_egress(rules, prefixes), False)] if prefixes else []
     if prefix_unknown or not prefixes:
