@@ -86,7 +86,7 @@ def rule(name: str = "r", **fields: Any) -> dict[str, Any]:
     return {k: v for k, v in base.items() if v is not None}
 
 
-def nsg(name: str, rules: list[dict[str, Any]], group: str = "rg") -> WireResource:
+def nsg(name: str, rules: Any, group: str = "rg") -> WireResource:
     props = {
         "resourceGroupName": group,
         "networkSecurityGroupName": name,
@@ -151,10 +151,12 @@ def cluster(name: str = "aks", **profile: Any) -> WireResource:
 AGENT_ID = arm("rg", "Microsoft.Network", "virtualNetworks", "build", "subnets", "agents")
 
 
-def egress_stack(rules: list[dict[str, Any]], *extra: WireResource) -> tuple[WireResource, ...]:
+def egress_stack(
+    rules: Any, *extra: WireResource, prefix: Any = "10.40.1.0/24"
+) -> tuple[WireResource, ...]:
     return (
         vnet("build", "10.40.0.0/16"),
-        subnet("build", "agents", "10.40.1.0/24", nsg="agents-nsg"),
+        subnet("build", "agents", prefix, nsg="agents-nsg"),
         nsg("agents-nsg", rules),
         registry(),
         pool("acr", AGENT_ID),
@@ -619,7 +621,92 @@ def _egress_cases() -> list[Case]:
             "unknown priority is not checked",
             egress_stack([deny_all_out(UNKNOWN)]),
             "not-applicable",
-            "a rule is not known until deployment",
+            "(depends on rule 'deny-all' (priority unknown), not known until deployment)",
+        ),
+        *_unknown_egress_cases(p),
+    ]
+
+
+def _from_agents(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r | {"sourceAddressPrefix": "10.40.1.0/24"} for r in rules]
+
+
+def _partly_known_agents(rules: list[dict[str, Any]]) -> tuple[WireResource, ...]:
+    """The egress stack with an agent subnet of one known and one unknown prefix."""
+    vnet_, known, *rest = egress_stack(rules)
+    props = {k: v for k, v in known.inputs.items() if k != "addressPrefix"}
+    partly = res(
+        "network:Subnet", known.name, props | {"addressPrefixes": ["10.40.1.0/24", UNKNOWN]}
+    )
+    return (vnet_, partly, *rest)
+
+
+def _unknown_egress_cases(p: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    prefix_note = (
+        "TCP 443 to AzureKeyVault through NSG agents-nsg (depends on the address prefix of "
+        "subnet agents, not known until deployment)"
+    )
+    return [
+        Case(
+            p,
+            "allows from the agent prefix are not checked while it is unknown",
+            egress_stack([*_from_agents(allows_required()), deny_all_out()], prefix=UNKNOWN),
+            "not-applicable",
+            prefix_note,
+        ),
+        Case(
+            p,
+            "a deny of a wider prefix is not checked while the agent prefix is unknown",
+            egress_stack(
+                [deny_all_out(100, sourceAddressPrefix="10.0.0.0/8"), *allows_required()],
+                prefix=UNKNOWN,
+            ),
+            "not-applicable",
+            prefix_note,
+        ),
+        Case(
+            p,
+            "a deny of any source fails while the agent prefix is unknown",
+            egress_stack([*allows_required(), deny_all_out(100)], prefix=UNKNOWN),
+            "fail",
+            "blocks TCP 443 to AzureKeyVault from the agent subnet (rule 'deny-all' (priority 100))",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "a deny of the known prefix fails beside an unknown one",
+            _partly_known_agents([deny_all_out(100, sourceAddressPrefix="10.40.1.0/24")]),
+            "fail",
+            "blocks TCP 443 to Storage from the agent subnet (rule 'deny-all' (priority 100))",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "allows from VirtualNetwork pass while the agent prefix is unknown",
+            egress_stack([*allows_required(), deny_all_out()], prefix=UNKNOWN),
+            "pass",
+        ),
+        Case(
+            p,
+            "unknown security rules are not checked",
+            egress_stack(UNKNOWN),
+            "not-applicable",
+            "(depends on the securityRules of NSG agents-nsg, not known until deployment)",
+        ),
+        Case(
+            p,
+            "an unknown security rule entry is not checked",
+            egress_stack([UNKNOWN, *allows_required()]),
+            "not-applicable",
+            "(depends on securityRules[0] of NSG agents-nsg, not known until deployment)",
+        ),
+        Case(
+            p,
+            "a standalone deny under unknown security rules is not checked",
+            (*egress_stack(UNKNOWN), standalone_rule("agents-nsg", deny_all_out(200))),
+            "not-applicable",
+            "depends on the securityRules of NSG agents-nsg",
         ),
     ]
 
@@ -983,7 +1070,36 @@ def _ingress_cases() -> list[Case]:
             "unknown source is not checked",
             one(rule(sourceAddressPrefix=UNKNOWN)),
             "not-applicable",
-            "open: TCP 22 (a rule is not known until deployment)",
+            "open: TCP 22 (depends on rule 'r' (priority 100), not known until deployment)",
+        ),
+        Case(
+            p,
+            "prefixes that together cover ipv4",
+            one(rule(sourceAddressPrefix=None, sourceAddressPrefixes=["0.0.0.0/1", "128.0.0.0/1"])),
+            "fail",
+            "rule 'r' (priority 100) opens TCP 22 to the internet",
+            "open",
+        ),
+        Case(
+            p,
+            "unknown security rules are not checked",
+            (nsg("open", UNKNOWN),),
+            "not-applicable",
+            "open: TCP 22, 3389, 80 (depends on the securityRules of NSG open, not known until",
+        ),
+        Case(
+            p,
+            "an unknown security rule entry is not checked",
+            (nsg("open", [rule("known", sourceAddressPrefix="10.0.0.0/8"), UNKNOWN]),),
+            "not-applicable",
+            "(depends on securityRules[1] of NSG open, not known until deployment)",
+        ),
+        Case(
+            p,
+            "a standalone allow under unknown security rules is not checked",
+            (nsg("open", UNKNOWN), standalone_rule("open", rule("ssh", priority=200))),
+            "not-applicable",
+            "open: TCP 22, 3389, 80 (depends on the securityRules of NSG open",
         ),
     ]
 
@@ -1116,7 +1232,7 @@ def _protection_cases() -> list[Case]:
 
 
 def _replicated(
-    retention: Mapping[str, Any], soft_delete: str = "disabled"
+    retention: Mapping[str, Any], soft_delete: str = "disabled", replica_registry: Any = "acr"
 ) -> tuple[WireResource, ...]:
     """A protected prod registry with one replica (found by resource group and registry name)."""
     policies = {
@@ -1135,7 +1251,7 @@ def _replicated(
     replica = res(
         "containerregistry:Replication",
         "replica",
-        {"resourceGroupName": "rg", "registryName": "acr", "replicationName": "westus3"},
+        {"resourceGroupName": "rg", "registryName": replica_registry, "replicationName": "westus3"},
     )
     return (acr, replica)
 
@@ -1187,7 +1303,95 @@ def _geo_protection_cases(p: str) -> list[Case]:
             "geo-replicated retention unknown",
             _replicated({"status": "enabled", "days": UNKNOWN}),
             "not-applicable",
-            "acr policies.retentionPolicy (unknown until deployment)",
+            "acr policies.retentionPolicy.days (unknown until deployment)",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "retention off fails whatever its days",
+            _replicated({"status": "disabled", "days": UNKNOWN}, soft_delete="enabled"),
+            "fail",
+            "its retention policy is off",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "a replica of an unknown registry leaves the policy to check unknown",
+            _replicated(kept, replica_registry=UNKNOWN),
+            "not-applicable",
+            "acr: soft delete or retention (whether a replica of it exists is not known",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "both policies off fail whichever registry a replica names",
+            _replicated({"status": "disabled"}, replica_registry=UNKNOWN),
+            "fail",
+            "soft delete is off",
+            "acr",
+            stack="prod",
+        ),
+        *_unknown_soft_delete_cases(p),
+    ]
+
+
+def _soft_deleting(policy: Any) -> tuple[WireResource, ...]:
+    """A protected prod registry of one region with this soft delete policy (or unknown)."""
+    acr = WireResource(
+        "azure-native:containerregistry:Registry",
+        "acr",
+        {**registry().inputs, "policies": {"softDeletePolicy": policy}},
+        None,
+        {},
+        protect=True,
+        urn="urn:pulumi:prod::cases::azure-native:containerregistry:Registry::acr",
+    )
+    return (acr,)
+
+
+def _unknown_soft_delete_cases(p: str) -> list[Case]:
+    return [
+        Case(
+            p,
+            "soft delete disabled fails whatever its days",
+            _soft_deleting({"status": "disabled", "retentionDays": UNKNOWN}),
+            "fail",
+            "soft delete is off; deleted images cannot be recovered",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "unknown soft delete days are not checked",
+            _soft_deleting({"status": "enabled", "retentionDays": UNKNOWN}),
+            "not-applicable",
+            "acr policies.softDeletePolicy.retentionDays (unknown until deployment)",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "too few days fail whatever the status",
+            _soft_deleting({"status": UNKNOWN, "retentionDays": 5}),
+            "fail",
+            "soft delete keeps artifacts 5 days; at least 7 required",
+            "acr",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "unknown status with enough days is not checked",
+            _soft_deleting({"status": UNKNOWN, "retentionDays": 30}),
+            "not-applicable",
+            "acr policies.softDeletePolicy.status (unknown until deployment)",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "unknown soft delete policy is not checked",
+            _soft_deleting(UNKNOWN),
+            "not-applicable",
+            "acr policies.softDeletePolicy (unknown until deployment)",
             stack="prod",
         ),
     ]

@@ -213,3 +213,100 @@ def test_addresses_the_subnet_holds_partly() -> None:
     )
     assert {p.source for p in verdict.denying} == {"10.0.1.0/25"}
     assert {p.source for p in verdict.allowing} == {"10.0.1.128/25"}
+
+
+def outbound(**fields: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"direction": "Outbound", "destinationAddressPrefix": "*"}
+    return rule(**(values | fields))
+
+
+NOT_KNOWN_YET = nsg.addresses([])
+
+
+def to_storage(source: nsg.Endpoint = NOT_KNOWN_YET) -> nsg.Flow:
+    return nsg.Flow.to_ports("Outbound", "Tcp", source, nsg.service_tag("Storage"), [443])
+
+
+def test_an_explicit_prefix_leaves_addresses_not_known_yet_undecided() -> None:
+    rules = [
+        outbound(sourceAddressPrefix="10.40.1.0/24", destinationPortRange="443"),
+        outbound(
+            name="deny-all",
+            priority=4000,
+            access="Deny",
+            sourceAddressPrefix="*",
+            destinationPortRange="*",
+        ),
+    ]
+    verdict = nsg.evaluate(rules, to_storage())
+    assert verdict.undecided and not verdict.denying and not verdict.allowing
+
+
+def test_an_explicit_deny_of_addresses_not_known_yet_is_undecided_not_ignored() -> None:
+    rules = [outbound(access="Deny", sourceAddressPrefix="10.0.0.0/8", destinationPortRange="*")]
+    assert nsg.is_allowed(rules, to_storage()) is None
+
+
+def test_rules_that_agree_whatever_the_addresses_decide_them() -> None:
+    rules = [
+        outbound(name="narrow", sourceAddressPrefix="10.40.1.0/24", destinationPortRange="443"),
+        outbound(name="wide", priority=200, sourceAddressPrefix="VirtualNetwork"),
+    ]
+    assert nsg.is_allowed(rules, to_storage()) is True
+
+
+def test_a_deny_of_any_source_blocks_addresses_not_known_yet() -> None:
+    rules = [outbound(access="Deny", sourceAddressPrefix="*", destinationPortRange="443")]
+    assert nsg.is_allowed(rules, to_storage()) is False
+
+
+def test_a_deny_of_one_family_leaves_addresses_not_known_yet_undecided() -> None:
+    rules = [outbound(access="Deny", sourceAddressPrefix="::/0", destinationPortRange="*")]
+    verdict = nsg.evaluate(rules, to_storage())
+    assert verdict.undecided and not verdict.denying
+
+
+def test_a_deny_of_some_ports_in_every_family_blocks_those_ports() -> None:
+    rules = [outbound(access="Deny", sourceAddressPrefix="*", destinationPortRange="12000")]
+    flow = nsg.Flow.to_ports(
+        "Outbound", "Tcp", NOT_KNOWN_YET, nsg.service_tag("AzureMonitor"), [443, 12000]
+    )
+    verdict = nsg.evaluate(rules, flow)
+    assert {
+        p for d in verdict.denying for p in nsg.ports_in(d.destination_ports, [443, 12000])
+    } == {12000}
+    assert not verdict.undecided
+
+
+def test_known_addresses_are_decided_by_an_explicit_prefix() -> None:
+    known = nsg.addresses([ipaddress.ip_network("10.40.1.0/24")])
+    rules = [outbound(access="Deny", sourceAddressPrefix="10.0.0.0/8", destinationPortRange="*")]
+    assert nsg.is_allowed(rules, to_storage(known)) is False
+
+
+@pytest.mark.parametrize(
+    "prefixes",
+    [
+        ["0.0.0.0/1", "128.0.0.0/1"],
+        ["128.0.0.0/1", "0.0.0.0/2", "64.0.0.0/2"],
+        ["::/1", "8000::/1"],
+    ],
+)
+def test_prefixes_that_together_hold_a_family_hold_internet_hosts(prefixes: list[str]) -> None:
+    rules = [rule(sourceAddressPrefix=None, sourceAddressPrefixes=prefixes)]
+    assert allowed_rules(rules, ssh_from_internet()) == {"r"}
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "family", "covers"),
+    [
+        (["0.0.0.0/1", "128.0.0.0/1"], 4, True),
+        (["0.0.0.0/1", "128.0.0.0/2"], 4, False),
+        (["0.0.0.0/0"], 6, False),
+        (["::/0"], 6, True),
+        (["10.0.0.0/8", "0.0.0.0/0"], 4, True),
+    ],
+)
+def test_covers_address_space(prefixes: list[str], family: int, covers: bool) -> None:
+    networks = [ipaddress.ip_network(p) for p in prefixes]
+    assert nsg.covers_address_space(networks, family) is covers

@@ -214,6 +214,11 @@ def test_policy_case(case: Case) -> None:
     assert_outcome(case, *run_directly(case))
 
 
+def test_allows_from_virtual_network_are_decided_while_the_agent_prefix_is_unknown() -> None:
+    [case] = [c for c in CASES if c.name.startswith("allows from VirtualNetwork pass while")]
+    assert run_directly(case) == ([], [])
+
+
 def test_every_policy_has_pass_fail_and_not_applicable_cases() -> None:
     kinds = {(c.policy, c.expect) for c in CASES}
     missing = [

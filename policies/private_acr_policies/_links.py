@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from private_acr_policies._model import UNKNOWN, LazyProps, Resource, Stack, get, items, mappings
 from private_acr_rules import cidr
@@ -340,6 +340,9 @@ class RuleSource:
 
     data: Mapping[str, Any]
     declared_by: Resource
+    unknown: str = ""
+    """What stands in for rules not known until deployment (an NSG's whole ``securityRules``
+    or one entry of it); empty for a rule that is there to read."""
 
 
 @dataclass
@@ -389,10 +392,50 @@ def ruleset(sources: Sequence[RuleSource]) -> nsg_rules_model.RuleSet:
     return nsg_rules_model.RuleSet(parsed)
 
 
+_ANY_RULE: Mapping[str, Any] = {
+    "priority": UNKNOWN,
+    "direction": UNKNOWN,
+    "access": UNKNOWN,
+    "protocol": UNKNOWN,
+    "sourceAddressPrefix": UNKNOWN,
+    "sourcePortRange": UNKNOWN,
+    "destinationAddressPrefix": UNKNOWN,
+    "destinationPortRange": UNKNOWN,
+}
+"""A rule of which nothing is known: it may match any flow, so what it could decide is left
+undecided (``private_acr_rules.nsg``), never read as "no rule"."""
+
+
+def _inline_rules(nsg: Resource) -> list[RuleSource]:
+    """The NSG's ``securityRules``; an unknown list or entry becomes one unknown rule."""
+    listed = get(nsg.props, "securityRules")
+    if listed is UNKNOWN:
+        what = f"the securityRules of NSG {nsg.name}"
+        return [RuleSource({"name": "securityRules", **_ANY_RULE}, nsg, what)]
+    sources: list[RuleSource] = []
+    for index, rule in enumerate(items(listed)):
+        if isinstance(rule, Mapping):
+            sources.append(RuleSource(cast(Mapping[str, Any], rule), nsg))
+        elif rule is UNKNOWN:
+            what = f"securityRules[{index}] of NSG {nsg.name}"
+            sources.append(RuleSource({"name": f"securityRules[{index}]", **_ANY_RULE}, nsg, what))
+    return sources
+
+
 def nsg_rules(stack: Stack, nsg: Resource) -> list[RuleSource]:
     """An NSG's inline rules and the standalone SecurityRule resources attached to it."""
-    inline = [RuleSource(rule, nsg) for rule in mappings(get(nsg.props, "securityRules"))]
-    return inline + _standalone_rules(stack).by_nsg.get(nsg.urn, [])
+    return _inline_rules(nsg) + _standalone_rules(stack).by_nsg.get(nsg.urn, [])
+
+
+def rule_label(sources: Sequence[RuleSource], rule: nsg_rules_model.SecurityRule) -> str:
+    """How a note names a rule of ``ruleset(sources)`` whose values are not all known."""
+    source = sources[rule.index] if not rule.default and rule.index < len(sources) else None
+    return source.unknown if source is not None and source.unknown else f"rule {rule.describe()}"
+
+
+def unknown_rules(sources: Sequence[RuleSource], rules: nsg_rules_model.RuleSet) -> list[str]:
+    """The rules some of whose values are not known until deployment, as a note names them."""
+    return [rule_label(sources, r) for r in rules.custom if r.uncertain]
 
 
 def rules_outside(stack: Stack) -> list[list[RuleSource]]:

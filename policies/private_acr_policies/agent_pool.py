@@ -6,7 +6,10 @@ pool creation times out or runs stay ``Queued``. The NSG on the pool's subnet is
 Azure evaluates it (``private_acr_rules.nsg``): inline rules and standalone SecurityRule
 resources together, by priority, first match wins, then Azure's default rules; a required
 flow is effectively allowed only if no part of it is denied, so an Allow shadowed by a
-higher-priority Deny is a violation. Agent pools exist only on Premium registries.
+higher-priority Deny is a violation. While the subnet's prefix is not known (a preview), rules
+naming an explicit source prefix may or may not hold it: the flows whose verdict depends on it
+are reported as not checked, and those decided regardless (``*``, ``VirtualNetwork``) stay
+decided. Agent pools exist only on Premium registries.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from private_acr_policies._links import (
     parent,
     ruleset,
     subnet_for,
+    unknown_rules,
 )
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, lower
 from private_acr_policies._policy import (
@@ -35,7 +39,7 @@ from private_acr_policies._policy import (
     Unchecked,
     stack_policy,
 )
-from private_acr_rules import egress
+from private_acr_rules import egress, nsg
 
 EGRESS = Rule(
     name="agent-pool-egress-rules",
@@ -88,20 +92,44 @@ def _egress_of(stack: Stack, pool: Resource, subnet: SubnetRef) -> Iterator[Outc
         yield Unchecked(pool.urn, f"{pool.name}: the NSG of subnet {subnet.label} ({where})")
         return
     group = found.target
-    prefixes, unknown = subnet.prefixes(stack)
-    rules = ruleset(nsg_rules(stack, group))
-    result = egress.agent_pool_egress(rules, [] if unknown else prefixes)
-    for blocked in result.blocked:
+    sources = nsg_rules(stack, group)
+    rules = ruleset(sources)
+    blocked, undecided = _required_flows(stack, subnet, rules)
+    for flow, rule in blocked:
         yield Finding(
             pool.urn,
-            f"{pool.name}: NSG {group.name} blocks {blocked.flow} from the agent subnet "
-            f"(rule {blocked.rule.describe()}); the pool fails to provision or its runs stay Queued.",
+            f"{pool.name}: NSG {group.name} blocks {flow} from the agent subnet "
+            f"(rule {rule.describe()}); the pool fails to provision or its runs stay Queued.",
         )
-    for flow in result.undecided:
+    for flow, prefix_unknown in undecided.items():
+        depends = [f"the address prefix of subnet {subnet.label}"] if prefix_unknown else []
+        depends += unknown_rules(sources, rules)
         yield Unchecked(
             pool.urn,
-            f"{pool.name}: {flow} through NSG {group.name} (a rule is not known until deployment)",
+            f"{pool.name}: {flow} through NSG {group.name} (depends on {', '.join(depends)}, "
+            "not known until deployment)",
         )
+
+
+def _required_flows(
+    stack: Stack, subnet: SubnetRef, rules: nsg.RuleSet
+) -> tuple[dict[tuple[egress.Flow, nsg.SecurityRule], None], dict[egress.Flow, bool]]:
+    """The required flows some rule blocks (with the rule), and those not known yet (``True``
+    when they are so for the prefix not known). The known prefixes are checked as they are and
+    a prefix not known yet as addresses some rules may or may not hold, so a Deny of the known
+    ones stays a violation whatever the rest turns out to be."""
+    prefixes, prefix_unknown = subnet.prefixes(stack)
+    checks = [(egress.agent_pool_egress(rules, prefixes), False)] if prefixes else []
+    if prefix_unknown or not prefixes:
+        checks.append((egress.agent_pool_egress(rules, []), True))
+    blocked = {(b.flow, b.rule): None for check, _ in checks for b in check.blocked}
+    denied = {flow for flow, _ in blocked}
+    undecided: dict[egress.Flow, bool] = {}
+    for check, unknown in checks:
+        for flow in check.undecided:
+            if flow not in denied:
+                undecided[flow] = undecided.get(flow, False) or unknown
+    return blocked, undecided
 
 
 def check_egress(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:

@@ -14,7 +14,8 @@ its artifacts for at least ``minSoftDeleteDays``:
   many days (its days default to seven too; Learn, container-registry-retention-policy.md).
 
 ACR allows one of the two policies at a time (same page). Replicas are matched to their
-registry by identity (``_links``).
+registry by identity (``_links``). A known bad value fails whatever else is unknown in a preview:
+a policy that is off, whatever its days; too few days, whatever its status.
 """
 
 from __future__ import annotations
@@ -92,11 +93,16 @@ def check(stack: Stack, settings: ProtectionSettings) -> Iterator[Outcome]:
         yield from _lifecycle(stack, registry, settings.min_soft_delete_days)
 
 
-def _replicated(stack: Stack, registry: Resource) -> bool:
-    return any(
-        parent(stack, replica, "registryName", REGISTRY).target is registry
-        for replica in stack.of_type(*REPLICATION)
-    )
+def _replicated(stack: Stack, registry: Resource) -> bool | None:
+    """Whether a replica of the stack names this registry; ``None`` when no known replica
+    does but one's registry is not known until deployment."""
+    unknown = False
+    for replica in stack.of_type(*REPLICATION):
+        found = parent(stack, replica, "registryName", REGISTRY)
+        if found.target is registry:
+            return True
+        unknown = unknown or found.state == "unknown"
+    return None if unknown else False
 
 
 @dataclass(frozen=True)
@@ -123,25 +129,50 @@ _RETENTION = _Lifecycle(
 
 
 def _lifecycle(stack: Stack, registry: Resource, minimum: int) -> Iterator[Outcome]:
-    """Soft delete on a registry of one region, retention on a geo-replicated one."""
-    wanted = _RETENTION if _replicated(stack, registry) else _SOFT_DELETE
+    """Soft delete on a registry of one region, retention on a geo-replicated one. When the
+    replicas' registry is not known yet, a violation under both readings still is one."""
+    replicated = _replicated(stack, registry)
+    if replicated is not None:
+        yield from _kept(registry, _RETENTION if replicated else _SOFT_DELETE, minimum)
+        return
+    soft_delete = list(_kept(registry, _SOFT_DELETE, minimum))
+    retention = list(_kept(registry, _RETENTION, minimum))
+    if any(isinstance(o, Finding) for o in soft_delete) and any(
+        isinstance(o, Finding) for o in retention
+    ):
+        yield from (o for o in (*soft_delete, *retention) if isinstance(o, Finding))
+    else:
+        yield Unchecked(
+            registry.urn,
+            f"{registry.name}: soft delete or retention (whether a replica of it exists is not "
+            "known until deployment)",
+        )
+
+
+def _kept(registry: Resource, wanted: _Lifecycle, minimum: int) -> Iterator[Outcome]:
+    """Whether ``wanted`` keeps artifacts ``minimum`` days. A known bad value is a violation
+    whatever else is unknown: ``disabled`` whatever the days, and too few days whatever the
+    status (off or too short, both fail)."""
     policy = get(registry.props, "policies", wanted.policy)
     status, days = get(policy, "status"), get(policy, wanted.days)
-    if UNKNOWN in (policy, status, days):
-        yield Unchecked(
-            registry.urn, f"{registry.name} policies.{wanted.policy} (unknown until deployment)"
-        )
-    elif lower(status) != "enabled":
+    field = f"{registry.name} policies.{wanted.policy}"
+    if policy is UNKNOWN:
+        yield Unchecked(registry.urn, f"{field} (unknown until deployment)")
+        return
+    if status is not UNKNOWN and lower(status) != "enabled":
         yield Finding(registry.urn, f"{registry.name}: {wanted.off}")
-    else:
-        kept = (
-            days if isinstance(days, int | float) and not isinstance(days, bool) else DEFAULT_DAYS
+        return
+    if days is UNKNOWN:
+        yield Unchecked(registry.urn, f"{field}.{wanted.days} (unknown until deployment)")
+        return
+    kept = days if isinstance(days, int | float) and not isinstance(days, bool) else DEFAULT_DAYS
+    if kept < minimum:
+        yield Finding(
+            registry.urn,
+            f"{registry.name}: {wanted.keeps} {kept:g} days; at least {minimum} required.",
         )
-        if kept < minimum:
-            yield Finding(
-                registry.urn,
-                f"{registry.name}: {wanted.keeps} {kept:g} days; at least {minimum} required.",
-            )
+    elif status is UNKNOWN:
+        yield Unchecked(registry.urn, f"{field}.status (unknown until deployment)")
 
 
 POLICY = stack_policy(RULE, check)

@@ -9,6 +9,8 @@ destinations are any address the NSG protects, in any application security group
 port range (``20-25``), ``internet`` in lower case, ``::/0`` or ``*`` are caught, and an Allow
 under a higher-priority Deny is not. Standalone rules whose NSG is outside the stack are
 evaluated on their own (with Azure's defaults): the rules declared here would open the port.
+An NSG whose ``securityRules`` (or an entry) is not known yet has a rule of which nothing is
+known: the ports it could open are reported as not checked, naming it.
 Subnets (CKV2_AZURE_31, Azure Policy e71308d3, PSRule Azure.VNET.UseNSGs): every subnet has an
 NSG, except those Azure manages itself (GatewaySubnet, AzureFirewallSubnet...).
 """
@@ -21,7 +23,14 @@ from dataclasses import dataclass
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._config import Integer, ListOf, Text, setting
-from private_acr_policies._links import NSG, RuleSource, nsg_rules, rules_outside, ruleset
+from private_acr_policies._links import (
+    NSG,
+    RuleSource,
+    nsg_rules,
+    rule_label,
+    rules_outside,
+    ruleset,
+)
 from private_acr_policies._model import Resource, Stack, get, items
 from private_acr_policies._policy import (
     Finding,
@@ -103,18 +112,33 @@ def _exposure(
             f"{label}: rule {rule.describe()} opens TCP {shown} to the internet "
             f"(source {rule.source.text}; reaches it from {', '.join(sources)}).",
         )
-    allowed = {p for ps, _ in opened.values() for p in ps}
+    undecided = _undecided(rules, verdict, {p for ps, _ in opened.values() for p in ps}, ports)
+    if undecided:
+        yield Unchecked(blame.urn, f"{label}: {undecided}")
+
+
+def _undecided(
+    rules: Sequence[RuleSource], verdict: nsg.Verdict, opened: set[int], ports: Sequence[int]
+) -> str:
+    """The ports not found open whose exposure depends on values not known yet, naming the
+    rules they depend on (a rule, or an NSG's whole unknown ``securityRules``); empty if none."""
+    parts = [
+        u
+        for u in verdict.undecided
+        if any(p not in opened for p in nsg.ports_in(u.destination_ports, ports))
+    ]
     undecided = [
         p
         for p in ports
-        if p not in allowed
-        and any(nsg.ports_in(u.destination_ports, [p]) for u in verdict.undecided)
+        if p not in opened and any(nsg.ports_in(u.destination_ports, [p]) for u in parts)
     ]
-    if undecided:
-        yield Unchecked(
-            blame.urn,
-            f"{label}: TCP {', '.join(map(str, undecided))} (a rule is not known until deployment)",
-        )
+    if not undecided:
+        return ""
+    depends = dict.fromkeys(rule_label(rules, u.rule) for u in parts)
+    return (
+        f"TCP {', '.join(map(str, undecided))} (depends on {', '.join(depends)}, "
+        "not known until deployment)"
+    )
 
 
 def check_ingress(stack: Stack, settings: IngressSettings) -> Iterator[Outcome]:

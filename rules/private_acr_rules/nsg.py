@@ -35,9 +35,15 @@ virtual-network/application-security-groups; REST ``SecurityRulePropertiesFormat
 What this model cannot know: service tags are opaque sets of addresses (Azure publishes them
 weekly), so an explicit public prefix is never assumed to cover part of a tag, and two
 different tags are assumed not to share addresses; only ``*``, a ``/0`` and the containing
-tags above do. A value Azure would refuse (``"abc"`` as a port) matches nothing. A field whose
-value is ``UNKNOWN`` (a preview) may match anything: the part of the flow such a rule could
-decide is reported as undecided rather than guessed.
+tags above do, and so do prefixes that together hold a whole family (``0.0.0.0/1`` with
+``128.0.0.0/1``). A value Azure would refuse (``"abc"`` as a port) matches nothing. A field
+whose value is ``UNKNOWN`` (a preview) may match anything: the part of the flow such a rule
+could decide is reported as undecided rather than guessed. Addresses not known yet (a subnet
+whose prefix is computed at deployment, ``addresses([])``) are in the virtual network, so
+``*``, ``VirtualNetwork`` or a whole family decide them, but an explicit prefix may or may not
+hold them: the evaluation goes on past such a rule, and the part is decided only when every
+rule that may have matched it gives the same access (else undecided). Their family is not
+known either, so a Deny of them stands only where both IPv4 and IPv6 are denied.
 """
 
 from __future__ import annotations
@@ -140,6 +146,13 @@ def _span(network: Network) -> tuple[int, int]:
     return int(network.network_address), int(network.broadcast_address)
 
 
+def covers_address_space(networks: Iterable[Network], family: int) -> bool:
+    """Whether the ``family`` (4 or 6) networks among ``networks`` together hold every
+    address of that family: ``0.0.0.0/1`` with ``128.0.0.0/1`` is as open as ``0.0.0.0/0``."""
+    spans = _merge(_span(n) for n in networks if n.version == family)
+    return spans == (_ADDRESS_SPACE[family],)
+
+
 # Address selectors (what a rule names) and atoms (the parts of a flow) -----------------------
 
 
@@ -167,21 +180,26 @@ class _Atom(NamedTuple):
     tags: frozenset[str]
     groups: frozenset[str]
     label: str
+    unknown: bool = False
+    """The addresses are not known yet (a subnet's prefix in a preview): an explicit prefix
+    may or may not hold them, where a tag's opaque addresses are assumed outside it."""
 
-    def split(self, selector: _Selector) -> tuple[list[_Atom], list[_Atom]]:
-        """The parts of this atom the selector holds, and the parts it does not."""
+    def split(self, selector: _Selector) -> tuple[list[_Atom], list[_Atom], list[_Atom]]:
+        """The parts of this atom the selector holds, those it does not, and those it may
+        hold (addresses not known yet against explicit prefixes)."""
         if selector.everything or selector.unknown:
-            return [self], []
+            return [self], [], []
         if self.tags & selector.tags or self.groups & selector.groups:
-            return [self], []
+            return [self], [], []
         networks = [n for n in selector.networks if n.version == self.family]
         if self.span is None:
-            held = any(n.prefixlen == 0 for n in networks)
-            return ([self], []) if held else ([], [self])
+            if covers_address_space(networks, self.family):
+                return [self], [], []
+            return ([], [], [self]) if self.unknown and networks else ([], [self], [])
         spans = _merge(_span(n) for n in networks)
         inside = _intersect((self.span,), spans)
         outside = _subtract((self.span,), spans)
-        return [self._with(s) for s in inside], [self._with(s) for s in outside]
+        return [self._with(s) for s in inside], [self._with(s) for s in outside], []
 
     def _with(self, span: tuple[int, int]) -> _Atom:
         label = (
@@ -509,7 +527,7 @@ class Endpoint:
     def _address_atoms(self, family: int) -> list[_Atom]:
         tags = frozenset({VIRTUAL_NETWORK}) if self.in_virtual_network else frozenset[str]()
         if not self.networks:
-            return [_Atom(family, None, tags, self.groups, "addresses not known yet")]
+            return [_Atom(family, None, tags, self.groups, "addresses not known yet", True)]
         return [
             _Atom(family, _span(n), tags, self.groups, str(n))
             for n in self.networks
@@ -629,36 +647,60 @@ class _Box(NamedTuple):
     destination: _Atom
     source_ports: Intervals
     destination_ports: Intervals
+    maybe: tuple[SecurityRule, ...] = ()
+    """Earlier rules that may have matched this box (addresses not known yet): it went on,
+    and the rule that finally matches it decides only if they would all have agreed."""
 
 
-def _split_box(box: _Box, rule: SecurityRule, ported: bool) -> tuple[list[_Box], list[_Box]] | None:
-    """(matched, rest) of ``box`` under ``rule``; ``None`` when the rule cannot match."""
+class _Split(NamedTuple):
+    matched: list[_Box]
+    rest: list[_Box]
+    """The parts the rule does not match: they go on to later rules."""
+    maybe: list[_Box]
+    """The parts it may match: they go on too, remembering the rule."""
+
+
+def _split_box(box: _Box, rule: SecurityRule, ported: bool) -> _Split | None:
+    """``box`` split by ``rule``; ``None`` when the rule cannot match any of it."""
     dst_rule = rule.destination_ports if rule.destination_ports is not None else _ALL_PORTS
     src_rule = rule.source_ports if rule.source_ports is not None else _ALL_PORTS
     # No ports on ICMP, ESP or AH: a rule limited to ports cannot match them.
     if not ported and (dst_rule != _ALL_PORTS or src_rule != _ALL_PORTS):
         return None
-    src_in, src_out = box.source.split(rule.source)
-    if not src_in:
-        return None
-    dst_in, dst_out = box.destination.split(rule.destination)
-    if not dst_in:
+    src_in, src_out, src_maybe = box.source.split(rule.source)
+    dst_in, dst_out, dst_maybe = box.destination.split(rule.destination)
+    if not (src_in or src_maybe) or not (dst_in or dst_maybe):
         return None
     dst_ports = _intersect(box.destination_ports, dst_rule) if ported else box.destination_ports
     src_ports = _intersect(box.source_ports, src_rule) if ported else box.source_ports
     if not dst_ports or not src_ports:
         return None
-    ports = (box.source_ports, box.destination_ports)
+    ports = (box.source_ports, box.destination_ports, box.maybe)
+    sources = [*src_in, *src_maybe]
     rest = [_Box(a, box.destination, *ports) for a in src_out]
-    rest += [_Box(s, d, *ports) for s in src_in for d in dst_out]
-    pairs = list(product(src_in, dst_in))
+    rest += [_Box(s, d, *ports) for s in sources for d in dst_out]
+    pairs = list(product(sources, [*dst_in, *dst_maybe]))
     if ported:
         left_dst = _subtract(box.destination_ports, dst_rule)
         left_src = _subtract(box.source_ports, src_rule)
-        rest += [_Box(s, d, box.source_ports, left_dst) for s, d in pairs if left_dst]
-        rest += [_Box(s, d, left_src, dst_ports) for s, d in pairs if left_src]
-    matched = [_Box(s, d, src_ports, dst_ports) for s, d in pairs]
-    return matched, rest
+        rest += [_Box(s, d, box.source_ports, left_dst, box.maybe) for s, d in pairs if left_dst]
+        rest += [_Box(s, d, left_src, dst_ports, box.maybe) for s, d in pairs if left_src]
+    split = _Split([], rest, [])
+    for s, d in pairs:
+        if s in src_maybe or d in dst_maybe:
+            split.maybe.append(_Box(s, d, src_ports, dst_ports, (*box.maybe, rule)))
+        else:
+            split.matched.append(_Box(s, d, src_ports, dst_ports, box.maybe))
+    return split
+
+
+def _decided(box: _Box, rule: SecurityRule, access: Access | None) -> Part:
+    """The part ``rule`` matches. Had an earlier rule matched instead (``box.maybe``), the
+    verdict stands only if it is the same; the part then names the first such rule."""
+    if box.maybe:
+        possible = {None if r.uncertain else r.access for r in box.maybe} | {access}
+        rule, access = box.maybe[0], access if len(possible) == 1 else None
+    return Part(box.source.label, box.destination.label, rule, access, box.destination_ports)
 
 
 class RuleSet:
@@ -700,20 +742,19 @@ class _Evaluation:
         )
 
     def run(self, flow: Flow) -> Verdict:
-        parts: list[Part] = []
         families = flow.source.families() & flow.destination.families()
-        for family in sorted(families):
-            parts.extend(self._evaluate_family(flow, family))
-        return Verdict(tuple(parts))
+        return Verdict(_settle([self._evaluate_family(flow, f) for f in sorted(families)]))
 
-    def _evaluate_family(self, flow: Flow, family: int) -> list[Part]:
+    def _evaluate_family(self, flow: Flow, family: int) -> list[tuple[Part, bool]]:
+        """The parts of the flow in one address family, each flagged when its addresses are
+        not known yet."""
         pending = [
             _Box(s, d, flow.source_ports, flow.destination_ports)
             for s in flow.source.atoms(family, self.regions, self.groups)
             for d in flow.destination.atoms(family, self.regions, self.groups)
         ]
         ported = flow.protocol in _PORTED
-        parts: list[Part] = []
+        parts: list[tuple[Part, bool]] = []
         for rule in self.ordered:
             if not pending:
                 break
@@ -728,14 +769,47 @@ class _Evaluation:
                 if split is None:
                     remaining.append(box)
                     continue
-                matched, rest = split
-                remaining.extend(rest)
+                remaining.extend(split.rest)
+                remaining.extend(split.maybe)
                 parts.extend(
-                    Part(m.source.label, m.destination.label, rule, access, m.destination_ports)
-                    for m in matched
+                    (_decided(m, rule, access), m.source.unknown or m.destination.unknown)
+                    for m in split.matched
                 )
             pending = remaining
         return parts
+
+
+def _settle(families: Sequence[list[tuple[Part, bool]]]) -> tuple[Part, ...]:
+    """The parts of every family, where a Deny of addresses not known yet stands only for
+    the destination ports every family denies: whether those addresses are IPv4, IPv6 or
+    both is not known either, so a Deny of one family alone leaves the flow undecided."""
+    unknown = [[p for p, flagged in family if flagged] for family in families]
+    unknown = [parts for parts in unknown if parts]
+    if len(unknown) < 2:
+        return tuple(p for family in families for p, _ in family)
+    denied: dict[str, Intervals] | None = None
+    for parts in unknown:
+        here: dict[str, list[tuple[int, int]]] = {}
+        for part in parts:
+            if part.access == "Deny":
+                here.setdefault(part.destination, []).extend(part.destination_ports)
+        merged = {d: _merge(spans) for d, spans in here.items()}
+        denied = (
+            merged
+            if denied is None
+            else {d: _intersect(spans, merged[d]) for d, spans in denied.items() if d in merged}
+        )
+    everywhere = denied or {}
+    settled: list[Part] = []
+    for part, flagged in (entry for family in families for entry in family):
+        if not flagged or part.access != "Deny":
+            settled.append(part)
+            continue
+        sure = _intersect(part.destination_ports, everywhere.get(part.destination, ()))
+        doubt = _subtract(part.destination_ports, sure)
+        settled += [part._replace(destination_ports=sure)] if sure else []
+        settled += [part._replace(access=None, destination_ports=doubt)] if doubt else []
+    return tuple(settled)
 
 
 def _regions(rules: Iterable[SecurityRule]) -> set[str]:
