@@ -297,3 +297,15 @@ def test_an_aks_zone_of_another_region_is_refused_naming_its_config_key() -> Non
         and "(azure-native:location)" in p
         for p in found
     ), found
+
+
+def test_the_spoke_report_says_its_endpoint_records_are_left_to_azure_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, plan = preview(
+        tmp_path, "spoke", "--existing", str(SPOKE_SNAPSHOT), "--policy-config", str(SPOKE_POLICY)
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and plan["policy"]["violations"] == []
+    note = next(line for line in out.splitlines() if "left to Azure Policy" in line)
+    assert note.strip().startswith("- registry-private-endpoint-dns: not checked:")

@@ -91,6 +91,7 @@ def render_text(run: ProgramRun, policy: PolicyReport | None) -> str:
             where = f"{resource.type}: {resource.name}" if resource else violation.urn
             lines.append(f"        - [{violation.level}]  {violation.policy}  ({where})")
             lines.extend(f"          {line}" for line in violation.message.splitlines())
+        lines += _not_applicable_lines(policy)
     counts = Counter(r.custom for r in run.resources)
     lines += [
         "",
@@ -98,6 +99,18 @@ def render_text(run: ProgramRun, policy: PolicyReport | None) -> str:
         f"    + {len(run.resources)} to create ({counts[True]} cloud resources, {counts[False]} components)",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _not_applicable_lines(policy: PolicyReport) -> list[str]:
+    """Each not-applicable reason once: what a policy skipped, or could not check yet (the
+    Pulumi CLI keeps only the policy names, so this report is where the reasons show)."""
+    reasons = sorted({(entry["policy"], entry["reason"]) for entry in policy.not_applicable})
+    if not reasons:
+        return []
+    count = len(policy.not_applicable)
+    lines = [f"    Not applicable or not checked ({count} results, each reason once):"]
+    lines += [f"        - {name}: {reason}" for name, reason in reasons if reason]
+    return lines
 
 
 def to_json(run: ProgramRun, policy: PolicyReport | None) -> dict[str, Any]:
