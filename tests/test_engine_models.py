@@ -20,7 +20,7 @@ from pulumi_azure_native import (
     storage,
 )
 
-from conftest import ROOT
+from conftest import ROOT, by_name
 from private_acr_preview.cli import main
 from private_acr_preview.models import ModelContext, Outputs
 from private_acr_preview.models.azure import AzureConfigError
@@ -240,7 +240,8 @@ def test_outputs_leave_out_the_inputs_that_only_name_the_request_url() -> None:
         )
         monitor.DiagnosticSetting("logs", name="to-law", resource_uri="/subscriptions/s/x")
 
-    subnet, setting = _run(program).resources[1:]
+    run = _run(program)
+    subnet, setting = by_name(run, "subnet"), by_name(run, "logs")
     assert subnet.outputs["addressPrefix"] == "10.0.1.0/24" and subnet.outputs["name"] == "agents"
     assert not {"resourceGroupName", "virtualNetworkName", "subnetName"} & set(subnet.outputs)
     assert setting.outputs["name"] == "to-law" and "resourceUri" not in setting.outputs
