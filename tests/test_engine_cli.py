@@ -135,7 +135,12 @@ def _deliver_sigint() -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_the_engine_and_its_policy_pack(signum: signal.Signals) -> None:
+# At once, and later in the run: a signal that landed inside an import (while the SDK loads)
+# used to leave the module lock held and the engine hung.
+@pytest.mark.parametrize("delay", [0.0, 0.6])
+def test_a_signal_stops_the_engine_and_its_policy_pack(
+    signum: signal.Signals, delay: float
+) -> None:
     engine = subprocess.Popen(
         [sys.executable, "-m", "private_acr_preview", "--stack", "dev", "--program", str(ROOT)],
         stdout=subprocess.DEVNULL,
@@ -150,6 +155,7 @@ def test_a_signal_stops_the_engine_and_its_policy_pack(signum: signal.Signals) -
         packs = _children(engine.pid)
         time.sleep(0.05)
     assert packs, "the policy pack never started"
+    time.sleep(delay)
     os.kill(engine.pid, signum)
     assert engine.wait(timeout=30) == 128 + signum
     deadline = time.monotonic() + 10

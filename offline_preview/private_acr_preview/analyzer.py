@@ -80,6 +80,17 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+_LIVE_PACKS: set[subprocess.Popen[str]] = set()
+"""Pack processes not closed yet, for :func:`stop_all_packs`."""
+
+
+def stop_all_packs() -> None:
+    """Kill every pack process still running (from a signal handler: no waiting, no locks)."""
+    for process in list(_LIVE_PACKS):
+        if process.poll() is None:
+            process.kill()
+
+
 class PolicyPackProcess:
     """The pack's analyzer server, started as the CLI starts it."""
 
@@ -114,6 +125,7 @@ class PolicyPackProcess:
             text=True,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - one prctl call, no locks or threads
         )
+        _LIVE_PACKS.add(self.process)
         self._port: str | None = None
         self._port_read = threading.Event()
         self._stderr: collections.deque[str] = collections.deque(maxlen=50)
@@ -155,6 +167,7 @@ class PolicyPackProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        _LIVE_PACKS.discard(self.process)
 
 
 def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:

@@ -138,35 +138,41 @@ def _write(path: Path, content: str) -> None:
     path.write_text(content)
 
 
-class _Stopped(KeyboardInterrupt):
-    """SIGTERM, raised where the engine is, so every ``finally`` (the pack's close) runs."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
 @contextmanager
-def _signals_stop_cleanly() -> Generator[None]:
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise _Stopped(signum)
+def _signals_stop_cleanly(progress: _Progress) -> Generator[None]:
+    """SIGTERM, and SIGINT unless it was ignored, end the run at once with 128 + N.
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    Raising from the handler instead would let ``finally`` blocks run, but the exception lands
+    wherever the main thread is, and inside the import machinery it is swallowed with the
+    module lock left held: the engine then hangs (seen with a signal during the SDK's startup).
+    So the handler stops the policy packs itself and exits; they also die with the engine
+    (``PR_SET_PDEATHSIG``).
+    """
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # No import here (the signal may land inside one): no analyzer loaded, no pack started.
+        analyzer: Any = sys.modules.get("private_acr_preview.analyzer")
+        if analyzer is not None:
+            analyzer.stop_all_packs()
+        progress.done()
+        os._exit(128 + signum)
+
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, stop)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     progress = _Progress()
     try:
-        with _signals_stop_cleanly():
+        with _signals_stop_cleanly(progress):
             return _run(args, progress)
-    except _Stopped as stopped:
-        progress.done()
-        return 128 + stopped.signum
     except KeyboardInterrupt:
         progress.done()
         return 128 + signal.SIGINT
