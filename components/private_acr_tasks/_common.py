@@ -1,7 +1,7 @@
 """What every component shares: type tokens, child names, role ids, validation plumbing."""
 
 from collections.abc import Callable, Mapping
-from typing import NotRequired, TypedDict, TypeVar
+from typing import Generic, NotRequired, Self, TypedDict, TypeVar
 
 import pulumi
 
@@ -12,6 +12,7 @@ from private_acr_tasks.errors import ComponentArgsError
 PACKAGE = "private-acr-tasks"
 
 _Plan = TypeVar("_Plan")
+_Inputs = TypeVar("_Inputs")
 
 
 class SharedArgs(TypedDict):
@@ -60,3 +61,27 @@ def checked(
 
 def tags_of(args: SharedArgs) -> dict[str, str]:
     return dict(args.get("tags", {}))
+
+
+class PlannedComponent(pulumi.ComponentResource, Generic[_Plan, _Inputs]):
+    """A component built two ways: ``__init__`` validates its args into a plan, and
+    :meth:`from_plan` takes a plan validated already (the stack settings hold one per
+    component); both end in ``_build``, which registers the component and its children."""
+
+    @classmethod
+    def from_plan(
+        cls,
+        name: str,
+        plan: _Plan,
+        inputs: _Inputs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> Self:
+        """Build from an already validated plan, with the links to other resources."""
+        component = cls.__new__(cls)
+        component._build(name, plan, inputs, opts)
+        return component
+
+    def _build(
+        self, name: str, plan: _Plan, inputs: _Inputs, opts: pulumi.ResourceOptions | None
+    ) -> None:
+        raise NotImplementedError

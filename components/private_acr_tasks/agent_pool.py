@@ -22,7 +22,7 @@ agent_pools.quota_problems`` over all of them, in the stack settings).
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NotRequired, Self, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import authorization, containerregistry, logic, managedidentity
@@ -33,7 +33,14 @@ from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.idle_scaling import Recurrence
 from private_acr_rules.roles import POOL_SCALER_ACTIONS
 from private_acr_rules.validation import FieldReader
-from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
+from private_acr_tasks._common import (
+    PlannedComponent,
+    SharedArgs,
+    checked,
+    child_name,
+    tags_of,
+    type_token,
+)
 
 DEFAULT_CLI_IMAGE = "mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0"
 """The Azure CLI image of the built-in task's fetch step (and the in-cluster trigger), pinned so
@@ -185,7 +192,7 @@ def validate_single_pool(fields: FieldReader) -> BuildAgentPoolPlan | None:
     return None if fields.failed_since(mark) else plan
 
 
-class BuildAgentPool(pulumi.ComponentResource):
+class BuildAgentPool(PlannedComponent[BuildAgentPoolPlan, BuildAgentPoolInputs]):
     """A VNet-injected agent pool.
 
     Children: ``<name>-pool``; with a schedule also ``<name>-scaler`` (the identity),
@@ -202,19 +209,6 @@ class BuildAgentPool(pulumi.ComponentResource):
         self, name: str, args: BuildAgentPoolArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._build(name, checked(validate_single_pool, args, "BuildAgentPoolArgs"), args, opts)
-
-    @classmethod
-    def from_plan(
-        cls,
-        name: str,
-        plan: BuildAgentPoolPlan,
-        inputs: BuildAgentPoolInputs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per pool)."""
-        component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts)
-        return component
 
     def _build(
         self,

@@ -22,7 +22,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NotRequired, Self
+from typing import Any, NotRequired
 
 import pulumi
 from pulumi_azure_native import authorization, containerservice, managedidentity, monitor
@@ -32,6 +32,7 @@ from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_p
 from private_acr_rules.clouds import CLOUDS, AzureCloud, aks_zone_region
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
+    PlannedComponent,
     SharedArgs,
     checked,
     child_name,
@@ -321,7 +322,7 @@ def _addons(
     }
 
 
-class AksCluster(pulumi.ComponentResource):
+class AksCluster(PlannedComponent[AksClusterPlan, AksClusterInputs]):
     """Managed identity, subnet rights, the cluster and the kubelet's AcrPull.
 
     Children: ``<name>-identity``, ``<name>-subnet-access``, with a central API server zone
@@ -345,19 +346,6 @@ class AksCluster(pulumi.ComponentResource):
         self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._build(name, checked(validate_aks_cluster, args, "AksClusterArgs"), args, opts)
-
-    @classmethod
-    def from_plan(
-        cls,
-        name: str,
-        plan: AksClusterPlan,
-        inputs: AksClusterInputs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per stack)."""
-        component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts)
-        return component
 
     def _build(
         self,

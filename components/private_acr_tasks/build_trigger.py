@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, NotRequired, Self
+from typing import Any, NotRequired
 
 import pulumi
 import yaml
@@ -50,6 +50,7 @@ from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
+    PlannedComponent,
     SharedArgs,
     checked,
     child_name,
@@ -380,7 +381,9 @@ def render_build_job(plan: InClusterBuildTriggerPlan, target: BuildTarget) -> st
 # Component -------------------------------------------------------------------------------
 
 
-class InClusterBuildTrigger(pulumi.ComponentResource):
+class InClusterBuildTrigger(
+    PlannedComponent[InClusterBuildTriggerPlan, InClusterBuildTriggerInputs]
+):
     """Federated identity for in-cluster CI, its least registry role, Kubernetes access for
     the deployers, and the manifests.
 
@@ -410,19 +413,6 @@ class InClusterBuildTrigger(pulumi.ComponentResource):
     ) -> None:
         plan = checked(validate_build_trigger, args, "InClusterBuildTriggerArgs")
         self._build(name, plan, args, opts)
-
-    @classmethod
-    def from_plan(
-        cls,
-        name: str,
-        plan: InClusterBuildTriggerPlan,
-        inputs: InClusterBuildTriggerInputs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per stack)."""
-        component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts)
-        return component
 
     def _build(
         self,

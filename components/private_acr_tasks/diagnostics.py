@@ -18,7 +18,7 @@ Insights, and its logs go to the same workspace afterwards).
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NotRequired, Self, TypedDict, cast
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import monitor, operationalinsights
@@ -26,7 +26,14 @@ from pulumi_azure_native import monitor, operationalinsights
 from private_acr_rules import naming
 from private_acr_rules.diagnostics import ALL_LOGS, profile_for
 from private_acr_rules.validation import FieldReader, Labels
-from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
+from private_acr_tasks._common import (
+    PlannedComponent,
+    SharedArgs,
+    checked,
+    child_name,
+    tags_of,
+    type_token,
+)
 from private_acr_tasks.errors import ComponentArgsError
 
 RETENTION_DAYS = (30, 730)
@@ -154,7 +161,7 @@ def _categories(target: DiagnosticTargetArgs) -> tuple[list[str], list[str], boo
     return logs, metrics, bool(profile and profile.dedicated)
 
 
-class Diagnostics(pulumi.ComponentResource):
+class Diagnostics(PlannedComponent[DiagnosticsPlan, DiagnosticsInputs]):
     """A Log Analytics workspace (or an existing one) and a diagnostic setting per target.
 
     Children: ``<name>-workspace`` (operationalinsights.Workspace, unless ``workspace_id`` is
@@ -168,19 +175,6 @@ class Diagnostics(pulumi.ComponentResource):
         self, name: str, args: DiagnosticsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._build(name, checked(validate_diagnostics, args, "DiagnosticsArgs"), args, opts)
-
-    @classmethod
-    def from_plan(
-        cls,
-        name: str,
-        plan: DiagnosticsPlan,
-        inputs: DiagnosticsInputs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per stack)."""
-        component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts)
-        return component
 
     def _build(
         self,

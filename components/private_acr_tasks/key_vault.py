@@ -23,7 +23,7 @@ secrets"); the stack only creates the vault and grants the task identities.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NotRequired, Self
+from typing import NotRequired
 
 import pulumi
 import pulumi_random as random
@@ -31,7 +31,14 @@ from pulumi_azure_native import keyvault
 
 from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.validation import FieldReader
-from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
+from private_acr_tasks._common import (
+    PlannedComponent,
+    SharedArgs,
+    checked,
+    child_name,
+    tags_of,
+    type_token,
+)
 from private_acr_tasks.private_endpoint import (
     PrivateEndpointArgs,
     PrivateLinkEndpoint,
@@ -91,7 +98,7 @@ def validate_key_vault(fields: FieldReader) -> BuildKeyVaultPlan | None:
     return None if fields.failed_since(mark) else plan
 
 
-class BuildKeyVault(pulumi.ComponentResource):
+class BuildKeyVault(PlannedComponent[BuildKeyVaultPlan, BuildKeyVaultInputs]):
     """Key vault (RBAC, private only, soft delete) and its private endpoints.
 
     Children: ``<name>-suffix`` (random.RandomString), ``<name>-vault``, and a
@@ -109,19 +116,6 @@ class BuildKeyVault(pulumi.ComponentResource):
         self, name: str, args: BuildKeyVaultArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._build(name, checked(validate_key_vault, args, "BuildKeyVaultArgs"), args, opts)
-
-    @classmethod
-    def from_plan(
-        cls,
-        name: str,
-        plan: BuildKeyVaultPlan,
-        inputs: BuildKeyVaultInputs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per stack)."""
-        component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts)
-        return component
 
     def _build(
         self,

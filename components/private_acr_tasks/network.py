@@ -29,14 +29,21 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NotRequired, Self, TypedDict, cast
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import network
 
 from private_acr_rules import arm, cidr, egress, naming
 from private_acr_rules.validation import FieldReader
-from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
+from private_acr_tasks._common import (
+    PlannedComponent,
+    SharedArgs,
+    checked,
+    child_name,
+    tags_of,
+    type_token,
+)
 
 DEFAULT_DOCKER_BRIDGE = ipaddress.IPv4Network(cidr.DEFAULT_DOCKER_BRIDGE_CIDR)
 
@@ -416,7 +423,7 @@ def _agent_service_endpoints(
     return [network.ServiceEndpointPropertiesFormatArgs(service=s) for s in services]
 
 
-class Network(pulumi.ComponentResource):
+class Network(PlannedComponent[NetworkPlan, SharedArgs]):
     """VNet, three subnets and three NSGs for private ACR Tasks builds next to AKS.
 
     Children: ``<name>-vnet``; ``<name>-agent-nsg``, ``<name>-pe-nsg``, ``<name>-aks-nsg``;
@@ -444,31 +451,18 @@ class Network(pulumi.ComponentResource):
     ) -> None:
         self._build(name, checked(validate_network, args, "NetworkArgs"), args, opts)
 
-    @classmethod
-    def from_plan(
-        cls,
-        name: str,
-        plan: NetworkPlan,
-        placement: SharedArgs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per stack)."""
-        component = cls.__new__(cls)
-        component._build(name, plan, placement, opts)
-        return component
-
     def _build(
         self,
         name: str,
         plan: NetworkPlan,
-        placement: SharedArgs,
+        inputs: SharedArgs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         super().__init__(type_token("Network"), name, {}, opts)
         if plan.existing_subnets is not None:
             self._use_existing_subnets(plan.existing_subnets)
         else:
-            self._create(name, plan, placement)
+            self._create(name, plan, inputs)
         self.register_outputs(
             {
                 "vnet_id": self.vnet_id,

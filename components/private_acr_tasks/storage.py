@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NotRequired, Self
+from typing import NotRequired
 
 import pulumi
 import pulumi_random as random
@@ -25,6 +25,7 @@ from private_acr_rules import naming
 from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
+    PlannedComponent,
     SharedArgs,
     checked,
     child_name,
@@ -112,7 +113,7 @@ def validate_artifact_store(fields: FieldReader) -> ArtifactStorePlan | None:
     return None if fields.failed_since(mark) else plan
 
 
-class ArtifactStore(pulumi.ComponentResource):
+class ArtifactStore(PlannedComponent[ArtifactStorePlan, ArtifactStoreInputs]):
     """Private storage account, blob container, blob private endpoints and reader roles.
 
     Children: ``<name>-suffix``, ``<name>-account``, ``<name>-container`` (a child of the
@@ -135,19 +136,6 @@ class ArtifactStore(pulumi.ComponentResource):
         self, name: str, args: ArtifactStoreArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         self._build(name, checked(validate_artifact_store, args, "ArtifactStoreArgs"), args, opts)
-
-    @classmethod
-    def from_plan(
-        cls,
-        name: str,
-        plan: ArtifactStorePlan,
-        inputs: ArtifactStoreInputs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per stack)."""
-        component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts)
-        return component
 
     def _build(
         self,
