@@ -500,8 +500,16 @@ class _Loader:
             section.values["docker_bridge_cidr"] = bridge
         return validate_network(section.reader(self.problems))
 
-    def dns(self) -> EndpointDnsPlan | None:
-        return validate_endpoint_dns(self.config.section("dns").reader(self.problems), self.cloud)
+    def dns(self) -> tuple[EndpointDnsPlan | None, object]:
+        """The endpoints' DNS plan, and ``dns.zoneIds.aks`` as given (the cluster checks it)."""
+        section = self.config.section("dns")
+        zone_ids = section.values.get("zone_ids")
+        aks_zone = (
+            cast(Mapping[str, object], zone_ids).get(AKS_ZONE_KEY)
+            if isinstance(zone_ids, Mapping)
+            else None
+        )
+        return validate_endpoint_dns(section.reader(self.problems), self.cloud), aks_zone
 
     def registry(self, location: str) -> RegistryPlan | None:
         section = self.config.section("registry")
@@ -516,13 +524,13 @@ class _Loader:
         names = self.names()["diagnostics"]
         return validate_diagnostics(section.reader(self.problems, **names))
 
-    def aks(self, network: NetworkPlan | None, location: str) -> AksClusterPlan | None:
+    def aks(
+        self, network: NetworkPlan | None, location: str, zone_id: object
+    ) -> AksClusterPlan | None:
         section = self.config.section("aks")
         ranges, range_labels = _cluster_ranges(network)
         section.labels.update(range_labels, dns_prefix="environment", location=LOCATION_KEY)
-        zone_ids = self.config.section("dns").values.get("zone_ids")
-        if isinstance(zone_ids, Mapping) and AKS_ZONE_KEY in zone_ids:
-            zone_id = cast(Mapping[str, object], zone_ids)[AKS_ZONE_KEY]
+        if zone_id is not None:
             section.values["private_dns_zone_id"] = zone_id
             section.labels["private_dns_zone_id"] = f"dns.zoneIds.{AKS_ZONE_KEY}"
         values = {**self.names()["aks"], **ranges, "cloud": self.cloud, "location": location}
@@ -791,9 +799,9 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     load = _Loader(raw, config, environment, cloud, program_dir or Path.cwd())
     location, protect = load.location(), load.protect()
     builds = load.builds()
-    network, dns = load.network(builds), load.dns()
+    network, (dns, aks_zone) = load.network(builds), load.dns()
     registry, trigger = load.registry(location), load.build_trigger()
-    tasks, aks = load.tasks(builds), load.aks(network, location)
+    tasks, aks = load.tasks(builds), load.aks(network, location, aks_zone)
     store, diagnostics = load.artifact_store(), load.diagnostics()
     key_vault = load.key_vault(builds, tasks, protect)
     if network is not None and registry is not None and aks is not None:
