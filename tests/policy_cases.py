@@ -15,7 +15,7 @@ from typing import Any, Literal
 from policy_wire import WireResource
 from pulumi_policy import proxy
 
-from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS, BUILTIN_ROLES, SCHEDULE_RUN
+from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS
 
 SUB = "00000000-0000-4000-8000-000000000001"
 UNKNOWN = proxy.UNKNOWN_STRING_VALUE
@@ -1568,8 +1568,28 @@ def _diagnostic_log_cases() -> list[Case]:
     ]
 
 
+LEARN_ROLE_GUIDS = {
+    # Learn, "Azure built-in roles" (built-in-roles/containers.md, privileged.md, general.md,
+    # networking.md): each role's "name", written here, not read from the pack's table.
+    "Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    "AcrDelete": "c2f4ef07-c644-48eb-af81-4b1b4947fb11",
+    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    "AcrPush": "8311e382-0749-4cb8-b61a-304f252e45ec",
+    "Container Registry Contributor and Data Access Configuration Administrator": (
+        "3bc748fc-213d-45c1-8d91-9da5725539b9"
+    ),
+    "Container Registry Data Importer and Data Reader": "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
+    "Container Registry Tasks Contributor": "fb382eab-e894-4461-af04-94435c366c3f",
+    "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
+}
+SCHEDULE_RUN = "Microsoft.ContainerRegistry/registries/scheduleRun/action"
+
+
 def _role(name: str) -> str:
-    return f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{BUILTIN_ROLES[name]}"
+    guid = LEARN_ROLE_GUIDS[name]
+    return f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
 
 
 def trigger_stack(
@@ -1613,9 +1633,12 @@ def trigger_stack(
     return (acr, identity, definition, assignment)
 
 
-def task_stack(role: str, scope: str | None = None) -> tuple[WireResource, ...]:
-    """A registry, a task with a user-assigned identity, and a role of that identity."""
-    acr = registry()
+def task_stack(
+    role: str, scope: str | None = None, *, role_id: str | None = None, **registry_props: Any
+) -> tuple[WireResource, ...]:
+    """A registry, a task with a user-assigned identity, and a role of that identity
+    (``role_id``: the role definition id as written, instead of ``role``'s full id)."""
+    acr = registry(**registry_props)
     identity = res(
         "managedidentity:UserAssignedIdentity",
         "task-identity",
@@ -1641,7 +1664,11 @@ def task_stack(role: str, scope: str | None = None) -> tuple[WireResource, ...]:
     assignment = res(
         "authorization:RoleAssignment",
         "task-assignment",
-        {"scope": scope or acr.inputs["id"], "principalId": "p-2", "roleDefinitionId": _role(role)},
+        {
+            "scope": scope or acr.inputs["id"],
+            "principalId": "p-2",
+            "roleDefinitionId": role_id or _role(role),
+        },
         principalId=[identity.urn],
     )
     return (acr, identity, task, assignment)
@@ -1659,7 +1686,8 @@ def _identity_cases() -> list[Case]:
             "trigger with Tasks Contributor",
             trigger_stack("Container Registry Tasks Contributor"),
             "fail",
-            "trigger triggers builds on rg-acr and holds Container Registry Tasks Contributor there",
+            "trigger triggers builds on rg-acr and holds Container Registry Tasks Contributor "
+            "there; it permits Microsoft.ContainerRegistry/registries/tasks/write",
             "trigger-assignment",
         ),
         Case(
@@ -1667,7 +1695,7 @@ def _identity_cases() -> list[Case]:
             "task identity with AcrPush",
             task_stack("AcrPush"),
             "fail",
-            "task-identity runs builds on rg-acr and holds AcrPush there; it pushes images.",
+            f"task-identity runs builds on rg-acr and holds AcrPush there; it permits {push}.",
             "task-assignment",
         ),
         Case(
@@ -1675,9 +1703,10 @@ def _identity_cases() -> list[Case]:
             "Owner inherited from the resource group",
             task_stack("Owner", group),
             "fail",
-            "holds Owner there",
+            "holds Owner there; it permits Microsoft.ContainerRegistry/registries/write",
             "task-assignment",
         ),
+        *_builtin_role_cases(p, group),
         Case(
             p,
             "a role on another resource does not count",
@@ -1689,7 +1718,7 @@ def _identity_cases() -> list[Case]:
             "custom role that pushes",
             trigger_stack(None, actions=(*BUILD_TRIGGER_ACTIONS, push)),
             "fail",
-            f"it grants {push}",
+            f"it permits {push}",
             "trigger-assignment",
         ),
         Case(
@@ -1725,6 +1754,112 @@ def _identity_cases() -> list[Case]:
     ]
 
 
+def _builtin_role_cases(p: str, group: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    registries = "Microsoft.ContainerRegistry/registries"
+    management_group = "/providers/Microsoft.Management/managementGroups/platform"
+    upper = LEARN_ROLE_GUIDS["AcrPush"].upper()
+    return [
+        Case(
+            p,
+            "AcrDelete on the registry's resource group",
+            task_stack("AcrDelete", group),
+            "fail",
+            # Learn: AcrDelete's one action.
+            f"holds AcrDelete there; it permits {registries}/artifacts/delete.",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "User Access Administrator on the registry's resource group",
+            task_stack("User Access Administrator", group),
+            "fail",
+            # Learn: its actions include Microsoft.Authorization/*.
+            "holds User Access Administrator there; it permits "
+            "Microsoft.Authorization/roleAssignments/write",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "Container Registry Contributor and Data Access Configuration Administrator",
+            task_stack(
+                "Container Registry Contributor and Data Access Configuration Administrator"
+            ),
+            "fail",
+            f"it permits {registries}/write, {registries}/delete, "
+            f"{registries}/listCredentials/action and",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "Container Registry Data Importer and Data Reader",
+            task_stack("Container Registry Data Importer and Data Reader"),
+            "fail",
+            f"it permits {registries}/importImage/action.",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "Owner on the subscription",
+            task_stack("Owner", f"/subscriptions/{SUB}"),
+            "fail",
+            "holds Owner there",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "a role GUID in upper case, bare",
+            task_stack("AcrPush", role_id=upper),
+            "fail",
+            "holds AcrPush there",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "a role id under the root scope, in upper case",
+            task_stack(
+                "AcrPush",
+                role_id=f"/providers/Microsoft.Authorization/roleDefinitions/{upper}",
+            ),
+            "fail",
+            "holds AcrPush there",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "the resource group by name while the registry's id is not known",
+            task_stack("AcrDelete", group, id=UNKNOWN),
+            "fail",
+            "holds AcrDelete there",
+            "task-assignment",
+        ),
+        Case(p, "AcrPull only pulls", task_stack("AcrPull"), "pass"),
+        Case(
+            p, "Reader on the subscription", task_stack("Reader", f"/subscriptions/{SUB}"), "pass"
+        ),
+        Case(
+            p,
+            "Owner on another resource group does not count",
+            task_stack("Owner", group.replace("/rg", "/rg-other")),
+            "pass",
+        ),
+        Case(
+            p,
+            "a management group may or may not hold the registry",
+            task_stack("Owner", management_group),
+            "not-applicable",
+            "task-assignment: whether its scope holds rg-acr",
+        ),
+        Case(
+            p,
+            "a built-in role of another service is not judged",
+            task_stack("Network Contributor", group),
+            "not-applicable",
+            "role Network Contributor (not in the pack's table of built-in roles on registries)",
+        ),
+    ]
+
+
 def located_pool(location: Any) -> WireResource:
     base = pool("acr", AGENT_ID)
     return res("containerregistry:AgentPool", base.name, {**base.inputs, "location": location})
@@ -1737,13 +1872,22 @@ def _region_cases() -> list[Case]:
         Case(
             p, "display name of an offered region", (registry(), located_pool("East US 2")), "pass"
         ),
+        Case(
+            p,
+            "portal name of an offered region",
+            (registry(), located_pool("(US) East US 2")),
+            "pass",
+        ),
         Case(p, "government region", (registry(), located_pool("usgovvirginia")), "pass"),
         Case(
             p,
             "region without agent pools",
             (registry(), located_pool("australiaeast")),
             "fail",
-            "dedicated agent pools are not offered in australiaeast",
+            # The revision of Learn's table is cited in the finding.
+            "dedicated agent pools are not offered in australiaeast; creating the pool fails "
+            "there (Learn, container-registry/tasks-agent-pools, 'Preview limitations' "
+            "(MicrosoftDocs/azure-management-docs commit 79592b333, 2026-08-14))",
             "rg-acr-pool",
         ),
         Case(

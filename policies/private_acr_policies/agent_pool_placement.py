@@ -49,9 +49,9 @@ REGION = Rule(
     severity=Severity.MEDIUM,
     enforcement_level=EnforcementLevel.ADVISORY,
     remediation=(
-        "Put the registry and its agent pools in a region from Learn's list (tasks-agent-pools, "
-        "'Preview limitations'), e.g. eastus2, westeurope or usgovvirginia; or check that the "
-        "list has grown to include yours."
+        "Put the registry and its agent pools in a region from Learn's list "
+        f"({agent_pools.AVAILABLE_REGIONS_SOURCE}), e.g. eastus2, westeurope or usgovvirginia; "
+        "or check that the list has grown to include yours."
     ),
     settings=NoSettings,
 )
@@ -86,7 +86,7 @@ def check_region(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
             yield Finding(
                 pool.urn,
                 f"{pool.name}: dedicated agent pools are not offered in {location}; creating "
-                f"the pool fails there.",
+                f"the pool fails there ({agent_pools.AVAILABLE_REGIONS_SOURCE}).",
             )
 
 
