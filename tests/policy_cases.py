@@ -1904,8 +1904,15 @@ def _region_cases() -> list[Case]:
 ROUTES_ID = arm("rg", "Microsoft.Network", "routeTables", "spoke")
 
 
+def route(name: str, prefix: str, hop: str = "VirtualAppliance") -> dict[str, Any]:
+    entry = {"name": name, "addressPrefix": prefix, "nextHopType": hop}
+    return entry | ({"nextHopIpAddress": "10.0.0.4"} if hop == "VirtualAppliance" else {})
+
+
 def routed_stack(
-    next_hop: str = "VirtualAppliance", *extra: WireResource
+    next_hop: str = "VirtualAppliance",
+    *extra: WireResource,
+    routes: list[dict[str, Any]] | None = None,
 ) -> tuple[WireResource, ...]:
     agents = subnet("build", "agents", "10.40.1.0/24", nsg="agents-nsg")
     agents = res("network:Subnet", agents.name, {**agents.inputs, "routeTable": {"id": ROUTES_ID}})
@@ -1916,14 +1923,7 @@ def routed_stack(
             "resourceGroupName": "rg",
             "routeTableName": "spoke",
             "id": ROUTES_ID,
-            "routes": [
-                {
-                    "name": "default",
-                    "addressPrefix": "0.0.0.0/0",
-                    "nextHopType": next_hop,
-                    "nextHopIpAddress": "10.0.0.4",
-                }
-            ],
+            "routes": routes if routes is not None else [route("default", "0.0.0.0/0", next_hop)],
         },
     )
     return (
@@ -1937,22 +1937,49 @@ def routed_stack(
     )
 
 
-def firewall_policy(action: str, tags: list[str]) -> tuple[WireResource, ...]:
+def network_rule(
+    tags: list[str], sources: list[str] | None = None, name: str = "azure", **fields: Any
+) -> dict[str, Any]:
+    return {
+        "ruleType": "NetworkRule",
+        "name": name,
+        "ipProtocols": ["TCP"],
+        "sourceAddresses": ["10.40.0.0/16"] if sources is None else sources,
+        "destinationAddresses": tags,
+        "destinationPorts": ["443", "12000"],
+        **fields,
+    }
+
+
+def firewall_policy(
+    action: str,
+    tags: list[str],
+    *,
+    name: str = "hub",
+    base: WireResource | None = None,
+    rules: list[dict[str, Any]] | None = None,
+) -> tuple[WireResource, ...]:
+    """A firewall policy (child of ``base`` when given) and one rule collection group whose
+    one collection has ``action`` and ``rules`` (by default one network rule to ``tags``)."""
+    props: dict[str, Any] = {
+        "resourceGroupName": "rg",
+        "firewallPolicyName": name,
+        "id": arm("rg", "Microsoft.Network", "firewallPolicies", name),
+    }
+    if base is not None:
+        props["basePolicy"] = {"id": base.inputs["id"]}
     policy = res(
         "network:FirewallPolicy",
-        "hub",
-        {
-            "resourceGroupName": "rg",
-            "firewallPolicyName": "hub",
-            "id": arm("rg", "Microsoft.Network", "firewallPolicies", "hub"),
-        },
+        name,
+        props,
+        **({"basePolicy": [base.urn]} if base is not None else {}),
     )
     group = res(
         "network:FirewallPolicyRuleCollectionGroup",
-        "hub-spokes",
+        f"{name}-spokes",
         {
             "resourceGroupName": "rg",
-            "firewallPolicyName": "hub",
+            "firewallPolicyName": name,
             "ruleCollectionGroupName": "spokes",
             "priority": 200,
             "ruleCollections": [
@@ -1961,16 +1988,7 @@ def firewall_policy(action: str, tags: list[str]) -> tuple[WireResource, ...]:
                     "name": "agents",
                     "priority": 100,
                     "action": {"type": action},
-                    "rules": [
-                        {
-                            "ruleType": "NetworkRule",
-                            "name": "azure",
-                            "ipProtocols": ["TCP"],
-                            "sourceAddresses": ["10.40.0.0/16"],
-                            "destinationAddresses": tags,
-                            "destinationPorts": ["443", "12000"],
-                        }
-                    ],
+                    "rules": rules if rules is not None else [network_rule(tags)],
                 }
             ],
         },
@@ -1979,10 +1997,26 @@ def firewall_policy(action: str, tags: list[str]) -> tuple[WireResource, ...]:
     return (policy, group)
 
 
+def azure_firewall(policy: WireResource) -> WireResource:
+    """The hub's Azure Firewall, which uses ``policy``."""
+    return res(
+        "network:AzureFirewall",
+        "hub-firewall",
+        {
+            "resourceGroupName": "rg",
+            "azureFirewallName": "hub-firewall",
+            "firewallPolicy": {"id": policy.inputs["id"]},
+        },
+        firewallPolicy=[policy.urn],
+    )
+
+
 ALL_TAGS = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
+IP_GROUP_ID = arm("rg", "Microsoft.Network", "ipGroups", "agents")
 
 
 def _firewall_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
     p = "agent-pool-firewall-egress"
     return [
         Case(
@@ -1997,7 +2031,8 @@ def _firewall_cases() -> list[Case]:
             "firewall not in the stack",
             routed_stack(),
             "fail",
-            "sends 0.0.0.0/0 through a firewall this stack cannot see; it must allow from the agent subnet: TCP 443 to AzureKeyVault",
+            "routes the agents' traffic through a firewall this stack cannot see; it must allow "
+            "from the agent subnet: TCP 443 to AzureKeyVault",
             "rg-acr-pool",
         ),
         Case(
@@ -2008,7 +2043,7 @@ def _firewall_cases() -> list[Case]:
                 *firewall_policy("Allow", [t for t in ALL_TAGS if t != "Storage"]),
             ),
             "fail",
-            "firewall policy hub denies TCP 443 to Storage from the agent subnet (no network rule allows it)",
+            "firewall policy hub denies TCP 443 to Storage from the agent subnet (no rule allows it)",
             "rg-acr-pool",
         ),
         Case(
@@ -2017,6 +2052,170 @@ def _firewall_cases() -> list[Case]:
             egress_stack(allows_required()),
             "not-applicable",
             "no agent pool's subnet in this stack has a route table",
+        ),
+        *_hierarchy_cases(p),
+        *_source_cases(p),
+        *_route_cases(p),
+    ]
+
+
+def _hierarchy_cases(p: str) -> list[Case]:
+    # Learn, firewall/rule-processing: "Rule Collection Groups in the parent policy always
+    # takes precedence regardless of the priority of a child policy".
+    parent, parent_group = firewall_policy("Allow", ALL_TAGS, name="hub")
+    child = firewall_policy(
+        "Deny", [], name="spoke", base=parent, rules=[network_rule(["*"], ["10.99.0.0/16"])]
+    )
+    denying_parent = firewall_policy("Deny", ["Storage"], name="hub")
+    outside_parent, _ = firewall_policy("Allow", ALL_TAGS, name="platform")
+    allowing_child = firewall_policy("Allow", ALL_TAGS, name="spoke", base=denying_parent[0])
+    return [
+        Case(
+            p,
+            "a child policy allows the flows through its parent",
+            routed_stack(
+                "VirtualAppliance", parent, parent_group, *child, azure_firewall(child[0])
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "the parent's deny comes before the child's allow",
+            routed_stack(
+                "VirtualAppliance",
+                *denying_parent,
+                *allowing_child,
+                azure_firewall(allowing_child[0]),
+            ),
+            "fail",
+            "firewall policy spoke denies TCP 443 to Storage from the agent subnet "
+            "(rule hub/spokes/agents/azure)",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "a parent outside the stack is not checked",
+            routed_stack(
+                "VirtualAppliance",
+                *firewall_policy("Allow", ALL_TAGS, name="spoke", base=outside_parent),
+            ),
+            "not-applicable",
+            "through spoke (depends on the parent policy of spoke",
+        ),
+    ]
+
+
+def _source_cases(p: str) -> list[Case]:
+    # Learn, firewall/rule-processing and "IP Groups in Azure Firewall": a rule's sources are
+    # addresses, CIDRs, ranges or IP Groups; each half of the agent subnet allowed by a rule
+    # of its own is the whole subnet allowed.
+    halves = [
+        network_rule(ALL_TAGS, ["10.40.1.0/25"], "lower"),
+        network_rule(ALL_TAGS, ["10.40.1.128-10.40.1.255"], "upper"),
+    ]
+    ip_group = res(
+        "network:IpGroup",
+        "agents-ip-group",
+        {
+            "resourceGroupName": "rg",
+            "ipGroupsName": "agents",
+            "id": IP_GROUP_ID,
+            "ipAddresses": ["10.40.1.0/24"],
+        },
+    )
+    by_group = [network_rule(ALL_TAGS, [], sourceIpGroups=[IP_GROUP_ID])]
+    westus = [network_rule(["Storage.WestUS", *[t for t in ALL_TAGS if t != "Storage"]])]
+    return [
+        Case(
+            p,
+            "two halves of the agent subnet as sources count as the subnet",
+            routed_stack("VirtualAppliance", *firewall_policy("Allow", [], rules=halves)),
+            "pass",
+        ),
+        Case(
+            p,
+            "one half of the agent subnet is not the subnet",
+            routed_stack("VirtualAppliance", *firewall_policy("Allow", [], rules=halves[:1])),
+            "fail",
+            "denies TCP 443 to AzureKeyVault from the agent subnet (no rule allows it); it allows "
+            "only from 10.40.1.0/25 to AzureKeyVault",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "an IP Group of the stack holds the agent subnet",
+            routed_stack(
+                "VirtualAppliance", ip_group, *firewall_policy("Allow", [], rules=by_group)
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "an IP Group outside the stack is not checked",
+            routed_stack("VirtualAppliance", *firewall_policy("Allow", [], rules=by_group)),
+            "not-applicable",
+            "TCP 443 to AzureKeyVault through hub (depends on hub/spokes/agents/azure)",
+        ),
+        Case(
+            p,
+            "a regional tag allows only its region",
+            # Learn, service-tags-overview: Storage.WestUS is the Storage addresses of West US.
+            routed_stack("VirtualAppliance", *firewall_policy("Allow", [], rules=westus)),
+            "fail",
+            "denies TCP 443 to Storage from the agent subnet (no rule allows it); it allows only "
+            "from 10.40.1.0/24 to Storage in westus",
+            "rg-acr-pool",
+        ),
+    ]
+
+
+def _route_cases(p: str) -> list[Case]:
+    # Learn, virtual-networks-udr-overview: the longest prefix decides; next hop None drops
+    # the traffic; a route may name a service tag.
+    split = [route("lower", "0.0.0.0/1"), route("upper", "128.0.0.0/1")]
+    return [
+        Case(
+            p,
+            "a split default route to an appliance is a default route",
+            routed_stack(routes=split),
+            "fail",
+            "routes the agents' traffic through a firewall this stack cannot see",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "a split default route to a firewall that allows every flow",
+            routed_stack("", *firewall_policy("Allow", ALL_TAGS), routes=split),
+            "pass",
+        ),
+        Case(
+            p,
+            "a None next hop for 0.0.0.0/0 is a violation naming the route",
+            routed_stack("None"),
+            "fail",
+            "route table spoke of subnet agents drops the agents' traffic to Storage (route "
+            "'default' (0.0.0.0/0 -> None))",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "a route for the tag past the firewall",
+            routed_stack(
+                "",
+                *firewall_policy("Allow", [t for t in ALL_TAGS if t != "AzureMonitor"]),
+                routes=[
+                    route("default", "0.0.0.0/0"),
+                    route("monitor", "AzureMonitor", "Internet"),
+                ],
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "half the address space to None may drop a tag's traffic",
+            routed_stack(routes=[route("lower", "0.0.0.0/1", "None")]),
+            "not-applicable",
+            "whether route 'lower' (0.0.0.0/1 -> None) carries Storage traffic",
         ),
     ]
 
