@@ -279,6 +279,9 @@ class Case:
     config: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """This policy's entry in --policy-pack-config."""
     stack: str = "test"
+    stack_config: Mapping[str, str] | None = field(default_factory=dict[str, str])
+    """The stack's config as the CLI hands it to the pack (full keys of project ``wire`` to
+    text); ``None``: none, as with ``pulumi policy analyze``."""
 
     @property
     def id(self) -> str:
@@ -342,6 +345,7 @@ def _bridge_cases() -> list[Case]:
             "not-applicable",
             "not checked: rg-a addressSpace.addressPrefixes[0] (unknown",
         ),
+        *_stack_bridge_cases(p),
         Case(
             p,
             "bad config is a violation",
@@ -357,6 +361,76 @@ def _bridge_cases() -> list[Case]:
             "fail",
             "docker-bridge-cidr-conflict.bridge: not a setting of this policy",
             config={"bridge": "10.0.0.0/8"},
+        ),
+    ]
+
+
+def _stack_bridge_cases(p: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    moved = {"wire:dockerBridgeCidr": "192.168.0.0/16"}
+
+    def dns(server: str) -> WireResource:
+        return vnet("a", "10.40.0.0/16", dhcpOptions={"dnsServers": [server]})
+
+    return [
+        Case(
+            p,
+            "the stack's dockerBridgeCidr moves the bridge",
+            (dns("172.17.0.53"),),
+            "pass",
+            stack_config=moved,
+        ),
+        Case(
+            p,
+            "a DNS server inside the stack's moved bridge",
+            (dns("192.168.0.53"),),
+            "fail",
+            "dhcpOptions.dnsServers[0] 192.168.0.53 overlaps the Docker bridge 192.168.0.0/16 "
+            "(dockerBridgeCidr, from the stack's wire:dockerBridgeCidr)",
+            "rg-a",
+            stack_config=moved,
+        ),
+        Case(
+            p,
+            "the policy's config overrides the stack's",
+            (dns("192.168.0.53"),),
+            "pass",
+            config={"dockerBridgeCidr": "10.99.0.0/16"},
+            stack_config=moved,
+        ),
+        Case(
+            p,
+            "another project's key is not the stack's",
+            (dns("192.168.0.53"),),
+            "pass",
+            stack_config={"other:dockerBridgeCidr": "192.168.0.0/16"},
+        ),
+        Case(
+            p,
+            "without stack config the default applies",
+            (dns("172.17.0.53"),),
+            "fail",
+            "overlaps the Docker bridge 172.17.0.0/16 (dockerBridgeCidr, from this policy's "
+            "default for dockerBridgeCidr, 172.17.0.0/16)",
+            "rg-a",
+            stack_config=None,
+        ),
+        Case(
+            p,
+            "without stack config the report says the defaults apply",
+            (registry(),),
+            "not-applicable",
+            "no stack config was given to the pack (as with pulumi policy analyze), so this "
+            "policy's defaults apply: dockerBridgeCidr 172.17.0.0/16",
+            stack_config=None,
+        ),
+        Case(
+            p,
+            "a stack value that is no CIDR names the stack key",
+            (dns("10.40.0.53"),),
+            "fail",
+            "wire:dockerBridgeCidr: got 'docker0'; expected a CIDR",
+            stack_config={"wire:dockerBridgeCidr": "docker0"},
         ),
     ]
 
@@ -801,6 +875,23 @@ def _endpoint_cases() -> list[Case]:
             "not-applicable",
             "pe DNS records (left to Azure Policy: zoneGroupsManagedByPolicy",
             config={"zoneGroupsManagedByPolicy": True},
+        ),
+        Case(
+            p,
+            "the stack's dns.zoneGroups policy leaves the zone groups to Azure Policy",
+            no_group,
+            "not-applicable",
+            "pe DNS records (left to Azure Policy: zoneGroupsManagedByPolicy",
+            stack_config={"wire:dns": '{"zoneGroups": "policy"}'},
+        ),
+        Case(
+            p,
+            "the stack's dns.zoneGroups managed wants a zone group",
+            no_group,
+            "fail",
+            "the registry endpoint has no DNS zone group",
+            "pe",
+            stack_config={"wire:dns": '{"zoneGroups": "managed"}'},
         ),
         Case(
             p,
@@ -2360,7 +2451,9 @@ def _quota_cases() -> list[Case]:
             "two S3 pools of two",
             two_s3,
             "fail",
-            "the pools of rg-acr: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's quota is 16",
+            # Learn, tasks-agent-pools: S3 is 8 vCPUs; the default standard quota is 16.
+            "the pools of rg-acr: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's standard "
+            "quota is 16",
             "heavy2",
         ),
         Case(p, "a raised quota", two_s3, "pass", config={"vcpuQuota": 32}),
@@ -2400,6 +2493,7 @@ def _quota_cases() -> list[Case]:
             (acr, sized_pool("big", "acr", "I6", 0), sized_pool("heavy", "acr", "S3", 2)),
             "pass",
         ),
+        *_stack_quota_cases(p, two_s3),
         Case(p, "no pools", (acr,), "not-applicable", "the stack has no ACR agent pool"),
         Case(
             p,
@@ -2407,6 +2501,82 @@ def _quota_cases() -> list[Case]:
             (acr, sized_pool("heavy", "acr", "S3", UNKNOWN)),
             "not-applicable",
             "not checked: heavy: its tier or count (not known until deployment)",
+        ),
+    ]
+
+
+def _stack_quota_cases(p: str, two_s3: tuple[WireResource, ...]) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic. Learn,
+    # tasks-agent-pools: "the default total vCPU (core) quota is 16 for all standard agent
+    # pools and is 0 for isolated agent pools"; I6 has 64 vCPUs.
+    acr = registry()
+    i6 = (acr, sized_pool("big", "acr", "I6", 1))
+    return [
+        Case(
+            p,
+            "an I6 pool within the stack's isolated quota",
+            i6,
+            "pass",
+            stack_config={"wire:agentPoolQuotaIsolated": "64"},
+        ),
+        Case(
+            p,
+            "an I6 pool with the quota left out names the stack key",
+            i6,
+            "fail",
+            "1 x I6 needs 64 vCPUs but the registry's isolated quota is 0 (Azure's default for "
+            "isolated pools is 0); after a support request raises it, set "
+            "agentPoolQuotaIsolated in the stack config",
+            "big",
+        ),
+        Case(
+            p,
+            "a standard quota does not hold an I6 pool",
+            i6,
+            "fail",
+            "set agentPoolQuotaIsolated",
+            "big",
+            stack_config={"wire:agentPoolQuota": "64"},
+        ),
+        Case(
+            p,
+            "the policy's isolated quota overrides the stack's",
+            i6,
+            "pass",
+            config={"vcpuQuotaIsolated": 64},
+            stack_config={"wire:agentPoolQuotaIsolated": "0"},
+        ),
+        Case(
+            p,
+            "the stack's standard quota",
+            two_s3,
+            "pass",
+            stack_config={"wire:agentPoolQuota": "32"},
+        ),
+        Case(
+            p,
+            "the stack's older spelling agentPool.vcpuQuota",
+            two_s3,
+            "pass",
+            stack_config={"wire:agentPool": '{"tier": "S3", "vcpuQuota": 32}'},
+        ),
+        Case(
+            p,
+            "the stack's 0 is Azure's 16",
+            two_s3,
+            "fail",
+            "needs 32 vCPUs but the registry's standard quota is 16",
+            "heavy2",
+            stack_config={"wire:agentPoolQuota": "0"},
+        ),
+        Case(
+            p,
+            "without stack config the defaults apply",
+            two_s3,
+            "fail",
+            "quota from this policy's default for vcpuQuota, 16",
+            "heavy2",
+            stack_config=None,
         ),
     ]
 

@@ -18,6 +18,7 @@ from pulumi_policy import proxy
 
 from private_acr_policies import (
     POLICIES,
+    _stack_config,
     agent_pool,
     agent_pool_placement,
     agent_pool_quota,
@@ -33,7 +34,8 @@ from private_acr_policies import (
     vnet_integrity,
 )
 from private_acr_policies._model import Resource, Stack, kind_of, plain_props
-from private_acr_policies._policy import Finding, Outcome, Rule, run_check
+from private_acr_policies._policy import Assumed, Finding, Outcome, Rule, run_check
+from private_acr_policies._stack_config import StackConfig
 
 UNKNOWN_TEXT = proxy.UNKNOWN_STRING_VALUE
 TYPES = [
@@ -160,8 +162,20 @@ def view(r: WireResource, stack: str, outputs: bool) -> Resource:
     )
 
 
+def case_stack_config(case: Case) -> StackConfig:
+    """The stack config the case hands the pack (project ``wire``, as ``PackProcess``)."""
+    if case.stack_config is None:
+        return StackConfig(None)
+    return StackConfig("wire", dict(case.stack_config))
+
+
 def run_directly(case: Case) -> tuple[list[tuple[str | None, str]], list[str]]:
     """(violations as (urn, message), not-applicable reasons) of the case's policy."""
+    with _stack_config.given(case_stack_config(case)):
+        return _run_directly(case)
+
+
+def _run_directly(case: Case) -> tuple[list[tuple[str | None, str]], list[str]]:
     violations: list[tuple[str | None, str]] = []
     reasons: list[str] = []
 
@@ -170,9 +184,10 @@ def run_directly(case: Case) -> tuple[list[tuple[str | None, str]], list[str]]:
             reasons.append(outcomes)
             return
         violations.extend((o.urn, o.message) for o in outcomes if isinstance(o, Finding))
-        notes = [o.what for o in outcomes if not isinstance(o, Finding)]
+        notes = [o.what for o in outcomes if not isinstance(o, Finding | Assumed)]
         if notes:
             reasons.append("not checked: " + "; ".join(notes))
+        reasons.extend(o.what for o in outcomes if isinstance(o, Assumed))
 
     if case.policy in STACK_CHECKS:
         rule, check = STACK_CHECKS[case.policy]

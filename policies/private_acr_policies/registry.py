@@ -22,7 +22,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._config import Flag, NoSettings, setting
+from private_acr_policies._config import Flag, NoSettings, StackValue, setting
 from private_acr_policies._links import (
     AGENT_POOL,
     CLUSTER,
@@ -51,6 +51,7 @@ from private_acr_policies._policy import (
     resource_policy,
     stack_policy,
 )
+from private_acr_policies._stack_config import StackConfig
 from private_acr_rules import capacity
 from private_acr_rules.arm import parse_id
 from private_acr_rules.dns import REGISTRY_ZONE, REGISTRY_ZONES
@@ -69,13 +70,23 @@ ACCESS = Rule(
 )
 
 
+def _zone_groups_by_policy(stack: StackConfig) -> StackValue | None:
+    """The stack's ``dns.zoneGroups``: ``policy`` when Azure Policy writes the zone groups."""
+    mode = stack.object_field("dns", "zoneGroups")
+    if not isinstance(mode, str):
+        return None
+    return StackValue(mode.strip().lower() == "policy", f"{stack.key('dns')}.zoneGroups")
+
+
 @dataclass(frozen=True)
 class EndpointDnsSettings:
     zone_groups_managed_by_policy: bool = setting(
         Flag(),
         False,
         "An Azure Policy (deploy-if-not-exists) adds the DNS zone group to every private endpoint: "
-        "an endpoint without one is noted, not a violation.",
+        "an endpoint without one is noted, not a violation. Default: true when the stack's "
+        "dns.zoneGroups is policy, else false.",
+        from_stack=_zone_groups_by_policy,
     )
 
 
