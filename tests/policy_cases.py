@@ -187,9 +187,10 @@ def endpoint_stack(
     replicas: int = 0,
     linked: bool = True,
     zone: str = "privatelink.azurecr.io",
+    **registry_props: Any,
 ) -> tuple[WireResource, ...]:
     # Longer than 60 lines: the resources of one stack, spelled out as the engine sends them.
-    acr = registry()
+    acr = registry(**registry_props)
     registry_id = arm("rg", "Microsoft.ContainerRegistry", "registries", "acr")
     zone_id = arm("rg", "Microsoft.Network", "privateDnsZones", zone)
     build = vnet("build", "10.40.0.0/16")
@@ -859,7 +860,7 @@ def _endpoint_cases() -> list[Case]:
     no_group = tuple(r for r in endpoint_stack() if r.name != "dns")
     return [
         Case(p, "endpoint, zone and link", endpoint_stack(), "pass"),
-        Case(p, "azure government zone", endpoint_stack(zone="privatelink.azurecr.us"), "pass"),
+        *_cloud_zone_cases(p),
         Case(
             p,
             "no zone group",
@@ -961,6 +962,187 @@ def _endpoint_cases() -> list[Case]:
             (registry(sku="Basic"),),
             "not-applicable",
             "no Premium container registry",
+        ),
+    ]
+
+
+# Learn, private-link/private-endpoint-dns: the registry zone is privatelink.azurecr.io in the
+# public cloud and privatelink.azurecr.us in Azure Government.
+GOV_REGISTRY_ZONE = "privatelink.azurecr.us"
+
+
+def _cloud_zone_cases(p: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    gov_zone = endpoint_stack(zone=GOV_REGISTRY_ZONE)
+    return [
+        Case(
+            p,
+            "azure government zone of a stack in azure government",
+            gov_zone,
+            "pass",
+            stack_config={"azure-native:environment": "usgovernment"},
+        ),
+        Case(
+            p,
+            "azure government zone of a registry in usgovvirginia",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, location="usgovvirginia"),
+            "pass",
+        ),
+        Case(
+            p,
+            "azure government zone of a registry whose login server is azurecr.us",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, loginServer="acr.azurecr.us"),
+            "pass",
+        ),
+        Case(
+            p,
+            "azure government zone for a registry in eastus2",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, location="East US 2"),
+            "fail",
+            "pe: its DNS zone group does not point at a privatelink.azurecr.io zone, the registry "
+            "zone of the public cloud (rg-acr's location East US 2); it points at "
+            "privatelink.azurecr.us.",
+            "pe",
+        ),
+        Case(
+            p,
+            "public zone for a registry in usgovvirginia",
+            endpoint_stack(location="usgovvirginia"),
+            "fail",
+            "does not point at a privatelink.azurecr.us zone, the registry zone of the "
+            "usgovernment cloud",
+            "pe",
+        ),
+        Case(
+            p,
+            "public zone in a stack configured for azure government",
+            endpoint_stack(),
+            "fail",
+            "the registry zone of the usgovernment cloud (the stack's azure-native:environment)",
+            "pe",
+            stack_config={"azure-native:environment": "usgovernment"},
+        ),
+        Case(
+            p,
+            "another cloud's zone while the registry's location is not known",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, location=UNKNOWN),
+            "not-applicable",
+            "pe: which cloud's zone (rg-acr's location, not known until deployment)",
+        ),
+    ]
+
+
+def service_endpoint(
+    group: str, zone: Any, *, location: Any = "eastus2", hub: bool = False
+) -> tuple[WireResource, ...]:
+    """A ``group`` (blob, vault) private endpoint whose zone group names ``zone``; ``hub``:
+    a zone outside the stack, by id."""
+    zone_id = (
+        arm("rg-hub", "Microsoft.Network", "privateDnsZones", zone) if zone != UNKNOWN else zone
+    )
+    endpoint = res(
+        "network:PrivateEndpoint",
+        f"pe-{group}",
+        {
+            "resourceGroupName": "rg",
+            "privateEndpointName": f"pe-{group}",
+            "location": location,
+            "privateLinkServiceConnections": [
+                {
+                    "name": "c",
+                    "privateLinkServiceId": arm("rg", "Microsoft.Storage", "storageAccounts", "st"),
+                    "groupIds": [group],
+                }
+            ],
+        },
+    )
+    zone_group = res(
+        "network:PrivateDnsZoneGroup",
+        f"pe-{group}-dns",
+        {
+            "resourceGroupName": "rg",
+            "privateEndpointName": f"pe-{group}",
+            "privateDnsZoneConfigs": [{"name": "z", "privateDnsZoneId": zone_id}],
+        },
+    )
+    if hub or zone == UNKNOWN:
+        return (endpoint, zone_group)
+    private_zone = res(
+        "privatedns:PrivateZone",
+        f"zone-{group}",
+        {"resourceGroupName": "rg-hub", "privateZoneName": zone, "id": zone_id},
+    )
+    return (endpoint, private_zone, zone_group)
+
+
+def _cloud_zone_policy_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic. Zone names from Learn,
+    # private-link/private-endpoint-dns ("Commercial" and "Government" tables).
+    p = "private-endpoint-cloud-zones"
+    return [
+        Case(p, "blob zone", service_endpoint("blob", "privatelink.blob.core.windows.net"), "pass"),
+        Case(p, "vault zone", service_endpoint("vault", "privatelink.vaultcore.azure.net"), "pass"),
+        Case(
+            p,
+            "a hub's blob zone by id",
+            service_endpoint("blob", "privatelink.blob.core.windows.net", hub=True),
+            "pass",
+        ),
+        Case(
+            p,
+            "azure government vault zone in usgovvirginia",
+            service_endpoint(
+                "vault", "privatelink.vaultcore.usgovcloudapi.net", location="usgovvirginia"
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "a government blob zone in eastus2",
+            service_endpoint("blob", "privatelink.blob.core.usgovcloudapi.net"),
+            "fail",
+            "pe-blob: its blob records go to privatelink.blob.core.usgovcloudapi.net, but the "
+            "public cloud (pe-blob's location eastus2) resolves a blob endpoint in "
+            "privatelink.blob.core.windows.net",
+            "pe-blob",
+        ),
+        Case(
+            p,
+            "a public vault zone in a stack configured for azure government",
+            service_endpoint("vault", "privatelink.vaultcore.azure.net"),
+            "fail",
+            "resolves a vault endpoint in privatelink.vaultcore.usgovcloudapi.net",
+            "pe-vault",
+            stack_config={"azure-native:environment": "usgovernment"},
+        ),
+        Case(
+            p,
+            "another service's zone",
+            service_endpoint("vault", "privatelink.blob.core.windows.net"),
+            "fail",
+            "resolves a vault endpoint in privatelink.vaultcore.azure.net",
+            "pe-vault",
+        ),
+        Case(
+            p,
+            "no blob or vault endpoint",
+            endpoint_stack(),
+            "not-applicable",
+            "no blob or Key Vault",
+        ),
+        Case(
+            p,
+            "a zone not known yet",
+            service_endpoint("blob", UNKNOWN),
+            "not-applicable",
+            "pe-blob: its DNS zone (not known until deployment)",
+        ),
+        Case(
+            p,
+            "another cloud's zone while the location is not known",
+            service_endpoint("blob", "privatelink.blob.core.usgovcloudapi.net", location=UNKNOWN),
+            "not-applicable",
+            "pe-blob: which cloud's zone",
         ),
     ]
 
@@ -2589,6 +2771,7 @@ CASES: list[Case] = [
     *_premium_cases(),
     *_access_cases(),
     *_endpoint_cases(),
+    *_cloud_zone_policy_cases(),
     *_aks_access_cases(),
     *_ingress_cases(),
     *_subnet_nsg_cases(),
