@@ -52,14 +52,12 @@ from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
-    checked,
     child_name,
     role_definition_id,
     tags_of,
     type_token,
 )
 from private_acr_tasks.agent_pool import DEFAULT_CLI_IMAGE
-from private_acr_tasks.errors import ComponentArgsError
 
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 SCRIPT_DIR = "/opt/acr-build"
@@ -382,7 +380,9 @@ def render_build_job(plan: InClusterBuildTriggerPlan, target: BuildTarget) -> st
 
 
 class InClusterBuildTrigger(
-    PlannedComponent[InClusterBuildTriggerPlan, InClusterBuildTriggerInputs]
+    PlannedComponent[InClusterBuildTriggerPlan, InClusterBuildTriggerInputs],
+    args=InClusterBuildTriggerArgs,
+    validate=validate_build_trigger,
 ):
     """Federated identity for in-cluster CI, its least registry role, Kubernetes access for
     the deployers, and the manifests.
@@ -411,8 +411,11 @@ class InClusterBuildTrigger(
     def __init__(
         self, name: str, args: InClusterBuildTriggerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        plan = checked(validate_build_trigger, args, "InClusterBuildTriggerArgs")
-        self._build(name, plan, args, opts)
+        self._construct(name, self.plan(args), args, opts)
+
+    def _check_links(self, plan: InClusterBuildTriggerPlan, links: FieldReader) -> None:
+        if plan.deployers:
+            links.require("cluster_id", "deployers need the cluster")
 
     def _build(
         self,
@@ -421,10 +424,6 @@ class InClusterBuildTrigger(
         inputs: InClusterBuildTriggerInputs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        if plan.deployers and inputs.get("cluster_id") is None:
-            raise ComponentArgsError(
-                ["InClusterBuildTriggerArgs.cluster_id: missing; deployers need the cluster"]
-            )
         super().__init__(type_token("InClusterBuildTrigger"), name, {}, opts)
         identity = managedidentity.UserAssignedIdentity(
             child_name(name, "identity"),
