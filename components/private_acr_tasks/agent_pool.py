@@ -229,8 +229,13 @@ class BuildAgentPool(
             virtual_network_subnet_resource_id=inputs["subnet_id"],
             tags=tags_of(inputs),
             # The schedule owns the count; Pulumi would otherwise undo every scale-down.
+            # ACR updates a pool's count (and tags) in place and nothing else
+            # (AgentPoolUpdateParameters, Learn @azure/arm-containerregistry), but the provider
+            # would try a new tier in place, so it is replaced instead of failing at deploy.
             opts=pulumi.ResourceOptions(
-                parent=self, ignore_changes=["count"] if plan.schedule else None
+                parent=self,
+                ignore_changes=["count"] if plan.schedule else None,
+                replace_on_changes=["tier"],
             ),
         )
         if plan.schedule is not None:
