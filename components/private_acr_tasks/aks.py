@@ -30,6 +30,7 @@ from pulumi_azure_native import authorization, containerservice, managedidentity
 from private_acr_rules import cidr, naming
 from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_problem
 from private_acr_rules.clouds import CLOUDS, AzureCloud, aks_zone_region
+from private_acr_rules.regions import same_region
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
@@ -185,7 +186,7 @@ def _private_dns_zone(fields: FieldReader) -> str | None:
             f"only a private cluster resolves its API server through a private DNS zone, and "
             f"{fields.label('private_cluster')} is false",
         )
-    elif isinstance(location, str) and region != location.replace(" ", "").lower():
+    elif isinstance(location, str) and not same_region(region, location):
         fields.problem(
             "private_dns_zone_id",
             f"names the zone of {region}, but the cluster is in {location} "

@@ -29,6 +29,7 @@ import pulumi_random as random
 from pulumi_azure_native import containerregistry
 
 from private_acr_rules.clouds import AzureCloud, names
+from private_acr_rules.regions import same_region
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
@@ -166,7 +167,7 @@ def _replicas(fields: FieldReader, lifecycle: ArtifactLifecycle) -> tuple[str, .
             fields.invalid(path, region, "an Azure region name such as westus3")
         elif region in regions:
             fields.problem(path, f"{region} is listed twice")
-        elif isinstance(home, str) and region == home.lower():
+        elif isinstance(home, str) and same_region(region, home):
             fields.problem(
                 path,
                 f"{region} is the registry's own region ({fields.label('location')}); "

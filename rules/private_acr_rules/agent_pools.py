@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
+from private_acr_rules.regions import region_name
+
 
 class AgentPoolTier(StrEnum):
     """The size of each instance in an ACR Tasks agent pool."""
@@ -75,6 +77,12 @@ def quota_problems(
     return problems
 
 
+AVAILABLE_REGIONS_SOURCE = (
+    "Learn, container-registry/tasks-agent-pools, 'Preview limitations' (MicrosoftDocs/"
+    "azure-management-docs commit 79592b333, 2026-08-14)"
+)
+"""The revision of Learn's table that ``AVAILABLE_REGIONS`` copies, cited wherever it is used."""
+
 AVAILABLE_REGIONS = frozenset(
     {
         "westus2",
@@ -102,10 +110,6 @@ AVAILABLE_REGIONS = frozenset(
 written as ARM location names. The feature is in preview and the list grows."""
 
 
-def region_key(location: str) -> str:
-    """An ARM location name from either form (``East US 2`` or ``eastus2``)."""
-    return location.replace(" ", "").lower()
-
-
 def offers_agent_pools(location: str) -> bool:
-    return region_key(location) in AVAILABLE_REGIONS
+    """Whether Learn lists ``location`` (either form, ``East US 2`` or ``eastus2``)."""
+    return region_name(location) in AVAILABLE_REGIONS
