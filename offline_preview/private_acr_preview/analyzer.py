@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import collections
 import ctypes
-import json
 import queue
 import signal
 import subprocess
@@ -35,7 +34,9 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from private_acr_preview import pack_runtime
 from private_acr_preview.errors import UserError
+from private_acr_preview.input_files import read_json
 from private_acr_preview.program import ProgramRun, RecordedResource
+from private_acr_preview.project import go_json
 
 LEVELS: dict[str, Any] = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
@@ -113,7 +114,9 @@ class PolicyPackProcess:
                 "PULUMI_STACK": stack,
                 "PULUMI_DRY_RUN": "true" if dry_run else "false",
                 "PULUMI_ORGANIZATION": "organization",
-                "PULUMI_CONFIG": json.dumps(dict(config)),
+                # The bytes the CLI passes (Go's json.Marshal), which project.load_config has
+                # checked fit in one environment variable.
+                "PULUMI_CONFIG": go_json(dict(config)),
             }
         )
         self.process = subprocess.Popen(
@@ -219,10 +222,7 @@ def read_policy_config(path: Path | None) -> dict[str, Any]:
     """The ``--policy-pack-config`` JSON file: ``{"policy": level | {...}, "all": level}``."""
     if path is None:
         return {}
-    try:
-        document: object = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise PolicyError(f"{path}: cannot read policy config: {error}") from None
+    document = read_json(path, option="--policy-config")
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: policy config must be a JSON object of policy names")
     return cast(dict[str, Any], document)
