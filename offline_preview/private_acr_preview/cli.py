@@ -169,9 +169,10 @@ def check_output_paths(args: argparse.Namespace) -> None:
             raise OutputPathError(
                 f"{where}: {ancestor} is a file, so the directory cannot be created"
             )
-        target = resolved if resolved.exists() else ancestor
-        if not os.access(target, os.W_OK):
-            raise OutputPathError(f"{where}: {target} is not writable")
+        # The rename that writes the file needs the directory, not the file, to be writable;
+        # a file its owner made read-only is refused all the same.
+        if resolved.exists() and not os.access(resolved, os.W_OK):
+            raise OutputPathError(f"{where}: {resolved} is not writable")
         _probe(ancestor, where, as_directory=ancestor != resolved.parent)
 
 
