@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import functools
+import os
 import queue
 import signal
 import subprocess
@@ -32,7 +34,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from private_acr_preview import pack_runtime
+from private_acr_preview import pack_runtime, stopping
 from private_acr_preview.errors import UserError
 from private_acr_preview.input_files import read_json
 from private_acr_preview.program import ProgramRun, RecordedResource
@@ -74,11 +76,13 @@ class PolicyReport:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """In the child before exec: receive SIGTERM when the engine dies, however it dies."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the engine died before the request took effect
+            os._exit(1)
 
 
 _LIVE_PACKS: set[subprocess.Popen[str]] = set()
@@ -86,10 +90,9 @@ _LIVE_PACKS: set[subprocess.Popen[str]] = set()
 
 
 def stop_all_packs() -> None:
-    """Kill every pack process still running (from a signal handler: no waiting, no locks)."""
-    for process in list(_LIVE_PACKS):
-        if process.poll() is None:
-            process.kill()
+    """Kill and reap every pack process not closed yet (from a signal handler: no Popen locks)."""
+    # A pack its Popen has reaped (returncode set) is skipped: its pid may be another's by now.
+    stopping.end_processes({p.pid for p in list(_LIVE_PACKS) if p.returncode is None})
 
 
 class PolicyPackProcess:
@@ -126,7 +129,7 @@ class PolicyPackProcess:
             stderr=subprocess.PIPE,
             env=env,
             text=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - one prctl call, no locks or threads
+            preexec_fn=functools.partial(_die_with_parent, os.getpid()),  # noqa: PLW1509 - one prctl call, no locks or threads
         )
         _LIVE_PACKS.add(self.process)
         self._port: str | None = None
