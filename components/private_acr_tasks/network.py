@@ -35,6 +35,7 @@ import pulumi
 from pulumi_azure_native import network
 
 from private_acr_rules import arm, cidr, egress, naming
+from private_acr_rules.nsg_rule import NsgRule
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
@@ -167,12 +168,12 @@ class NetworkPlan:
         return (self.agent_subnet, self.private_endpoint_subnet, self.aks_subnet)
 
     @property
-    def agent_rules(self) -> list[dict[str, Any]]:
+    def agent_rules(self) -> tuple[NsgRule, ...]:
         """The rules of every agent NSG: the required egress, then the build destinations."""
-        return [
-            *egress.agent_pool_security_rules(),
+        return (
+            *egress.agent_pool_rules(),
             *egress.build_destination_rules(self.build_destinations),
-        ]
+        )
 
     @property
     def mode(self) -> NetworkMode:
@@ -365,19 +366,20 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
     )
 
 
-def _security_rule(rule: Mapping[str, Any]) -> network.SecurityRuleArgs:
+def _security_rule(rule: NsgRule) -> network.SecurityRuleArgs:
+    """The azure-native form of a rule: its fields, by the same names."""
     return network.SecurityRuleArgs(
-        name=rule["name"],
-        priority=rule["priority"],
-        direction=rule["direction"],
-        access=rule["access"],
-        protocol=rule["protocol"],
-        description=rule.get("description"),
-        source_address_prefix=rule.get("sourceAddressPrefix"),
-        source_port_range=rule.get("sourcePortRange"),
-        destination_address_prefix=rule.get("destinationAddressPrefix"),
-        destination_port_range=rule.get("destinationPortRange"),
-        destination_port_ranges=rule.get("destinationPortRanges"),
+        name=rule.name,
+        priority=rule.priority,
+        direction=rule.direction,
+        access=rule.access,
+        protocol=rule.protocol,
+        description=rule.description,
+        source_address_prefix=rule.source_address_prefix,
+        source_port_range=rule.source_port_range,
+        destination_address_prefix=rule.destination_address_prefix,
+        destination_port_range=rule.destination_port_range,
+        destination_port_ranges=list(rule.destination_port_ranges) or None,
     )
 
 

@@ -108,6 +108,18 @@ def zone_name(cloud: AzureCloud, purpose: EndpointPurpose) -> str:
     }[purpose]
 
 
+class EndpointDnsArgs(TypedDict):
+    """Where a stack's private endpoints resolve (the arguments of :func:`validate_endpoint_dns`)."""
+
+    zone_ids: NotRequired[Mapping[str, str]]
+    """Central private DNS zones by purpose (``registry``, ``blob``, ``vault``; ``aks`` is the
+    cluster's API server zone), each the ARM id of the cloud's zone for it: no zone or link is
+    created for those. Default: none."""
+    zone_groups: NotRequired[ZoneGroups]
+    """Who writes the endpoints' records: ``managed`` (a zone group here) or ``policy`` (an
+    Azure Policy). Default managed."""
+
+
 @dataclass(frozen=True)
 class EndpointDnsPlan:
     """How every private endpoint of a stack resolves: central zones or ours, and who writes records."""
