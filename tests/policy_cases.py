@@ -187,9 +187,10 @@ def endpoint_stack(
     replicas: int = 0,
     linked: bool = True,
     zone: str = "privatelink.azurecr.io",
+    **registry_props: Any,
 ) -> tuple[WireResource, ...]:
     # Longer than 60 lines: the resources of one stack, spelled out as the engine sends them.
-    acr = registry()
+    acr = registry(**registry_props)
     registry_id = arm("rg", "Microsoft.ContainerRegistry", "registries", "acr")
     zone_id = arm("rg", "Microsoft.Network", "privateDnsZones", zone)
     build = vnet("build", "10.40.0.0/16")
@@ -279,6 +280,9 @@ class Case:
     config: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """This policy's entry in --policy-pack-config."""
     stack: str = "test"
+    stack_config: Mapping[str, str] | None = field(default_factory=dict[str, str])
+    """The stack's config as the CLI hands it to the pack (full keys of project ``wire`` to
+    text); ``None``: none, as with ``pulumi policy analyze``."""
 
     @property
     def id(self) -> str:
@@ -342,6 +346,7 @@ def _bridge_cases() -> list[Case]:
             "not-applicable",
             "not checked: rg-a addressSpace.addressPrefixes[0] (unknown",
         ),
+        *_stack_bridge_cases(p),
         Case(
             p,
             "bad config is a violation",
@@ -357,6 +362,76 @@ def _bridge_cases() -> list[Case]:
             "fail",
             "docker-bridge-cidr-conflict.bridge: not a setting of this policy",
             config={"bridge": "10.0.0.0/8"},
+        ),
+    ]
+
+
+def _stack_bridge_cases(p: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    moved = {"wire:dockerBridgeCidr": "192.168.0.0/16"}
+
+    def dns(server: str) -> WireResource:
+        return vnet("a", "10.40.0.0/16", dhcpOptions={"dnsServers": [server]})
+
+    return [
+        Case(
+            p,
+            "the stack's dockerBridgeCidr moves the bridge",
+            (dns("172.17.0.53"),),
+            "pass",
+            stack_config=moved,
+        ),
+        Case(
+            p,
+            "a DNS server inside the stack's moved bridge",
+            (dns("192.168.0.53"),),
+            "fail",
+            "dhcpOptions.dnsServers[0] 192.168.0.53 overlaps the Docker bridge 192.168.0.0/16 "
+            "(dockerBridgeCidr, from the stack's wire:dockerBridgeCidr)",
+            "rg-a",
+            stack_config=moved,
+        ),
+        Case(
+            p,
+            "the policy's config overrides the stack's",
+            (dns("192.168.0.53"),),
+            "pass",
+            config={"dockerBridgeCidr": "10.99.0.0/16"},
+            stack_config=moved,
+        ),
+        Case(
+            p,
+            "another project's key is not the stack's",
+            (dns("192.168.0.53"),),
+            "pass",
+            stack_config={"other:dockerBridgeCidr": "192.168.0.0/16"},
+        ),
+        Case(
+            p,
+            "without stack config the default applies",
+            (dns("172.17.0.53"),),
+            "fail",
+            "overlaps the Docker bridge 172.17.0.0/16 (dockerBridgeCidr, from this policy's "
+            "default for dockerBridgeCidr, 172.17.0.0/16)",
+            "rg-a",
+            stack_config=None,
+        ),
+        Case(
+            p,
+            "without stack config the report says the defaults apply",
+            (registry(),),
+            "not-applicable",
+            "no stack config was given to the pack (as with pulumi policy analyze), so this "
+            "policy's defaults apply: dockerBridgeCidr 172.17.0.0/16",
+            stack_config=None,
+        ),
+        Case(
+            p,
+            "a stack value that is no CIDR names the stack key",
+            (dns("10.40.0.53"),),
+            "fail",
+            "wire:dockerBridgeCidr: got 'docker0'; expected a CIDR",
+            stack_config={"wire:dockerBridgeCidr": "docker0"},
         ),
     ]
 
@@ -785,7 +860,7 @@ def _endpoint_cases() -> list[Case]:
     no_group = tuple(r for r in endpoint_stack() if r.name != "dns")
     return [
         Case(p, "endpoint, zone and link", endpoint_stack(), "pass"),
-        Case(p, "azure government zone", endpoint_stack(zone="privatelink.azurecr.us"), "pass"),
+        *_cloud_zone_cases(p),
         Case(
             p,
             "no zone group",
@@ -801,6 +876,23 @@ def _endpoint_cases() -> list[Case]:
             "not-applicable",
             "pe DNS records (left to Azure Policy: zoneGroupsManagedByPolicy",
             config={"zoneGroupsManagedByPolicy": True},
+        ),
+        Case(
+            p,
+            "the stack's dns.zoneGroups policy leaves the zone groups to Azure Policy",
+            no_group,
+            "not-applicable",
+            "pe DNS records (left to Azure Policy: zoneGroupsManagedByPolicy",
+            stack_config={"wire:dns": '{"zoneGroups": "policy"}'},
+        ),
+        Case(
+            p,
+            "the stack's dns.zoneGroups managed wants a zone group",
+            no_group,
+            "fail",
+            "the registry endpoint has no DNS zone group",
+            "pe",
+            stack_config={"wire:dns": '{"zoneGroups": "managed"}'},
         ),
         Case(
             p,
@@ -870,6 +962,187 @@ def _endpoint_cases() -> list[Case]:
             (registry(sku="Basic"),),
             "not-applicable",
             "no Premium container registry",
+        ),
+    ]
+
+
+# Learn, private-link/private-endpoint-dns: the registry zone is privatelink.azurecr.io in the
+# public cloud and privatelink.azurecr.us in Azure Government.
+GOV_REGISTRY_ZONE = "privatelink.azurecr.us"
+
+
+def _cloud_zone_cases(p: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    gov_zone = endpoint_stack(zone=GOV_REGISTRY_ZONE)
+    return [
+        Case(
+            p,
+            "azure government zone of a stack in azure government",
+            gov_zone,
+            "pass",
+            stack_config={"azure-native:environment": "usgovernment"},
+        ),
+        Case(
+            p,
+            "azure government zone of a registry in usgovvirginia",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, location="usgovvirginia"),
+            "pass",
+        ),
+        Case(
+            p,
+            "azure government zone of a registry whose login server is azurecr.us",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, loginServer="acr.azurecr.us"),
+            "pass",
+        ),
+        Case(
+            p,
+            "azure government zone for a registry in eastus2",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, location="East US 2"),
+            "fail",
+            "pe: its DNS zone group does not point at a privatelink.azurecr.io zone, the registry "
+            "zone of the public cloud (rg-acr's location East US 2); it points at "
+            "privatelink.azurecr.us.",
+            "pe",
+        ),
+        Case(
+            p,
+            "public zone for a registry in usgovvirginia",
+            endpoint_stack(location="usgovvirginia"),
+            "fail",
+            "does not point at a privatelink.azurecr.us zone, the registry zone of the "
+            "usgovernment cloud",
+            "pe",
+        ),
+        Case(
+            p,
+            "public zone in a stack configured for azure government",
+            endpoint_stack(),
+            "fail",
+            "the registry zone of the usgovernment cloud (the stack's azure-native:environment)",
+            "pe",
+            stack_config={"azure-native:environment": "usgovernment"},
+        ),
+        Case(
+            p,
+            "another cloud's zone while the registry's location is not known",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, location=UNKNOWN),
+            "not-applicable",
+            "pe: which cloud's zone (rg-acr's location, not known until deployment)",
+        ),
+    ]
+
+
+def service_endpoint(
+    group: str, zone: Any, *, location: Any = "eastus2", hub: bool = False
+) -> tuple[WireResource, ...]:
+    """A ``group`` (blob, vault) private endpoint whose zone group names ``zone``; ``hub``:
+    a zone outside the stack, by id."""
+    zone_id = (
+        arm("rg-hub", "Microsoft.Network", "privateDnsZones", zone) if zone != UNKNOWN else zone
+    )
+    endpoint = res(
+        "network:PrivateEndpoint",
+        f"pe-{group}",
+        {
+            "resourceGroupName": "rg",
+            "privateEndpointName": f"pe-{group}",
+            "location": location,
+            "privateLinkServiceConnections": [
+                {
+                    "name": "c",
+                    "privateLinkServiceId": arm("rg", "Microsoft.Storage", "storageAccounts", "st"),
+                    "groupIds": [group],
+                }
+            ],
+        },
+    )
+    zone_group = res(
+        "network:PrivateDnsZoneGroup",
+        f"pe-{group}-dns",
+        {
+            "resourceGroupName": "rg",
+            "privateEndpointName": f"pe-{group}",
+            "privateDnsZoneConfigs": [{"name": "z", "privateDnsZoneId": zone_id}],
+        },
+    )
+    if hub or zone == UNKNOWN:
+        return (endpoint, zone_group)
+    private_zone = res(
+        "privatedns:PrivateZone",
+        f"zone-{group}",
+        {"resourceGroupName": "rg-hub", "privateZoneName": zone, "id": zone_id},
+    )
+    return (endpoint, private_zone, zone_group)
+
+
+def _cloud_zone_policy_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic. Zone names from Learn,
+    # private-link/private-endpoint-dns ("Commercial" and "Government" tables).
+    p = "private-endpoint-cloud-zones"
+    return [
+        Case(p, "blob zone", service_endpoint("blob", "privatelink.blob.core.windows.net"), "pass"),
+        Case(p, "vault zone", service_endpoint("vault", "privatelink.vaultcore.azure.net"), "pass"),
+        Case(
+            p,
+            "a hub's blob zone by id",
+            service_endpoint("blob", "privatelink.blob.core.windows.net", hub=True),
+            "pass",
+        ),
+        Case(
+            p,
+            "azure government vault zone in usgovvirginia",
+            service_endpoint(
+                "vault", "privatelink.vaultcore.usgovcloudapi.net", location="usgovvirginia"
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "a government blob zone in eastus2",
+            service_endpoint("blob", "privatelink.blob.core.usgovcloudapi.net"),
+            "fail",
+            "pe-blob: its blob records go to privatelink.blob.core.usgovcloudapi.net, but the "
+            "public cloud (pe-blob's location eastus2) resolves a blob endpoint in "
+            "privatelink.blob.core.windows.net",
+            "pe-blob",
+        ),
+        Case(
+            p,
+            "a public vault zone in a stack configured for azure government",
+            service_endpoint("vault", "privatelink.vaultcore.azure.net"),
+            "fail",
+            "resolves a vault endpoint in privatelink.vaultcore.usgovcloudapi.net",
+            "pe-vault",
+            stack_config={"azure-native:environment": "usgovernment"},
+        ),
+        Case(
+            p,
+            "another service's zone",
+            service_endpoint("vault", "privatelink.blob.core.windows.net"),
+            "fail",
+            "resolves a vault endpoint in privatelink.vaultcore.azure.net",
+            "pe-vault",
+        ),
+        Case(
+            p,
+            "no blob or vault endpoint",
+            endpoint_stack(),
+            "not-applicable",
+            "no blob or Key Vault",
+        ),
+        Case(
+            p,
+            "a zone not known yet",
+            service_endpoint("blob", UNKNOWN),
+            "not-applicable",
+            "pe-blob: its DNS zone (not known until deployment)",
+        ),
+        Case(
+            p,
+            "another cloud's zone while the location is not known",
+            service_endpoint("blob", "privatelink.blob.core.usgovcloudapi.net", location=UNKNOWN),
+            "not-applicable",
+            "pe-blob: which cloud's zone",
         ),
     ]
 
@@ -2360,7 +2633,9 @@ def _quota_cases() -> list[Case]:
             "two S3 pools of two",
             two_s3,
             "fail",
-            "the pools of rg-acr: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's quota is 16",
+            # Learn, tasks-agent-pools: S3 is 8 vCPUs; the default standard quota is 16.
+            "the pools of rg-acr: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's standard "
+            "quota is 16",
             "heavy2",
         ),
         Case(p, "a raised quota", two_s3, "pass", config={"vcpuQuota": 32}),
@@ -2400,6 +2675,7 @@ def _quota_cases() -> list[Case]:
             (acr, sized_pool("big", "acr", "I6", 0), sized_pool("heavy", "acr", "S3", 2)),
             "pass",
         ),
+        *_stack_quota_cases(p, two_s3),
         Case(p, "no pools", (acr,), "not-applicable", "the stack has no ACR agent pool"),
         Case(
             p,
@@ -2407,6 +2683,82 @@ def _quota_cases() -> list[Case]:
             (acr, sized_pool("heavy", "acr", "S3", UNKNOWN)),
             "not-applicable",
             "not checked: heavy: its tier or count (not known until deployment)",
+        ),
+    ]
+
+
+def _stack_quota_cases(p: str, two_s3: tuple[WireResource, ...]) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic. Learn,
+    # tasks-agent-pools: "the default total vCPU (core) quota is 16 for all standard agent
+    # pools and is 0 for isolated agent pools"; I6 has 64 vCPUs.
+    acr = registry()
+    i6 = (acr, sized_pool("big", "acr", "I6", 1))
+    return [
+        Case(
+            p,
+            "an I6 pool within the stack's isolated quota",
+            i6,
+            "pass",
+            stack_config={"wire:agentPoolQuotaIsolated": "64"},
+        ),
+        Case(
+            p,
+            "an I6 pool with the quota left out names the stack key",
+            i6,
+            "fail",
+            "1 x I6 needs 64 vCPUs but the registry's isolated quota is 0 (Azure's default for "
+            "isolated pools is 0); after a support request raises it, set "
+            "agentPoolQuotaIsolated in the stack config",
+            "big",
+        ),
+        Case(
+            p,
+            "a standard quota does not hold an I6 pool",
+            i6,
+            "fail",
+            "set agentPoolQuotaIsolated",
+            "big",
+            stack_config={"wire:agentPoolQuota": "64"},
+        ),
+        Case(
+            p,
+            "the policy's isolated quota overrides the stack's",
+            i6,
+            "pass",
+            config={"vcpuQuotaIsolated": 64},
+            stack_config={"wire:agentPoolQuotaIsolated": "0"},
+        ),
+        Case(
+            p,
+            "the stack's standard quota",
+            two_s3,
+            "pass",
+            stack_config={"wire:agentPoolQuota": "32"},
+        ),
+        Case(
+            p,
+            "the stack's older spelling agentPool.vcpuQuota",
+            two_s3,
+            "pass",
+            stack_config={"wire:agentPool": '{"tier": "S3", "vcpuQuota": 32}'},
+        ),
+        Case(
+            p,
+            "the stack's 0 is Azure's 16",
+            two_s3,
+            "fail",
+            "needs 32 vCPUs but the registry's standard quota is 16",
+            "heavy2",
+            stack_config={"wire:agentPoolQuota": "0"},
+        ),
+        Case(
+            p,
+            "without stack config the defaults apply",
+            two_s3,
+            "fail",
+            "quota from this policy's default for vcpuQuota, 16",
+            "heavy2",
+            stack_config=None,
         ),
     ]
 
@@ -2419,6 +2771,7 @@ CASES: list[Case] = [
     *_premium_cases(),
     *_access_cases(),
     *_endpoint_cases(),
+    *_cloud_zone_policy_cases(),
     *_aks_access_cases(),
     *_ingress_cases(),
     *_subnet_nsg_cases(),

@@ -81,7 +81,7 @@ def test_pool_waits_for_its_subnet_which_carries_the_nsg_and_endpoints(
         ),
         (
             {"tier": "S3", "count": 3},
-            "BuildAgentPoolArgs.count: 3 x S3 needs 24 vCPUs but the registry's quota is 16",
+            "BuildAgentPoolArgs.count: 3 x S3 needs 24 vCPUs but the registry's standard quota is 16",
         ),
         ({"tier": "I6", "count": 1}, "quota is 0 (Azure's default for isolated pools is 0)"),
     ],

@@ -177,11 +177,11 @@ def validate_single_pool(fields: FieldReader) -> BuildAgentPoolPlan | None:
     """A pool built on its own: its fields, and its vCPUs within the registry's quota."""
     mark = fields.mark()
     plan = validate_agent_pool(fields)
-    quota = fields.whole("vcpu_quota", 0)
+    quota = agent_pools.Quota(fields.whole("vcpu_quota", 0), fields.label("vcpu_quota"))
     if plan is not None:
         fields.problems.extend(
             agent_pools.quota_problems(
-                [(fields.label("count"), plan.tier, plan.count)], quota, fields.label("vcpu_quota")
+                [(fields.label("count"), plan.tier, plan.count)], quota, quota
             )
         )
     return None if fields.failed_since(mark) else plan

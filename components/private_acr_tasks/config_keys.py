@@ -223,6 +223,7 @@ TOP_LEVEL_KEYS = (
     "dockerBridgeCidr",
     "protect",
     "agentPoolQuota",
+    "agentPoolQuotaIsolated",
     *SECTIONS,
     *MAP_SECTIONS,
 )

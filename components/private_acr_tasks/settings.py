@@ -552,12 +552,17 @@ class _Loader:
     def _quota(self, builds: _BuildConfig, older: object, *, several: bool) -> None:
         """The registry-wide vCPU quota, checked once over every pool."""
         quota, quota_label = self._quota_setting(older)
+        isolated = FieldReader(
+            {"quota": self.config.scalar("agentPoolQuotaIsolated", int)},
+            Labels.mapped({"quota": "agentPoolQuotaIsolated"}),
+            self.problems,
+        ).whole("quota", 0)
         label = "agentPools" if several else "agentPool.count"
         self.problems.extend(
             agent_pools.quota_problems(
                 [(label, plan.tier, plan.count) for plan in builds.pools.values()],
-                quota,
-                quota_label,
+                agent_pools.Quota(quota, quota_label),
+                agent_pools.Quota(isolated, "agentPoolQuotaIsolated"),
             )
         )
 
