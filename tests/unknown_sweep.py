@@ -24,9 +24,10 @@ from typing import Any, cast
 
 from policy_wire import WireResource
 from pulumi_policy import EnforcementLevel, proxy
+from test_policies import RESOURCE_CHECKS, STACK_CHECKS, view
 
 from private_acr_policies import POLICIES, _stack_config
-from private_acr_policies._model import Resource, Stack, kind_of, plain_props
+from private_acr_policies._model import Stack, kind_of
 from private_acr_policies._policy import Finding, run_check
 from private_acr_policies._stack_config import StackConfig
 
@@ -93,18 +94,6 @@ def variants(resources: Sequence[WireResource], depth: int = DEPTH) -> Iterator[
             yield Variant(resource.name, path, plan, index)
 
 
-def _view(resource: WireResource, stack: str, outputs: bool) -> Resource:
-    props = resource.outputs if outputs and resource.outputs is not None else resource.inputs
-    return Resource(
-        resource.type,
-        resource.urn_or_default(stack),
-        resource.name,
-        plain_props(props),
-        property_dependencies=resource.property_dependencies,
-        protect=resource.protect,
-    )
-
-
 MANDATORY = [p for p in POLICIES if p.enforcement_level is EnforcementLevel.MANDATORY]
 
 
@@ -121,7 +110,7 @@ class Sweep:
         """(policy, urn, message) of every mandatory violation; resource policies run on the
         resource at ``only`` alone when given (the others are as in the known plan)."""
         found: set[tuple[str, str | None, str]] = set()
-        stack = Stack([_view(r, stack_name, True) for r in resources], name=stack_name)
+        stack = Stack([view(r, stack_name, True) for r in resources], name=stack_name)
         for name, (rule, check) in self.stack_checks.items():
             outcomes = run_check(rule, {}, lambda s, c=check: c(stack, s))
             if not isinstance(outcomes, str):
@@ -131,7 +120,7 @@ class Sweep:
             for wire in chosen:
                 if kind_of(wire.type) not in types:
                     continue
-                resource = _view(wire, stack_name, False)
+                resource = view(wire, stack_name, False)
                 outcomes = run_check(rule, {}, lambda s, c=check, r=resource: c(r, s))
                 if not isinstance(outcomes, str):
                     found |= {(name, o.urn, o.message) for o in outcomes if isinstance(o, Finding)}
@@ -154,7 +143,6 @@ class Sweep:
 
 
 def sweep() -> Sweep:
-    from test_policies import RESOURCE_CHECKS, STACK_CHECKS
 
     names = {p.name for p in MANDATORY}
     return Sweep(
