@@ -163,6 +163,7 @@ class PlannedComponent(pulumi.ComponentResource, Generic[_Plan, _Inputs]):
         self._check_links(plan, FieldReader(inputs, Labels.of(self._shape.args.__name__), problems))
         if problems:
             raise ComponentArgsError(problems)
+        self._component_name = name
         self._child_aliases = dict(child_aliases or {})
         self._build(name, plan, cast(_Inputs, inputs), opts)
 
