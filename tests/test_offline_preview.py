@@ -65,7 +65,8 @@ def test_the_json_plan_holds_each_resource_as_recorded_and_the_verdict(
     dev_preview: DevPreview,
 ) -> None:
     plan = json.loads(dev_preview.paths["plan.json"].read_text())
-    assert set(plan) == {"project", "stack", "resources", "outputs", "policy"}
+    assert set(plan) == {"project", "stack", "verdict", "resources", "outputs", "policy", "changes"}
+    assert plan["verdict"] == "passes"
     assert (plan["project"], plan["stack"]) == ("private-acr-tasks", "dev")
     pool = next(
         r for r in plan["resources"] if r["type"] == "azure-native:containerregistry:AgentPool"
@@ -76,6 +77,7 @@ def test_the_json_plan_holds_each_resource_as_recorded_and_the_verdict(
         "name",
         "custom",
         "parent",
+        "id",
         "dependencies",
         "propertyDependencies",
         "protect",
@@ -84,13 +86,18 @@ def test_the_json_plan_holds_each_resource_as_recorded_and_the_verdict(
     }
     assert "virtualNetworkSubnetResourceId" in pool["inputs"]
     assert plan["policy"]["violations"] == [] and plan["policy"]["pack"] == "private-acr-tasks"
+    assert plan["policy"]["notChecked"] == []
+    # Without a base every resource is created, as on a stack's first deployment.
+    assert {c["op"] for c in plan["changes"]} == {"create"}
+    assert len(plan["changes"]) == len(plan["resources"]) - 1  # all but the stack
 
 
 def test_the_graph_and_the_summary_are_written(dev_preview: DevPreview) -> None:
     graph = dev_preview.paths["graph.mmd"].read_text()
-    assert graph.startswith("flowchart TD") and "subgraph" in graph and "-->" in graph
+    assert "\nflowchart TD\n" in graph and "subgraph" in graph and "-->" in graph
     summary = dev_preview.paths["summary.md"].read_text()
-    assert "✅ passes policy" in summary and "```mermaid" in summary
+    assert summary.startswith("## ✅ passes: `private-acr-tasks` / `dev`\n")
+    assert "```mermaid" in summary
 
 
 def test_the_export_references_only_what_comes_before_it(dev_preview: DevPreview) -> None:
@@ -153,10 +160,10 @@ def test_a_known_conflict_exits_1_naming_policy_and_resource(
     bridge = [v for v in violations if v["policy"] == "docker-bridge-cidr-conflict"]
     assert {v["urn"].rsplit("::", 1)[-1] for v in bridge} == {"vnet", "inside"}
     assert all(v["level"] == "mandatory" and v["severity"] == "critical" for v in bridge)
-    assert (
-        "[mandatory]  docker-bridge-cidr-conflict  (azure-native:network:VirtualNetwork: vnet)"
-        in capsys.readouterr().out
-    )
+    out = capsys.readouterr().out
+    block = out.split("[mandatory] docker-bridge-cidr-conflict (critical)", 1)[1]
+    assert "        - azure-native:network:VirtualNetwork: vnet\n" in block
+    assert out.rstrip().endswith("❌ fails (2 mandatory violations, 1 advisory)")
 
 
 def _tiny_with_pack(config: Path, out: Path) -> int:

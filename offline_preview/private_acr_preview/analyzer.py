@@ -20,6 +20,7 @@ import collections
 import ctypes
 import json
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -63,6 +64,8 @@ class PolicyReport:
     policies: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     violations: list[Violation] = field(default_factory=list[Violation])
     not_applicable: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
+    not_checked: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
+    """What a policy applied to but could not check (``policy``, ``urn``, ``reason``)."""
     remediations: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
 
     @property
@@ -330,6 +333,32 @@ def reconcile_config(
     return configured
 
 
+NOT_CHECKED = "not checked: "
+_BRACKETED_URN = re.compile(r"\s\[(urn:pulumi:[^\]\s]*)\]$")
+
+
+def not_checked_notes(policy: str, reason: str, urn: str) -> list[dict[str, str]] | None:
+    """The notes of a not-applicable reason that says what was left unchecked, or None.
+
+    The convention (the analyzer protocol carries one reason per policy and resource): every
+    line of the reason begins with ``not checked: ``, one line per thing not checked, which may
+    end with the URN of the resource it concerns in brackets; otherwise the note concerns the
+    resource analyzed (the stack, for a stack policy).
+    """
+    lines = [line for line in reason.splitlines() if line.strip()]
+    if not lines or not all(line.startswith(NOT_CHECKED) for line in lines):
+        return None
+    notes: list[dict[str, str]] = []
+    for line in lines:
+        what = line[len(NOT_CHECKED) :].strip()
+        named = _BRACKETED_URN.search(what)
+        about = named.group(1) if named else urn
+        notes.append(
+            {"policy": policy, "urn": about, "reason": what[: named.start()] if named else what}
+        )
+    return notes
+
+
 def _collect(report: PolicyReport, response: analyzer_pb2.AnalyzeResponse, urn: str) -> None:
     for diagnostic in response.diagnostics:
         report.violations.append(
@@ -342,9 +371,13 @@ def _collect(report: PolicyReport, response: analyzer_pb2.AnalyzeResponse, urn: 
             )
         )
     for entry in response.not_applicable:
-        report.not_applicable.append(
-            {"policy": entry.policy_name, "urn": urn, "reason": entry.reason}
-        )
+        notes = not_checked_notes(entry.policy_name, entry.reason, urn)
+        if notes is not None:
+            report.not_checked.extend(notes)
+        else:
+            report.not_applicable.append(
+                {"policy": entry.policy_name, "urn": urn, "reason": entry.reason}
+            )
 
 
 def _configure(
@@ -382,6 +415,7 @@ def _configure(
         policies=[
             {
                 "name": p.name,
+                "description": p.description,
                 "level": LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
                 "severity": SEVERITIES.get(p.severity, "unspecified"),
                 "remediation": p.remediation_steps,
