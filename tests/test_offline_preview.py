@@ -224,24 +224,34 @@ def test_bad_policy_config_exits_2(
     assert message in capsys.readouterr().err
 
 
-def test_policy_config_the_cli_accepts_is_accepted_with_a_warning_for_unknown_names(
+def test_policy_config_the_cli_accepts_is_accepted_with_a_warning_for_unknown_policies(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The CLI validates with gojsonschema: 22.0 is an integer, unknown names and keys pass.
+    # The CLI validates with gojsonschema: 22.0 is an integer; an unknown policy name passes.
     config = tmp_path / "policy.json"
     config.write_text(
-        json.dumps(
-            {
-                "no-such-policy": "mandatory",
-                "nsg-internet-admin-ingress": {"ports": [22.0, 3389], "port": 22},
-            }
-        )
+        json.dumps({"no-such-policy": "mandatory", "nsg-internet-admin-ingress": {"ports": [22.0]}})
     )
     assert _tiny_with_pack(config, tmp_path / "tiny.json") in (0, 1)
     err = capsys.readouterr().err
     assert "warning: no-such-policy: no such policy in the pack" in err
-    assert "warning: nsg-internet-admin-ingress.port: not a config property" in err
     assert "Invalid policy config" not in err
+
+
+def test_a_misspelt_policy_setting_exits_2_naming_file_policy_and_key_before_the_program_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"nsg-internet-admin-ingress": {"port": [22]}}))
+    out = tmp_path / "tiny.json"
+    assert _tiny_with_pack(config, out) == 2
+    captured = capsys.readouterr()
+    assert f"Invalid policy config in {config}:" in captured.err
+    assert (
+        "nsg-internet-admin-ingress.port: not a setting of this policy; did you mean 'ports'?"
+        in (captured.err)
+    )
+    assert captured.out == "" and not out.exists()  # the program never ran
 
 
 def test_command_line_errors_have_no_traceback(tmp_path: Path) -> None:

@@ -243,9 +243,17 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
             pack_dir, project=project, stack=args.stack, config=config
         )
         analysis = analyzer.Analysis(
-            pack, analyzer.StackInfo(project, args.stack, config), overrides
+            pack,
+            analyzer.StackInfo(project, args.stack, config),
+            overrides,
+            str(args.policy_config or ""),
         )
     try:
+        if analysis is not None and overrides:
+            # A policy config can be bad input: refused before the program runs. Without one
+            # there is nothing to refuse, and the pack keeps starting while the program runs.
+            progress.step("configuring the policy pack")
+            analysis.wait_configured()
         progress.step(f"running {program_dir.name}/__main__.py under the mock engine")
         run = run_program(
             program_dir,
