@@ -546,7 +546,7 @@ def _base_of(run: ProgramRun, **edits: dict[str, Any]) -> Base:
                 r.protect,
                 {**r.inputs, **edits.get(r.name, {})},
                 r.outputs,
-                tuple(u for urns in r.property_dependencies.values() for u in urns),
+                {"dependencies": r.dependencies, "propertyDependencies": r.property_dependencies},
             )
             for r in run.resources
         },

@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from private_acr_preview.errors import UserError
-from private_acr_preview.values import read_state_value
+from private_acr_preview.values import REDACTED, SPECIAL_SIG_KEY, read_state_value
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 _PROVIDER_PREFIX = "pulumi:providers:"
@@ -48,8 +49,13 @@ class BaseResource:
     protect: bool
     inputs: dict[str, Any]
     outputs: dict[str, Any]
-    dependencies: tuple[str, ...] = ()
-    """The URNs it depends on, by option or through its inputs."""
+    links: Mapping[str, Any] = field(default_factory=dict[str, Any], compare=False, repr=False)
+    """The entry's ``dependencies`` and ``propertyDependencies``, read when asked."""
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        """The URNs it depends on, by option or through its inputs."""
+        return _dependencies(self.links)
 
 
 @dataclass
@@ -108,15 +114,16 @@ def _text(entry: dict[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _mapping(entry: dict[str, Any], key: str) -> dict[str, Any]:
+def _mapping(entry: Mapping[str, Any], key: str) -> dict[str, Any]:
     value = entry.get(key)
     return cast(dict[str, Any], value) if isinstance(value, dict) else {}
 
 
 def read_base(path: Path) -> Base:
     """The base in ``path``: a ``--json`` plan or a ``pulumi stack export`` (version 3)."""
+    text = _read_bounded(path)
     try:
-        document: object = json.loads(_read_bounded(path))
+        document: object = json.loads(text)
     except json.JSONDecodeError as error:
         raise BaseError(f"--base {path}: not valid JSON: {error}") from None
     if not isinstance(document, dict):
@@ -140,6 +147,12 @@ def read_base(path: Path) -> Base:
     if not isinstance(entries, list):
         raise BaseError(f"--base {path}: 'resources' must be a list")
     base = Base(path, kind)
+    # Secrets are rare; without their markers in the text the values are used as they are.
+    marked = SPECIAL_SIG_KEY in text or (redacted and f'"{REDACTED}"' in text)
+
+    def read(value: dict[str, Any]) -> dict[str, Any]:
+        return read_state_value(value, redacted=redacted) if marked else value
+
     for index, raw in enumerate(cast(list[object], entries)):
         entry = cast(dict[str, Any], raw) if isinstance(raw, dict) else None
         if entry is None or not _text(entry, "urn").startswith("urn:pulumi:"):
@@ -155,14 +168,14 @@ def read_base(path: Path) -> Base:
             id=_text(entry, "id") or _text(outputs, "id"),
             parent=_text(entry, "parent"),
             protect=bool(entry.get("protect", False)),
-            inputs=read_state_value(_mapping(entry, "inputs"), redacted=redacted),
-            outputs=read_state_value(outputs, redacted=redacted),
-            dependencies=_dependencies(entry),
+            inputs=read(_mapping(entry, "inputs")),
+            outputs=read(outputs),
+            links=entry,
         )
     return base
 
 
-def _dependencies(entry: dict[str, Any]) -> tuple[str, ...]:
+def _dependencies(entry: Mapping[str, Any]) -> tuple[str, ...]:
     listed: object = entry.get("dependencies")
     found = (
         [d for d in cast(list[object], listed) if isinstance(d, str)]

@@ -208,8 +208,6 @@ class Change:
     """Destructive, and named by ``--allow-replace``."""
     old_urn: str = ""
     """The URN in the base, when it differs (a replacement through a changed URN)."""
-    links: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
-    """For a delete: the base's dependencies between it and other resources (from, to)."""
 
     @property
     def name(self) -> str:
@@ -228,6 +226,22 @@ class Review:
     """Packages of the plan without provider facts (their property changes read as updates)."""
     unmatched_allowances: list[str] = field(default_factory=list[str])
     """``--allow-replace`` URNs that name no destructive change."""
+    base: Base | None = None
+
+    def links_of(self, urn: str) -> list[tuple[str, str]]:
+        """The base's dependencies (from, to) between the resource at ``urn`` and others."""
+        if self.base is None or urn not in self.base.resources:
+            return []
+        links = [(d, urn) for d in self.base.resources[urn].dependencies]
+        return links + [(urn, u) for u in self._dependents.get(urn, ())]
+
+    @functools.cached_property
+    def _dependents(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for resource in self.base.resources.values() if self.base else ():
+            for dependency in resource.dependencies:
+                found.setdefault(dependency, []).append(resource.urn)
+        return found
 
     @property
     def destructive(self) -> list[Change]:
@@ -282,15 +296,16 @@ def _compare(
     facts: TypeFacts | None,
 ) -> tuple[list[ValueChange], list[str], list[str], list[str]]:
     """The value changes, the reasons to replace, the paths not compared, and the paths."""
+    if prior.inputs == goal.inputs:  # most resources of a review: nothing more to do
+        return [], [], [], []
     raw: list[tuple[list[str | int], Any, Any]] = []
     not_compared: list[list[str | int]] = []
-    old_inputs = dict(prior.inputs)
+    old_inputs = prior.inputs
     auto_name = facts.auto_name if facts is not None else None
-    if auto_name and auto_name not in goal.inputs:
+    if auto_name and auto_name not in goal.inputs and auto_name in old_inputs:
         # The provider generated the name and keeps it from the state.
-        old_inputs.pop(auto_name, None)
-    if old_inputs != goal.inputs:
-        _differences(old_inputs, goal.inputs, [], raw, not_compared)
+        old_inputs = {k: v for k, v in old_inputs.items() if k != auto_name}
+    _differences(old_inputs, goal.inputs, [], raw, not_compared)
     ignored = [path_segments(p) for p in goal.ignore_changes]
     raw = [item for item in raw if not any(_covers(rule, item[0]) for rule in ignored)]
     provider_rules = [path_segments(p) for p in (facts.replace_on if facts else ())]
@@ -395,8 +410,6 @@ def review(
             result.changes.append(Change(resource.urn, resource.type, "create"))
     for urn in gone:
         prior = base.resources[urn]
-        links = [(d, urn) for d in prior.dependencies]
-        links += [(urn, r.urn) for r in base.resources.values() if urn in r.dependencies]
         result.changes.append(
             Change(
                 urn,
@@ -404,9 +417,9 @@ def review(
                 "delete",
                 reasons=["in the base, not in the plan"],
                 destroys=_destroys(prior, facts(prior.type)),
-                links=links,
             )
         )
+    result.base = base
     allowed = set(allow_replace)
     for change in result.changes:
         if change.destroys and ({change.urn, change.old_urn} & allowed):

@@ -414,7 +414,7 @@ def render_changes(run: ProgramRun, review: Review) -> str | None:
     links |= {
         (s, t)
         for change in deleted
-        for s, t in change.links
+        for s, t in review.links_of(change.urn)
         if (s in by_urn or s in gone) and (t in by_urn or t in gone) and not ({s, t} & containers)
     }
     shown = set(changed)
