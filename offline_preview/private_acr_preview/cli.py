@@ -235,7 +235,8 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
     project, config = load_config(program_dir, args.stack, args.config_file)
     if base is not None:
         base.check_stack(project, args.stack)
-    facts = diff.ProviderFacts.installed()
+    # Entry points are looked up only for a review (scanning the installed packages costs).
+    facts = diff.ProviderFacts.installed() if base is not None else diff.ProviderFacts({})
     analysis = None
     if pack_dir is not None:
         progress.step("starting the policy pack")

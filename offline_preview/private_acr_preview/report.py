@@ -297,7 +297,7 @@ def render_text(outcome: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _counts_text(outcome: Outcome) -> str:
+def _counts_text(outcome: Outcome, *, marks: bool = True) -> str:
     if outcome.review is None:
         custom = sum(1 for r in outcome.run.resources if r.custom)
         components = len(outcome.run.resources) - custom
@@ -307,7 +307,7 @@ def _counts_text(outcome: Outcome) -> str:
         )
     counts = outcome.review.counts()
     shown = [
-        f"{_OP_MARKS[op].strip() or '='} {counts[op]} {_OP_WORDS[op]}"
+        (f"{_OP_MARKS[op].strip() or '='} " if marks else "") + f"{counts[op]} {_OP_WORDS[op]}"
         for op in ("create", "update", "replace", "delete", "same")
         if counts[op] or op == "same"
     ]
@@ -569,7 +569,7 @@ def _change_section(outcome: Outcome, review: Review) -> list[str]:
     if not review.changes:
         return [f"### Changes: none ({counts['same']} resources unchanged)", ""]
     lines = [
-        f"### Changes ({_counts_text(outcome).replace('=', '').strip()})",
+        f"### Changes ({_counts_text(outcome, marks=False)})",
         "",
         "| Change | Resource | What |",
         "| --- | --- | --- |",
@@ -619,7 +619,7 @@ def render_summary(outcome: Outcome) -> str:
             "stack included)"
         )
     else:
-        scope = f"Against {_cell(outcome.review_source)}: {_counts_text(outcome)}"
+        scope = f"Against {_cell(outcome.review_source)}: {_counts_text(outcome, marks=False)}"
     why = outcome.why()
     lines = [
         summary_headline(outcome),
