@@ -10,21 +10,20 @@ Two shapes are read:
   it was exported with ``--show-secrets`` (``plaintext``). Provider resources
   (``pulumi:providers:*``) are the engine's, not the program's, and are left out.
 
-The file is read as a bounded regular file before the program runs; anything else is bad input
-naming the file and what was expected.
+The file is read as a bounded regular file (``input_files``) before the program runs; anything
+else is bad input naming the file and what was expected.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from private_acr_preview.errors import UserError
+from private_acr_preview.input_files import read_bytes
 from private_acr_preview.values import REDACTED, SPECIAL_SIG_KEY, read_state_value
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -86,23 +85,7 @@ class Base:
 
 
 def _read_bounded(path: Path) -> str:
-    try:
-        # Checked before opening: opening a FIFO would wait for a writer.
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise BaseError(f"--base {path}: not a regular file")
-        with path.open("rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise BaseError(f"--base {path}: not a regular file")
-            if info.st_size > MAX_BASE_BYTES:
-                raise BaseError(
-                    f"--base {path}: {info.st_size} bytes; at most {MAX_BASE_BYTES} are read"
-                )
-            data = handle.read(MAX_BASE_BYTES + 1)
-    except OSError as error:
-        raise BaseError(f"--base {path}: cannot be read: {error.strerror or error}") from None
-    if len(data) > MAX_BASE_BYTES:
-        raise BaseError(f"--base {path}: larger than {MAX_BASE_BYTES} bytes")
+    data = read_bytes(path, option="--base", limit=MAX_BASE_BYTES)
     try:
         return data.decode()
     except UnicodeDecodeError as error:
