@@ -12,10 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from learn_facts import (
+    AGENT_POOL_EGRESS,
+    BUILD_TRIGGER_ACTIONS,
+    LOG_CATEGORIES,
+    ROLE_IDS,
+    SCHEDULE_RUN,
+)
 from policy_wire import WireResource
 from pulumi_policy import proxy
-
-from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS, BUILTIN_ROLES, SCHEDULE_RUN
 
 SUB = "00000000-0000-4000-8000-000000000001"
 UNKNOWN = proxy.UNKNOWN_STRING_VALUE
@@ -1397,8 +1402,8 @@ def _unknown_soft_delete_cases(p: str) -> list[Case]:
     ]
 
 
-CLUSTER_LOGS = ("kube-apiserver", "kube-audit-admin", "guard")
-REGISTRY_LOGS = ("ContainerRegistryRepositoryEvents", "ContainerRegistryLoginEvents")
+CLUSTER_LOGS = LOG_CATEGORIES["Microsoft.ContainerService/managedClusters"]
+REGISTRY_LOGS = LOG_CATEGORIES["Microsoft.ContainerRegistry/registries"]
 LAW = arm("rg", "Microsoft.OperationalInsights", "workspaces", "law")
 
 
@@ -1569,7 +1574,9 @@ def _diagnostic_log_cases() -> list[Case]:
 
 
 def _role(name: str) -> str:
-    return f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{BUILTIN_ROLES[name]}"
+    return (
+        f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{ROLE_IDS[name]}"
+    )
 
 
 def trigger_stack(
@@ -1677,6 +1684,21 @@ def _identity_cases() -> list[Case]:
             "fail",
             "holds Owner there",
             "task-assignment",
+        ),
+        *(
+            Case(
+                p,
+                f"task identity with {role}",
+                task_stack(role),
+                "fail",
+                f"holds {role} there",
+                "task-assignment",
+            )
+            for role in (
+                "Contributor",
+                "Container Registry Repository Writer",
+                "Container Registry Repository Contributor",
+            )
         ),
         Case(
             p,
@@ -1824,7 +1846,7 @@ def firewall_policy(action: str, tags: list[str]) -> tuple[WireResource, ...]:
                             "ipProtocols": ["TCP"],
                             "sourceAddresses": ["10.40.0.0/16"],
                             "destinationAddresses": tags,
-                            "destinationPorts": ["443", "12000"],
+                            "destinationPorts": ALL_PORTS,
                         }
                     ],
                 }
@@ -1835,7 +1857,8 @@ def firewall_policy(action: str, tags: list[str]) -> tuple[WireResource, ...]:
     return (policy, group)
 
 
-ALL_TAGS = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
+ALL_TAGS = list(AGENT_POOL_EGRESS)
+ALL_PORTS = sorted({str(port) for ports in AGENT_POOL_EGRESS.values() for port in ports})
 
 
 def _firewall_cases() -> list[Case]:

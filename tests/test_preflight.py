@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from learn_facts import AGENT_POOL_EGRESS, AGENT_POOL_FLOWS, AGENT_SUBNET_SERVICE_ENDPOINTS
 
-from private_acr_rules import egress
 from private_acr_tasks.network import ExistingSubnets, NetworkPlan
 from private_acr_tasks.preflight import Findings, verify_existing_network
 
@@ -26,7 +26,7 @@ PLAN = NetworkPlan(
         f"{VNET}/subnets/snet-agents", f"{VNET}/subnets/snet-endpoints", f"{VNET}/subnets/snet-aks"
     ),
 )
-ENDPOINTS = [{"service": s, "locations": ["*"]} for s in egress.AGENT_SUBNET_SERVICE_ENDPOINTS]
+ENDPOINTS = [{"service": s, "locations": ["*"]} for s in AGENT_SUBNET_SERVICE_ENDPOINTS]
 DENY_STORAGE = {
     "name": "deny-storage",
     "priority": 100,
@@ -70,11 +70,13 @@ def test_a_ready_network_passes() -> None:
     assert findings.problems == [] and findings.warnings == []
 
 
-def test_a_missing_service_endpoint_is_refused_naming_the_subnet() -> None:
-    found = check(subnets(serviceEndpoints=ENDPOINTS[1:])).problems
+@pytest.mark.parametrize("missing", AGENT_SUBNET_SERVICE_ENDPOINTS)
+def test_a_missing_service_endpoint_is_refused_naming_the_subnet(missing: str) -> None:
+    endpoints = [e for e in ENDPOINTS if e["service"] != missing]
+    found = check(subnets(serviceEndpoints=endpoints)).problems
     assert found == [
         f"network.existingSubnetIds.agent {VNET}/subnets/snet-agents: lacks the service "
-        f"endpoint(s) {ENDPOINTS[0]['service']} an agent pool needs"
+        f"endpoint(s) {missing} an agent pool needs"
     ]
 
 
@@ -164,7 +166,7 @@ def test_a_default_route_to_a_firewall_without_its_policy_warns_with_every_flow(
     )
     (warning,) = findings.warnings
     assert "sends 0.0.0.0/0 to a virtual appliance" in warning
-    assert all(str(flow) in warning for flow in egress.required_flows())
+    assert all(flow in warning for flow in AGENT_POOL_FLOWS)
 
 
 def with_policy() -> NetworkPlan:
@@ -172,9 +174,9 @@ def with_policy() -> NetworkPlan:
 
 
 def test_a_firewall_policy_that_allows_every_flow_passes() -> None:
-    tags = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
+    ports = sorted({str(port) for ports in AGENT_POOL_EGRESS.values() for port in ports})
     findings = check(
-        firewall_documents(network_rules("Allow", tags, ["443", "12000"])), with_policy()
+        firewall_documents(network_rules("Allow", list(AGENT_POOL_EGRESS), ports)), with_policy()
     )
     assert findings.problems == [] and findings.warnings == []
 
@@ -208,4 +210,4 @@ def test_flows_only_application_rules_could_allow_are_warnings() -> None:
     }
     findings = check(firewall_documents(application), with_policy())
     assert findings.problems == []
-    assert len(findings.warnings) == len(egress.required_flows())
+    assert len(findings.warnings) == len(AGENT_POOL_FLOWS)
