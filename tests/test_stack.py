@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import kubernetes_validate
 import pytest
 import yaml
@@ -11,6 +13,17 @@ from conftest import ROOT, by_name, stack_config, with_changes
 from private_acr_preview.program import ProgramRun, run_program
 
 DEPLOYER = "11111111-2222-3333-4444-555555555555"
+
+
+def test_the_readme_counts_what_the_dev_stack_creates(dev_run: ProgramRun) -> None:
+    readme = (ROOT / "README.md").read_text()
+    words = r"What the dev stack creates \((\d+) to create, as `make preview` counts them: (\d+)"
+    words += r" cloud resources and (\d+) components"
+    found = re.search(words.replace(" ", r"\s+"), readme)
+    assert found, "README.md no longer says what the dev stack creates in the words this test reads"
+    cloud = sum(r.custom for r in dev_run.resources)
+    counted = (len(dev_run.resources), cloud, len(dev_run.resources) - cloud)
+    assert tuple(int(n) for n in found.groups()) == counted
 
 
 def test_registry_endpoint_is_in_the_endpoint_subnet_never_the_agent_subnet(
