@@ -63,14 +63,19 @@ PRIVATE_DNS_ZONES: Mapping[str, Mapping[str, str]] = {
     },
 }
 
-# Learn, "Azure built-in roles" (role-based-access-control/built-in-roles; the role's "ID"
-# in containers, networking, storage, security and privileged). Only the roles this project
-# assigns or looks for.
+# Learn, "Azure built-in roles" (role-based-access-control/built-in-roles: containers,
+# privileged, general, networking, storage and security; each role's "ID", its JSON "name").
+# The roles this project assigns, and those the build-identity policy judges in its cases.
 ROLE_IDS: Mapping[str, str] = {
+    "AcrDelete": "c2f4ef07-c644-48eb-af81-4b1b4947fb11",
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     "AcrPush": "8311e382-0749-4cb8-b61a-304f252e45ec",
     "Azure Kubernetes Service Cluster User Role": "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
     "Azure Kubernetes Service RBAC Writer": "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+    "Container Registry Contributor and Data Access Configuration Administrator": (
+        "3bc748fc-213d-45c1-8d91-9da5725539b9"
+    ),
+    "Container Registry Data Importer and Data Reader": "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
     "Container Registry Repository Contributor": "2efddaa5-3f1f-4df3-97df-af3f13818f4c",
     "Container Registry Repository Writer": "2a1e307c-b015-4ebd-883e-5b7698a07328",
     "Container Registry Tasks Contributor": "fb382eab-e894-4461-af04-94435c366c3f",
@@ -79,7 +84,9 @@ ROLE_IDS: Mapping[str, str] = {
     "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
     "Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
     "Private DNS Zone Contributor": "b12aa53e-6015-4669-85d0-8515ebb3ae7f",
+    "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
 }
 
 # The custom roles the components create, each action named as Learn's "Azure permissions for

@@ -1,8 +1,10 @@
 """Refactor safety: the URN of every resource and the properties whose change makes Azure replace it.
 
 A change of URN (a renamed logical name, a new parent) makes Pulumi delete the resource and
-create another; so does a change to a property Azure cannot update in place (a registry's
-name, an agent pool's tier or subnet, a cluster's network profile, an endpoint's subnet).
+create another; so does a change to a property the provider replaces on (a registry's name,
+a cluster's service CIDR, an endpoint's subnet: ``private_acr_rules.replacement``, the table
+the offline review uses too) or one the resource's ``replace_on_changes`` names (an agent
+pool's tier).
 ``tests/test_pins.py`` compares the dev and prod plans with the pins in ``tests/pins/``.
 
 When a change is intended, review the diff the failing test prints, then update the pins:
@@ -21,75 +23,11 @@ import sys
 from pathlib import Path
 from typing import Any, cast
 
+from private_acr_rules.replacement import facts
+
 ROOT = Path(__file__).resolve().parent.parent
 PIN_DIR = Path(__file__).resolve().parent / "pins"
 STACKS = ("dev", "prod")
-
-REPLACE_ON: dict[str, tuple[str, ...]] = {
-    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
-    "azure-native:network:VirtualNetwork": ("resourceGroupName", "location"),
-    "azure-native:network:Subnet": ("virtualNetworkName", "resourceGroupName"),
-    "azure-native:network:NetworkSecurityGroup": ("resourceGroupName", "location"),
-    "azure-native:network:PrivateEndpoint": (
-        "location",
-        "subnet.id",
-        "privateLinkServiceConnections.0.privateLinkServiceId",
-        "privateLinkServiceConnections.0.groupIds",
-    ),
-    "azure-native:network:PrivateDnsZoneGroup": ("privateEndpointName",),
-    "azure-native:privatedns:PrivateZone": ("privateZoneName",),
-    "azure-native:privatedns:VirtualNetworkLink": ("privateZoneName", "virtualNetwork.id"),
-    "azure-native:containerregistry:Registry": ("registryName", "location", "resourceGroupName"),
-    "azure-native:containerregistry:AgentPool": (
-        "agentPoolName",
-        "registryName",
-        "location",
-        "tier",
-        "os",
-        "virtualNetworkSubnetResourceId",
-    ),
-    "azure-native:containerregistry:Task": ("taskName", "registryName", "location"),
-    "azure-native:containerregistry:Replication": (
-        "replicationName",
-        "registryName",
-        "location",
-        "zoneRedundancy",
-    ),
-    "azure-native:operationalinsights:Workspace": (
-        "workspaceName",
-        "location",
-        "resourceGroupName",
-    ),
-    "azure-native:monitor:DiagnosticSetting": ("name", "resourceUri"),
-    "azure-native:monitor:DataCollectionRule": ("location", "resourceGroupName", "kind"),
-    "azure-native:monitor:DataCollectionRuleAssociation": ("associationName", "resourceUri"),
-    "azure-native:containerservice:ManagedCluster": (
-        "location",
-        "dnsPrefix",
-        "networkProfile.networkPlugin",
-        "networkProfile.networkPluginMode",
-        "networkProfile.networkDataplane",
-        "networkProfile.serviceCidr",
-        "networkProfile.dnsServiceIP",
-        "networkProfile.podCidr",
-        "agentPoolProfiles.0.name",
-        "agentPoolProfiles.0.vnetSubnetID",
-        "agentPoolProfiles.0.vmSize",
-        "linuxProfile.adminUsername",
-    ),
-    "azure-native:storage:StorageAccount": ("accountName", "location", "kind"),
-    "azure-native:storage:BlobContainer": ("accountName", "containerName"),
-    "azure-native:managedidentity:UserAssignedIdentity": ("location", "resourceGroupName"),
-    "azure-native:managedidentity:FederatedIdentityCredential": (
-        "resourceName",
-        "issuer",
-        "subject",
-    ),
-    "azure-native:authorization:RoleAssignment": ("scope", "roleDefinitionId", "principalId"),
-    "azure-native:authorization:RoleDefinition": ("scope", "roleDefinitionId"),
-    "random:index/randomString:RandomString": ("length", "special", "upper", "lower", "numeric"),
-}
-"""Input paths whose change replaces the resource (ForceNew in Azure or the provider)."""
 
 
 def _at(data: Any, path: str) -> Any:
@@ -104,6 +42,13 @@ def _at(data: Any, path: str) -> Any:
     return data
 
 
+def replace_paths(resource: Any) -> tuple[str, ...]:
+    """What replaces ``resource``: its provider's (``private_acr_rules.replacement``, the same
+    table the offline review uses) and its own ``replace_on_changes``."""
+    known = facts(resource.type)
+    return (known.replace_on if known else ()) + tuple(resource.replace_on_changes)
+
+
 def pins_of(run: Any) -> dict[str, Any]:
     """``{urn: {"name": physical name, "replaceOn": {path: value}}}`` for a plan."""
     pins: dict[str, Any] = {}
@@ -111,7 +56,7 @@ def pins_of(run: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         if resource.custom:
             entry["name"] = resource.outputs.get("name") or resource.outputs.get("result")
-            paths = REPLACE_ON.get(resource.type, ())
+            paths = replace_paths(resource)
             entry["replaceOn"] = {
                 p: _at(resource.inputs, p) for p in paths if _at(resource.inputs, p) is not None
             }

@@ -192,9 +192,10 @@ def endpoint_stack(
     replicas: int = 0,
     linked: bool = True,
     zone: str = "privatelink.azurecr.io",
+    **registry_props: Any,
 ) -> tuple[WireResource, ...]:
     # Longer than 60 lines: the resources of one stack, spelled out as the engine sends them.
-    acr = registry()
+    acr = registry(**registry_props)
     registry_id = arm("rg", "Microsoft.ContainerRegistry", "registries", "acr")
     zone_id = arm("rg", "Microsoft.Network", "privateDnsZones", zone)
     build = vnet("build", "10.40.0.0/16")
@@ -284,6 +285,9 @@ class Case:
     config: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """This policy's entry in --policy-pack-config."""
     stack: str = "test"
+    stack_config: Mapping[str, str] | None = field(default_factory=dict[str, str])
+    """The stack's config as the CLI hands it to the pack (full keys of project ``wire`` to
+    text); ``None``: none, as with ``pulumi policy analyze``."""
 
     @property
     def id(self) -> str:
@@ -347,6 +351,7 @@ def _bridge_cases() -> list[Case]:
             "not-applicable",
             "not checked: rg-a addressSpace.addressPrefixes[0] (unknown",
         ),
+        *_stack_bridge_cases(p),
         Case(
             p,
             "bad config is a violation",
@@ -362,6 +367,76 @@ def _bridge_cases() -> list[Case]:
             "fail",
             "docker-bridge-cidr-conflict.bridge: not a setting of this policy",
             config={"bridge": "10.0.0.0/8"},
+        ),
+    ]
+
+
+def _stack_bridge_cases(p: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    moved = {"wire:dockerBridgeCidr": "192.168.0.0/16"}
+
+    def dns(server: str) -> WireResource:
+        return vnet("a", "10.40.0.0/16", dhcpOptions={"dnsServers": [server]})
+
+    return [
+        Case(
+            p,
+            "the stack's dockerBridgeCidr moves the bridge",
+            (dns("172.17.0.53"),),
+            "pass",
+            stack_config=moved,
+        ),
+        Case(
+            p,
+            "a DNS server inside the stack's moved bridge",
+            (dns("192.168.0.53"),),
+            "fail",
+            "dhcpOptions.dnsServers[0] 192.168.0.53 overlaps the Docker bridge 192.168.0.0/16 "
+            "(dockerBridgeCidr, from the stack's wire:dockerBridgeCidr)",
+            "rg-a",
+            stack_config=moved,
+        ),
+        Case(
+            p,
+            "the policy's config overrides the stack's",
+            (dns("192.168.0.53"),),
+            "pass",
+            config={"dockerBridgeCidr": "10.99.0.0/16"},
+            stack_config=moved,
+        ),
+        Case(
+            p,
+            "another project's key is not the stack's",
+            (dns("192.168.0.53"),),
+            "pass",
+            stack_config={"other:dockerBridgeCidr": "192.168.0.0/16"},
+        ),
+        Case(
+            p,
+            "without stack config the default applies",
+            (dns("172.17.0.53"),),
+            "fail",
+            "overlaps the Docker bridge 172.17.0.0/16 (dockerBridgeCidr, from this policy's "
+            "default for dockerBridgeCidr, 172.17.0.0/16)",
+            "rg-a",
+            stack_config=None,
+        ),
+        Case(
+            p,
+            "without stack config the report says the defaults apply",
+            (registry(),),
+            "not-applicable",
+            "no stack config was given to the pack (as with pulumi policy analyze), so this "
+            "policy's defaults apply: dockerBridgeCidr 172.17.0.0/16",
+            stack_config=None,
+        ),
+        Case(
+            p,
+            "a stack value that is no CIDR names the stack key",
+            (dns("10.40.0.53"),),
+            "fail",
+            "wire:dockerBridgeCidr: got 'docker0'; expected a CIDR",
+            stack_config={"wire:dockerBridgeCidr": "docker0"},
         ),
     ]
 
@@ -790,7 +865,7 @@ def _endpoint_cases() -> list[Case]:
     no_group = tuple(r for r in endpoint_stack() if r.name != "dns")
     return [
         Case(p, "endpoint, zone and link", endpoint_stack(), "pass"),
-        Case(p, "azure government zone", endpoint_stack(zone="privatelink.azurecr.us"), "pass"),
+        *_cloud_zone_cases(p),
         Case(
             p,
             "no zone group",
@@ -806,6 +881,23 @@ def _endpoint_cases() -> list[Case]:
             "not-applicable",
             "pe DNS records (left to Azure Policy: zoneGroupsManagedByPolicy",
             config={"zoneGroupsManagedByPolicy": True},
+        ),
+        Case(
+            p,
+            "the stack's dns.zoneGroups policy leaves the zone groups to Azure Policy",
+            no_group,
+            "not-applicable",
+            "pe DNS records (left to Azure Policy: zoneGroupsManagedByPolicy",
+            stack_config={"wire:dns": '{"zoneGroups": "policy"}'},
+        ),
+        Case(
+            p,
+            "the stack's dns.zoneGroups managed wants a zone group",
+            no_group,
+            "fail",
+            "the registry endpoint has no DNS zone group",
+            "pe",
+            stack_config={"wire:dns": '{"zoneGroups": "managed"}'},
         ),
         Case(
             p,
@@ -875,6 +967,187 @@ def _endpoint_cases() -> list[Case]:
             (registry(sku="Basic"),),
             "not-applicable",
             "no Premium container registry",
+        ),
+    ]
+
+
+# Learn, private-link/private-endpoint-dns: the registry zone is privatelink.azurecr.io in the
+# public cloud and privatelink.azurecr.us in Azure Government.
+GOV_REGISTRY_ZONE = "privatelink.azurecr.us"
+
+
+def _cloud_zone_cases(p: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    gov_zone = endpoint_stack(zone=GOV_REGISTRY_ZONE)
+    return [
+        Case(
+            p,
+            "azure government zone of a stack in azure government",
+            gov_zone,
+            "pass",
+            stack_config={"azure-native:environment": "usgovernment"},
+        ),
+        Case(
+            p,
+            "azure government zone of a registry in usgovvirginia",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, location="usgovvirginia"),
+            "pass",
+        ),
+        Case(
+            p,
+            "azure government zone of a registry whose login server is azurecr.us",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, loginServer="acr.azurecr.us"),
+            "pass",
+        ),
+        Case(
+            p,
+            "azure government zone for a registry in eastus2",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, location="East US 2"),
+            "fail",
+            "pe: its DNS zone group does not point at a privatelink.azurecr.io zone, the registry "
+            "zone of the public cloud (rg-acr's location East US 2); it points at "
+            "privatelink.azurecr.us.",
+            "pe",
+        ),
+        Case(
+            p,
+            "public zone for a registry in usgovvirginia",
+            endpoint_stack(location="usgovvirginia"),
+            "fail",
+            "does not point at a privatelink.azurecr.us zone, the registry zone of the "
+            "usgovernment cloud",
+            "pe",
+        ),
+        Case(
+            p,
+            "public zone in a stack configured for azure government",
+            endpoint_stack(),
+            "fail",
+            "the registry zone of the usgovernment cloud (the stack's azure-native:environment)",
+            "pe",
+            stack_config={"azure-native:environment": "usgovernment"},
+        ),
+        Case(
+            p,
+            "another cloud's zone while the registry's location is not known",
+            endpoint_stack(zone=GOV_REGISTRY_ZONE, location=UNKNOWN),
+            "not-applicable",
+            "pe: which cloud's zone (rg-acr's location, not known until deployment)",
+        ),
+    ]
+
+
+def service_endpoint(
+    group: str, zone: Any, *, location: Any = "eastus2", hub: bool = False
+) -> tuple[WireResource, ...]:
+    """A ``group`` (blob, vault) private endpoint whose zone group names ``zone``; ``hub``:
+    a zone outside the stack, by id."""
+    zone_id = (
+        arm("rg-hub", "Microsoft.Network", "privateDnsZones", zone) if zone != UNKNOWN else zone
+    )
+    endpoint = res(
+        "network:PrivateEndpoint",
+        f"pe-{group}",
+        {
+            "resourceGroupName": "rg",
+            "privateEndpointName": f"pe-{group}",
+            "location": location,
+            "privateLinkServiceConnections": [
+                {
+                    "name": "c",
+                    "privateLinkServiceId": arm("rg", "Microsoft.Storage", "storageAccounts", "st"),
+                    "groupIds": [group],
+                }
+            ],
+        },
+    )
+    zone_group = res(
+        "network:PrivateDnsZoneGroup",
+        f"pe-{group}-dns",
+        {
+            "resourceGroupName": "rg",
+            "privateEndpointName": f"pe-{group}",
+            "privateDnsZoneConfigs": [{"name": "z", "privateDnsZoneId": zone_id}],
+        },
+    )
+    if hub or zone == UNKNOWN:
+        return (endpoint, zone_group)
+    private_zone = res(
+        "privatedns:PrivateZone",
+        f"zone-{group}",
+        {"resourceGroupName": "rg-hub", "privateZoneName": zone, "id": zone_id},
+    )
+    return (endpoint, private_zone, zone_group)
+
+
+def _cloud_zone_policy_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic. Zone names from Learn,
+    # private-link/private-endpoint-dns ("Commercial" and "Government" tables).
+    p = "private-endpoint-cloud-zones"
+    return [
+        Case(p, "blob zone", service_endpoint("blob", "privatelink.blob.core.windows.net"), "pass"),
+        Case(p, "vault zone", service_endpoint("vault", "privatelink.vaultcore.azure.net"), "pass"),
+        Case(
+            p,
+            "a hub's blob zone by id",
+            service_endpoint("blob", "privatelink.blob.core.windows.net", hub=True),
+            "pass",
+        ),
+        Case(
+            p,
+            "azure government vault zone in usgovvirginia",
+            service_endpoint(
+                "vault", "privatelink.vaultcore.usgovcloudapi.net", location="usgovvirginia"
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "a government blob zone in eastus2",
+            service_endpoint("blob", "privatelink.blob.core.usgovcloudapi.net"),
+            "fail",
+            "pe-blob: its blob records go to privatelink.blob.core.usgovcloudapi.net, but the "
+            "public cloud (pe-blob's location eastus2) resolves a blob endpoint in "
+            "privatelink.blob.core.windows.net",
+            "pe-blob",
+        ),
+        Case(
+            p,
+            "a public vault zone in a stack configured for azure government",
+            service_endpoint("vault", "privatelink.vaultcore.azure.net"),
+            "fail",
+            "resolves a vault endpoint in privatelink.vaultcore.usgovcloudapi.net",
+            "pe-vault",
+            stack_config={"azure-native:environment": "usgovernment"},
+        ),
+        Case(
+            p,
+            "another service's zone",
+            service_endpoint("vault", "privatelink.blob.core.windows.net"),
+            "fail",
+            "resolves a vault endpoint in privatelink.vaultcore.azure.net",
+            "pe-vault",
+        ),
+        Case(
+            p,
+            "no blob or vault endpoint",
+            endpoint_stack(),
+            "not-applicable",
+            "no blob or Key Vault",
+        ),
+        Case(
+            p,
+            "a zone not known yet",
+            service_endpoint("blob", UNKNOWN),
+            "not-applicable",
+            "pe-blob: its DNS zone (not known until deployment)",
+        ),
+        Case(
+            p,
+            "another cloud's zone while the location is not known",
+            service_endpoint("blob", "privatelink.blob.core.usgovcloudapi.net", location=UNKNOWN),
+            "not-applicable",
+            "pe-blob: which cloud's zone",
         ),
     ]
 
@@ -1620,9 +1893,12 @@ def trigger_stack(
     return (acr, identity, definition, assignment)
 
 
-def task_stack(role: str, scope: str | None = None) -> tuple[WireResource, ...]:
-    """A registry, a task with a user-assigned identity, and a role of that identity."""
-    acr = registry()
+def task_stack(
+    role: str, scope: str | None = None, *, role_id: str | None = None, **registry_props: Any
+) -> tuple[WireResource, ...]:
+    """A registry, a task with a user-assigned identity, and a role of that identity
+    (``role_id``: the role definition id as written, instead of ``role``'s full id)."""
+    acr = registry(**registry_props)
     identity = res(
         "managedidentity:UserAssignedIdentity",
         "task-identity",
@@ -1648,7 +1924,11 @@ def task_stack(role: str, scope: str | None = None) -> tuple[WireResource, ...]:
     assignment = res(
         "authorization:RoleAssignment",
         "task-assignment",
-        {"scope": scope or acr.inputs["id"], "principalId": "p-2", "roleDefinitionId": _role(role)},
+        {
+            "scope": scope or acr.inputs["id"],
+            "principalId": "p-2",
+            "roleDefinitionId": role_id or _role(role),
+        },
         principalId=[identity.urn],
     )
     return (acr, identity, task, assignment)
@@ -1666,7 +1946,8 @@ def _identity_cases() -> list[Case]:
             "trigger with Tasks Contributor",
             trigger_stack("Container Registry Tasks Contributor"),
             "fail",
-            "trigger triggers builds on rg-acr and holds Container Registry Tasks Contributor there",
+            "trigger triggers builds on rg-acr and holds Container Registry Tasks Contributor "
+            "there; it permits Microsoft.ContainerRegistry/registries/tasks/write",
             "trigger-assignment",
         ),
         Case(
@@ -1674,7 +1955,7 @@ def _identity_cases() -> list[Case]:
             "task identity with AcrPush",
             task_stack("AcrPush"),
             "fail",
-            "task-identity runs builds on rg-acr and holds AcrPush there; it pushes images.",
+            f"task-identity runs builds on rg-acr and holds AcrPush there; it permits {push}.",
             "task-assignment",
         ),
         Case(
@@ -1682,7 +1963,7 @@ def _identity_cases() -> list[Case]:
             "Owner inherited from the resource group",
             task_stack("Owner", group),
             "fail",
-            "holds Owner there",
+            "holds Owner there; it permits Microsoft.ContainerRegistry/registries/write",
             "task-assignment",
         ),
         *(
@@ -1700,6 +1981,7 @@ def _identity_cases() -> list[Case]:
                 "Container Registry Repository Contributor",
             )
         ),
+        *_builtin_role_cases(p, group),
         Case(
             p,
             "a role on another resource does not count",
@@ -1711,7 +1993,7 @@ def _identity_cases() -> list[Case]:
             "custom role that pushes",
             trigger_stack(None, actions=(*BUILD_TRIGGER_ACTIONS, push)),
             "fail",
-            f"it grants {push}",
+            f"it permits {push}",
             "trigger-assignment",
         ),
         Case(
@@ -1747,6 +2029,112 @@ def _identity_cases() -> list[Case]:
     ]
 
 
+def _builtin_role_cases(p: str, group: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    registries = "Microsoft.ContainerRegistry/registries"
+    management_group = "/providers/Microsoft.Management/managementGroups/platform"
+    upper = ROLE_IDS["AcrPush"].upper()
+    return [
+        Case(
+            p,
+            "AcrDelete on the registry's resource group",
+            task_stack("AcrDelete", group),
+            "fail",
+            # Learn: AcrDelete's one action.
+            f"holds AcrDelete there; it permits {registries}/artifacts/delete.",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "User Access Administrator on the registry's resource group",
+            task_stack("User Access Administrator", group),
+            "fail",
+            # Learn: its actions include Microsoft.Authorization/*.
+            "holds User Access Administrator there; it permits "
+            "Microsoft.Authorization/roleAssignments/write",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "Container Registry Contributor and Data Access Configuration Administrator",
+            task_stack(
+                "Container Registry Contributor and Data Access Configuration Administrator"
+            ),
+            "fail",
+            f"it permits {registries}/write, {registries}/delete, "
+            f"{registries}/listCredentials/action and",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "Container Registry Data Importer and Data Reader",
+            task_stack("Container Registry Data Importer and Data Reader"),
+            "fail",
+            f"it permits {registries}/importImage/action.",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "Owner on the subscription",
+            task_stack("Owner", f"/subscriptions/{SUB}"),
+            "fail",
+            "holds Owner there",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "a role GUID in upper case, bare",
+            task_stack("AcrPush", role_id=upper),
+            "fail",
+            "holds AcrPush there",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "a role id under the root scope, in upper case",
+            task_stack(
+                "AcrPush",
+                role_id=f"/providers/Microsoft.Authorization/roleDefinitions/{upper}",
+            ),
+            "fail",
+            "holds AcrPush there",
+            "task-assignment",
+        ),
+        Case(
+            p,
+            "the resource group by name while the registry's id is not known",
+            task_stack("AcrDelete", group, id=UNKNOWN),
+            "fail",
+            "holds AcrDelete there",
+            "task-assignment",
+        ),
+        Case(p, "AcrPull only pulls", task_stack("AcrPull"), "pass"),
+        Case(
+            p, "Reader on the subscription", task_stack("Reader", f"/subscriptions/{SUB}"), "pass"
+        ),
+        Case(
+            p,
+            "Owner on another resource group does not count",
+            task_stack("Owner", group.replace("/rg", "/rg-other")),
+            "pass",
+        ),
+        Case(
+            p,
+            "a management group may or may not hold the registry",
+            task_stack("Owner", management_group),
+            "not-applicable",
+            "task-assignment: whether its scope holds rg-acr",
+        ),
+        Case(
+            p,
+            "a built-in role of another service is not judged",
+            task_stack("Network Contributor", group),
+            "not-applicable",
+            "role Network Contributor (not in the pack's table of built-in roles on registries)",
+        ),
+    ]
+
+
 def located_pool(location: Any) -> WireResource:
     base = pool("acr", AGENT_ID)
     return res("containerregistry:AgentPool", base.name, {**base.inputs, "location": location})
@@ -1759,13 +2147,22 @@ def _region_cases() -> list[Case]:
         Case(
             p, "display name of an offered region", (registry(), located_pool("East US 2")), "pass"
         ),
+        Case(
+            p,
+            "portal name of an offered region",
+            (registry(), located_pool("(US) East US 2")),
+            "pass",
+        ),
         Case(p, "government region", (registry(), located_pool("usgovvirginia")), "pass"),
         Case(
             p,
             "region without agent pools",
             (registry(), located_pool("australiaeast")),
             "fail",
-            "dedicated agent pools are not offered in australiaeast",
+            # The revision of Learn's table is cited in the finding.
+            "dedicated agent pools are not offered in australiaeast; creating the pool fails "
+            "there (Learn, container-registry/tasks-agent-pools, 'Preview limitations' "
+            "(MicrosoftDocs/azure-management-docs commit 79592b333, 2026-08-14))",
             "rg-acr-pool",
         ),
         Case(
@@ -1782,8 +2179,15 @@ def _region_cases() -> list[Case]:
 ROUTES_ID = arm("rg", "Microsoft.Network", "routeTables", "spoke")
 
 
+def route(name: str, prefix: str, hop: str = "VirtualAppliance") -> dict[str, Any]:
+    entry = {"name": name, "addressPrefix": prefix, "nextHopType": hop}
+    return entry | ({"nextHopIpAddress": "10.0.0.4"} if hop == "VirtualAppliance" else {})
+
+
 def routed_stack(
-    next_hop: str = "VirtualAppliance", *extra: WireResource
+    next_hop: str = "VirtualAppliance",
+    *extra: WireResource,
+    routes: list[dict[str, Any]] | None = None,
 ) -> tuple[WireResource, ...]:
     agents = subnet("build", "agents", "10.40.1.0/24", nsg="agents-nsg")
     agents = res("network:Subnet", agents.name, {**agents.inputs, "routeTable": {"id": ROUTES_ID}})
@@ -1794,14 +2198,7 @@ def routed_stack(
             "resourceGroupName": "rg",
             "routeTableName": "spoke",
             "id": ROUTES_ID,
-            "routes": [
-                {
-                    "name": "default",
-                    "addressPrefix": "0.0.0.0/0",
-                    "nextHopType": next_hop,
-                    "nextHopIpAddress": "10.0.0.4",
-                }
-            ],
+            "routes": routes if routes is not None else [route("default", "0.0.0.0/0", next_hop)],
         },
     )
     return (
@@ -1815,22 +2212,49 @@ def routed_stack(
     )
 
 
-def firewall_policy(action: str, tags: list[str]) -> tuple[WireResource, ...]:
+def network_rule(
+    tags: list[str], sources: list[str] | None = None, name: str = "azure", **fields: Any
+) -> dict[str, Any]:
+    return {
+        "ruleType": "NetworkRule",
+        "name": name,
+        "ipProtocols": ["TCP"],
+        "sourceAddresses": ["10.40.0.0/16"] if sources is None else sources,
+        "destinationAddresses": tags,
+        "destinationPorts": ALL_PORTS,
+        **fields,
+    }
+
+
+def firewall_policy(
+    action: str,
+    tags: list[str],
+    *,
+    name: str = "hub",
+    base: WireResource | None = None,
+    rules: list[dict[str, Any]] | None = None,
+) -> tuple[WireResource, ...]:
+    """A firewall policy (child of ``base`` when given) and one rule collection group whose
+    one collection has ``action`` and ``rules`` (by default one network rule to ``tags``)."""
+    props: dict[str, Any] = {
+        "resourceGroupName": "rg",
+        "firewallPolicyName": name,
+        "id": arm("rg", "Microsoft.Network", "firewallPolicies", name),
+    }
+    if base is not None:
+        props["basePolicy"] = {"id": base.inputs["id"]}
     policy = res(
         "network:FirewallPolicy",
-        "hub",
-        {
-            "resourceGroupName": "rg",
-            "firewallPolicyName": "hub",
-            "id": arm("rg", "Microsoft.Network", "firewallPolicies", "hub"),
-        },
+        name,
+        props,
+        **({"basePolicy": [base.urn]} if base is not None else {}),
     )
     group = res(
         "network:FirewallPolicyRuleCollectionGroup",
-        "hub-spokes",
+        f"{name}-spokes",
         {
             "resourceGroupName": "rg",
-            "firewallPolicyName": "hub",
+            "firewallPolicyName": name,
             "ruleCollectionGroupName": "spokes",
             "priority": 200,
             "ruleCollections": [
@@ -1839,16 +2263,7 @@ def firewall_policy(action: str, tags: list[str]) -> tuple[WireResource, ...]:
                     "name": "agents",
                     "priority": 100,
                     "action": {"type": action},
-                    "rules": [
-                        {
-                            "ruleType": "NetworkRule",
-                            "name": "azure",
-                            "ipProtocols": ["TCP"],
-                            "sourceAddresses": ["10.40.0.0/16"],
-                            "destinationAddresses": tags,
-                            "destinationPorts": ALL_PORTS,
-                        }
-                    ],
+                    "rules": rules if rules is not None else [network_rule(tags)],
                 }
             ],
         },
@@ -1857,11 +2272,27 @@ def firewall_policy(action: str, tags: list[str]) -> tuple[WireResource, ...]:
     return (policy, group)
 
 
+def azure_firewall(policy: WireResource) -> WireResource:
+    """The hub's Azure Firewall, which uses ``policy``."""
+    return res(
+        "network:AzureFirewall",
+        "hub-firewall",
+        {
+            "resourceGroupName": "rg",
+            "azureFirewallName": "hub-firewall",
+            "firewallPolicy": {"id": policy.inputs["id"]},
+        },
+        firewallPolicy=[policy.urn],
+    )
+
+
 ALL_TAGS = list(AGENT_POOL_EGRESS)
 ALL_PORTS = sorted({str(port) for ports in AGENT_POOL_EGRESS.values() for port in ports})
+IP_GROUP_ID = arm("rg", "Microsoft.Network", "ipGroups", "agents")
 
 
 def _firewall_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
     p = "agent-pool-firewall-egress"
     return [
         Case(
@@ -1876,7 +2307,8 @@ def _firewall_cases() -> list[Case]:
             "firewall not in the stack",
             routed_stack(),
             "fail",
-            "sends 0.0.0.0/0 through a firewall this stack cannot see; it must allow from the agent subnet: TCP 443 to AzureKeyVault",
+            "routes the agents' traffic through a firewall this stack cannot see; it must allow "
+            "from the agent subnet: TCP 443 to AzureKeyVault",
             "rg-acr-pool",
         ),
         Case(
@@ -1887,7 +2319,7 @@ def _firewall_cases() -> list[Case]:
                 *firewall_policy("Allow", [t for t in ALL_TAGS if t != "Storage"]),
             ),
             "fail",
-            "firewall policy hub denies TCP 443 to Storage from the agent subnet (no network rule allows it)",
+            "firewall policy hub denies TCP 443 to Storage from the agent subnet (no rule allows it)",
             "rg-acr-pool",
         ),
         Case(
@@ -1896,6 +2328,170 @@ def _firewall_cases() -> list[Case]:
             egress_stack(allows_required()),
             "not-applicable",
             "no agent pool's subnet in this stack has a route table",
+        ),
+        *_hierarchy_cases(p),
+        *_source_cases(p),
+        *_route_cases(p),
+    ]
+
+
+def _hierarchy_cases(p: str) -> list[Case]:
+    # Learn, firewall/rule-processing: "Rule Collection Groups in the parent policy always
+    # takes precedence regardless of the priority of a child policy".
+    parent, parent_group = firewall_policy("Allow", ALL_TAGS, name="hub")
+    child = firewall_policy(
+        "Deny", [], name="spoke", base=parent, rules=[network_rule(["*"], ["10.99.0.0/16"])]
+    )
+    denying_parent = firewall_policy("Deny", ["Storage"], name="hub")
+    outside_parent, _ = firewall_policy("Allow", ALL_TAGS, name="platform")
+    allowing_child = firewall_policy("Allow", ALL_TAGS, name="spoke", base=denying_parent[0])
+    return [
+        Case(
+            p,
+            "a child policy allows the flows through its parent",
+            routed_stack(
+                "VirtualAppliance", parent, parent_group, *child, azure_firewall(child[0])
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "the parent's deny comes before the child's allow",
+            routed_stack(
+                "VirtualAppliance",
+                *denying_parent,
+                *allowing_child,
+                azure_firewall(allowing_child[0]),
+            ),
+            "fail",
+            "firewall policy spoke denies TCP 443 to Storage from the agent subnet "
+            "(rule hub/spokes/agents/azure)",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "a parent outside the stack is not checked",
+            routed_stack(
+                "VirtualAppliance",
+                *firewall_policy("Allow", ALL_TAGS, name="spoke", base=outside_parent),
+            ),
+            "not-applicable",
+            "through spoke (depends on the parent policy of spoke",
+        ),
+    ]
+
+
+def _source_cases(p: str) -> list[Case]:
+    # Learn, firewall/rule-processing and "IP Groups in Azure Firewall": a rule's sources are
+    # addresses, CIDRs, ranges or IP Groups; each half of the agent subnet allowed by a rule
+    # of its own is the whole subnet allowed.
+    halves = [
+        network_rule(ALL_TAGS, ["10.40.1.0/25"], "lower"),
+        network_rule(ALL_TAGS, ["10.40.1.128-10.40.1.255"], "upper"),
+    ]
+    ip_group = res(
+        "network:IpGroup",
+        "agents-ip-group",
+        {
+            "resourceGroupName": "rg",
+            "ipGroupsName": "agents",
+            "id": IP_GROUP_ID,
+            "ipAddresses": ["10.40.1.0/24"],
+        },
+    )
+    by_group = [network_rule(ALL_TAGS, [], sourceIpGroups=[IP_GROUP_ID])]
+    westus = [network_rule(["Storage.WestUS", *[t for t in ALL_TAGS if t != "Storage"]])]
+    return [
+        Case(
+            p,
+            "two halves of the agent subnet as sources count as the subnet",
+            routed_stack("VirtualAppliance", *firewall_policy("Allow", [], rules=halves)),
+            "pass",
+        ),
+        Case(
+            p,
+            "one half of the agent subnet is not the subnet",
+            routed_stack("VirtualAppliance", *firewall_policy("Allow", [], rules=halves[:1])),
+            "fail",
+            "denies TCP 443 to AzureKeyVault from the agent subnet (no rule allows it); it allows "
+            "only from 10.40.1.0/25 to AzureKeyVault",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "an IP Group of the stack holds the agent subnet",
+            routed_stack(
+                "VirtualAppliance", ip_group, *firewall_policy("Allow", [], rules=by_group)
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "an IP Group outside the stack is not checked",
+            routed_stack("VirtualAppliance", *firewall_policy("Allow", [], rules=by_group)),
+            "not-applicable",
+            "TCP 443 to AzureKeyVault through hub (depends on hub/spokes/agents/azure)",
+        ),
+        Case(
+            p,
+            "a regional tag allows only its region",
+            # Learn, service-tags-overview: Storage.WestUS is the Storage addresses of West US.
+            routed_stack("VirtualAppliance", *firewall_policy("Allow", [], rules=westus)),
+            "fail",
+            "denies TCP 443 to Storage from the agent subnet (no rule allows it); it allows only "
+            "from 10.40.1.0/24 to Storage in westus",
+            "rg-acr-pool",
+        ),
+    ]
+
+
+def _route_cases(p: str) -> list[Case]:
+    # Learn, virtual-networks-udr-overview: the longest prefix decides; next hop None drops
+    # the traffic; a route may name a service tag.
+    split = [route("lower", "0.0.0.0/1"), route("upper", "128.0.0.0/1")]
+    return [
+        Case(
+            p,
+            "a split default route to an appliance is a default route",
+            routed_stack(routes=split),
+            "fail",
+            "routes the agents' traffic through a firewall this stack cannot see",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "a split default route to a firewall that allows every flow",
+            routed_stack("", *firewall_policy("Allow", ALL_TAGS), routes=split),
+            "pass",
+        ),
+        Case(
+            p,
+            "a None next hop for 0.0.0.0/0 is a violation naming the route",
+            routed_stack("None"),
+            "fail",
+            "route table spoke of subnet agents drops the agents' traffic to Storage (route "
+            "'default' (0.0.0.0/0 -> None))",
+            "rg-acr-pool",
+        ),
+        Case(
+            p,
+            "a route for the tag past the firewall",
+            routed_stack(
+                "",
+                *firewall_policy("Allow", [t for t in ALL_TAGS if t != "AzureMonitor"]),
+                routes=[
+                    route("default", "0.0.0.0/0"),
+                    route("monitor", "AzureMonitor", "Internet"),
+                ],
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "half the address space to None may drop a tag's traffic",
+            routed_stack(routes=[route("lower", "0.0.0.0/1", "None")]),
+            "not-applicable",
+            "whether route 'lower' (0.0.0.0/1 -> None) carries Storage traffic",
         ),
     ]
 
@@ -2040,7 +2636,9 @@ def _quota_cases() -> list[Case]:
             "two S3 pools of two",
             two_s3,
             "fail",
-            "the pools of rg-acr: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's quota is 16",
+            # Learn, tasks-agent-pools: S3 is 8 vCPUs; the default standard quota is 16.
+            "the pools of rg-acr: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's standard "
+            "quota is 16",
             "heavy2",
         ),
         Case(p, "a raised quota", two_s3, "pass", config={"vcpuQuota": 32}),
@@ -2080,6 +2678,7 @@ def _quota_cases() -> list[Case]:
             (acr, sized_pool("big", "acr", "I6", 0), sized_pool("heavy", "acr", "S3", 2)),
             "pass",
         ),
+        *_stack_quota_cases(p, two_s3),
         Case(p, "no pools", (acr,), "not-applicable", "the stack has no ACR agent pool"),
         Case(
             p,
@@ -2087,6 +2686,82 @@ def _quota_cases() -> list[Case]:
             (acr, sized_pool("heavy", "acr", "S3", UNKNOWN)),
             "not-applicable",
             "not checked: heavy: its tier or count (not known until deployment)",
+        ),
+    ]
+
+
+def _stack_quota_cases(p: str, two_s3: tuple[WireResource, ...]) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic. Learn,
+    # tasks-agent-pools: "the default total vCPU (core) quota is 16 for all standard agent
+    # pools and is 0 for isolated agent pools"; I6 has 64 vCPUs.
+    acr = registry()
+    i6 = (acr, sized_pool("big", "acr", "I6", 1))
+    return [
+        Case(
+            p,
+            "an I6 pool within the stack's isolated quota",
+            i6,
+            "pass",
+            stack_config={"wire:agentPoolQuotaIsolated": "64"},
+        ),
+        Case(
+            p,
+            "an I6 pool with the quota left out names the stack key",
+            i6,
+            "fail",
+            "1 x I6 needs 64 vCPUs but the registry's isolated quota is 0 (Azure's default for "
+            "isolated pools is 0); after a support request raises it, set "
+            "agentPoolQuotaIsolated in the stack config",
+            "big",
+        ),
+        Case(
+            p,
+            "a standard quota does not hold an I6 pool",
+            i6,
+            "fail",
+            "set agentPoolQuotaIsolated",
+            "big",
+            stack_config={"wire:agentPoolQuota": "64"},
+        ),
+        Case(
+            p,
+            "the policy's isolated quota overrides the stack's",
+            i6,
+            "pass",
+            config={"vcpuQuotaIsolated": 64},
+            stack_config={"wire:agentPoolQuotaIsolated": "0"},
+        ),
+        Case(
+            p,
+            "the stack's standard quota",
+            two_s3,
+            "pass",
+            stack_config={"wire:agentPoolQuota": "32"},
+        ),
+        Case(
+            p,
+            "the stack's older spelling agentPool.vcpuQuota",
+            two_s3,
+            "pass",
+            stack_config={"wire:agentPool": '{"tier": "S3", "vcpuQuota": 32}'},
+        ),
+        Case(
+            p,
+            "the stack's 0 is Azure's 16",
+            two_s3,
+            "fail",
+            "needs 32 vCPUs but the registry's standard quota is 16",
+            "heavy2",
+            stack_config={"wire:agentPoolQuota": "0"},
+        ),
+        Case(
+            p,
+            "without stack config the defaults apply",
+            two_s3,
+            "fail",
+            "quota from this policy's default for vcpuQuota, 16",
+            "heavy2",
+            stack_config=None,
         ),
     ]
 
@@ -2099,6 +2774,7 @@ CASES: list[Case] = [
     *_premium_cases(),
     *_access_cases(),
     *_endpoint_cases(),
+    *_cloud_zone_policy_cases(),
     *_aks_access_cases(),
     *_ingress_cases(),
     *_subnet_nsg_cases(),

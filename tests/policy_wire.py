@@ -134,16 +134,32 @@ def reconcile(
 class PackProcess:
     """A policy pack's analyzer server, started as the CLI's language host starts it."""
 
-    def __init__(self, pack: Path = PACK, *, stack: str = "test", project: str = "wire") -> None:
+    def __init__(
+        self,
+        pack: Path = PACK,
+        *,
+        stack: str = "test",
+        project: str = "wire",
+        config: Mapping[str, str] | None = None,
+        for_stack: bool = True,
+    ) -> None:
+        """``config``: the stack's config (full keys to text, as the CLI hands it over);
+        ``for_stack`` false starts the pack as ``pulumi policy analyze`` does, with no project,
+        stack or config."""
         self.stack = stack
-        env = dict(os.environ)
-        env.update(
-            PULUMI_PROJECT=project,
-            PULUMI_STACK=stack,
-            PULUMI_DRY_RUN="true",
-            PULUMI_ORGANIZATION="organization",
-            PULUMI_CONFIG="{}",
-        )
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_CONFIG")
+        }
+        if for_stack:
+            env.update(
+                PULUMI_PROJECT=project,
+                PULUMI_STACK=stack,
+                PULUMI_DRY_RUN="true",
+                PULUMI_ORGANIZATION="organization",
+                PULUMI_CONFIG=json.dumps(dict(config or {})),
+            )
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack)],
             cwd=pack,

@@ -75,9 +75,14 @@ def test_pool_waits_for_its_subnet_which_carries_the_nsg_and_endpoints(
         ({"count": -1}, "BuildAgentPoolArgs.count: got -1; expected a whole number 0-100"),
         ({"count": True}, "BuildAgentPoolArgs.count: got True"),
         ({"pool_name": "p"}, "BuildAgentPoolArgs.pool_name: got 'p'"),
+        # A misspelt field would otherwise build an S1 pool without a word.
+        (
+            {"teir": "S3"},
+            "BuildAgentPoolArgs.teir: unknown key; did you mean 'BuildAgentPoolArgs.tier'?",
+        ),
         (
             {"tier": "S3", "count": 3},
-            "BuildAgentPoolArgs.count: 3 x S3 needs 24 vCPUs but the registry's quota is 16",
+            "BuildAgentPoolArgs.count: 3 x S3 needs 24 vCPUs but the registry's standard quota is 16",
         ),
         ({"tier": "I6", "count": 1}, "quota is 0 (Azure's default for isolated pools is 0)"),
     ],
@@ -165,6 +170,13 @@ def test_a_scheduled_pools_count_is_left_to_the_schedule(run_components: Runner)
     assert by_name(pool_run(run_components), "build-pool").ignore_changes == []
 
 
+def test_a_new_tier_replaces_the_pool_since_acr_updates_only_its_count(
+    run_components: Runner,
+) -> None:
+    # AgentPoolUpdateParameters holds count and tags alone; the provider would try it in place.
+    assert by_name(pool_run(run_components), "build-pool").replace_on_changes == ["tier"]
+
+
 def test_a_sovereign_cloud_schedule_calls_that_clouds_resource_manager(
     run_components: Runner,
 ) -> None:
@@ -215,7 +227,7 @@ def test_a_sovereign_cloud_schedule_calls_that_clouds_resource_manager(
         ),
         (
             {"schedule": {**WORKING_HOURS, "idle": 0}},
-            "BuildAgentPoolArgs.schedule.idle: unknown key (expected scale_down, scale_up, idle_count)",
+            "BuildAgentPoolArgs.schedule.idle: unknown key (known keys: idle_count, scale_down, scale_up)",
         ),
     ],
 )

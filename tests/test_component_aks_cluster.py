@@ -288,6 +288,14 @@ def test_a_subzone_of_the_regions_zone_is_accepted(run_components: Runner) -> No
     assert by_name(run, "aks-cluster").inputs["apiServerAccessProfile"]["privateDNSZone"] == subzone
 
 
+def test_the_zone_of_the_clusters_region_written_as_its_display_name_is_accepted(
+    run_components: Runner,
+) -> None:
+    run = cluster_run(run_components, private_dns_zone_id=HUB_ZONE, location="East US 2")
+    cluster = by_name(run, "aks-cluster")
+    assert cluster.inputs["apiServerAccessProfile"]["privateDNSZone"] == HUB_ZONE
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

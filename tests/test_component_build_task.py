@@ -4,19 +4,18 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 from learn_facts import ROLE_IDS
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
-from private_acr_tasks._common import checked
 from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.build_task import (
     BUILTIN_TASK,
     BuildTask,
     BuildTaskArgs,
-    validate_build_task,
 )
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
@@ -172,7 +171,7 @@ def test_the_builtin_task_fetches_the_artifact_then_builds_then_pushes() -> None
     assert [s["id"] for s in definition["steps"]] == ["fetch-artifact", "build", "push"]
 
 
-def test_the_previous_parent_is_an_alias_of_the_task_and_its_identity(
+def test_child_aliases_reach_the_task_and_its_identity(
     run_components: Runner,
 ) -> None:
     def program() -> None:
@@ -186,8 +185,10 @@ def test_the_previous_parent_is_an_alias_of_the_task_and_its_identity(
                 "pool_name": "pool-dev",
             },
         )
-        plan = checked(validate_build_task, BASE, "BuildTaskArgs")
-        BuildTask.from_plan("app", plan, BASE, previous_parent=old)
+        moved = [pulumi.Alias(parent=old)]
+        BuildTask.from_plan(
+            "app", BuildTask.plan(BASE), BASE, child_aliases={"task": moved, "task-identity": moved}
+        )
 
     run = run_components(program)
     old_parent_type = by_name(run, "old").urn.rsplit("::", 1)[0]

@@ -299,6 +299,15 @@ def test_a_pool_subnet_is_created_after_the_others(pooled: ProgramRun) -> None:
             {"registry_uses_private_link": "yes"},
             "NetworkArgs.registry_uses_private_link: got 'yes'; expected true or false",
         ),
+        (
+            {"dns_server": ["10.40.0.4"]},
+            "NetworkArgs.dns_server: unknown key; did you mean 'NetworkArgs.dns_servers'?",
+        ),
+        (
+            {"build_destinations": {"r.example.com": {"address": "10.70.4.0/24", "prot": 443}}},
+            "NetworkArgs.build_destinations.r.example.com.prot: unknown key; did you mean "
+            "'NetworkArgs.build_destinations.r.example.com.port'? (known keys: address, port)",
+        ),
     ],
 )
 def test_bad_args_are_refused_naming_the_field(

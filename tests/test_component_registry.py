@@ -196,6 +196,11 @@ def test_the_endpoint_of_a_replicated_registry_has_a_record_per_region(
             "RegistryArgs.replicas[0]: eastus2 is the registry's own region (RegistryArgs.location)",
         ),
         ({"replicas": "westus3"}, "RegistryArgs.replicas: got 'westus3'; expected a list"),
+        (
+            # Learn's display name of eastus2 (az account list-locations: displayName).
+            {"location": "East US 2", "replicas": ["eastus2"]},
+            "RegistryArgs.replicas[0]: eastus2 is the registry's own region (RegistryArgs.location)",
+        ),
     ],
 )
 def test_bad_args_are_refused_naming_the_field(

@@ -1,17 +1,28 @@
-"""The command line: outputs checked first, packs run as PulumiPolicy.yaml says, signals stop the pack."""
+"""The command line: outputs checked first and written whole, packs run as PulumiPolicy.yaml says,
+signals end the run with 128 + N from the first instruction on and reap the pack."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import functools
+import json
 import os
+import random
 import signal
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
+from private_acr_preview import cli
 from private_acr_preview.cli import main
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_program"
@@ -121,44 +132,246 @@ def _children(pid: int) -> list[int]:
     return children
 
 
-def _alive(pid: int) -> bool:
+def _caught(pid: int) -> set[int]:
+    """The signals ``pid`` has a handler for (its SigCgt mask)."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return False
-    return state != "Z"
+        return set()
+    mask = int(
+        next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1], 16
+    )
+    return {bit + 1 for bit in range(64) if mask >> bit & 1}
 
 
-def _deliver_sigint() -> None:
+def _as_from_a_terminal() -> None:
+    # A shell's background job (make test runs pytest as one) starts with SIGINT ignored, and
+    # nohup ignores SIGHUP; Python then keeps ignoring them. A user's terminal delivers both.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+@contextlib.contextmanager
+def _adopting_orphans() -> Generator[Callable[[], set[int]]]:
+    """While inside, processes orphaned below this one become its children (Linux's child
+    subreaper), so a pack the engine killed without reaping shows up here, as a zombie, instead
+    of being reaped by init. Yields a function listing the children that were not there before."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    before = set(_children(os.getpid()))
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    try:
+        yield lambda: set(_children(os.getpid())) - before
+    finally:
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 0)
+        for pid in set(_children(os.getpid())) - before:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+
+CONSOLE_SCRIPT = [str(Path(sys.executable).parent / "offline-preview")]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 # At once, and later in the run: a signal that landed inside an import (while the SDK loads)
 # used to leave the module lock held and the engine hung.
 @pytest.mark.parametrize("delay", [0.0, 0.6])
-def test_a_signal_stops_the_engine_and_its_policy_pack(
+def test_a_signal_stops_the_engine_and_reaps_its_policy_pack(
     signum: signal.Signals, delay: float
 ) -> None:
+    with _adopting_orphans() as new_children:
+        engine = subprocess.Popen(
+            [*CONSOLE_SCRIPT, "--stack", "dev", "--program", str(ROOT)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=_as_from_a_terminal,  # noqa: PLW1509 - two signal() calls before exec
+        )
+        deadline = time.monotonic() + 60
+        packs: list[int] = []
+        while not packs and time.monotonic() < deadline and engine.poll() is None:
+            packs = _children(engine.pid)
+            time.sleep(0.05)
+        assert packs, "the policy pack never started"
+        time.sleep(delay)
+        os.kill(engine.pid, signum)
+        _, err = engine.communicate(timeout=30)
+        assert engine.returncode == 128 + signum
+        assert err == b""
+        # Reaped before the engine exited: not running, and not left as a zombie to adopt.
+        assert new_children() == set()
+        assert not any(Path(f"/proc/{pack}").exists() for pack in packs)
+
+
+def _interrupt(delay: float, *, signum: int, after_install: bool) -> tuple[int, bool, bytes]:
+    """Start the engine, signal it ``delay`` seconds in (counted from its handlers' install when
+    ``after_install``); the exit status, whether the handlers were in place, and stderr."""
     engine = subprocess.Popen(
-        [sys.executable, "-m", "private_acr_preview", "--stack", "dev", "--program", str(ROOT)],
+        [*CONSOLE_SCRIPT, "--stack", "dev", "--program", str(ROOT)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        # A shell's background job (make test runs pytest as one) starts with SIGINT ignored,
-        # which Python then keeps ignoring; a user's terminal delivers it.
-        preexec_fn=_deliver_sigint,  # noqa: PLW1509 - one signal() call before exec
+        stderr=subprocess.PIPE,
+        preexec_fn=_as_from_a_terminal,  # noqa: PLW1509 - two signal() calls before exec
+    )
+    if after_install:
+        deadline = time.monotonic() + 30
+        while signal.SIGTERM not in _caught(engine.pid) and time.monotonic() < deadline:
+            time.sleep(0.002)
+    time.sleep(delay)
+    installed = signal.SIGTERM in _caught(engine.pid)
+    os.kill(engine.pid, signum)
+    _, err = engine.communicate(timeout=60)
+    return engine.returncode, installed, err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_at_any_moment_of_start_up_ends_with_143(tmp_path: Path) -> None:
+    # Thirty moments spread over the first 1.2 s (interpreter start, imports, the pack's start,
+    # the program's first resources), in three lanes to bound the time.
+    delays = [(index + random.random()) * 1.2 / 30 for index in range(30)]
+    with _adopting_orphans() as new_children, ThreadPoolExecutor(3) as lanes:
+        outcomes = list(
+            lanes.map(
+                functools.partial(_interrupt, signum=signal.SIGTERM, after_install=False), delays
+            )
+        )
+        leftovers = new_children()
+    for delay, (code, installed, err) in zip(delays, outcomes, strict=True):
+        # Before the interpreter reaches the console script's first instruction, SIGTERM has
+        # its default effect: the process dies of it (-15; a shell reports 143 for both).
+        assert code == 143 or (code == -signal.SIGTERM and not installed), (delay, code, err)
+        assert err == b"", (delay, err.decode())
+    assert sum(code == 143 for code, _, _ in outcomes) >= 15  # most land after the install
+    assert leftovers == set()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_from_the_first_instruction_on_ends_with_130_and_no_traceback() -> None:
+    # From the moment the console script has installed its handlers: during the imports of
+    # argparse, the SDK and gRPC, which a KeyboardInterrupt used to break with a traceback.
+    delays = [index * 0.06 for index in range(8)]
+    with ThreadPoolExecutor(2) as lanes:
+        outcomes = list(
+            lanes.map(
+                functools.partial(_interrupt, signum=signal.SIGINT, after_install=True), delays
+            )
+        )
+    for delay, (code, installed, err) in zip(delays, outcomes, strict=True):
+        assert installed
+        assert (code, err) == (130, b""), (delay, err.decode())
+
+
+# The write of --json is held half done (the file object below sleeps after writing half), then
+# the engine is stopped: the previous plan must stay whole, and no temporary file may remain.
+_SLOW_WRITE = """\
+import os, sys, time
+from pathlib import Path
+marker = Path(sys.argv[1])
+real_fdopen = os.fdopen
+class Slow:
+    def __init__(self, stream):
+        self.stream = stream
+    def write(self, text):
+        self.stream.write(text[: len(text) // 2])
+        self.stream.flush()
+        marker.write_text("writing")
+        time.sleep(60)
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        self.stream.close()
+def fdopen(fd, *args, **kwargs):
+    stream = real_fdopen(fd, *args, **kwargs)
+    return Slow(stream) if os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp") else stream
+os.fdopen = fdopen
+sys.argv = ["offline-preview", *sys.argv[2:]]
+from private_acr_preview.entry import run
+run()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_run_stopped_while_writing_leaves_the_previous_output_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text('{"previous": true}\n')
+    marker = tmp_path / "writing"
+    engine = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _SLOW_WRITE,
+            str(marker),
+            *_tiny("--no-policy"),
+            "--json",
+            str(out / "plan.json"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    packs: list[int] = []
-    while not packs and time.monotonic() < deadline and engine.poll() is None:
-        packs = _children(engine.pid)
-        time.sleep(0.05)
-    assert packs, "the policy pack never started"
-    time.sleep(delay)
-    os.kill(engine.pid, signum)
-    assert engine.wait(timeout=30) == 128 + signum
-    deadline = time.monotonic() + 10
-    while any(_alive(p) for p in packs) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(_alive(p) for p in packs)
+    while not marker.exists() and engine.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert marker.exists(), engine.communicate()[1].decode()
+    assert any(name.name.endswith(".tmp") for name in out.iterdir())  # caught mid-write
+    os.kill(engine.pid, signal.SIGTERM)
+    _, err = engine.communicate(timeout=30)
+    assert (engine.returncode, err) == (143, b"")
+    assert sorted(name.name for name in out.iterdir()) == ["plan.json"]
+    assert (out / "plan.json").read_text() == '{"previous": true}\n'
+
+
+def test_an_output_replaces_the_file_whole_keeping_its_mode_and_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    real.chmod(0o640)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert main(_tiny("--no-policy", "--json", str(link))) == 0
+    assert link.is_symlink() and json.loads(real.read_text())["project"] == "tiny"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real.json"]
+
+
+def test_a_failed_write_leaves_the_previous_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "plan.json"
+    target.write_text("previous")
+
+    def full_disk(*args: object, **kwargs: object) -> object:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        cli._write(target, "new content")  # pyright: ignore[reportPrivateUsage]
+    assert target.read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and /dev")
+@pytest.mark.parametrize(
+    ("option", "path", "expected"),
+    [
+        (
+            "--json",
+            "/proc/x/plan.json",
+            "--json /proc/x/plan.json: cannot create a directory in /proc",
+        ),
+        ("--graph", "/dev/null", "--graph /dev/null: is not a regular file"),
+        (
+            "--export",
+            str(TINY / "Pulumi.test.yaml"),
+            "the same file as --config-file, which the run reads",
+        ),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(
+    capsys: pytest.CaptureFixture[str], option: str, path: str, expected: str
+) -> None:
+    code = main(_tiny("--config-file", str(TINY / "Pulumi.test.yaml"), option, path))
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert expected in captured.err

@@ -120,11 +120,27 @@ def test_declarations_the_cli_rejects_are_refused(
     assert expected in _refused(tmp_path, capsys, f"{HEAD}config:\n  {config}\n", "config: {}\n")
 
 
-def test_a_stack_key_without_a_namespace_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_stack_key_without_a_namespace_is_the_projects_as_the_cli_reads_it(
+    tmp_path: Path,
 ) -> None:
-    err = _refused(tmp_path, capsys, HEAD, "config:\n  flag: on\n")
-    assert "config key 'flag': expected the form <namespace>:<name>" in err
+    # workspace/loaders.go stackConfigNamespacedWithProject (CLI v3.44 and later).
+    program = _project(tmp_path, HEAD, "config:\n  flag: on\n  aws:region: x\n")
+    assert load_config(program, "test")[1] == {"demo:flag": "on", "aws:region": "x"}
+
+
+@pytest.mark.parametrize(
+    ("stack_yaml", "expected"),
+    [
+        ("config:\n  flag: 1\n  demo:flag: 2\n", "config keys 'flag' and 'demo:flag' are both"),
+        ("config:\n  a:b:c: 1\n", "config key 'a:b:c': expected the form <namespace>:<name>"),
+        # A mapping with a key that is not a string is not namespaced by the CLI.
+        ("config:\n  flag: 1\n  7: 2\n", "config key 'flag': expected the form"),
+    ],
+)
+def test_stack_keys_the_cli_cannot_parse_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack_yaml: str, expected: str
+) -> None:
+    assert expected in _refused(tmp_path, capsys, HEAD, stack_yaml)
 
 
 def test_a_duplicate_key_in_the_stack_file_is_refused(

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 
 from conftest import ROOT
 from private_acr_policies import POLICIES
-from private_acr_preview import report
+from private_acr_preview import values
 from private_acr_preview.cli import main
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_program"
@@ -266,8 +267,9 @@ def test_missing_stack_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_secrets_are_redacted_in_reports() -> None:
-    secret = {report.SECRET_SIG: report.SECRET_VALUE, "value": "hunter2"}
-    assert report.redact({"a": [secret]}) == {"a": ["[secret]"]}
+    # The wire form of a secret, as the Python policy SDK decodes it.
+    secret = {SPECIAL_SIG_KEY: SPECIAL_SECRET_SIG, "value": "hunter2"}
+    assert values.redact({"a": [secret]}) == {"a": ["[secret]"]}
 
 
 _PLAN_SCRIPT = """

@@ -18,6 +18,7 @@ from pulumi_policy import proxy
 
 from private_acr_policies import (
     POLICIES,
+    _stack_config,
     agent_pool,
     agent_pool_placement,
     agent_pool_quota,
@@ -26,6 +27,7 @@ from private_acr_policies import (
     data_safety,
     diagnostic_logs,
     docker_bridge,
+    endpoint_zones,
     identity_roles,
     nsg,
     registry,
@@ -33,7 +35,8 @@ from private_acr_policies import (
     vnet_integrity,
 )
 from private_acr_policies._model import Resource, Stack, kind_of, plain_props
-from private_acr_policies._policy import Finding, Outcome, Rule, run_check
+from private_acr_policies._policy import Assumed, Finding, Outcome, Rule, run_check
+from private_acr_policies._stack_config import StackConfig
 
 UNKNOWN_TEXT = proxy.UNKNOWN_STRING_VALUE
 TYPES = [
@@ -113,6 +116,7 @@ STACK_CHECKS: dict[str, tuple[Rule[Any], Check]] = {
     agent_pool.EGRESS.name: (agent_pool.EGRESS, agent_pool.check_egress),
     agent_pool.PREMIUM.name: (agent_pool.PREMIUM, agent_pool.check_premium),
     registry.ENDPOINT_DNS.name: (registry.ENDPOINT_DNS, registry.check_endpoint_dns),
+    endpoint_zones.RULE.name: (endpoint_zones.RULE, endpoint_zones.check),
     nsg.INGRESS.name: (nsg.INGRESS, nsg.check_ingress),
     data_safety.RULE.name: (data_safety.RULE, data_safety.check),
     identity_roles.RULE.name: (identity_roles.RULE, identity_roles.check),
@@ -160,8 +164,20 @@ def view(r: WireResource, stack: str, outputs: bool) -> Resource:
     )
 
 
+def case_stack_config(case: Case) -> StackConfig:
+    """The stack config the case hands the pack (project ``wire``, as ``PackProcess``)."""
+    if case.stack_config is None:
+        return StackConfig(None)
+    return StackConfig("wire", dict(case.stack_config))
+
+
 def run_directly(case: Case) -> tuple[list[tuple[str | None, str]], list[str]]:
     """(violations as (urn, message), not-applicable reasons) of the case's policy."""
+    with _stack_config.given(case_stack_config(case)):
+        return _run_directly(case)
+
+
+def _run_directly(case: Case) -> tuple[list[tuple[str | None, str]], list[str]]:
     violations: list[tuple[str | None, str]] = []
     reasons: list[str] = []
 
@@ -170,9 +186,10 @@ def run_directly(case: Case) -> tuple[list[tuple[str | None, str]], list[str]]:
             reasons.append(outcomes)
             return
         violations.extend((o.urn, o.message) for o in outcomes if isinstance(o, Finding))
-        notes = [o.what for o in outcomes if not isinstance(o, Finding)]
+        notes = [o.what for o in outcomes if not isinstance(o, Finding | Assumed)]
         if notes:
             reasons.append("not checked: " + "; ".join(notes))
+        reasons.extend(o.what for o in outcomes if isinstance(o, Assumed))
 
     if case.policy in STACK_CHECKS:
         rule, check = STACK_CHECKS[case.policy]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +35,21 @@ def packs() -> Iterator[dict[str, PackProcess]]:
         pack.close()
 
 
-def pack_for(packs: dict[str, PackProcess], stack: str) -> PackProcess:
-    if stack not in packs:
-        packs[stack] = PackProcess(stack=stack)
-    return packs[stack]
+def pack_for(
+    packs: dict[str, PackProcess], stack: str, config: Mapping[str, str] | None = None
+) -> PackProcess:
+    """A pack started for ``stack`` with the stack's ``config`` (``None``: as ``pulumi policy
+    analyze`` starts one, with no stack config)."""
+    key = f"{stack} {json.dumps(config, sort_keys=True)}"
+    if key not in packs:
+        packs[key] = PackProcess(stack=stack, config=config, for_stack=config is not None)
+    return packs[key]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_policy_case_over_the_wire(packs: dict[str, PackProcess], case: Case) -> None:
     overrides = {case.policy: dict(case.config)} if case.config else {}
-    report = pack_for(packs, case.stack).analyze(case.resources, overrides)
+    report = pack_for(packs, case.stack, case.stack_config).analyze(case.resources, overrides)
     diagnostics = report.of(case.policy)
     policy = next(p for p in POLICIES if p.name == case.policy)
     assert all(d.message.startswith(policy.description + "\n") for d in diagnostics)
@@ -63,7 +68,7 @@ def test_harness_sends_integer_config_as_doubles() -> None:
 
 
 def test_analyzer_info_carries_names_levels_and_metadata(packs: dict[str, PackProcess]) -> None:
-    info = pack_for(packs, "test").info
+    info = pack_for(packs, "test", {}).info
     levels = {p.name: p.enforcementLevel for p in info.policies}
     assert set(levels) == {p.name for p in POLICIES}
     assert levels["docker-bridge-cidr-conflict"] == 1 and levels["subnet-requires-nsg"] == 0
@@ -87,19 +92,19 @@ def wire(run: ProgramRun) -> list[WireResource]:
 
 
 def test_dev_stack_passes(packs: dict[str, PackProcess], dev_run: ProgramRun) -> None:
-    report = pack_for(packs, "dev").analyze(wire(dev_run))
+    report = pack_for(packs, "dev", {}).analyze(wire(dev_run))
     assert report.diagnostics == []
     assert not [r for _, r in report.not_applicable if "not checked" in r]
 
 
 def test_prod_stack_passes(packs: dict[str, PackProcess], prod_run: ProgramRun) -> None:
-    report = pack_for(packs, "prod").analyze(wire(prod_run))
+    report = pack_for(packs, "prod", {}).analyze(wire(prod_run))
     assert report.diagnostics == []
 
 
 def test_a_policy_can_be_disabled_and_downgraded(packs: dict[str, PackProcess]) -> None:
     [case] = [c for c in CASES if c.id == "nsg-internet-admin-ingress:ssh from Internet"]
-    pack = pack_for(packs, "test")
+    pack = pack_for(packs, "test", {})
     assert (
         pack.analyze(case.resources, {"nsg-internet-admin-ingress": "disabled"}).of(case.policy)
         == []
@@ -228,7 +233,7 @@ def test_odd_values_give_a_verdict_not_a_crash(packs: dict[str, PackProcess], va
         WireResource(f"azure-native:{t}", t.split(":")[1].lower(), fields) for t in ODD_TYPES
     ]
     for stack in ("test", "prod"):
-        report = pack_for(packs, stack).analyze(resources)
+        report = pack_for(packs, stack, {}).analyze(resources)
         assert not [d for d in report.diagnostics if "could not evaluate" in d.message], (
             report.diagnostics
         )

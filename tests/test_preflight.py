@@ -27,6 +27,8 @@ PLAN = NetworkPlan(
     ),
 )
 ENDPOINTS = [{"service": s, "locations": ["*"]} for s in AGENT_SUBNET_SERVICE_ENDPOINTS]
+TAGS = list(AGENT_POOL_EGRESS)
+PORTS = sorted({str(port) for ports in AGENT_POOL_EGRESS.values() for port in ports})
 DENY_STORAGE = {
     "name": "deny-storage",
     "priority": 100,
@@ -165,7 +167,7 @@ def test_a_default_route_to_a_firewall_without_its_policy_warns_with_every_flow(
         PLAN, azure({k: v for k, v in documents.items() if "Firewall" not in k[0]})
     )
     (warning,) = findings.warnings
-    assert "sends 0.0.0.0/0 to a virtual appliance" in warning
+    assert "its route table sends the agents' traffic to a virtual appliance or gateway" in warning
     assert all(flow in warning for flow in AGENT_POOL_FLOWS)
 
 
@@ -174,10 +176,7 @@ def with_policy() -> NetworkPlan:
 
 
 def test_a_firewall_policy_that_allows_every_flow_passes() -> None:
-    ports = sorted({str(port) for ports in AGENT_POOL_EGRESS.values() for port in ports})
-    findings = check(
-        firewall_documents(network_rules("Allow", list(AGENT_POOL_EGRESS), ports)), with_policy()
-    )
+    findings = check(firewall_documents(network_rules("Allow", TAGS, PORTS)), with_policy())
     assert findings.problems == [] and findings.warnings == []
 
 
@@ -199,15 +198,110 @@ def test_a_firewall_policy_that_denies_a_flow_is_refused(
 
 
 def test_flows_only_application_rules_could_allow_are_warnings() -> None:
+    # Learn, firewall/rule-processing: application rules match HTTP/HTTPS by name; a flow only
+    # an HTTPS application rule could allow is undecided, one no rule could allow is denied.
     application = {
         "ruleCollectionType": "FirewallPolicyFilterRuleCollection",
         "name": "fqdns",
         "priority": 300,
         "action": {"type": "Allow"},
         "rules": [
-            {"ruleType": "ApplicationRule", "name": "mcr", "targetFqdns": ["mcr.microsoft.com"]}
+            {
+                "ruleType": "ApplicationRule",
+                "name": "mcr",
+                "sourceAddresses": ["10.50.0.0/16"],
+                "protocols": [{"protocolType": "Https", "port": 443}],
+                "targetFqdns": ["mcr.microsoft.com"],
+            }
         ],
     }
     findings = check(firewall_documents(application), with_policy())
-    assert findings.problems == []
-    assert len(findings.warnings) == len(AGENT_POOL_FLOWS)
+    (problem,) = findings.problems
+    assert "TCP 12000 to AzureMonitor from 10.50.1.0/24 is denied (no rule allows it)" in problem
+    assert len(findings.warnings) == len(AGENT_POOL_FLOWS) - 1
+    assert all("depends on fw-hub/spokes/fqdns/mcr" in w for w in findings.warnings)
+
+
+PARENT = POLICY.replace("fw-hub", "fw-platform")
+IP_GROUP = f"{SPOKE}/ipGroups/ipg-agents"
+
+
+def with_routes(documents: dict[Any, Any], *routes: dict[str, Any]) -> dict[Any, Any]:
+    return documents | {
+        ("azure-native:network:getRouteTable", "rt-spoke"): {"routes": list(routes)}
+    }
+
+
+def test_a_child_policy_allows_the_flows_through_its_parent() -> None:
+    # Learn, firewall/policy-rule-sets: a child policy inherits its parent's rule collections,
+    # and the parent's rule collection groups are processed first.
+    documents = firewall_documents(network_rules("Deny", ["Internet"], ["80"]))
+    documents[("azure-native:network:getFirewallPolicy", "fw-hub")] |= {
+        "basePolicy": {"id": PARENT}
+    }
+    documents |= {
+        ("azure-native:network:getFirewallPolicy", "fw-platform"): {
+            "ruleCollectionGroups": [{"id": f"{PARENT}/ruleCollectionGroups/platform"}]
+        },
+        ("azure-native:network:getFirewallPolicyRuleCollectionGroup", "platform"): {
+            "priority": 500,
+            "ruleCollections": [network_rules("Allow", TAGS, PORTS)],
+        },
+    }
+    findings = check(documents, with_policy())
+    assert findings.problems == [] and findings.warnings == []
+
+
+def test_a_parent_that_cannot_be_read_is_refused_with_its_error() -> None:
+    documents = firewall_documents(network_rules("Allow", ["*"], ["*"]))
+    documents[("azure-native:network:getFirewallPolicy", "fw-hub")] |= {
+        "basePolicy": {"id": PARENT}
+    }
+    problems = check(documents, with_policy()).problems
+    assert any(
+        "a parent of network.firewallPolicyId" in p and "cannot be read" in p for p in problems
+    )
+
+
+def test_an_ip_group_holding_the_agent_subnet_is_read() -> None:
+    collection = network_rules("Allow", TAGS, PORTS)
+    collection["rules"][0] |= {"sourceAddresses": [], "sourceIpGroups": [IP_GROUP]}
+    documents = firewall_documents(collection) | {
+        ("azure-native:network:getIpGroup", "ipg-agents"): {
+            "ipAddresses": ["10.50.1.0-10.50.1.255"]
+        }
+    }
+    findings = check(documents, with_policy())
+    assert findings.problems == [] and findings.warnings == []
+
+
+def test_a_none_next_hop_for_the_default_route_is_refused_naming_the_route() -> None:
+    # Learn, virtual-networks-udr-overview: "Traffic routed to the None next hop type is dropped".
+    documents = with_routes(
+        firewall_documents(),
+        {"name": "blackhole", "addressPrefix": "0.0.0.0/0", "nextHopType": "None"},
+    )
+    problems = check(documents).problems
+    assert len(problems) == len(AGENT_POOL_EGRESS)  # one per service tag
+    assert all("route 'blackhole' (0.0.0.0/0 -> None)" in p for p in problems)
+
+
+def test_a_split_default_route_to_an_appliance_is_a_default_route() -> None:
+    # Learn: the longest prefix wins, so 0.0.0.0/1 and 128.0.0.0/1 take every address.
+    documents = with_routes(
+        firewall_documents(network_rules("Allow", ["AzureMonitor"], ["443"])),
+        {"name": "lower", "addressPrefix": "0.0.0.0/1", "nextHopType": "VirtualAppliance"},
+        {"name": "upper", "addressPrefix": "128.0.0.0/1", "nextHopType": "VirtualAppliance"},
+    )
+    problems = check(documents, with_policy()).problems
+    assert any("TCP 443 to Storage" in p and "is denied" in p for p in problems)
+    assert not any("TCP 443 to AzureMonitor" in p for p in problems)
+
+
+def test_a_tag_routed_to_the_internet_needs_no_firewall_rule() -> None:
+    documents = with_routes(
+        firewall_documents(),
+        {"name": "default", "addressPrefix": "0.0.0.0/0", "nextHopType": "Internet"},
+    )
+    findings = check(documents, with_policy())
+    assert findings.problems == [] and findings.warnings == []

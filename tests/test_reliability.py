@@ -123,7 +123,7 @@ values = st.one_of(
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(["network", "aks", "agentPool", "registry", "diagnostics"]),
     st.sampled_from(
@@ -162,7 +162,7 @@ def test_any_config_value_gives_settings_or_a_config_error(
         assert all(isinstance(p, str) and p for p in error.problems)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(

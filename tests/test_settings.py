@@ -83,9 +83,16 @@ CASES: list[tuple[dict[str, Any], str, dict[str, Any]]] = [
     ({"agentPool__count": 9}, "agentPool.count", {"agentPool__count": 8}),
     (
         {"agentPool__tier": "I6"},
-        "agentPool.count",
-        {"agentPool__tier": "I6", "agentPool__vcpuQuota": 64},
+        "agentPoolQuotaIsolated",
+        {"agentPool__tier": "I6", "agentPoolQuotaIsolated": "64"},
     ),
+    (
+        # A standard quota is not an isolated one (Learn: 16 standard, 0 isolated by default).
+        {"agentPool__tier": "I6", "agentPool__vcpuQuota": 64},
+        "agentPoolQuotaIsolated",
+        {"agentPool__tier": "I6", "agentPoolQuotaIsolated": "64", "agentPoolQuota": "64"},
+    ),
+    ({"agentPoolQuotaIsolated": "-1"}, "agentPoolQuotaIsolated", {"agentPoolQuotaIsolated": "0"}),
     ({"aks__nodeCount": 0}, "aks.nodeCount", {"aks__nodeCount": 1}),
     ({"aks__sshPublicKey": "ssh-ed25519 notbase64!"}, "aks.sshPublicKey", {}),
     (

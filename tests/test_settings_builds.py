@@ -146,7 +146,7 @@ REFUSED: list[tuple[dict[str, Any], str, str]] = [
     (
         {"agentPools": TWO_LARGE_POOLS},
         "agentPools",
-        "agentPools: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's quota is 16",
+        "agentPools: 2 x S3 + 2 x S3 needs 32 vCPUs but the registry's standard quota is 16",
     ),
     (
         {"agentPool": {"tier": "S2"}},

@@ -1,7 +1,8 @@
 """What every component shares: type tokens, child names, role ids, validation plumbing."""
 
-from collections.abc import Callable, Mapping
-from typing import Generic, NotRequired, Self, TypedDict, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, NotRequired, Self, TypedDict, TypeVar, cast
 
 import pulumi
 
@@ -45,17 +46,27 @@ def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.
     )
 
 
+def known_fields(args_type: type) -> frozenset[str]:
+    """The fields of an args ``TypedDict``, its bases' included."""
+    required: frozenset[str] = getattr(args_type, "__required_keys__", frozenset[str]())
+    optional: frozenset[str] = getattr(args_type, "__optional_keys__", frozenset[str]())
+    return required | optional
+
+
 def checked(
-    validate: Callable[[FieldReader], _Plan | None], args: Mapping[str, object], args_type: str
+    validate: Callable[[FieldReader], _Plan | None], args: Mapping[str, object], args_type: type
 ) -> _Plan:
-    """Run a component's validation on its args; one ComponentArgsError names every problem.
+    """Run a component's validation on its args; one ComponentArgsError names every problem,
+    an unknown field among them (with the nearest known one).
 
     Raised before the component registers anything, so a refused component leaves no trace.
     """
     problems: list[str] = []
-    plan = validate(FieldReader(args, Labels.of(args_type), problems))
+    fields = FieldReader(args, Labels.of(args_type.__name__), problems)
+    fields.reject_unknown(known_fields(args_type))
+    plan = validate(fields)
     if problems or plan is None:
-        raise ComponentArgsError(problems or [f"{args_type}: invalid arguments"])
+        raise ComponentArgsError(problems or [f"{args_type.__name__}: invalid arguments"])
     return plan
 
 
@@ -63,10 +74,39 @@ def tags_of(args: SharedArgs) -> dict[str, str]:
     return dict(args.get("tags", {}))
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What a component declares once: its args type and the validation that plans it."""
+
+    args: type
+    validate: Callable[[FieldReader], object]
+
+
 class PlannedComponent(pulumi.ComponentResource, Generic[_Plan, _Inputs]):
-    """A component built two ways: ``__init__`` validates its args into a plan, and
-    :meth:`from_plan` takes a plan validated already (the stack settings hold one per
-    component); both end in ``_build``, which registers the component and its children."""
+    """A component in two steps: a pure plan, and a build from it.
+
+    :meth:`plan` validates the plain args into a plan (or raises one ``ComponentArgsError``
+    naming every problem); :meth:`from_plan` builds the component from a plan and its links
+    to other resources (``_Inputs``), and ``__init__`` is the two in one. A subclass names its
+    args type and validation in its class statement
+    (``class Network(PlannedComponent[NetworkPlan, SharedArgs], args=NetworkArgs,
+    validate=validate_network)``), checks its links in :meth:`_check_links` and registers its
+    children in ``_build``.
+    """
+
+    _shape: ClassVar[_Shape]
+
+    def __init_subclass__(
+        cls, *, args: type, validate: Callable[[FieldReader], _Plan | None], **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._shape = _Shape(args, validate)
+
+    @classmethod
+    def plan(cls, args: Mapping[str, object]) -> _Plan:
+        """The validated plan of ``args``; raises ``ComponentArgsError`` naming every problem,
+        before anything is registered."""
+        return cast(_Plan, checked(cls._shape.validate, args, cls._shape.args))
 
     @classmethod
     def from_plan(
@@ -75,11 +115,38 @@ class PlannedComponent(pulumi.ComponentResource, Generic[_Plan, _Inputs]):
         plan: _Plan,
         inputs: _Inputs,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        child_aliases: Mapping[str, Sequence[pulumi.Alias]] | None = None,
     ) -> Self:
-        """Build from an already validated plan, with the links to other resources."""
+        """Build from an already validated plan, with the links to other resources.
+
+        ``child_aliases`` keeps children an earlier layout created elsewhere: aliases by the
+        suffix of the child's logical name (``task`` for ``<name>-task``)."""
         component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts)
+        component._construct(name, plan, cast(Mapping[str, object], inputs), opts, child_aliases)
         return component
+
+    def _construct(
+        self,
+        name: str,
+        plan: _Plan,
+        inputs: Mapping[str, object],
+        opts: pulumi.ResourceOptions | None,
+        child_aliases: Mapping[str, Sequence[pulumi.Alias]] | None = None,
+    ) -> None:
+        problems: list[str] = []
+        self._check_links(plan, FieldReader(inputs, Labels.of(self._shape.args.__name__), problems))
+        if problems:
+            raise ComponentArgsError(problems)
+        self._child_aliases = dict(child_aliases or {})
+        self._build(name, plan, cast(_Inputs, inputs), opts)
+
+    def _check_links(self, plan: _Plan, links: FieldReader) -> None:
+        """Record what is wrong with the links the plan needs; nothing by default."""
+
+    def _moved(self, suffix: str) -> list[pulumi.Alias]:
+        """The aliases ``from_plan`` was given for the child ``<name>-<suffix>``."""
+        return list(self._child_aliases.get(suffix, ()))
 
     def _build(
         self, name: str, plan: _Plan, inputs: _Inputs, opts: pulumi.ResourceOptions | None

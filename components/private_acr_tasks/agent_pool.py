@@ -36,8 +36,8 @@ from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
-    checked,
     child_name,
+    known_fields,
     tags_of,
     type_token,
 )
@@ -66,9 +66,6 @@ class AgentPoolScheduleArgs(TypedDict):
     idle_count: NotRequired[int]
     """Instances outside working hours: a whole number below ``count``. Default 0 (no charge;
     runs queue until the next scale-up)."""
-
-
-_SCHEDULE_KEYS = ("scale_down", "scale_up", "idle_count")
 
 
 class BuildAgentPoolInputs(SharedArgs):
@@ -140,16 +137,14 @@ def validate_schedule(fields: FieldReader, count: int) -> PoolSchedulePlan | Non
         expected = "an object with the scale-down and scale-up times and the idle count"
         fields.invalid("schedule", raw, expected)
         return None
-    values = cast(Mapping[str, Any], raw)
-    nested = fields.nested("schedule", values)
-    for unknown in sorted(set(values) - set(_SCHEDULE_KEYS)):
-        nested.problem(unknown, f"unknown key (expected {', '.join(_SCHEDULE_KEYS)})")
+    nested = fields.nested("schedule", cast(Mapping[str, Any], raw))
+    nested.reject_unknown(known_fields(AgentPoolScheduleArgs))
     when: dict[str, Recurrence] = {}
     for key in ("scale_down", "scale_up"):
-        if not nested.present(key):
-            nested.problem(key, 'missing; this is required (a cron expression, e.g. "0 6 * * 1-5")')
+        value = nested.require(key, 'this is required (a cron expression, e.g. "0 6 * * 1-5")')
+        if value is None:
             continue
-        found, problem = idle_scaling.recurrence(values[key])
+        found, problem = idle_scaling.recurrence(value)
         if found is not None:
             when[key] = found
         elif problem is not None:
@@ -182,17 +177,21 @@ def validate_single_pool(fields: FieldReader) -> BuildAgentPoolPlan | None:
     """A pool built on its own: its fields, and its vCPUs within the registry's quota."""
     mark = fields.mark()
     plan = validate_agent_pool(fields)
-    quota = fields.whole("vcpu_quota", 0)
+    quota = agent_pools.Quota(fields.whole("vcpu_quota", 0), fields.label("vcpu_quota"))
     if plan is not None:
         fields.problems.extend(
             agent_pools.quota_problems(
-                [(fields.label("count"), plan.tier, plan.count)], quota, fields.label("vcpu_quota")
+                [(fields.label("count"), plan.tier, plan.count)], quota, quota
             )
         )
     return None if fields.failed_since(mark) else plan
 
 
-class BuildAgentPool(PlannedComponent[BuildAgentPoolPlan, BuildAgentPoolInputs]):
+class BuildAgentPool(
+    PlannedComponent[BuildAgentPoolPlan, BuildAgentPoolInputs],
+    args=BuildAgentPoolArgs,
+    validate=validate_single_pool,
+):
     """A VNet-injected agent pool.
 
     Children: ``<name>-pool``; with a schedule also ``<name>-scaler`` (the identity),
@@ -208,7 +207,7 @@ class BuildAgentPool(PlannedComponent[BuildAgentPoolPlan, BuildAgentPoolInputs])
     def __init__(
         self, name: str, args: BuildAgentPoolArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._build(name, checked(validate_single_pool, args, "BuildAgentPoolArgs"), args, opts)
+        self._construct(name, self.plan(args), args, opts)
 
     def _build(
         self,
@@ -230,8 +229,13 @@ class BuildAgentPool(PlannedComponent[BuildAgentPoolPlan, BuildAgentPoolInputs])
             virtual_network_subnet_resource_id=inputs["subnet_id"],
             tags=tags_of(inputs),
             # The schedule owns the count; Pulumi would otherwise undo every scale-down.
+            # ACR updates a pool's count (and tags) in place and nothing else
+            # (AgentPoolUpdateParameters, Learn @azure/arm-containerregistry), but the provider
+            # would try a new tier in place, so it is replaced instead of failing at deploy.
             opts=pulumi.ResourceOptions(
-                parent=self, ignore_changes=["count"] if plan.schedule else None
+                parent=self,
+                ignore_changes=["count"] if plan.schedule else None,
+                replace_on_changes=["tier"],
             ),
         )
         if plan.schedule is not None:

@@ -30,28 +30,22 @@ from pulumi_azure_native import authorization, containerservice, managedidentity
 from private_acr_rules import cidr, naming
 from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_problem
 from private_acr_rules.clouds import CLOUDS, AzureCloud, aks_zone_region
+from private_acr_rules.regions import same_region
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
-    checked,
     child_name,
     role_definition_id,
     tags_of,
     type_token,
 )
-from private_acr_tasks.errors import ComponentArgsError
 
 DEFAULT_SERVICE_CIDR = ipaddress.IPv4Network("10.100.0.0/16")
 DEFAULT_DNS_SERVICE_IP = ipaddress.IPv4Address("10.100.0.10")
 DEFAULT_POD_CIDR = ipaddress.IPv4Network("10.244.0.0/16")
 _ANY_CIDR = re.compile(r"^\S+$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_ZONE_ID = re.compile(
-    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/privateDnsZones/"
-    r"(?P<zone>[^/]+)$",
-    re.IGNORECASE,
-)
 _INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default"
 
 
@@ -166,15 +160,21 @@ def _network_plan_problems(fields: FieldReader, plan: AksClusterPlan) -> list[st
 
 def _private_dns_zone(fields: FieldReader) -> str | None:
     """A central zone for the API server: the cloud's AKS zone of the cluster's region."""
-    zone_id = fields.values.get("private_dns_zone_id")
-    if zone_id is None:
+    if not fields.present("private_dns_zone_id"):
         return None
     cloud = fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC)
-    match = _ZONE_ID.match(zone_id) if isinstance(zone_id, str) else None
-    region = aks_zone_region(cloud, match["zone"]) if match else None
+    zone = CLOUDS[cloud].aks_private_zone.format(region="<region>")
+    zone_id = fields.arm_id(
+        "private_dns_zone_id",
+        "microsoft.network",
+        ("privatednszones",),
+        f"the ARM id of a private DNS zone {zone} (or a subzone of it) in the {cloud.value} cloud",
+    )
+    if zone_id is None:
+        return None
+    region = aks_zone_region(cloud, zone_id.rsplit("/", 1)[-1])
     location = fields.values.get("location")
-    if match is None or region is None:
-        zone = CLOUDS[cloud].aks_private_zone.format(region="<region>")
+    if region is None:
         fields.invalid(
             "private_dns_zone_id",
             zone_id,
@@ -186,24 +186,22 @@ def _private_dns_zone(fields: FieldReader) -> str | None:
             f"only a private cluster resolves its API server through a private DNS zone, and "
             f"{fields.label('private_cluster')} is false",
         )
-    elif isinstance(location, str) and region != location.replace(" ", "").lower():
+    elif isinstance(location, str) and not same_region(region, location):
         fields.problem(
             "private_dns_zone_id",
             f"names the zone of {region}, but the cluster is in {location} "
             f"({fields.label('location')}); AKS needs the zone of its own region",
         )
     else:
-        return str(zone_id)
+        return zone_id
     return None
 
 
 def validate_aks_cluster(fields: FieldReader) -> AksClusterPlan | None:
     mark = fields.mark()
-    key = fields.values.get("ssh_public_key")
+    key = fields.require("ssh_public_key")
     key_problem = ssh_public_key_problem(key)
-    if key is None:
-        fields.problem("ssh_public_key", "missing; this is required")
-    elif key_problem is not None:
+    if key is not None and key_problem is not None:
         shown = key if not isinstance(key, str) or len(key) < 40 else key[:37] + "..."
         fields.invalid("ssh_public_key", shown, key_problem)
     version = fields.values.get("kubernetes_version")
@@ -290,21 +288,6 @@ def _access_profile(
     return containerservice.ManagedClusterAPIServerAccessProfileArgs(**access)
 
 
-def _insights_workspace(plan: AksClusterPlan, inputs: AksClusterInputs) -> pulumi.Input[str] | None:
-    """The workspace Container Insights sends to; refused before registering when it is missing."""
-    if not plan.container_insights:
-        return None
-    workspace = inputs.get("log_analytics_workspace_id")
-    if workspace is None:
-        raise ComponentArgsError(
-            [
-                "AksClusterArgs.log_analytics_workspace_id: missing; container_insights needs "
-                "the workspace to send to"
-            ]
-        )
-    return workspace
-
-
 def _addons(
     workspace: pulumi.Input[str] | None,
 ) -> dict[str, containerservice.ManagedClusterAddonProfileArgs] | None:
@@ -322,7 +305,11 @@ def _addons(
     }
 
 
-class AksCluster(PlannedComponent[AksClusterPlan, AksClusterInputs]):
+class AksCluster(
+    PlannedComponent[AksClusterPlan, AksClusterInputs],
+    args=AksClusterArgs,
+    validate=validate_aks_cluster,
+):
     """Managed identity, subnet rights, the cluster and the kubelet's AcrPull.
 
     Children: ``<name>-identity``, ``<name>-subnet-access``, with a central API server zone
@@ -345,7 +332,13 @@ class AksCluster(PlannedComponent[AksClusterPlan, AksClusterInputs]):
     def __init__(
         self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._build(name, checked(validate_aks_cluster, args, "AksClusterArgs"), args, opts)
+        self._construct(name, self.plan(args), args, opts)
+
+    def _check_links(self, plan: AksClusterPlan, links: FieldReader) -> None:
+        if plan.container_insights:
+            links.require(
+                "log_analytics_workspace_id", "container_insights needs the workspace to send to"
+            )
 
     def _build(
         self,
@@ -354,7 +347,7 @@ class AksCluster(PlannedComponent[AksClusterPlan, AksClusterInputs]):
         inputs: AksClusterInputs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        workspace = _insights_workspace(plan, inputs)
+        workspace = inputs.get("log_analytics_workspace_id") if plan.container_insights else None
         super().__init__(type_token("AksCluster"), name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         identity = managedidentity.UserAssignedIdentity(

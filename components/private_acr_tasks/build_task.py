@@ -37,9 +37,9 @@ the version control system would have to reach ACR's webhook.
 
 import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NotRequired, Self, TypedDict, cast
+from typing import NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import authorization, containerregistry, managedidentity
@@ -47,14 +47,13 @@ from pulumi_azure_native import authorization, containerregistry, managedidentit
 from private_acr_rules import cron, naming, task_file
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
+    PlannedComponent,
     SharedArgs,
-    checked,
     child_name,
     role_definition_id,
     tags_of,
     type_token,
 )
-from private_acr_tasks.errors import ComponentArgsError
 
 BUILTIN_TASK = """\
 version: v1.1.0
@@ -199,10 +198,8 @@ def validate_registry_credentials(fields: FieldReader) -> dict[str, RegistryCred
         if not isinstance(entry, Mapping):
             fields.invalid(path, entry, "an object with username_secret and password_secret")
             continue
-        values = cast(Mapping[str, object], entry)
-        nested = fields.nested(path, values)
-        for unknown in sorted(set(values) - set(_REGISTRY_KEYS)):
-            nested.problem(unknown, f"unknown key (expected {', '.join(_REGISTRY_KEYS)})")
+        nested = fields.nested(path, cast(Mapping[str, object], entry))
+        nested.reject_unknown(_REGISTRY_KEYS)
         names = [
             nested.text(
                 key,
@@ -217,9 +214,8 @@ def validate_registry_credentials(fields: FieldReader) -> dict[str, RegistryCred
 
 
 def _task_file(fields: FieldReader) -> str:
-    text = fields.values.get("task_yaml")
+    text = fields.require("task_yaml")
     if text is None:
-        fields.problem("task_yaml", "missing; this is required")
         return ""
     if not isinstance(text, str):
         fields.invalid("task_yaml", text, "the text of a multi-step task file")
@@ -262,22 +258,6 @@ def validate_build_task(fields: FieldReader) -> BuildTaskPlan | None:
     return None if fields.failed_since(mark) else plan
 
 
-def _check_links(plan: BuildTaskPlan, inputs: BuildTaskInputs) -> None:
-    """Links the plan needs, refused before anything registers."""
-    problems: list[str] = []
-    if plan.private_registries and not ("key_vault_id" in inputs and "key_vault_uri" in inputs):
-        problems.append(
-            "BuildTaskArgs.key_vault_id: private registries read their credentials from a key "
-            "vault; give key_vault_id and key_vault_uri"
-        )
-    if "key_vault_id" in inputs and "subscription_id" not in inputs:
-        problems.append(
-            "BuildTaskArgs.subscription_id: required with key_vault_id (the role's subscription)"
-        )
-    if problems:
-        raise ComponentArgsError(problems)
-
-
 def _secret_reference(
     vault_uri: pulumi.Input[str], secret: str
 ) -> containerregistry.SecretObjectArgs:
@@ -311,7 +291,11 @@ def _trigger(plan: BuildTaskPlan) -> containerregistry.TriggerPropertiesArgs | N
     )
 
 
-class BuildTask(pulumi.ComponentResource):
+class BuildTask(
+    PlannedComponent[BuildTaskPlan, BuildTaskInputs],
+    args=BuildTaskArgs,
+    validate=validate_build_task,
+):
     """A task on an agent pool, its user-assigned identity and that identity's Key Vault role.
 
     Children: ``<name>-task-identity``, ``<name>-task``, and with a vault
@@ -330,25 +314,20 @@ class BuildTask(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: BuildTaskArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._build(name, checked(validate_build_task, args, "BuildTaskArgs"), args, opts)
+        self._construct(name, self.plan(args), args, opts)
 
-    @classmethod
-    def from_plan(
-        cls,
-        name: str,
-        plan: BuildTaskPlan,
-        inputs: BuildTaskInputs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        previous_parent: pulumi.Resource | pulumi.Input[str] | None = None,
-    ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per task).
-
-        ``previous_parent`` (a resource or its URN) is where an earlier layout of the stack
-        created this task and its identity, so both keep their URNs."""
-        component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts, previous_parent)
-        return component
+    def _check_links(self, plan: BuildTaskPlan, links: FieldReader) -> None:
+        """A vault for private registries' credentials, and the subscription of its role."""
+        if plan.private_registries and not (
+            links.present("key_vault_id") and links.present("key_vault_uri")
+        ):
+            links.problem(
+                "key_vault_id",
+                "private registries read their credentials from a key vault; give key_vault_id "
+                "and key_vault_uri",
+            )
+        if links.present("key_vault_id") and not links.present("subscription_id"):
+            links.problem("subscription_id", "required with key_vault_id (the role's subscription)")
 
     def _build(
         self,
@@ -356,24 +335,17 @@ class BuildTask(pulumi.ComponentResource):
         plan: BuildTaskPlan,
         inputs: BuildTaskInputs,
         opts: pulumi.ResourceOptions | None,
-        previous_parent: pulumi.Resource | pulumi.Input[str] | None = None,
     ) -> None:
-        _check_links(plan, inputs)
         super().__init__(type_token("BuildTask"), name, {}, opts)
-        moved: list[pulumi.Alias] = (
-            [] if previous_parent is None else [pulumi.Alias(parent=previous_parent)]
-        )
         identity = managedidentity.UserAssignedIdentity(
             child_name(name, "task-identity"),
             resource_group_name=inputs["resource_group_name"],
             location=inputs["location"],
             tags=tags_of(inputs),
-            opts=pulumi.ResourceOptions(parent=self, aliases=moved),
+            opts=pulumi.ResourceOptions(parent=self, aliases=self._moved("task-identity")),
         )
         secrets_user = self._secrets_user(name, inputs, identity)
-        self.task = self._task(
-            name, plan, inputs, identity, secrets_user=secrets_user, aliases=moved
-        )
+        self.task = self._task(name, plan, inputs, identity, secrets_user=secrets_user)
         self.task_id = self.task.id
         self.task_name = self.task.name
         self.task_identity_principal_id = identity.principal_id
@@ -414,7 +386,6 @@ class BuildTask(pulumi.ComponentResource):
         identity: managedidentity.UserAssignedIdentity,
         *,
         secrets_user: authorization.RoleAssignment | None,
-        aliases: Sequence[pulumi.Alias],
     ) -> containerregistry.Task:
         values: dict[str, pulumi.Input[str]] = {
             "identityClientId": identity.client_id,
@@ -454,7 +425,7 @@ class BuildTask(pulumi.ComponentResource):
             tags=tags_of(inputs),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                aliases=list(aliases),
+                aliases=self._moved("task"),
                 depends_on=[secrets_user] if secrets_user is not None else None,
             ),
         )

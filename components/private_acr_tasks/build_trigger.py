@@ -12,14 +12,9 @@ cannot push or pull by itself, but every run it schedules builds and pushes with
 registry's own run token, and a quick run (``az acr build``) runs the steps the caller sends:
 whoever holds it can put images in the registry through builds. Grant it to CI you trust.
 
-Logging in per build. ``az login --federated-token`` keeps the token it was given; the token
-the kubelet projects lasts about an hour and azure-cli cannot refresh a federated login with
-a stale assertion (AADSTS700024), so a pod that logs in once fails every build after that.
-Each build therefore logs in right before its ``az acr`` command, in the same shell, with
-the token file as it is at that moment (the kubelet rotates it well before it expires).
-Two forms: ``build_job_manifest``, a Job that runs one build and exits, and ``manifest``,
-a long-running agent whose builds run through ``/opt/acr-build/with-login``, which logs in
-again each time (in a private config directory, so concurrent builds do not share a session).
+Manifests. ``manifest`` (the long-running agent) and ``build_job_manifest`` (a Job per build)
+log in again before every build, since a federated login does not outlive its token; they are
+rendered by ``private_acr_rules.ci_manifests``, which says how.
 
 Kubernetes access. The cluster uses Azure RBAC for Kubernetes and has no local accounts, so
 applying the manifests needs an Azure role: each ``deployers`` principal gets Azure
@@ -27,46 +22,35 @@ Kubernetes Service RBAC Writer on the CI namespace (scope ``<cluster id>/namespa
 and Azure Kubernetes Service Cluster User Role on the cluster, which ``az aks get-credentials``
 needs for the kubeconfig (Learn, aks/manage-azure-rbac.md). A namespace-scoped role cannot
 create the namespace itself: a cluster admin applies ``manifest`` once.
-
-The commands carry ``--resource-group``: without it azure-cli looks the registry up among
-all resources of the subscription (``_utils.py get_resource_group_name_by_registry_name``),
-which the trigger's role does not allow.
 """
 
 import re
-import shlex
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, NotRequired
+from typing import NotRequired
 
 import pulumi
-import yaml
 from pulumi_azure_native import authorization, managedidentity
 
 from private_acr_rules import naming
-from private_acr_rules.clouds import AzureCloud, names
+from private_acr_rules.ci_manifests import BuildTarget, CiPod, agent_manifest, build_job
+from private_acr_rules.clouds import AzureCloud
 from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
-    checked,
     child_name,
     role_definition_id,
     tags_of,
     type_token,
 )
 from private_acr_tasks.agent_pool import DEFAULT_CLI_IMAGE
-from private_acr_tasks.errors import ComponentArgsError
 
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
-SCRIPT_DIR = "/opt/acr-build"
-WORKSPACE = "/workspace"
-AGENT_NAME = "acr-build-agent"
 _ROLE_NAMESPACE = uuid.UUID("3c0f7f4e-5d1b-4a8e-9f6a-1b2c3d4e5f60")
-_ARM_SCOPE = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/", re.IGNORECASE)
 _UNPINNED = re.compile(r"^[^@]*/[^/:@]+(:latest)?$")
 
 
@@ -128,6 +112,11 @@ class InClusterBuildTriggerPlan:
     deployer_principal_type: PrincipalType = PrincipalType.GROUP
     cloud: AzureCloud = AzureCloud.PUBLIC
 
+    @property
+    def pod(self) -> CiPod:
+        """Where the agent and the build Jobs run, as the manifests take it."""
+        return CiPod(self.namespace, self.service_account, self.cli_image, self.cloud)
+
 
 def _deployers(fields: FieldReader) -> tuple[str, ...]:
     ids = [i.lower() for i in fields.texts("deployers", naming.OBJECT_ID, "object ids (GUIDs)")]
@@ -168,221 +157,13 @@ def validate_build_trigger(fields: FieldReader) -> InClusterBuildTriggerPlan | N
     return None if fields.failed_since(mark) else plan
 
 
-# Manifests -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BuildTarget:
-    """Where builds go: the registry, its subscription and resource group, the task and pool."""
-
-    subscription_id: str
-    resource_group: str
-    registry_name: str
-    task_name: str
-    agent_pool_name: str
-
-    def _registry(self) -> str:
-        return f"--registry {shlex.quote(self.registry_name)} --resource-group {shlex.quote(self.resource_group)}"
-
-    def task_run_command(self, context: str) -> str:
-        """Runs the task with ``context`` (a shell word: a directory, git URL or tarball URL)."""
-        return f"az acr task run {self._registry()} --name {shlex.quote(self.task_name)} --context {context}"
-
-    def quick_build_command(self) -> str:
-        return (
-            f"az acr build {self._registry()} --agent-pool {shlex.quote(self.agent_pool_name)} "
-            "--image app:{{.Run.ID}} --file Dockerfile ."
-        )
-
-
-def _registry_scope(registry_id: str, subscription_id: str, resource_group: str) -> tuple[str, str]:
-    """Subscription and resource group of an ARM id, else the given ones."""
-    match = _ARM_SCOPE.match(registry_id)
-    return (match[1], match[2]) if match else (subscription_id, resource_group)
-
-
-_LOGIN = (
-    'az login --service-principal --username "$AZURE_CLIENT_ID" --tenant "$AZURE_TENANT_ID" '
-    '--federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --output none',
-    'az account set --subscription "$AZURE_SUBSCRIPTION_ID"',
-)
-
-
-def _logged_in(cloud: AzureCloud, *commands: str) -> str:
-    """A shell script that logs in to ``cloud`` with the token as it is now, then runs ``commands``.
-
-    Each run gets its own azure-cli config directory, removed when it ends, so concurrent
-    builds in one pod never share or overwrite a session. A fresh directory knows only the
-    public cloud, so the cloud is set first.
-    """
-    lines = [
-        "set -eu",
-        'AZURE_CONFIG_DIR="$(mktemp -d)"',
-        "export AZURE_CONFIG_DIR",
-        "trap 'rm -rf \"$AZURE_CONFIG_DIR\"' EXIT",
-        f"az cloud set --name {names(cloud).cli_name}",
-        *_LOGIN,
-        *commands,
-    ]
-    return "\n".join(lines) + "\n"
-
-
-class _Dumper(yaml.SafeDumper):
-    """Writes multi-line strings (the scripts) as literal blocks, so they read as scripts, and
-    repeats shared values instead of writing YAML anchors."""
-
-    def ignore_aliases(self, data: object) -> bool:
-        return True
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    node = dumper.represent_str(value)
-    if "\n" in value:
-        node.style = "|"
-    return node
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def _container(
-    plan: InClusterBuildTriggerPlan, subscription_id: str, command: list[str]
-) -> dict[str, Any]:
-    return {
-        "name": "az",
-        "image": plan.cli_image,
-        "command": command,
-        "env": [
-            {"name": "AZURE_SUBSCRIPTION_ID", "value": subscription_id},
-            {"name": "HOME", "value": "/tmp"},
-            {"name": "AZURE_CORE_COLLECT_TELEMETRY", "value": "false"},
-        ],
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
-        "resources": {
-            "requests": {"cpu": "100m", "memory": "256Mi"},
-            "limits": {"memory": "1Gi"},
-        },
-    }
-
-
-def _pod_spec(plan: InClusterBuildTriggerPlan, container: dict[str, Any]) -> dict[str, Any]:
-    """Non-root, no Kubernetes API token (workload identity projects its own token)."""
-    return {
-        "serviceAccountName": plan.service_account,
-        "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": 1000,
-            "runAsGroup": 1000,
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "containers": [container],
-        "volumes": [{"name": "tmp", "emptyDir": {}}],
-    }
-
-
-def _pod_template(labels: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "metadata": {"labels": {**labels, "azure.workload.identity/use": "true"}},
-        "spec": spec,
-    }
-
-
-def _agent(plan: InClusterBuildTriggerPlan, subscription_id: str) -> list[dict[str, Any]]:
-    """The script every agent build runs through, and the agent that runs builds on demand."""
-    scripts = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "acr-build-scripts", "namespace": plan.namespace},
-        "data": {"with-login": "#!/bin/sh\n" + _logged_in(plan.cloud, '"$@"')},
-    }
-    container = _container(plan, subscription_id, ["sleep", "infinity"])
-    container["workingDir"] = WORKSPACE
-    container["volumeMounts"] += [
-        {"name": "workspace", "mountPath": WORKSPACE},
-        {"name": "scripts", "mountPath": SCRIPT_DIR, "readOnly": True},
-    ]
-    spec = _pod_spec(plan, container)
-    spec["volumes"] += [
-        {"name": "workspace", "emptyDir": {}},
-        {"name": "scripts", "configMap": {"name": "acr-build-scripts", "defaultMode": 0o555}},
-    ]
-    labels = {"app.kubernetes.io/name": AGENT_NAME}
-    agent = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": AGENT_NAME, "namespace": plan.namespace, "labels": labels},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": _pod_template(labels, spec),
-        },
-    }
-    return [scripts, agent]
-
-
-def render_manifest(
-    plan: InClusterBuildTriggerPlan, client_id: str, tenant_id: str, subscription_id: str
-) -> str:
-    """Namespace, annotated service account, the login script and the long-running agent."""
-    documents = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": plan.namespace}},
-        {
-            "apiVersion": "v1",
-            "kind": "ServiceAccount",
-            "metadata": {
-                "name": plan.service_account,
-                "namespace": plan.namespace,
-                "annotations": {
-                    "azure.workload.identity/client-id": client_id,
-                    "azure.workload.identity/tenant-id": tenant_id,
-                },
-            },
-        },
-        *_agent(plan, subscription_id),
-    ]
-    return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False)
-
-
-def render_build_job(plan: InClusterBuildTriggerPlan, target: BuildTarget) -> str:
-    """One build: log in, run the task with ``$BUILD_CONTEXT`` (a git or tarball URL), exit.
-
-    ``generateName`` gives every ``kubectl create`` its own Job. No retries: a retried Job
-    would start a second run and push a second image.
-    """
-    script = _logged_in(
-        plan.cloud,
-        ': "${BUILD_CONTEXT:?set BUILD_CONTEXT to the git URL or tarball URL of the build context}"',
-        target.task_run_command('"$BUILD_CONTEXT"'),
-    )
-    container = _container(plan, target.subscription_id, ["/bin/sh", "-c", script])
-    container["env"].append({"name": "BUILD_CONTEXT", "value": ""})
-    spec = _pod_spec(plan, container)
-    spec["restartPolicy"] = "Never"
-    labels = {"app.kubernetes.io/name": "acr-build"}
-    job = {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
-        "metadata": {"generateName": "acr-build-", "namespace": plan.namespace, "labels": labels},
-        "spec": {
-            "backoffLimit": 0,
-            "ttlSecondsAfterFinished": 86400,
-            "template": _pod_template(labels, spec),
-        },
-    }
-    return yaml.dump(job, Dumper=_Dumper, sort_keys=False)
-
-
 # Component -------------------------------------------------------------------------------
 
 
 class InClusterBuildTrigger(
-    PlannedComponent[InClusterBuildTriggerPlan, InClusterBuildTriggerInputs]
+    PlannedComponent[InClusterBuildTriggerPlan, InClusterBuildTriggerInputs],
+    args=InClusterBuildTriggerArgs,
+    validate=validate_build_trigger,
 ):
     """Federated identity for in-cluster CI, its least registry role, Kubernetes access for
     the deployers, and the manifests.
@@ -411,8 +192,11 @@ class InClusterBuildTrigger(
     def __init__(
         self, name: str, args: InClusterBuildTriggerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        plan = checked(validate_build_trigger, args, "InClusterBuildTriggerArgs")
-        self._build(name, plan, args, opts)
+        self._construct(name, self.plan(args), args, opts)
+
+    def _check_links(self, plan: InClusterBuildTriggerPlan, links: FieldReader) -> None:
+        if plan.deployers:
+            links.require("cluster_id", "deployers need the cluster")
 
     def _build(
         self,
@@ -421,10 +205,6 @@ class InClusterBuildTrigger(
         inputs: InClusterBuildTriggerInputs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        if plan.deployers and inputs.get("cluster_id") is None:
-            raise ComponentArgsError(
-                ["InClusterBuildTriggerArgs.cluster_id: missing; deployers need the cluster"]
-            )
         super().__init__(type_token("InClusterBuildTrigger"), name, {}, opts)
         identity = managedidentity.UserAssignedIdentity(
             child_name(name, "identity"),
@@ -538,18 +318,22 @@ class InClusterBuildTrigger(
     ) -> None:
         target: pulumi.Output[BuildTarget] = pulumi.Output.all(
             inputs["registry_id"],
-            inputs["subscription_id"],
-            inputs["resource_group_name"],
             inputs["registry_name"],
             inputs["task_name"],
             inputs["agent_pool_name"],
-        ).apply(lambda v: BuildTarget(*_registry_scope(v[0], v[1], v[2]), v[3], v[4], v[5]))
+            inputs["subscription_id"],
+            inputs["resource_group_name"],
+        ).apply(
+            lambda v: BuildTarget.of_registry(
+                v[0], v[1], v[2], v[3], subscription_id=v[4], resource_group=v[5]
+            )
+        )
         self.client_id = identity.client_id
         self.principal_id = identity.principal_id
         self.build_role_id = role.id
         self.manifest = pulumi.Output.all(target, identity.client_id, inputs["tenant_id"]).apply(
-            lambda v: render_manifest(plan, v[1], v[2], v[0].subscription_id)
+            lambda v: agent_manifest(plan.pod, v[1], v[2], v[0].subscription_id)
         )
-        self.build_job_manifest = target.apply(lambda t: render_build_job(plan, t))
+        self.build_job_manifest = target.apply(lambda t: build_job(plan.pod, t))
         self.task_run_command = target.apply(lambda t: t.task_run_command("."))
         self.quick_build_command = target.apply(lambda t: t.quick_build_command())

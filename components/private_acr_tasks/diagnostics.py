@@ -29,8 +29,8 @@ from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
-    checked,
     child_name,
+    known_fields,
     tags_of,
     type_token,
 )
@@ -127,8 +127,7 @@ def validate_target(fields: FieldReader) -> bool:
             f"{kind} has no categories known here; list its logs or metrics (Learn, "
             "azure-monitor/reference/supported-logs)",
         )
-    if not fields.present("resource_id"):
-        fields.problem("resource_id", "missing; this is required")
+    fields.require("resource_id")
     return True
 
 
@@ -140,17 +139,9 @@ def _check_target(key: str, target: object, fields: FieldReader, path: str) -> N
     if not isinstance(target, Mapping):
         fields.invalid(path, target, "an object with resource_id and resource_type")
         return
-    validate_target(fields.nested(path, cast(Mapping[str, object], target)))
-
-
-def check_targets(args: Mapping[str, object], args_type: str) -> None:
-    """Refuse bad ``targets`` entries before the component registers anything."""
-    problems: list[str] = []
-    fields = FieldReader(args, Labels.of(args_type), problems)
-    for key, target in fields.mapping("targets", "a map of short names to targets").items():
-        _check_target(key, target, fields, f"targets[{key}]")
-    if problems:
-        raise ComponentArgsError(problems)
+    nested = fields.nested(path, cast(Mapping[str, object], target))
+    nested.reject_unknown(known_fields(DiagnosticTargetArgs))
+    validate_target(nested)
 
 
 def _categories(target: DiagnosticTargetArgs) -> tuple[list[str], list[str], bool]:
@@ -161,7 +152,11 @@ def _categories(target: DiagnosticTargetArgs) -> tuple[list[str], list[str], boo
     return logs, metrics, bool(profile and profile.dedicated)
 
 
-class Diagnostics(PlannedComponent[DiagnosticsPlan, DiagnosticsInputs]):
+class Diagnostics(
+    PlannedComponent[DiagnosticsPlan, DiagnosticsInputs],
+    args=DiagnosticsArgs,
+    validate=validate_diagnostics,
+):
     """A Log Analytics workspace (or an existing one) and a diagnostic setting per target.
 
     Children: ``<name>-workspace`` (operationalinsights.Workspace, unless ``workspace_id`` is
@@ -174,7 +169,11 @@ class Diagnostics(PlannedComponent[DiagnosticsPlan, DiagnosticsInputs]):
     def __init__(
         self, name: str, args: DiagnosticsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._build(name, checked(validate_diagnostics, args, "DiagnosticsArgs"), args, opts)
+        self._construct(name, self.plan(args), args, opts)
+
+    def _check_links(self, plan: DiagnosticsPlan, links: FieldReader) -> None:
+        for key, target in links.mapping("targets", "a map of short names to targets").items():
+            _check_target(key, target, links, f"targets[{key}]")
 
     def _build(
         self,
@@ -183,7 +182,6 @@ class Diagnostics(PlannedComponent[DiagnosticsPlan, DiagnosticsInputs]):
         inputs: DiagnosticsInputs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        check_targets(inputs, "DiagnosticsArgs")
         super().__init__(type_token("Diagnostics"), name, {}, opts)
         self._name = name
         if plan.workspace_id is not None:

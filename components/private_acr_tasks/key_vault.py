@@ -34,7 +34,6 @@ from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
-    checked,
     child_name,
     tags_of,
     type_token,
@@ -42,8 +41,8 @@ from private_acr_tasks._common import (
 from private_acr_tasks.private_endpoint import (
     PrivateEndpointArgs,
     PrivateLinkEndpoint,
-    check_endpoints,
     private_endpoints,
+    validate_endpoints,
 )
 
 _SUFFIX_LENGTH = 8
@@ -98,7 +97,11 @@ def validate_key_vault(fields: FieldReader) -> BuildKeyVaultPlan | None:
     return None if fields.failed_since(mark) else plan
 
 
-class BuildKeyVault(PlannedComponent[BuildKeyVaultPlan, BuildKeyVaultInputs]):
+class BuildKeyVault(
+    PlannedComponent[BuildKeyVaultPlan, BuildKeyVaultInputs],
+    args=BuildKeyVaultArgs,
+    validate=validate_key_vault,
+):
     """Key vault (RBAC, private only, soft delete) and its private endpoints.
 
     Children: ``<name>-suffix`` (random.RandomString), ``<name>-vault``, and a
@@ -115,7 +118,10 @@ class BuildKeyVault(PlannedComponent[BuildKeyVaultPlan, BuildKeyVaultInputs]):
     def __init__(
         self, name: str, args: BuildKeyVaultArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._build(name, checked(validate_key_vault, args, "BuildKeyVaultArgs"), args, opts)
+        self._construct(name, self.plan(args), args, opts)
+
+    def _check_links(self, plan: BuildKeyVaultPlan, links: FieldReader) -> None:
+        validate_endpoints(links)
 
     def _build(
         self,
@@ -124,7 +130,6 @@ class BuildKeyVault(PlannedComponent[BuildKeyVaultPlan, BuildKeyVaultInputs]):
         inputs: BuildKeyVaultInputs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        check_endpoints(inputs, "BuildKeyVaultArgs")
         super().__init__(type_token("BuildKeyVault"), name, {}, opts)
         suffix = random.RandomString(
             child_name(name, "suffix"),

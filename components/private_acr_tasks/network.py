@@ -35,12 +35,13 @@ import pulumi
 from pulumi_azure_native import network
 
 from private_acr_rules import arm, cidr, egress, naming
+from private_acr_rules.nsg_rule import NsgRule
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
-    checked,
     child_name,
+    known_fields,
     tags_of,
     type_token,
 )
@@ -167,12 +168,12 @@ class NetworkPlan:
         return (self.agent_subnet, self.private_endpoint_subnet, self.aks_subnet)
 
     @property
-    def agent_rules(self) -> list[dict[str, Any]]:
+    def agent_rules(self) -> tuple[NsgRule, ...]:
         """The rules of every agent NSG: the required egress, then the build destinations."""
-        return [
-            *egress.agent_pool_security_rules(),
+        return (
+            *egress.agent_pool_rules(),
             *egress.build_destination_rules(self.build_destinations),
-        ]
+        )
 
     @property
     def mode(self) -> NetworkMode:
@@ -190,44 +191,29 @@ def _names_as_written(resource_id: str) -> tuple[str, str]:
 
 
 def _existing_vnet(fields: FieldReader) -> ExistingVnet | None:
-    value = fields.values.get("existing_vnet_id")
-    if value is None:
+    vnet_id = fields.arm_id(
+        "existing_vnet_id",
+        "microsoft.network",
+        ("virtualnetworks",),
+        "the ARM id of a VNet: /subscriptions/<id>/resourceGroups/<group>/providers/"
+        "Microsoft.Network/virtualNetworks/<name>",
+    )
+    if vnet_id is None:
         return None
-    key = arm.parse_id(value)
-    if (
-        not isinstance(value, str)
-        or key is None
-        or key.namespace != "microsoft.network"
-        or [t for t, _ in key.path] != ["virtualnetworks"]
-    ):
-        fields.invalid(
-            "existing_vnet_id",
-            value,
-            "the ARM id of a VNet: /subscriptions/<id>/resourceGroups/<group>/providers/"
-            "Microsoft.Network/virtualNetworks/<name>",
-        )
-        return None
-    group, name = _names_as_written(value)
-    return ExistingVnet(value.strip(), group, name)
+    group, name = _names_as_written(vnet_id)
+    return ExistingVnet(vnet_id, group, name)
 
 
 def _firewall_policy(fields: FieldReader) -> str | None:
-    value = fields.values.get("firewall_policy_id")
-    key = arm.parse_id(value)
-    if value is None:
-        return None
-    if (
-        not isinstance(value, str)
-        or key is None
-        or [t for t, _ in key.path] != ["firewallpolicies"]
-    ):
-        fields.invalid(
-            "firewall_policy_id",
-            value,
-            "the ARM id of an Azure Firewall policy (.../providers/Microsoft.Network/firewallPolicies/<name>)",
-        )
-        return None
-    return value.strip()
+    return fields.arm_id(
+        "firewall_policy_id",
+        "microsoft.network",
+        ("firewallpolicies",),
+        "the ARM id of an Azure Firewall policy (.../providers/Microsoft.Network/firewallPolicies/<name>)",
+    )
+
+
+_SUBNET_ROLES = ("agent", "private_endpoint", "aks")
 
 
 def _existing_subnets(fields: FieldReader) -> ExistingSubnets | None:
@@ -235,25 +221,19 @@ def _existing_subnets(fields: FieldReader) -> ExistingSubnets | None:
         return None
     values = fields.mapping("existing_subnet_ids", "an object with agent, private_endpoint and aks")
     nested = fields.nested("existing_subnet_ids", values)
+    nested.reject_unknown(_SUBNET_ROLES)
     ids: dict[str, str] = {}
-    for role in ("agent", "private_endpoint", "aks"):
-        value = values.get(role)
-        key = arm.parse_id(value)
-        if value is None:
-            nested.problem(role, "missing; give all three subnet ids or none")
-        elif (
-            not isinstance(value, str)
-            or key is None
-            or [t for t, _ in key.path] != ["virtualnetworks", "subnets"]
-        ):
-            nested.invalid(
-                role, value, "the ARM id of a subnet (.../virtualNetworks/<vnet>/subnets/<name>)"
-            )
-        else:
-            ids[role] = value.strip()
-    roles = ", ".join(nested.label(role) for role in ("agent", "private_endpoint", "aks"))
-    for name in sorted(set(values) - {"agent", "private_endpoint", "aks"}):
-        nested.problem(name, f"unknown key (expected {roles})")
+    for role in _SUBNET_ROLES:
+        if nested.require(role, "give all three subnet ids or none") is None:
+            continue
+        subnet_id = nested.arm_id(
+            role,
+            "microsoft.network",
+            ("virtualnetworks", "subnets"),
+            "the ARM id of a subnet (.../virtualNetworks/<vnet>/subnets/<name>)",
+        )
+        if subnet_id is not None:
+            ids[role] = subnet_id
     if len(ids) < 3:
         return None
     subnets = ExistingSubnets(ids["agent"], ids["private_endpoint"], ids["aks"])
@@ -277,13 +257,9 @@ def _build_destinations(fields: FieldReader) -> tuple[egress.BuildDestination, .
         if not isinstance(entry, Mapping):
             fields.invalid(path, entry, "an object with address and port")
             continue
-        values = cast(Mapping[str, object], entry)
-        nested = fields.nested(path, values)
-        for unknown in sorted(set(values) - {"address", "port"}):
-            nested.problem(unknown, "unknown key (expected address, port)")
-        address = values.get("address")
-        if address is None:
-            nested.problem("address", "missing; this is required")
+        nested = fields.nested(path, cast(Mapping[str, object], entry))
+        nested.reject_unknown(known_fields(NetworkBuildDestinationArgs))
+        address = nested.require("address")
         reached = None if address is None else nested.network_value("address", _as_cidr(address))
         port = nested.whole("port", 1, 65535, DEFAULT_BUILD_DESTINATION_PORT)
         if reached is not None:
@@ -342,6 +318,7 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
     bridge = fields.network("docker_bridge_cidr", DEFAULT_DOCKER_BRIDGE)
     existing_vnet = _existing_vnet(fields)
     existing_subnets = _existing_subnets(fields)
+    firewall_policy = _firewall_policy(fields)
     destinations = _build_destinations(fields)
     pool_subnets = _pool_subnets(fields)
     if existing_vnet is not None and existing_subnets is not None:
@@ -383,25 +360,26 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
         bridge,
         existing_vnet,
         existing_subnets,
-        _firewall_policy(fields),
+        firewall_policy,
         destinations,
         pool_subnets,
     )
 
 
-def _security_rule(rule: Mapping[str, Any]) -> network.SecurityRuleArgs:
+def _security_rule(rule: NsgRule) -> network.SecurityRuleArgs:
+    """The azure-native form of a rule: its fields, by the same names."""
     return network.SecurityRuleArgs(
-        name=rule["name"],
-        priority=rule["priority"],
-        direction=rule["direction"],
-        access=rule["access"],
-        protocol=rule["protocol"],
-        description=rule.get("description"),
-        source_address_prefix=rule.get("sourceAddressPrefix"),
-        source_port_range=rule.get("sourcePortRange"),
-        destination_address_prefix=rule.get("destinationAddressPrefix"),
-        destination_port_range=rule.get("destinationPortRange"),
-        destination_port_ranges=rule.get("destinationPortRanges"),
+        name=rule.name,
+        priority=rule.priority,
+        direction=rule.direction,
+        access=rule.access,
+        protocol=rule.protocol,
+        description=rule.description,
+        source_address_prefix=rule.source_address_prefix,
+        source_port_range=rule.source_port_range,
+        destination_address_prefix=rule.destination_address_prefix,
+        destination_port_range=rule.destination_port_range,
+        destination_port_ranges=list(rule.destination_port_ranges) or None,
     )
 
 
@@ -423,7 +401,9 @@ def _agent_service_endpoints(
     return [network.ServiceEndpointPropertiesFormatArgs(service=s) for s in services]
 
 
-class Network(PlannedComponent[NetworkPlan, SharedArgs]):
+class Network(
+    PlannedComponent[NetworkPlan, SharedArgs], args=NetworkArgs, validate=validate_network
+):
     """VNet, three subnets and three NSGs for private ACR Tasks builds next to AKS.
 
     Children: ``<name>-vnet``; ``<name>-agent-nsg``, ``<name>-pe-nsg``, ``<name>-aks-nsg``;
@@ -449,7 +429,7 @@ class Network(PlannedComponent[NetworkPlan, SharedArgs]):
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._build(name, checked(validate_network, args, "NetworkArgs"), args, opts)
+        self._construct(name, self.plan(args), args, opts)
 
     def _build(
         self,

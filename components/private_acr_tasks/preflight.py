@@ -8,10 +8,13 @@ NSG and route table, and refuses to go on, with one message naming each subnet a
 wrong, before anything is registered. The NSG is judged by the same evaluator the policy pack
 uses (``private_acr_rules.egress``).
 
-A route that sends 0.0.0.0/0 to a virtual appliance (a hub firewall) means an NSG Allow does
-not prove the agents can get out: with ``network.firewallPolicyId`` the firewall policy's
-network rules are checked for the same flows (``private_acr_rules.firewall``); without it a
-warning lists exactly the flows the firewall must allow.
+The agent subnet's route table decides where each required flow goes
+(``private_acr_rules.routes``: longest prefix over its routes and Azure's system routes): to
+next hop ``None`` it is dropped, which is refused naming the route; to a virtual appliance (a
+hub firewall) or a gateway an NSG Allow does not prove the agents can get out, so with
+``network.firewallPolicyId`` the firewall policy, with its ``basePolicy`` chain and IP Groups,
+is checked for those flows (``private_acr_rules.firewall``, the evaluator the pack uses);
+without it a warning lists exactly the flows the firewall must allow.
 
 A lookup that comes back empty (the offline preview without ``--existing``) cannot verify
 anything: that is a warning, not an error.
@@ -25,7 +28,8 @@ from typing import Any, cast
 import pulumi
 from pulumi.runtime import invoke
 
-from private_acr_rules import arm, cidr, documents, egress, firewall
+from private_acr_rules import arm, cidr, documents, egress, firewall, nsg, routes
+from private_acr_rules.unknown import UNKNOWN
 from private_acr_tasks.errors import InputError
 from private_acr_tasks.network import ExistingSubnets, NetworkPlan
 
@@ -78,6 +82,8 @@ class _Check:
     subnets: ExistingSubnets
     lookup: Lookup
     findings: Findings = field(default_factory=Findings)
+    _read: dict[str, Mapping[str, Any]] = field(default_factory=dict[str, Mapping[str, Any]])
+    _ip_groups: dict[str, list[str] | None] = field(default_factory=dict[str, list[str] | None])
 
     def fetch(self, what: str, token: str, args: Mapping[str, str]) -> Mapping[str, Any] | None:
         try:
@@ -145,28 +151,61 @@ class _Check:
             "azure-native:network:getRouteTable",
             _child_args(table_id, "routeTableName"),
         )
-        if table is None or not firewall.forces_default_route(table.get("routes")):
+        if table is None:
+            return
+        effective = routes.RouteTable(
+            [
+                *routes.parse_routes(table.get("routes")),
+                *routes.system_routes([self.plan.address_space]),
+            ]
+        )
+        agent = f"{ROLE_LABELS['agent']} {self.subnets.agent}"
+        inspected: list[egress.Flow] = []
+        for tag in dict.fromkeys(f.service_tag for f in egress.required_flows()):
+            verdict = effective.route_to_tag(tag)
+            for part in verdict.dropped:
+                by = part.route.describe() if part.route else "no route holds it"
+                self.findings.problems.append(
+                    f"{agent}: its route table drops the agents' traffic to {part.destination} "
+                    f"({by}); the pool would fail to provision or its runs stay Queued"
+                )
+            for part in verdict.uncertain:
+                if part.next_hop is routes.NextHop.NONE and part.route is not None:
+                    self.findings.warnings.append(
+                        f"{agent}: {part.route.describe()} may drop part of the agents' traffic "
+                        f"to {tag}"
+                    )
+            if verdict.through(
+                routes.NextHop.VIRTUAL_APPLIANCE, routes.NextHop.VIRTUAL_NETWORK_GATEWAY
+            ):
+                inspected += [f for f in egress.required_flows() if f.service_tag == tag]
+        if not inspected:
             return
         policy_id = self.plan.firewall_policy_id
         if policy_id is None:
-            flows = "; ".join(str(f) for f in egress.required_flows())
+            flows = "; ".join(str(f) for f in inspected)
             self.findings.warnings.append(
-                f"{ROLE_LABELS['agent']} {self.subnets.agent}: its route table sends 0.0.0.0/0 to "
-                f"a virtual appliance, so the firewall there must allow, from {self.plan.agent_subnet}: "
+                f"{agent}: its route table sends the agents' traffic to a virtual appliance or "
+                f"gateway, so the firewall there must allow, from {self.plan.agent_subnet}: "
                 f"{flows} (set network.firewallPolicyId to have this checked)"
             )
             return
-        self.firewall(policy_id)
+        self.firewall(policy_id, inspected)
 
-    def firewall(self, policy_id: str) -> None:
-        what = f"network.firewallPolicyId {policy_id}"
+    def _policy(self, policy_id: str) -> firewall.PolicyDocument | None:
+        """A firewall policy and its rule collection groups; ``None`` if it cannot be read."""
+        what = (
+            f"network.firewallPolicyId {policy_id}"
+            if policy_id == self.plan.firewall_policy_id
+            else f"firewall policy {policy_id} (a parent of network.firewallPolicyId)"
+        )
         policy = self.fetch(
             what,
             "azure-native:network:getFirewallPolicy",
             _child_args(policy_id, "firewallPolicyName"),
         )
         if policy is None:
-            return
+            return None
         groups: list[Mapping[str, Any]] = []
         for reference in documents.mappings(policy.get("ruleCollectionGroups")):
             group_id = documents.text(reference.get("id"))
@@ -183,17 +222,55 @@ class _Check:
                 },
             )
             if group is not None:
-                groups.append(group)
-        for verdict in firewall.required_egress(groups, [self.plan.agent_subnet]):
-            where = f"{what}: {verdict.flow} from {self.plan.agent_subnet}"
+                groups.append({"name": parts[9], **group})
+        name = policy_id.rstrip("/").rsplit("/", 1)[-1]
+        self._read[policy_id.lower()] = policy
+        return firewall.PolicyDocument(name, groups)
+
+    def _ip_group(self, group_id: str) -> list[str] | None:
+        key = group_id.lower()
+        if key not in self._ip_groups:
+            found = (
+                self.fetch(
+                    f"IP Group {group_id} in network.firewallPolicyId's rules",
+                    "azure-native:network:getIpGroup",
+                    _child_args(group_id, "ipGroupsName"),
+                )
+                if arm.parse_id(group_id) is not None
+                else None
+            )
+            listed = documents.strings(found.get("ipAddresses")) if found is not None else None
+            self._ip_groups[key] = listed
+        return self._ip_groups[key]
+
+    def firewall(self, policy_id: str, flows: list[egress.Flow]) -> None:
+        chain: dict[str, firewall.PolicyDocument | None] = {}
+
+        def read(current: str) -> Mapping[str, Any] | None:
+            chain[current] = self._policy(current)
+            return self._read.get(current.lower())
+
+        ids, stopped = firewall.policy_chain(policy_id, read)
+        if stopped is not None and "own ancestor" in stopped:
+            self.findings.problems.append(f"network.firewallPolicyId {policy_id}: {stopped}")
+        if chain.get(policy_id) is None:
+            return
+        documents_ = [
+            chain.get(i) or firewall.PolicyDocument(i.rsplit("/", 1)[-1], UNKNOWN) for i in ids
+        ]
+        rules = firewall.EffectiveRules(documents_, ip_groups=self._ip_group)
+        source = nsg.addresses([self.plan.agent_subnet])
+        for verdict in firewall.required_egress(rules, source, flows):
+            where = f"network.firewallPolicyId {policy_id}: {verdict.flow} from {self.plan.agent_subnet}"
             if verdict.decision is firewall.Decision.DENIED:
-                by = f"rule {verdict.rule}" if verdict.rule else "no network rule allows it"
+                by = f"rule {verdict.rule}" if verdict.rule else "no rule allows it"
                 self.findings.problems.append(
-                    f"{where} is denied ({by}); the agent subnet's default route leads to this firewall"
+                    f"{where} is denied ({by}); the agent subnet's routes lead to this firewall"
                 )
             elif verdict.decision is firewall.Decision.UNDECIDED:
                 self.findings.warnings.append(
-                    f"{where} is allowed by no network rule; check that an application rule lets it out"
+                    f"{where} depends on {verdict.rule or 'a rule not known'}; check that it lets "
+                    "the flow out (an application rule allows names, not service tags)"
                 )
 
 

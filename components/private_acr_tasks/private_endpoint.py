@@ -25,9 +25,15 @@ from pulumi_azure_native import network, privatedns
 from private_acr_rules import naming
 from private_acr_rules.clouds import AzureCloud, names
 from private_acr_rules.dns import REGISTRY_ZONE
-from private_acr_rules.validation import FieldReader, Labels
-from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
-from private_acr_tasks.errors import ComponentArgsError
+from private_acr_rules.validation import FieldReader
+from private_acr_tasks._common import (
+    PlannedComponent,
+    SharedArgs,
+    child_name,
+    known_fields,
+    tags_of,
+    type_token,
+)
 
 _GROUP = re.compile(r"^[a-zA-Z_]+$")
 _ZONE = re.compile(r"^privatelink(\.[a-z0-9-]+)+$")
@@ -54,11 +60,16 @@ class PrivateEndpointArgs(TypedDict):
     an Azure Policy (deploy-if-not-exists) adds zone groups to every private endpoint."""
 
 
-class PrivateLinkEndpointArgs(SharedArgs, PrivateEndpointArgs):
-    """Arguments of :class:`PrivateLinkEndpoint`."""
+class PrivateLinkEndpointInputs(SharedArgs, PrivateEndpointArgs):
+    """The endpoint's links to other resources (and its DNS settings)."""
 
     target_resource_id: pulumi.Input[str]
     """ARM id of the resource exposed, e.g. a registry."""
+
+
+class PrivateLinkEndpointArgs(PrivateLinkEndpointInputs):
+    """Arguments of :class:`PrivateLinkEndpoint`."""
+
     group_id: str
     """Private link sub-resource: ``registry`` for ACR, ``blob`` for storage, ``vault`` for Key Vault."""
     zone_name: str
@@ -95,6 +106,18 @@ def zone_name(cloud: AzureCloud, purpose: EndpointPurpose) -> str:
         EndpointPurpose.BLOB: cloud_names.blob_zone,
         EndpointPurpose.VAULT: cloud_names.vault_zone,
     }[purpose]
+
+
+class EndpointDnsArgs(TypedDict):
+    """Where a stack's private endpoints resolve (the arguments of :func:`validate_endpoint_dns`)."""
+
+    zone_ids: NotRequired[Mapping[str, str]]
+    """Central private DNS zones by purpose (``registry``, ``blob``, ``vault``; ``aks`` is the
+    cluster's API server zone), each the ARM id of the cloud's zone for it: no zone or link is
+    created for those. Default: none."""
+    zone_groups: NotRequired[ZoneGroups]
+    """Who writes the endpoints' records: ``managed`` (a zone group here) or ``policy`` (an
+    Azure Policy). Default managed."""
 
 
 @dataclass(frozen=True)
@@ -178,12 +201,11 @@ def validate_endpoint(fields: FieldReader) -> bool:
             "at least one VNet must be linked to a new zone, or names would not resolve to the "
             "endpoint (or give private_dns_zone_id to use an existing zone)",
         )
-    if not fields.present("subnet_id"):
-        fields.problem("subnet_id", "missing; this is required")
-    return True
+    fields.require("subnet_id")
+    return managed
 
 
-def validate_endpoints(fields: FieldReader) -> bool:
+def validate_endpoints(fields: FieldReader) -> None:
     """A component's ``private_endpoints`` map: good keys, each entry valid."""
     entries = fields.mapping("private_endpoints", "a map of short names to endpoint settings")
     for key, entry in entries.items():
@@ -195,17 +217,33 @@ def validate_endpoints(fields: FieldReader) -> bool:
         if not isinstance(entry, Mapping):
             fields.invalid(path, entry, "an object with subnet_id and the DNS settings")
             continue
-        validate_endpoint(fields.nested(path, cast(Mapping[str, object], entry)))
-    return True
+        nested = fields.nested(path, cast(Mapping[str, object], entry))
+        nested.reject_unknown(known_fields(PrivateEndpointArgs))
+        validate_endpoint(nested)
 
 
-def _validate_standalone(fields: FieldReader) -> bool:
-    fields.text("group_id", _GROUP, "a private link group id such as 'registry'")
-    fields.text("zone_name", _ZONE, f"a privatelink zone such as {REGISTRY_ZONE}")
-    return validate_endpoint(fields)
+@dataclass(frozen=True)
+class PrivateLinkEndpointPlan:
+    group_id: str
+    zone_name: str
+    manage_dns_zone_group: bool = True
 
 
-class PrivateLinkEndpoint(pulumi.ComponentResource):
+def validate_private_link_endpoint(fields: FieldReader) -> PrivateLinkEndpointPlan | None:
+    mark = fields.mark()
+    group = fields.text("group_id", _GROUP, "a private link group id such as 'registry'")
+    zone = fields.text("zone_name", _ZONE, f"a privatelink zone such as {REGISTRY_ZONE}")
+    managed = validate_endpoint(fields)
+    if fields.failed_since(mark) or group is None or zone is None:
+        return None
+    return PrivateLinkEndpointPlan(group, zone, managed)
+
+
+class PrivateLinkEndpoint(
+    PlannedComponent[PrivateLinkEndpointPlan, PrivateLinkEndpointInputs],
+    args=PrivateLinkEndpointArgs,
+    validate=validate_private_link_endpoint,
+):
     """Private endpoint + private DNS zone, VNet links and zone group.
 
     Children: ``<name>-zone`` and its ``<name>-link-<key>`` per linked VNet (when the zone is
@@ -221,34 +259,42 @@ class PrivateLinkEndpoint(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: PrivateLinkEndpointArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        checked(_validate_standalone, args, "PrivateLinkEndpointArgs")
+        self._construct(name, self.plan(args), args, opts)
+
+    def _build(
+        self,
+        name: str,
+        plan: PrivateLinkEndpointPlan,
+        inputs: PrivateLinkEndpointInputs,
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
         super().__init__(type_token("PrivateLinkEndpoint"), name, {}, opts)
-        zone_id, links = self._zone(name, args)
+        zone_id, links = self._zone(name, plan, inputs)
         endpoint = network.PrivateEndpoint(
             child_name(name, "pe"),
-            resource_group_name=args["resource_group_name"],
-            location=args["location"],
-            subnet=network.SubnetArgs(id=args["subnet_id"]),
+            resource_group_name=inputs["resource_group_name"],
+            location=inputs["location"],
+            subnet=network.SubnetArgs(id=inputs["subnet_id"]),
             private_link_service_connections=[
                 network.PrivateLinkServiceConnectionArgs(
-                    name=child_name(name, args["group_id"]),
-                    private_link_service_id=args["target_resource_id"],
-                    group_ids=[args["group_id"]],
+                    name=child_name(name, plan.group_id),
+                    private_link_service_id=inputs["target_resource_id"],
+                    group_ids=[plan.group_id],
                 )
             ],
-            tags=tags_of(args),
+            tags=tags_of(inputs),
             # What the component waits for (a registry's replicas) the endpoint itself waits for,
             # so the dependency is recorded on the resource Azure creates.
             opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None),
         )
-        if args.get("manage_dns_zone_group", True):
+        if plan.manage_dns_zone_group:
             network.PrivateDnsZoneGroup(
                 child_name(name, "dns"),
-                resource_group_name=args["resource_group_name"],
+                resource_group_name=inputs["resource_group_name"],
                 private_endpoint_name=endpoint.name,
                 private_dns_zone_configs=[
                     network.PrivateDnsZoneConfigArgs(
-                        name=args["zone_name"].replace(".", "-"), private_dns_zone_id=zone_id
+                        name=plan.zone_name.replace(".", "-"), private_dns_zone_id=zone_id
                     )
                 ],
                 # Records are only useful once every VNet can resolve them.
@@ -264,16 +310,16 @@ class PrivateLinkEndpoint(pulumi.ComponentResource):
         )
 
     def _zone(
-        self, name: str, args: PrivateLinkEndpointArgs
+        self, name: str, plan: PrivateLinkEndpointPlan, inputs: PrivateLinkEndpointInputs
     ) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
         """The zone to write records into: the given one, or a new zone with its VNet links."""
-        if "private_dns_zone_id" in args:
-            return pulumi.Output.from_input(args["private_dns_zone_id"]), []
-        tags = tags_of(args)
+        if "private_dns_zone_id" in inputs:
+            return pulumi.Output.from_input(inputs["private_dns_zone_id"]), []
+        tags = tags_of(inputs)
         zone = privatedns.PrivateZone(
             child_name(name, "zone"),
-            resource_group_name=args["resource_group_name"],
-            private_zone_name=args["zone_name"],
+            resource_group_name=inputs["resource_group_name"],
+            private_zone_name=plan.zone_name,
             location="global",
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
@@ -281,7 +327,7 @@ class PrivateLinkEndpoint(pulumi.ComponentResource):
         links: list[pulumi.Resource] = [
             privatedns.VirtualNetworkLink(
                 child_name(name, "link", key),
-                resource_group_name=args["resource_group_name"],
+                resource_group_name=inputs["resource_group_name"],
                 private_zone_name=zone.name,
                 location="global",
                 registration_enabled=False,
@@ -289,7 +335,7 @@ class PrivateLinkEndpoint(pulumi.ComponentResource):
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=zone),
             )
-            for key, vnet_id in sorted(args.get("linked_vnet_ids", {}).items())
+            for key, vnet_id in sorted(inputs.get("linked_vnet_ids", {}).items())
         ]
         return zone.id, links
 
@@ -326,11 +372,3 @@ def private_endpoints(
         )
         endpoints[key] = PrivateLinkEndpoint(child_name(owner_name, key), args, options)
     return endpoints
-
-
-def check_endpoints(args: Mapping[str, object], args_type: str) -> None:
-    """Refuse bad ``private_endpoints`` entries before the owning component registers."""
-    problems: list[str] = []
-    validate_endpoints(FieldReader(args, Labels.of(args_type), problems))
-    if problems:
-        raise ComponentArgsError(problems)

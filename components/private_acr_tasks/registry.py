@@ -22,20 +22,28 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NotRequired, Self, TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import containerregistry
 
 from private_acr_rules.clouds import AzureCloud, names
+from private_acr_rules.regions import same_region
 from private_acr_rules.validation import FieldReader
-from private_acr_tasks._common import SharedArgs, checked, child_name, tags_of, type_token
+from private_acr_tasks._common import (
+    PlannedComponent,
+    SharedArgs,
+    child_name,
+    known_fields,
+    tags_of,
+    type_token,
+)
 from private_acr_tasks.private_endpoint import (
     PrivateEndpointArgs,
     PrivateLinkEndpoint,
-    check_endpoints,
     private_endpoints,
+    validate_endpoints,
 )
 
 _SUFFIX_LENGTH = 8
@@ -119,6 +127,7 @@ class RegistryPlan:
 
 
 def validate_lifecycle(fields: FieldReader) -> ArtifactLifecycle:
+    fields.reject_unknown(known_fields(ArtifactLifecycleArgs))
     mode = fields.choice("mode", ArtifactLifecycleMode, ArtifactLifecycleMode.RETENTION)
     if mode is ArtifactLifecycleMode.NONE:
         return ArtifactLifecycle(mode, 0)
@@ -158,7 +167,7 @@ def _replicas(fields: FieldReader, lifecycle: ArtifactLifecycle) -> tuple[str, .
             fields.invalid(path, region, "an Azure region name such as westus3")
         elif region in regions:
             fields.problem(path, f"{region} is listed twice")
-        elif isinstance(home, str) and region == home.lower():
+        elif isinstance(home, str) and same_region(region, home):
             fields.problem(
                 path,
                 f"{region} is the registry's own region ({fields.label('location')}); "
@@ -196,7 +205,9 @@ def _policies(plan: RegistryPlan) -> containerregistry.PoliciesArgs:
     )
 
 
-class Registry(pulumi.ComponentResource):
+class Registry(
+    PlannedComponent[RegistryPlan, RegistryInputs], args=RegistryArgs, validate=validate_registry
+):
     """Premium ACR with a globally unique name and its private endpoints.
 
     Children: ``<name>-suffix`` (random.RandomString), ``<name>-acr``, a
@@ -215,25 +226,10 @@ class Registry(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._build(name, checked(validate_registry, args, "RegistryArgs"), args, opts)
+        self._construct(name, self.plan(args), args, opts)
 
-    @classmethod
-    def from_plan(
-        cls,
-        name: str,
-        plan: RegistryPlan,
-        inputs: RegistryInputs,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        endpoint_aliases: Mapping[str, Sequence[pulumi.Alias]] | None = None,
-    ) -> Self:
-        """Build from an already validated plan (the stack settings hold one per stack).
-
-        ``endpoint_aliases`` (by ``private_endpoints`` key) keeps endpoints created elsewhere by
-        an earlier layout of a stack."""
-        component = cls.__new__(cls)
-        component._build(name, plan, inputs, opts, endpoint_aliases)
-        return component
+    def _check_links(self, plan: RegistryPlan, links: FieldReader) -> None:
+        validate_endpoints(links)
 
     def _build(
         self,
@@ -241,9 +237,7 @@ class Registry(pulumi.ComponentResource):
         plan: RegistryPlan,
         inputs: RegistryInputs,
         opts: pulumi.ResourceOptions | None,
-        endpoint_aliases: Mapping[str, Sequence[pulumi.Alias]] | None = None,
     ) -> None:
-        check_endpoints(inputs, "RegistryArgs")
         super().__init__(type_token("Registry"), name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         suffix = random.RandomString(
@@ -279,7 +273,7 @@ class Registry(pulumi.ComponentResource):
             zone_name=names(plan.cloud).registry_zone,
             entries=inputs.get("private_endpoints", {}),
             placement=inputs,
-            aliases=endpoint_aliases,
+            aliases={key: self._moved(key) for key in inputs.get("private_endpoints", {})},
             # The zone group writes a data-endpoint record for each replica that exists by then.
             depends_on=list(self.replicas.values()),
         )

@@ -4,9 +4,9 @@
 engine hands it to the program: strings, with structured values JSON-encoded) and returns
 frozen settings holding one validated plan per component, or raises one ``ConfigError``
 listing every problem. Settings never re-implement a component's rules: each config key is
-mapped onto an args field and checked by the component's own validation, whose messages
-name the key as written in ``Pulumi.<stack>.yaml`` (``network.agentSubnet``,
-``agentPool.tier``). Only the rules that span components (an endpoint subnet shared by
+mapped onto an args field (``config_keys`` derives the keys from the args and lists the few
+exceptions) and checked by the component's own validation, whose messages name the key as
+written in ``Pulumi.<stack>.yaml`` (``network.agentSubnet``, ``agentPool.tier``). Only the rules that span components (an endpoint subnet shared by
 several endpoints, the Docker bridge against the cluster's ranges, the vCPU quota over all
 agent pools) are written here.
 
@@ -20,13 +20,14 @@ Pulumi hands object config to the program with its keys sorted (pulumi/pulumi
 first task" is the first key the program receives.
 """
 
+from __future__ import annotations
+
 import dataclasses
-import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from private_acr_rules import agent_pools, capacity, cidr, naming
 from private_acr_rules.clouds import AzureCloud
@@ -41,6 +42,7 @@ from private_acr_tasks.build_task import (
     validate_registry_credentials,
 )
 from private_acr_tasks.build_trigger import InClusterBuildTriggerPlan, validate_build_trigger
+from private_acr_tasks.config_keys import MAP_SECTIONS, NETWORK, SECTIONS, TOP_LEVEL_KEYS, Keys
 from private_acr_tasks.diagnostics import DiagnosticsPlan, validate_diagnostics
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.key_vault import BuildKeyVaultPlan, validate_key_vault
@@ -111,109 +113,8 @@ class StackSettings:
         return self.agent_pools[self.tasks[self.main_task].agent_pool]
 
 
-# Config keys of each section and the args field each one sets. A key whose value the CLI may
-# hand over as text (``pulumi config set --path agentPool.count 2``) names the type to read.
-_Field = str | tuple[str, type]
-
-NETWORK_KEYS: Mapping[str, _Field] = {
-    "addressSpace": "address_space",
-    "agentSubnet": "agent_subnet_prefix",
-    "privateEndpointSubnet": "private_endpoint_subnet_prefix",
-    "aksSubnet": "aks_subnet_prefix",
-    "dnsServers": "dns_servers",
-    "existingVnetId": "existing_vnet_id",
-    "existingSubnetIds": "existing_subnet_ids",
-    "firewallPolicyId": "firewall_policy_id",
-}
-EXISTING_SUBNET_KEYS: Mapping[str, str] = {
-    "agent": "agent",
-    "privateEndpoint": "private_endpoint",
-    "aks": "aks",
-}
-REGISTRY_KEYS: Mapping[str, _Field] = {
-    "zoneRedundancy": ("zone_redundancy", bool),
-    "retentionDays": ("retention_days", int),
-    "softDeleteDays": ("soft_delete_days", int),
-    "replicas": "replicas",
-}
-AGENT_POOL_KEYS: Mapping[str, _Field] = {
-    "tier": "tier",
-    "count": ("count", int),
-    "vcpuQuota": ("vcpu_quota", int),
-    "schedule": "schedule",
-}
-SCHEDULE_KEYS: Mapping[str, _Field] = {
-    "scaleDown": "scale_down",
-    "scaleUp": "scale_up",
-    "idleCount": ("idle_count", int),
-}
-AKS_KEYS: Mapping[str, _Field] = {
-    "nodeCount": ("node_count", int),
-    "nodeVmSize": "node_vm_size",
-    "serviceCidr": "service_cidr",
-    "dnsServiceIp": "dns_service_ip",
-    "podCidr": "pod_cidr",
-    "sshPublicKey": "ssh_public_key",
-    "kubernetesVersion": "kubernetes_version",
-    "privateCluster": ("private_cluster", bool),
-    "authorizedIpRanges": "authorized_ip_ranges",
-    "grantSubnetAccess": ("grant_subnet_access", bool),
-    "adminGroupObjectIds": "admin_group_object_ids",
-    "containerInsights": ("container_insights", bool),
-    "grantDnsZoneAccess": ("grant_dns_zone_access", bool),
-}
-BUILD_TRIGGER_KEYS: Mapping[str, _Field] = {
-    "cliImage": "cli_image",
-    "deployers": "deployers",
-    "deployerPrincipalType": "deployer_principal_type",
-}
-DNS_KEYS: Mapping[str, _Field] = {"zoneIds": "zone_ids", "zoneGroups": "zone_groups"}
-DIAGNOSTICS_KEYS: Mapping[str, _Field] = {
-    "workspaceId": "workspace_id",
-    "retentionDays": ("retention_days", int),
-}
-SECTIONS: Mapping[str, tuple[Mapping[str, _Field], bool]] = {
-    "network": (NETWORK_KEYS, True),
-    "dns": (DNS_KEYS, False),
-    "registry": (REGISTRY_KEYS, False),
-    "agentPool": (AGENT_POOL_KEYS, False),
-    "aks": (AKS_KEYS, True),
-    "buildTrigger": (BUILD_TRIGGER_KEYS, False),
-    "diagnostics": (DIAGNOSTICS_KEYS, False),
-}
-"""Each structured key, its keys, and whether the stack must set it."""
 DEFAULT_POOL = "default"
 """The key of the pool ``agentPool`` describes, and of the stack's own task."""
-AGENT_POOLS_ENTRY_KEYS: Mapping[str, _Field] = {
-    "tier": "tier",
-    "count": ("count", int),
-    "subnet": "subnet",
-    "schedule": "schedule",
-}
-TASK_ENTRY_KEYS: Mapping[str, _Field] = {
-    "agentPool": "agent_pool",
-    "file": "file",
-    "triggers": "triggers",
-    "timeout": ("timeout", int),
-    "context": "context",
-}
-TRIGGER_KEYS: Mapping[str, _Field] = {"timer": "timer", "baseImage": ("base_image_trigger", bool)}
-PRIVATE_REGISTRY_KEYS: Mapping[str, _Field] = {
-    "usernameSecret": "username_secret",
-    "passwordSecret": "password_secret",
-    "address": "address",
-    "port": ("port", int),
-}
-MAP_SECTIONS = ("privateRegistries", "agentPools", "tasks")
-"""Structured keys whose own keys are names the user chooses (a pool, a task, a login server)."""
-TOP_LEVEL_KEYS = (
-    "environment",
-    "dockerBridgeCidr",
-    "protect",
-    "agentPoolQuota",
-    *SECTIONS,
-    *MAP_SECTIONS,
-)
 
 
 @dataclass
@@ -243,18 +144,75 @@ def _from_text(value: object, kind: type | None) -> object:
     return value
 
 
-@dataclass
-class _Section:
-    """One structured config key, mapped onto args fields with their config labels."""
+@dataclass(frozen=True)
+class _Object:
+    """One config object read onto args fields: their values, the config key naming each
+    field (``labels``), and the values of the stack's own keys (``own``), by key."""
 
-    name: str
-    values: dict[str, object]
-    labels: dict[str, str]
+    path: str
+    values: Mapping[str, object] = field(default_factory=dict[str, object])
+    labels: Mapping[str, str] = field(default_factory=dict[str, str])
+    own: Mapping[str, object] = field(default_factory=dict[str, object])
+
+    def with_fields(
+        self, values: Mapping[str, object] | None = None, labels: Mapping[str, str] | None = None
+    ) -> _Object:
+        """A copy with more field values and labels."""
+        return dataclasses.replace(
+            self,
+            values={**self.values, **(values or {})},
+            labels={**self.labels, **(labels or {})},
+        )
+
+    def without(self, *fields: str) -> _Object:
+        values = {k: v for k, v in self.values.items() if k not in fields}
+        return dataclasses.replace(self, values=values)
 
     def reader(self, problems: list[str], **extra: object) -> FieldReader:
         return FieldReader(
-            {**self.values, **extra}, Labels.mapped(self.labels, f"{self.name}."), problems
+            {**self.values, **extra}, Labels.mapped(self.labels, f"{self.path}."), problems
         )
+
+
+def _read(path: str, raw: Mapping[str, object], keys: Keys, problems: list[str]) -> _Object:
+    """The one reader of a config object (a section, a map entry, an object inside them):
+    unknown keys named in config words, each key onto its field with its field's type, objects
+    inside read the same way."""
+    known = keys.keys()
+    FieldReader(raw, Labels.mapped({}, f"{path}."), problems).reject_unknown(known)
+    values: dict[str, object] = {}
+    labels: dict[str, str] = {}
+    own: dict[str, object] = {}
+    for name, key in known.items():
+        where = f"{path}.{name}"
+        inner = None if key.keys is None else _read(where, {}, key.keys, [])
+        if key.field is not None:
+            labels[key.field] = where
+            if inner is not None:
+                labels.update({f"{key.field}.{f}": label for f, label in inner.labels.items()})
+        value = raw.get(name)
+        if value is None:
+            continue
+        if key.keys is not None and isinstance(value, Mapping):
+            inner = _read(where, cast(Mapping[str, object], value), key.keys, problems)
+            if key.field is None:  # an object of fields of these args (a task's triggers)
+                values.update(inner.values)
+                labels.update(inner.labels)
+            else:
+                values[key.field] = inner.values
+        elif key.keys is not None and key.field is None:
+            expected = ", ".join(key.keys.keys())
+            problems.append(f"{where}: got {value!r}; expected an object with {expected}")
+        elif key.field is None:
+            own[name] = _from_text(value, key.kind)
+        else:
+            values[key.field] = _from_text(value, key.kind)
+    return _Object(path, values, labels, own)
+
+
+def _decoded(raw: object) -> object:
+    """An object the engine passed JSON-encoded, decoded."""
+    return json.loads(raw) if isinstance(raw, str) and raw.strip().startswith("{") else raw
 
 
 class _Config:
@@ -265,39 +223,25 @@ class _Config:
         self.problems: list[str] = []
         prefix = PROJECT + ":"
         self.top = {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}
-        self._unknown_keys("", self.top, TOP_LEVEL_KEYS)
+        top = FieldReader(self.top, Labels.mapped({}), self.problems)
+        top.reject_unknown(TOP_LEVEL_KEYS)
 
-    def _unknown_keys(self, section: str, values: Mapping[str, object], known: Any) -> None:
-        names = sorted(known)
-        dotted = f"{section}." if section else ""
-        for name in values:
-            if name not in names:
-                hint = difflib.get_close_matches(name, names, n=1)
-                did_you_mean = f"; did you mean {dotted + hint[0]!r}?" if hint else ""
-                self.problems.append(
-                    f"{dotted}{name}: unknown key{did_you_mean} (known keys: {', '.join(names)})"
-                )
-
-    def section(self, name: str) -> _Section:
+    def section(self, name: str) -> _Object:
         keys, required = SECTIONS[name]
         raw = self.top.get(name)
-        if raw is None:
-            if required:
-                self.problems.append(f"{name}: missing; this key is required")
-            return _Section(name, {}, {})
-        value = json.loads(raw) if isinstance(raw, str) and raw.strip().startswith("{") else raw
-        if not isinstance(value, Mapping):
+        value = _decoded(raw)
+        if raw is None and required:
+            self.problems.append(f"{name}: missing; this key is required")
+        elif raw is not None and not isinstance(value, Mapping):
             self.problems.append(f"{name}: got {raw!r}; expected an object of settings")
-            return _Section(name, {}, {})
-        values = cast(Mapping[str, object], value)
-        self._unknown_keys(name, values, keys)
-        section = _Section(name, {}, {})
-        for key, spec in keys.items():
-            field, kind = (spec, None) if isinstance(spec, str) else spec
-            section.labels[field] = f"{name}.{key}"
-            if key in values:
-                section.values[field] = _from_text(values[key], kind)
-        return section
+        given: Mapping[str, object] = {}
+        if isinstance(value, Mapping):
+            given = cast(Mapping[str, object], value)
+        return _read(name, given, keys, self.problems)
+
+    def entry(self, name: str, key: str, values: Mapping[str, object]) -> _Object:
+        """One entry of a map section (``agentPools.<key>``), read like a section."""
+        return _read(f"{name}.{key}", values, MAP_SECTIONS[name], self.problems)
 
     def scalar(self, key: str, kind: type | None = None) -> object:
         return _from_text(self.top.get(key), kind)
@@ -305,7 +249,7 @@ class _Config:
     def entries(self, name: str) -> dict[str, Mapping[str, object]]:
         """A map section's entries (``agentPools.<key>``), each an object; problems named."""
         raw = self.top.get(name)
-        value = json.loads(raw) if isinstance(raw, str) and raw.strip().startswith("{") else raw
+        value = _decoded(raw)
         if value is None:
             return {}
         if not isinstance(value, Mapping):
@@ -319,40 +263,29 @@ class _Config:
                 self.problems.append(f"{name}.{key}: got {entry!r}; expected an object of settings")
         return found
 
-    def keyed_section(
-        self, path: str, values: Mapping[str, object], keys: Mapping[str, _Field]
-    ) -> _Section:
-        """One entry of a map section, read like a section: unknown keys named, labels set."""
-        self._unknown_keys(path, values, keys)
-        section = _Section(path, {}, {})
-        for key, spec in keys.items():
-            name, kind = (spec, None) if isinstance(spec, str) else spec
-            section.labels[name] = f"{path}.{key}"
-            if key in values:
-                section.values[name] = _from_text(values[key], kind)
-        return section
 
-
-def _lifecycle(registry: _Section, problems: list[str]) -> None:
+def _lifecycle(registry: _Object, problems: list[str]) -> _Object:
     """``retentionDays`` and ``softDeleteDays`` are the two modes of one registry setting."""
-    retention = registry.values.pop("retention_days", None)
-    soft_delete = registry.values.pop("soft_delete_days", None)
+    retention = registry.own.get("retentionDays")
+    soft_delete = registry.own.get("softDeleteDays")
     if retention is not None and soft_delete is not None:
         problems.append(
             "registry.softDeleteDays: ACR does not allow the soft delete policy together with "
             "the retention policy; remove registry.retentionDays to use soft delete"
         )
+    if soft_delete is None and retention is None:
+        return registry
     # Soft delete, when asked for, is still checked against the rest (replicas, its days), so
     # removing retentionDays as told does not just reveal the next problem.
-    if soft_delete is not None or retention is not None:
-        mode, days, key = (
-            ("softDelete", soft_delete, "softDeleteDays")
-            if soft_delete is not None
-            else ("retention", retention, "retentionDays")
-        )
-        registry.values["artifact_lifecycle"] = {"mode": mode, "days": days}
-        for part in ("mode", "days"):
-            registry.labels[f"artifact_lifecycle.{part}"] = f"registry.{key}"
+    mode, days, key = (
+        ("softDelete", soft_delete, "softDeleteDays")
+        if soft_delete is not None
+        else ("retention", retention, "retentionDays")
+    )
+    return registry.with_fields(
+        {"artifact_lifecycle": {"mode": mode, "days": days}},
+        {f"artifact_lifecycle.{part}": f"registry.{key}" for part in ("mode", "days")},
+    )
 
 
 def _environment(config: _Config) -> str:
@@ -445,8 +378,7 @@ def _cluster_ranges(network: NetworkPlan | None) -> tuple[dict[str, object], dic
         return {}, {}
     ranges = [network.address_space, *network.subnets, *network.pool_subnets.values()]
     keys = ["network.addressSpace"] + [
-        next(f"network.{k}" for k, v in NETWORK_KEYS.items() if v == field)
-        for field in SUBNET_FIELDS
+        f"network.{NETWORK.key_of(field)}" for field in SUBNET_FIELDS
     ]
     keys += [f"agentPools.{key}.subnet" for key in network.pool_subnets]
     labels = {f"vnet_ranges[{index}]": key for index, key in enumerate(keys)}
@@ -483,21 +415,13 @@ class _Loader:
         return _names(self.environment)
 
     def network(self, builds: _BuildConfig) -> NetworkPlan | None:
-        section = self.config.section("network")
-        section.labels["docker_bridge_cidr"] = "dockerBridgeCidr"
-        section.values.update(builds.network_values)
-        section.labels.update(builds.network_labels)
-        existing = section.values.get("existing_subnet_ids")
-        if isinstance(existing, Mapping):
-            given = cast(Mapping[str, object], existing)
-            section.values["existing_subnet_ids"] = {
-                EXISTING_SUBNET_KEYS.get(key, key): value for key, value in given.items()
-            }
-            for key, field in EXISTING_SUBNET_KEYS.items():
-                section.labels[f"existing_subnet_ids.{field}"] = f"network.existingSubnetIds.{key}"
+        section = self.config.section("network").with_fields(
+            builds.network_values,
+            {**builds.network_labels, "docker_bridge_cidr": "dockerBridgeCidr"},
+        )
         bridge = self.config.scalar("dockerBridgeCidr")
         if bridge is not None:
-            section.values["docker_bridge_cidr"] = bridge
+            section = section.with_fields({"docker_bridge_cidr": bridge})
         return validate_network(section.reader(self.problems))
 
     def dns(self) -> tuple[EndpointDnsPlan | None, object]:
@@ -512,32 +436,36 @@ class _Loader:
         return validate_endpoint_dns(section.reader(self.problems), self.cloud), aks_zone
 
     def registry(self, location: str) -> RegistryPlan | None:
-        section = self.config.section("registry")
-        _lifecycle(section, self.problems)
-        section.labels.update(name_prefix="environment", location=LOCATION_KEY)
+        section = _lifecycle(self.config.section("registry"), self.problems).with_fields(
+            labels={"name_prefix": "environment", "location": LOCATION_KEY}
+        )
         values = {**self.names()["registry"], "cloud": self.cloud, "location": location}
         return validate_registry(section.reader(self.problems, **values))
 
     def diagnostics(self) -> DiagnosticsPlan | None:
-        section = self.config.section("diagnostics")
-        section.labels["workspace_name"] = "environment"
+        section = self.config.section("diagnostics").with_fields(
+            labels={"workspace_name": "environment"}
+        )
         names = self.names()["diagnostics"]
         return validate_diagnostics(section.reader(self.problems, **names))
 
     def aks(
         self, network: NetworkPlan | None, location: str, zone_id: object
     ) -> AksClusterPlan | None:
-        section = self.config.section("aks")
         ranges, range_labels = _cluster_ranges(network)
-        section.labels.update(range_labels, dns_prefix="environment", location=LOCATION_KEY)
+        section = self.config.section("aks").with_fields(
+            labels={**range_labels, "dns_prefix": "environment", "location": LOCATION_KEY}
+        )
         if zone_id is not None:
-            section.values["private_dns_zone_id"] = zone_id
-            section.labels["private_dns_zone_id"] = f"dns.zoneIds.{AKS_ZONE_KEY}"
+            section = section.with_fields(
+                {"private_dns_zone_id": zone_id},
+                {"private_dns_zone_id": f"dns.zoneIds.{AKS_ZONE_KEY}"},
+            )
         values = {**self.names()["aks"], **ranges, "cloud": self.cloud, "location": location}
         return validate_aks_cluster(section.reader(self.problems, **values))
 
     def artifact_store(self) -> ArtifactStorePlan | None:
-        section = _Section("environment", {}, {"name_prefix": "environment"})
+        section = _Object("environment", labels={"name_prefix": "environment"})
         values = {**self.names()["store"], "cloud": self.cloud}
         return validate_artifact_store(section.reader(self.problems, **values))
 
@@ -568,10 +496,11 @@ class _Loader:
         return builds
 
     def _pools(self, builds: _BuildConfig) -> None:
-        single = self.config.section("agentPool")
+        given = self.config.section("agentPool")
         several = self.config.entries("agentPools")
         # agentPool.vcpuQuota is the registry's quota, not the pool's: it may stay beside agentPools.
-        older_quota = single.values.pop("vcpu_quota", None)
+        older_quota = given.values.get("vcpu_quota")
+        single = given.without("vcpu_quota")
         if several and single.values:
             self.problems.append(
                 "agentPools: agentPool and agentPools cannot both be set; move agentPool's "
@@ -589,9 +518,8 @@ class _Loader:
                     )
                 named.setdefault(plan.pool_name, key)
         else:
-            single.labels["pool_name"] = "environment"
+            single = single.with_fields(labels={"pool_name": "environment"})
             values = self.names()["agentPool"]
-            self._schedule(single)
             plan = validate_agent_pool(single.reader(self.problems, **values, cloud=self.cloud))
             if plan is not None:
                 builds.pools[DEFAULT_POOL] = plan
@@ -610,38 +538,31 @@ class _Loader:
                 "set agentPoolQuota instead"
             )
         entry = {k: v for k, v in entry.items() if k != "vcpuQuota"}
-        section = self.config.keyed_section(path, entry, AGENT_POOLS_ENTRY_KEYS)
-        subnet = section.values.pop("subnet", None)
+        section = self.config.entry("agentPools", key, entry)
+        subnet = section.own.get("subnet")
         if subnet is not None:
             builds.network_values.setdefault("pool_subnet_prefixes", {})[key] = subnet
             builds.network_labels[f"pool_subnet_prefixes.{key}"] = f"{path}.subnet"
         name = self.names()["agentPool"]["pool_name"] if key == DEFAULT_POOL else key
-        section.labels["pool_name"] = path
-        self._schedule(section)
+        section = section.with_fields(labels={"pool_name": path})
         plan = validate_agent_pool(section.reader(self.problems, pool_name=name, cloud=self.cloud))
         if plan is not None:
             builds.pools[key] = plan
 
-    def _schedule(self, pool: _Section) -> None:
-        """A pool's ``schedule`` object, its keys mapped onto the args' schedule fields."""
-        raw = pool.values.get("schedule")
-        if not isinstance(raw, Mapping):
-            return  # absent, or not an object: the pool's own validation names it
-        inner = self.config.keyed_section(
-            f"{pool.name}.schedule", cast(Mapping[str, object], raw), SCHEDULE_KEYS
-        )
-        pool.values["schedule"] = inner.values
-        pool.labels.update({f"schedule.{field}": label for field, label in inner.labels.items()})
-
     def _quota(self, builds: _BuildConfig, older: object, *, several: bool) -> None:
         """The registry-wide vCPU quota, checked once over every pool."""
         quota, quota_label = self._quota_setting(older)
+        isolated = FieldReader(
+            {"quota": self.config.scalar("agentPoolQuotaIsolated", int)},
+            Labels.mapped({"quota": "agentPoolQuotaIsolated"}),
+            self.problems,
+        ).whole("quota", 0)
         label = "agentPools" if several else "agentPool.count"
         self.problems.extend(
             agent_pools.quota_problems(
                 [(label, plan.tier, plan.count) for plan in builds.pools.values()],
-                quota,
-                quota_label,
+                agent_pools.Quota(quota, quota_label),
+                agent_pools.Quota(isolated, "agentPoolQuotaIsolated"),
             )
         )
 
@@ -669,8 +590,8 @@ class _Loader:
         for server, entry in self.config.entries("privateRegistries").items():
             path = f"privateRegistries.{server}"
             labels[f"private_registries.{server}"] = path
-            section = self.config.keyed_section(path, entry, PRIVATE_REGISTRY_KEYS)
-            address, port = section.values.pop("address", None), section.values.pop("port", None)
+            section = self.config.entry("privateRegistries", server, entry)
+            address, port = section.own.get("address"), section.own.get("port")
             credentials[server] = section.values
             labels.update(
                 {f"private_registries.{server}.{k}": v for k, v in section.labels.items()}
@@ -696,7 +617,7 @@ class _Loader:
         if not configured:
             pool = DEFAULT_POOL if DEFAULT_POOL in builds.pools else next(iter(builds.pools), None)
             values = {**self.names()["task"], "task_yaml": BUILTIN_TASK}
-            section = _Section("task", {}, {"task_name": "environment"})
+            section = _Object("task", labels={"task_name": "environment"})
             plan = validate_build_task(section.reader(self.problems, **values))
             if plan is None or pool is None:
                 return {}
@@ -718,22 +639,11 @@ class _Loader:
                 f"{path}: expected a key of lower-case letters, digits or '-' (it names the task)"
             )
             return None
-        section = self.config.keyed_section(path, entry, TASK_ENTRY_KEYS)
-        triggers = section.values.pop("triggers", None)
-        if triggers is not None:
-            if isinstance(triggers, Mapping):
-                inner = self.config.keyed_section(
-                    f"{path}.triggers", cast(Mapping[str, object], triggers), TRIGGER_KEYS
-                )
-                section.values.update(inner.values)
-                section.labels.update(inner.labels)
-            else:
-                self.problems.append(
-                    f"{path}.triggers: got {triggers!r}; expected an object with timer, baseImage"
-                )
-        pool = self._task_pool(path, section.values.pop("agent_pool", None), builds)
-        text = self._task_file(path, section.values.pop("file", None))
-        section.labels.update(task_name=path, task_yaml=f"{path}.file")
+        section = self.config.entry("tasks", key, entry).with_fields(
+            labels={"task_name": path, "task_yaml": f"{path}.file"}
+        )
+        pool = self._task_pool(path, section.own.get("agentPool"), builds)
+        text = self._task_file(path, section.own.get("file"))
         # A file that could not be read is one problem already; a stand-in keeps the other
         # fields checked in the same run, and no plan is made from it.
         stand_in = text if text is not None else "steps: [{cmd: unread}]"
@@ -783,7 +693,7 @@ class _Loader:
         if not builds.registries and all(task.builtin for task in tasks.values()):
             return None
         values = {**self.names()["keyVault"], "purge_protection": protect, "cloud": self.cloud}
-        section = _Section("environment", {}, {"name_prefix": "environment"})
+        section = _Object("environment", labels={"name_prefix": "environment"})
         return validate_key_vault(section.reader(self.problems, **values))
 
 

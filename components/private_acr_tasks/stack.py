@@ -79,7 +79,7 @@ def _private_data(base: _Foundation, net: Network) -> tuple[Registry, ArtifactSt
         },
         opts=base.protect,
         # Until 0.2 the stack created this endpoint at its root, as "registry-endpoint".
-        endpoint_aliases={"endpoint": [pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]},
+        child_aliases={"endpoint": [pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]},
     )
     store = ArtifactStore.from_plan(
         "artifacts",
@@ -156,12 +156,13 @@ def _task(
             image,
             azure_cloud=names(base.settings.cloud).cli_name,
         )
+    moved = [pulumi.Alias(parent=_previous_task_parent())] if task.builtin else []
     built = BuildTask.from_plan(
         _component_name(key),
         task.plan,
         links,
         opts=base.protect,
-        previous_parent=_previous_task_parent() if task.builtin else None,
+        child_aliases={"task-identity": moved, "task": moved},
     )
     if task.builtin:
         # The stack's own task downloads the artifact; the store's reader keeps its 0.1 name.

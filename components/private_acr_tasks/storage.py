@@ -27,7 +27,6 @@ from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
-    checked,
     child_name,
     role_definition_id,
     tags_of,
@@ -37,8 +36,8 @@ from private_acr_tasks.errors import ComponentArgsError
 from private_acr_tasks.private_endpoint import (
     PrivateEndpointArgs,
     PrivateLinkEndpoint,
-    check_endpoints,
     private_endpoints,
+    validate_endpoints,
 )
 
 _PREFIX = re.compile(r"^[a-z0-9]{1,16}$")
@@ -107,13 +106,14 @@ def validate_artifact_store(fields: FieldReader) -> ArtifactStorePlan | None:
         redundancy=fields.choice("redundancy", StorageRedundancy, StorageRedundancy.STANDARD_LRS),
         cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
     )
-    for key in fields.mapping("reader_principal_ids", "a map of short names to principal ids"):
-        if not naming.CHILD_KEY.fullmatch(key):
-            fields.invalid("reader_principal_ids", key, "keys of lower-case letters, digits or '-'")
     return None if fields.failed_since(mark) else plan
 
 
-class ArtifactStore(PlannedComponent[ArtifactStorePlan, ArtifactStoreInputs]):
+class ArtifactStore(
+    PlannedComponent[ArtifactStorePlan, ArtifactStoreInputs],
+    args=ArtifactStoreArgs,
+    validate=validate_artifact_store,
+):
     """Private storage account, blob container, blob private endpoints and reader roles.
 
     Children: ``<name>-suffix``, ``<name>-account``, ``<name>-container`` (a child of the
@@ -135,7 +135,15 @@ class ArtifactStore(PlannedComponent[ArtifactStorePlan, ArtifactStoreInputs]):
     def __init__(
         self, name: str, args: ArtifactStoreArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        self._build(name, checked(validate_artifact_store, args, "ArtifactStoreArgs"), args, opts)
+        self._construct(name, self.plan(args), args, opts)
+
+    def _check_links(self, plan: ArtifactStorePlan, links: FieldReader) -> None:
+        validate_endpoints(links)
+        for key in links.mapping("reader_principal_ids", "a map of short names to principal ids"):
+            if not naming.CHILD_KEY.fullmatch(key):
+                links.invalid(
+                    "reader_principal_ids", key, "keys of lower-case letters, digits or '-'"
+                )
 
     def _build(
         self,
@@ -144,7 +152,6 @@ class ArtifactStore(PlannedComponent[ArtifactStorePlan, ArtifactStoreInputs]):
         inputs: ArtifactStoreInputs,
         opts: pulumi.ResourceOptions | None,
     ) -> None:
-        check_endpoints(inputs, "ArtifactStoreArgs")
         super().__init__(type_token("ArtifactStore"), name, {}, opts)
         suffix = random.RandomString(
             child_name(name, "suffix"),

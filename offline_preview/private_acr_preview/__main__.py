@@ -1,3 +1,3 @@
-from private_acr_preview.cli import run
+from private_acr_preview.entry import run
 
 run()

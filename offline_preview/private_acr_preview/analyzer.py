@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import collections
 import ctypes
-import json
+import functools
+import os
 import queue
 import signal
 import subprocess
@@ -33,9 +34,11 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from private_acr_preview import pack_runtime
+from private_acr_preview import pack_runtime, stopping
 from private_acr_preview.errors import UserError
+from private_acr_preview.input_files import read_json
 from private_acr_preview.program import ProgramRun, RecordedResource
+from private_acr_preview.project import go_json
 
 LEVELS: dict[str, Any] = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
@@ -73,11 +76,13 @@ class PolicyReport:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """In the child before exec: receive SIGTERM when the engine dies, however it dies."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the engine died before the request took effect
+            os._exit(1)
 
 
 _LIVE_PACKS: set[subprocess.Popen[str]] = set()
@@ -85,10 +90,9 @@ _LIVE_PACKS: set[subprocess.Popen[str]] = set()
 
 
 def stop_all_packs() -> None:
-    """Kill every pack process still running (from a signal handler: no waiting, no locks)."""
-    for process in list(_LIVE_PACKS):
-        if process.poll() is None:
-            process.kill()
+    """Kill and reap every pack process not closed yet (from a signal handler: no Popen locks)."""
+    # A pack its Popen has reaped (returncode set) is skipped: its pid may be another's by now.
+    stopping.end_processes({p.pid for p in list(_LIVE_PACKS) if p.returncode is None})
 
 
 class PolicyPackProcess:
@@ -113,7 +117,9 @@ class PolicyPackProcess:
                 "PULUMI_STACK": stack,
                 "PULUMI_DRY_RUN": "true" if dry_run else "false",
                 "PULUMI_ORGANIZATION": "organization",
-                "PULUMI_CONFIG": json.dumps(dict(config)),
+                # The bytes the CLI passes (Go's json.Marshal), which project.load_config has
+                # checked fit in one environment variable.
+                "PULUMI_CONFIG": go_json(dict(config)),
             }
         )
         self.process = subprocess.Popen(
@@ -123,7 +129,7 @@ class PolicyPackProcess:
             stderr=subprocess.PIPE,
             env=env,
             text=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - one prctl call, no locks or threads
+            preexec_fn=functools.partial(_die_with_parent, os.getpid()),  # noqa: PLW1509 - one prctl call, no locks or threads
         )
         _LIVE_PACKS.add(self.process)
         self._port: str | None = None
@@ -219,10 +225,7 @@ def read_policy_config(path: Path | None) -> dict[str, Any]:
     """The ``--policy-pack-config`` JSON file: ``{"policy": level | {...}, "all": level}``."""
     if path is None:
         return {}
-    try:
-        document: object = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise PolicyError(f"{path}: cannot read policy config: {error}") from None
+    document = read_json(path, option="--policy-config")
     if not isinstance(document, dict):
         raise PolicyError(f"{path}: policy config must be a JSON object of policy names")
     return cast(dict[str, Any], document)

@@ -1,27 +1,29 @@
 """``offline-preview``: see what a stack would create and whether it passes policy, offline.
 
 Exit status: 0 no mandatory violation, 1 mandatory violations, 2 bad input or program error,
-128 + N when stopped by signal N (SIGINT, SIGTERM); the policy pack is stopped in every case.
-Errors are one message on stderr (see ``errors`` for how a program's own errors qualify);
-``--debug`` adds the traceback. Output paths are checked before any work.
+128 + N when stopped by signal N (SIGINT, SIGTERM, SIGHUP; see ``stopping``); the policy pack is
+stopped and reaped in every case. Errors are one message on stderr (see ``errors`` for how a
+program's own errors qualify); ``--debug`` adds the traceback. Output paths are checked before
+any work, and each output is written whole or not at all.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
+import secrets
 import signal
+import stat
 import sys
 import time
 import traceback
 from collections.abc import Callable, Generator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
+from private_acr_preview import stopping
 from private_acr_preview.errors import UserError, message_for
 
 EXIT_OK = 0
@@ -102,13 +104,44 @@ class _Progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
 
+    def clear(self) -> None:
+        """``done`` for a signal handler: no buffered stream, whose lock may be held."""
+        if self.enabled:
+            with suppress(OSError):
+                os.write(sys.stderr.fileno(), b"\r\033[K")
+
 
 class OutputPathError(UserError):
     """An output path that cannot be written."""
 
 
+_INPUTS = ("config_file", "existing", "policy_config", "base")
+"""Options naming files the run reads (``base`` where the option exists)."""
+
+
+def _probe(directory: Path, where: str, *, as_directory: bool) -> None:
+    """Create and remove a file (or directory) in ``directory``: the one honest writability test
+    (``os.access`` says yes to root, on read-only mounts and in /proc)."""
+    name = directory / f".offline-preview-probe-{secrets.token_hex(4)}"
+    try:
+        if as_directory:
+            name.mkdir()
+            name.rmdir()
+        else:
+            name.touch(exist_ok=False)
+            name.unlink()
+    except OSError as error:
+        what = "create a directory" if as_directory else "write a file"
+        raise OutputPathError(f"{where}: cannot {what} in {directory}: {error.strerror}") from None
+
+
 def check_output_paths(args: argparse.Namespace) -> None:
     """Refuse, before any work, an output that could not be written, saying what is in the way."""
+    inputs: dict[Path, str] = {}
+    for option in _INPUTS:
+        given: Path | None = getattr(args, option, None)
+        if given is not None:
+            inputs[given.resolve()] = "--" + option.replace("_", "-")
     seen: dict[Path, str] = {}
     for option in _OUTPUTS:
         path: Path | None = getattr(args, option)
@@ -118,9 +151,17 @@ def check_output_paths(args: argparse.Namespace) -> None:
         resolved = path.resolve()
         if resolved in seen:
             raise OutputPathError(f"{where}: the same file as --{seen[resolved]}")
+        if resolved in inputs:
+            raise OutputPathError(
+                f"{where}: the same file as {inputs[resolved]}, which the run reads"
+            )
         seen[resolved] = option
         if resolved.is_dir():
             raise OutputPathError(f"{where}: is a directory; name a file")
+        if resolved.exists() and not resolved.is_file():
+            raise OutputPathError(
+                f"{where}: is not a regular file (a device, FIFO or socket); name a file"
+            )
         ancestor = resolved.parent
         while not ancestor.exists():
             ancestor = ancestor.parent
@@ -128,43 +169,58 @@ def check_output_paths(args: argparse.Namespace) -> None:
             raise OutputPathError(
                 f"{where}: {ancestor} is a file, so the directory cannot be created"
             )
-        target = resolved if resolved.exists() else ancestor
-        if not os.access(target, os.W_OK):
-            raise OutputPathError(f"{where}: {target} is not writable")
+        # The rename that writes the file needs the directory, not the file, to be writable;
+        # a file its owner made read-only is refused all the same.
+        if resolved.exists() and not os.access(resolved, os.W_OK):
+            raise OutputPathError(f"{where}: {resolved} is not writable")
+        _probe(ancestor, where, as_directory=ancestor != resolved.parent)
 
 
 def _write(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content)
+    """Write ``path`` whole or not at all: a temporary file in its directory, then a rename.
+
+    Interrupted (a signal, a full disk), the run leaves the previous file as it was, never a
+    truncated one, and no temporary file (a signal's handler removes it). A symlink is
+    followed; an existing file keeps its permissions, a new one gets the umask's.
+    """
+    target = path.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    forget = stopping.at_stop(lambda: temporary.unlink(missing_ok=True))
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(content)
+        with suppress(FileNotFoundError):
+            os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    finally:
+        forget()
 
 
 @contextmanager
 def _signals_stop_cleanly(progress: _Progress) -> Generator[None]:
-    """SIGTERM, and SIGINT unless it was ignored, end the run at once with 128 + N.
+    """SIGTERM, SIGINT and SIGHUP (each unless ignored) end the run at once with 128 + N, the
+    progress line cleared and the packs killed and reaped (``stopping``).
 
-    Raising from the handler instead would let ``finally`` blocks run, but the exception lands
-    wherever the main thread is, and inside the import machinery it is swallowed with the
-    module lock left held: the engine then hangs (seen with a signal during the SDK's startup).
-    So the handler stops the policy packs itself and exits; they also die with the engine
-    (``PR_SET_PDEATHSIG``).
+    The console script installed the handlers before its first import (``entry``); called
+    in-process, ``main`` installs them for the run and puts the previous ones back.
     """
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        # No import here (the signal may land inside one): no analyzer loaded, no pack started.
-        analyzer: Any = sys.modules.get("private_acr_preview.analyzer")
-        if analyzer is not None:
-            analyzer.stop_all_packs()
-        progress.done()
-        os._exit(128 + signum)
-
-    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        previous[signal.SIGINT] = signal.signal(signal.SIGINT, stop)
+    replaced = stopping.install()
+    forget = stopping.at_stop(progress.clear)
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        forget()
+        stopping.restore(replaced)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -253,27 +309,3 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
     if errors:
         return EXIT_ERROR
     return EXIT_VIOLATIONS if policy is not None and policy.mandatory else EXIT_OK
-
-
-# Collect young objects 70x less often than Python's default (700). Importing the SDKs and
-# running a program under the mock engine allocate millions of objects (every output property
-# becomes futures and tasks) that mostly live until the end, so the default schedule spends
-# about a third of the run in collections that free nothing; garbage stays bounded all the same.
-_GC_THRESHOLDS = (50_000, 10, 10)
-
-
-def run() -> None:
-    """The console script: exit as soon as the reports are out and the pack has stopped.
-
-    Interpreter shutdown (tearing down the SDK's modules, gRPC and the event loop's threads) costs
-    about half a second and changes nothing the user sees, so the process ends right away.
-    """
-    gc.set_threshold(*_GC_THRESHOLDS)
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-if __name__ == "__main__":
-    run()

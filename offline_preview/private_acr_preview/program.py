@@ -70,6 +70,8 @@ class RecordedResource:
     """URNs this resource was known by before (from its ``aliases`` option)."""
     ignore_changes: list[str] = field(default_factory=list[str])
     """Input paths the program's ``ignore_changes`` option leaves out of diffs."""
+    replace_on_changes: list[str] = field(default_factory=list[str])
+    """Input paths whose change replaces the resource (its ``replace_on_changes`` option)."""
 
 
 @dataclass
@@ -232,6 +234,7 @@ class RecordingMonitor(mocks.MockMonitor):
             id=response.id,
             aliases=aliases,
             ignore_changes=list(request.ignoreChanges),
+            replace_on_changes=list(request.replaceOnChanges),
         )
 
     def RegisterResourceOutputs(

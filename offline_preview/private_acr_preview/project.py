@@ -12,15 +12,23 @@ The rules, from the CLI's source (pulumi/pulumi):
   neither ``type`` nor ``default`` and needs a ``value``; ``default`` and ``value`` exclude each
   other (``Project.Validate``).
 - Stack file keys are ``<namespace>:<name>`` (sdk/go/common/resource/config/key.go
-  ``ParseKey``). Scalars become strings as the CLI stores them; lists and mappings become JSON
-  (config/object.go ``MarshalString``); ``{secure: ...}`` is a secret this engine cannot
-  decrypt, so the program sees ``[secret]``.
+  ``ParseKey``); a key without a namespace is the project's (workspace/loaders.go
+  ``stackConfigNamespacedWithProject``, since v3.44), and naming one key both ways is an error.
+  Scalars become strings as the CLI stores them; lists and mappings become JSON as Go marshals
+  them (config/object.go ``MarshalString``: numbers in Go's shortest form, a timestamp as Go's
+  ``time.Time.String()``, ``.inf`` and ``.nan`` refused as Go's ``json.Marshal`` refuses them);
+  ``{secure: ...}`` is a secret this engine cannot decrypt, so the program sees ``[secret]``.
 - Merging (pkg/workspace/config.go ``mergeConfig``): a declared key missing from the stack takes
   its ``value`` or ``default``; a key of this project with neither is an error naming every such
   key; then each typed key's value is checked against its type (``ValidateConfigValue``: an
   integer may be a whole number or a string of digits, a boolean ``true``/``false`` as value or
   string, an object a mapping, an array a list whose items match ``items``), and a key declared
   ``secret`` must be ``secure`` in the stack.
+
+- The merged config reaches the program and the policy pack as JSON in one environment
+  variable, ``PULUMI_CONFIG`` (sdk/python/cmd/pulumi-language-python/main.go sets it for the
+  program and, through ``RunPlugin``, for the pack), and Linux caps one variable at 128 KiB
+  (``MAX_ARG_STRLEN``): the CLI could start neither, so a larger config is refused here.
 
 YAML is read as yaml.v3 reads it (``yaml_strict``): duplicate keys and alias bombs are refused.
 """
@@ -32,15 +40,20 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
 from private_acr_preview.errors import UserError
-from private_acr_preview.yaml_strict import load_file
+from private_acr_preview.input_files import names_standard_input
+from private_acr_preview.yaml_strict import Timestamp, load_file
 
 _TYPES = ("string", "integer", "boolean", "array", "object")
 _DECLARATION_KEYS = {"type", "items", "description", "secret", "default", "value"}
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+ENVIRONMENT_VARIABLE_LIMIT = 128 * 1024
+"""Linux's ``MAX_ARG_STRLEN`` (32 pages): the most one ``NAME=value`` string may hold, its
+terminating NUL included."""
 
 
 class ConfigFileError(UserError):
@@ -76,8 +89,22 @@ class Project:
     declarations: tuple[Declaration, ...]
 
 
-def _go_text(value: object) -> ConfigValue:
+class _NotJson(ValueError):
+    """A value Go's ``json.Marshal`` refuses (an infinity or NaN); ``path`` says where."""
+
+    def __init__(self, value: float, path: str) -> None:
+        super().__init__(f"{path}: {_yaml_float(value)} is not a number JSON can hold")
+        self.path = path
+
+
+def _yaml_float(value: float) -> str:
+    return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+
+
+def _go_text(value: object, key: str) -> ConfigValue:
     """A decoded YAML value as the CLI stores it (JSON marshalling for scalars and objects)."""
+    if isinstance(value, Timestamp):
+        return ConfigValue(value.go_text)
     if isinstance(value, str):
         return ConfigValue(value)
     if isinstance(value, bool):
@@ -85,19 +112,21 @@ def _go_text(value: object) -> ConfigValue:
     if isinstance(value, int):
         return ConfigValue(str(value))
     if isinstance(value, float):
-        return ConfigValue(_go_float(value))
+        return ConfigValue(go_json(value, key))
     if isinstance(value, dict) and set(cast(dict[str, Any], value)) == {"secure"}:
         return ConfigValue("[secret]", secure=True)
-    return ConfigValue(_go_json(cast(object, value)), is_object=True)
+    return ConfigValue(go_json(cast(object, value), key), is_object=True)
 
 
-def _go_json(value: object) -> str:
+def go_json(value: object, path: str = "") -> str:
     """Go's ``json.Marshal`` of the decoded value (config/object.go ``MarshalJSON``).
 
     The CLI holds a mapping as a Go map, and Go marshals a map with its keys sorted: the program
     sees an object's keys in alphabetical order, not in the order the stack file lists them.
-    Strings are escaped as Go escapes them (``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\u``
-    sequences; other non-ASCII text as UTF-8), and output is compact.
+    A key that is not a string becomes Go's ``%v`` text of it (config/object.go
+    ``unmarshalObject``). Strings are escaped as Go escapes them (``<``, ``>``, ``&``, U+2028
+    and U+2029 as ``\\u`` sequences; other non-ASCII text as UTF-8), and output is compact.
+    An infinity or NaN raises :class:`_NotJson` naming its ``path``, as ``json.Marshal`` fails.
     """
     if value is None:
         return "null"
@@ -106,15 +135,22 @@ def _go_json(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return _go_float(value)
+        if not math.isfinite(value):
+            raise _NotJson(value, path)
+        return _go_json_float(value)
+    if isinstance(value, Timestamp):
+        return _go_string(value.go_text)
     if isinstance(value, str):
         return _go_string(value)
     if isinstance(value, dict):
         mapping = cast(dict[Any, Any], value)
-        members = sorted((str(key), item) for key, item in mapping.items())
-        return "{" + ",".join(f"{_go_string(k)}:{_go_json(v)}" for k, v in members) + "}"
+        members = sorted((_go_key(key), item) for key, item in mapping.items())
+        return (
+            "{" + ",".join(f"{_go_string(k)}:{go_json(v, f'{path}.{k}')}" for k, v in members) + "}"
+        )
     if isinstance(value, list):
-        return "[" + ",".join(_go_json(item) for item in cast(list[Any], value)) + "]"
+        items = cast(list[Any], value)
+        return "[" + ",".join(go_json(item, f"{path}[{i}]") for i, item in enumerate(items)) + "]"
     return _go_string(str(value))
 
 
@@ -132,20 +168,73 @@ def _go_string(text: str) -> str:
     return re.sub("[<>&\u2028\u2029]", lambda match: _GO_STRING_ESCAPES[match.group()], encoded)
 
 
-def _go_float(value: float) -> str:
-    """Go's encoding/json form: no trailing ``.0``, exponents without padding."""
-    if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return re.sub(r"e([+-])0*(\d)", r"e\1\2", repr(value))
+def _shortest(value: float) -> tuple[str, str, int]:
+    """Sign, the shortest digits that read back as ``value``, and where the point goes
+    (``value`` is ``sign 0.DIGITS * 10**point``). Python's ``repr`` and Go's ``strconv`` both
+    pick the shortest round-tripping digits."""
+    sign = "-" if math.copysign(1.0, value) < 0 else ""
+    if value == 0:
+        return sign, "0", 1
+    _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
+    assert isinstance(exponent, int)  # finite
+    digits = "".join(map(str, digit_tuple))
+    significant = digits.lstrip("0")
+    point = len(digits) + exponent - (len(digits) - len(significant))
+    return sign, significant.rstrip("0"), point
 
 
-def _default_text(value: object) -> ConfigValue:
+def _fixed(digits: str, point: int) -> str:
+    if point <= 0:
+        return "0." + "0" * -point + digits
+    if point >= len(digits):
+        return digits + "0" * (point - len(digits))
+    return f"{digits[:point]}.{digits[point:]}"
+
+
+def _exponent(digits: str, point: int) -> str:
+    mantissa = digits[0] + (f".{digits[1:]}" if len(digits) > 1 else "")
+    exponent = point - 1
+    return f"{mantissa}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+
+
+def _go_json_float(value: float) -> str:
+    """encoding/json's float64: ``strconv`` 'f' form, or 'e' below 1e-6 and from 1e21 on, with
+    ``e-07`` shortened to ``e-7``."""
+    sign, digits, point = _shortest(value)
+    if value == 0 or 1e-6 <= abs(value) < 1e21:
+        return sign + _fixed(digits, point)
+    return sign + re.sub(r"e-0(\d)$", r"e-\1", _exponent(digits, point))
+
+
+def _go_key(key: object) -> str:
+    """Go's ``%v`` of a decoded map key (``fmt.Sprintf("%v", k)``)."""
+    if isinstance(key, Timestamp):
+        return key.go_text
+    if isinstance(key, str):
+        return key
+    if key is None:
+        return "<nil>"
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, float):
+        if math.isnan(key):
+            return "NaN"
+        if math.isinf(key):
+            return "+Inf" if key > 0 else "-Inf"
+        sign, digits, point = _shortest(key)
+        if key != 0.0 and not -4 <= point - 1 < 6:  # %g with the shortest precision
+            return sign + _exponent(digits, point)
+        return sign + _fixed(digits, point)
+    return str(key)
+
+
+def _default_text(value: object, key: str) -> ConfigValue:
     """A project default or value as the CLI stores it (``createConfigValue``)."""
     if isinstance(value, bool):
         return ConfigValue("true" if value else "false")
     if isinstance(value, str | int):
         return ConfigValue(str(value))
-    return ConfigValue(_go_json(value), is_object=True)
+    return ConfigValue(go_json(value, key), is_object=True)
 
 
 def matches_type(kind: str, items: Mapping[str, Any] | None, value: object) -> bool:
@@ -271,7 +360,7 @@ def read_project(program_dir: Path) -> Project:
     return Project(name, declarations)
 
 
-def _stack_key(key: str, where: Path) -> str:
+def _stack_key(key: str, where: str) -> str:
     """``ParseKey``: ``<namespace>:<name>``, or the old ``<namespace>:config:<name>``."""
     parts = key.split(":")
     if len(parts) == 2 and all(parts):
@@ -283,20 +372,62 @@ def _stack_key(key: str, where: Path) -> str:
     )
 
 
-def read_stack_config(config_file: Path) -> dict[str, ConfigValue]:
+def _stack_values(values: dict[Any, Any], project: str, where: str) -> dict[str, ConfigValue]:
+    """Keys namespaced and parsed as the CLI does, each value as the CLI stores it."""
+    # The CLI adds the project's namespace only when every key is a string (a mapping with any
+    # other key decodes to map[any]any, which stackConfigNamespacedWithProject leaves alone).
+    namespaced = all(isinstance(key, str) for key in values)
+    result: dict[str, ConfigValue] = {}
+    written: dict[str, str] = {}
+    for raw_key, value in values.items():
+        text = _go_key(raw_key)
+        key = _stack_key(f"{project}:{text}" if namespaced and ":" not in text else text, where)
+        if key in written:
+            raise ConfigFileError(
+                f"{where}: config keys {written[key]!r} and {text!r} are both '{key}' (a key "
+                "without a namespace is the project's); keep one"
+            )
+        written[key] = text
+        try:
+            result[key] = _go_text(value, key)
+        except _NotJson as error:
+            raise ConfigFileError(
+                f"{where}: {error}; the Pulumi CLI holds config as JSON and refuses it (json: "
+                "unsupported value)"
+            ) from None
+    return result
+
+
+def read_stack_config(
+    config_file: Path, project: str, *, option: str | None = None
+) -> dict[str, ConfigValue]:
     """The stack's values as the CLI stores them, by namespaced key."""
-    if not config_file.is_file():
-        raise ConfigFileError(f"{config_file}: stack config file not found")
-    document: object = load_file(config_file) or {}
+    where = f"{option} {config_file}" if option else str(config_file)
+    if not config_file.exists() and not names_standard_input(config_file):
+        raise ConfigFileError(f"{where}: stack config file not found")
+    document: object = load_file(config_file, option=option) or {}
     if not isinstance(document, dict):
-        raise ConfigFileError(f"{config_file}: expected a mapping with a 'config' key")
+        raise ConfigFileError(f"{where}: expected a mapping with a 'config' key")
     values: object = cast(dict[str, Any], document).get("config") or {}
     if not isinstance(values, dict):
-        raise ConfigFileError(f"{config_file}: 'config' must be a mapping of keys to values")
-    return {
-        _stack_key(str(key), config_file): _go_text(value)
-        for key, value in cast(dict[Any, Any], values).items()
-    }
+        raise ConfigFileError(f"{where}: 'config' must be a mapping of keys to values")
+    return _stack_values(cast(dict[Any, Any], values), project, where)
+
+
+def check_environment_size(config: Mapping[str, str], where: str) -> None:
+    """Refuse a config the CLI could not pass in ``PULUMI_CONFIG`` (see the module's notes)."""
+    variable = len(b"PULUMI_CONFIG=") + len(go_json(dict(config)).encode()) + 1
+    if variable <= ENVIRONMENT_VARIABLE_LIMIT:
+        return
+    sizes = {key: len(go_json({key: value}).encode()) - 2 for key, value in config.items()}
+    largest = max(sizes, key=lambda key: sizes[key])
+    raise ConfigFileError(
+        f"{where}: the stack's config takes {variable:,} bytes as the Pulumi CLI passes it to "
+        "the program and the policy pack (JSON in the one environment variable PULUMI_CONFIG), "
+        f"over the {ENVIRONMENT_VARIABLE_LIMIT:,} bytes (128 KiB) Linux allows one variable "
+        f"(MAX_ARG_STRLEN): the CLI could start neither. The largest key is '{largest}' "
+        f"({sizes[largest]:,} bytes); keep large data in a file the program reads"
+    )
 
 
 def _missing_message(stack: str, missing: list[str]) -> str:
@@ -316,7 +447,10 @@ def merge_config(
         if declaration.key in merged:
             continue
         if declaration.has_value:
-            merged[declaration.key] = _default_text(declaration.value)
+            try:
+                merged[declaration.key] = _default_text(declaration.value, declaration.key)
+            except _NotJson as error:
+                raise ConfigFileError(f"Pulumi.yaml: config: {error}") from None
         elif declaration.key.startswith(f"{project.name}:"):
             missing.append(declaration.key.split(":", 1)[1])
     if missing:
@@ -346,6 +480,10 @@ def load_config(
 ) -> tuple[str, dict[str, str]]:
     """The project name and the stack's config as the CLI passes it to the program."""
     project = read_project(program_dir)
+    option = "--config-file" if config_file is not None else None
     path = config_file or program_dir / f"Pulumi.{stack_name}.yaml"
-    merged = merge_config(project, stack_name, read_stack_config(path), path)
-    return project.name, {key: value.text for key, value in merged.items()}
+    values = read_stack_config(path, project.name, option=option)
+    merged = merge_config(project, stack_name, values, path)
+    config = {key: value.text for key, value in merged.items()}
+    check_environment_size(config, f"{option} {path}" if option else str(path))
+    return project.name, config

@@ -12,25 +12,11 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from private_acr_preview.analyzer import PolicyReport
 from private_acr_preview.program import STACK_TYPE, ProgramRun, RecordedResource
-
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
-
-
-def redact(value: Any) -> Any:
-    """Secrets as ``[secret]``: what a reader of a plan or PR comment may see."""
-    if isinstance(value, dict):
-        mapping = cast(dict[str, Any], value)
-        if mapping.get(SECRET_SIG) == SECRET_VALUE:
-            return "[secret]"
-        return {k: redact(v) for k, v in mapping.items()}
-    if isinstance(value, list):
-        return [redact(v) for v in cast(list[Any], value)]
-    return value
+from private_acr_preview.values import plaintext_secrets, redact
 
 
 def _children(run: ProgramRun) -> dict[str, list[RecordedResource]]:
@@ -516,18 +502,6 @@ def render_summary(run: ProgramRun, policy: PolicyReport | None) -> str:
     return "\n".join(lines)
 
 
-def _plaintext_secrets(value: object) -> object:
-    """Secrets in ``pulumi stack export --show-secrets`` form."""
-    if isinstance(value, dict):
-        mapping = cast(dict[str, object], value)
-        if mapping.get(SECRET_SIG) == SECRET_VALUE:
-            return {SECRET_SIG: SECRET_VALUE, "plaintext": json.dumps(mapping.get("value"))}
-        return {k: _plaintext_secrets(v) for k, v in mapping.items()}
-    if isinstance(value, list):
-        return [_plaintext_secrets(v) for v in cast(list[object], value)]
-    return value
-
-
 def _package_version(package: str) -> str:
     try:
         return importlib.metadata.version(f"pulumi-{package}")
@@ -544,8 +518,8 @@ def to_export(run: ProgramRun) -> dict[str, Any]:
             "urn": r.urn,
             "custom": r.custom,
             "type": r.type,
-            "inputs": _plaintext_secrets(r.inputs),
-            "outputs": _plaintext_secrets(r.outputs if r.type != STACK_TYPE else run.outputs),
+            "inputs": plaintext_secrets(r.inputs),
+            "outputs": plaintext_secrets(r.outputs if r.type != STACK_TYPE else run.outputs),
         }
         if r.parent:
             entry["parent"] = r.parent

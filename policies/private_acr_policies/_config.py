@@ -14,6 +14,13 @@ in a ``Struct``, whose only number type is a double. So ``ports: [22, 3389]`` ar
 value that does not fit (``22.5``, ``"22"``, a key the schema does not declare) is a problem
 naming the policy and key, reported as a violation instead of silently ignored. Other callers
 may skip the schema defaults, so missing keys take the declared default here too.
+
+A setting whose concern a stack config key already configures (``dockerBridgeCidr``,
+``agentPoolQuota``) declares ``from_stack``: its default is then the stack's own value
+(``_stack_config``), so the program and the pack read one setting, and ``--policy-pack-config``
+still overrides it. Such a setting publishes no schema ``default`` (the CLI would fill it in
+and hide the stack's value); its description says what the default is. Where each value came
+from is kept (``Decoded.origins``) for the messages.
 """
 
 from __future__ import annotations
@@ -21,10 +28,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
+from private_acr_policies._stack_config import StackConfig
 from private_acr_rules import cidr
 
 T = TypeVar("T")
@@ -149,14 +157,29 @@ class ListOf(Kind[tuple[T, ...]]):
 
 
 @dataclass(frozen=True)
+class StackValue:
+    """A setting's value read from the stack config, and the full key it came from."""
+
+    value: object
+    key: str
+
+
+FromStack = Callable[[StackConfig], StackValue | None]
+
+
+@dataclass(frozen=True)
 class _Setting:
     kind: Kind[Any]
     description: str
+    from_stack: FromStack | None = None
 
 
-def setting(kind: Kind[T], default: T, description: str) -> T:
-    """Declare one field of a settings dataclass (its key is the field name in camelCase)."""
-    metadata = {"setting": _Setting(kind, description)}
+def setting(
+    kind: Kind[T], default: T, description: str, *, from_stack: FromStack | None = None
+) -> T:
+    """Declare one field of a settings dataclass (its key is the field name in camelCase);
+    ``from_stack`` reads its default from the stack config when the stack sets it."""
+    metadata = {"setting": _Setting(kind, description, from_stack)}
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -178,24 +201,35 @@ def _settings(settings: type[Any]) -> list[tuple[str, dataclasses.Field[Any], _S
 
 def schema_properties(settings: type[Any]) -> dict[str, dict[str, Any]]:
     """The JSON schema of each key, with its default, as ``PolicyConfigSchema`` wants it."""
-    return {
-        key: {
-            **declared.kind.schema(),
-            "default": declared.kind.encode(field.default),
-            "description": declared.description,
-        }
-        for key, field, declared in _settings(settings)
-    }
+    properties: dict[str, dict[str, Any]] = {}
+    for key, field, declared in _settings(settings):
+        properties[key] = {**declared.kind.schema(), "description": declared.description}
+        if declared.from_stack is None:
+            properties[key]["default"] = declared.kind.encode(field.default)
+    return properties
 
 
 @dataclass(frozen=True)
 class Decoded(Generic[C]):
     settings: C | None
     problems: tuple[str, ...]
+    origins: Mapping[str, str] = dataclasses.field(default_factory=dict[str, str])
+    """Where each stack-driven key's value came from, for messages."""
+    defaulted: tuple[str, ...] = ()
+    """Stack-driven keys that took the policy's default because no stack config was given."""
 
 
-def decode(settings: type[C], raw: Mapping[str, Any], policy: str) -> Decoded[C]:
-    """Typed settings from the config the engine sent, or every problem with it."""
+def _shown_default(kind: Kind[Any], value: object) -> str:
+    encoded = kind.encode(value)
+    return str(encoded) if isinstance(encoded, str) else repr(encoded)
+
+
+def decode(
+    settings: type[C], raw: Mapping[str, Any], policy: str, stack: StackConfig | None = None
+) -> Decoded[C]:
+    """Typed settings from the config the engine sent (and the stack config, for settings
+    that take their default from it), or every problem with them."""
+    stack = stack if stack is not None else StackConfig(None)
     declared = _settings(settings)
     known = {key for key, _, _ in declared}
     problems = [
@@ -204,13 +238,26 @@ def decode(settings: type[C], raw: Mapping[str, Any], policy: str) -> Decoded[C]
         if key not in known and key != _RESERVED
     ]
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    defaulted: list[str] = []
     for key, field, spec in declared:
-        if key not in raw:
+        given, path = raw.get(key), f"{policy}.{key}"
+        if key in raw:
+            origins[key] = f"this policy's {key}"
+        elif spec.from_stack is not None and (found := spec.from_stack(stack)) is not None:
+            given, path = found.value, found.key
+            origins[key] = f"the stack's {found.key}"
+        else:
+            if spec.from_stack is not None:
+                shown = _shown_default(spec.kind, field.default)
+                origins[key] = f"this policy's default for {key}, {shown}"
+                if not stack.given:
+                    defaulted.append(f"{key} {shown}")
             continue
         try:
-            values[field.name] = spec.kind.decode(raw[key], f"{policy}.{key}")
+            values[field.name] = spec.kind.decode(given, path)
         except ConfigProblem as problem:
             problems.append(str(problem))
     if problems:
         return Decoded(None, tuple(problems))
-    return Decoded(settings(**values), ())
+    return Decoded(settings(**values), (), origins, tuple(defaulted))

@@ -45,6 +45,8 @@ ROUTE_TABLE: Kind = ("network", "RouteTable")
 ROUTE: Kind = ("network", "Route")
 FIREWALL_POLICY: Kind = ("network", "FirewallPolicy")
 RULE_COLLECTION_GROUP: Kind = ("network", "FirewallPolicyRuleCollectionGroup")
+IP_GROUP: Kind = ("network", "IpGroup")
+AZURE_FIREWALL: Kind = ("network", "AzureFirewall")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ _NAMING: dict[Kind, _Naming] = {
         ("firewallpolicies", "rulecollectiongroups"),
         ("firewallPolicyName", "ruleCollectionGroupName"),
     ),
+    IP_GROUP: _Naming("microsoft.network", ("ipgroups",), ("ipGroupsName",)),
+    AZURE_FIREWALL: _Naming("microsoft.network", ("azurefirewalls",), ("azureFirewallName",)),
 }
 
 State = Literal["found", "external", "unknown", "absent"]

@@ -27,6 +27,7 @@ from typing import Any, Final, TypeVar, cast
 
 from google.protobuf import struct_pb2
 from pulumi_policy import proxy
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 
 from private_acr_rules import cidr
 from private_acr_rules.unknown import UNKNOWN
@@ -56,8 +57,6 @@ _UNKNOWN_SENTINELS = frozenset(
         proxy.UNKNOWN_OBJECT_VALUE,
     }
 )
-_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
 _PROXY_TYPES = ("_DictProxy", "_ListProxy")
 _TOKEN = re.compile(r"^azure-native:(?P<module>[a-zA-Z]+)(?:/v[0-9a-zA-Z]+)?:(?P<name>[A-Za-z]+)$")
 
@@ -72,7 +71,7 @@ def plain(value: Any) -> Any:
         value = value["__target"]
     if isinstance(value, Mapping):
         mapping = cast(Mapping[str, Any], value)
-        if mapping.get(_SIGNATURE_KEY) == _SECRET_SIGNATURE:
+        if mapping.get(SPECIAL_SIG_KEY) == SPECIAL_SECRET_SIG:
             return plain(mapping.get("value"))
         return {str(k): plain(v) for k, v in mapping.items()}
     if isinstance(value, list | tuple):
@@ -143,8 +142,8 @@ def _convert(value: struct_pb2.Value) -> Any:
         return value.bool_value
     if kind == "struct_value":
         fields = value.struct_value.fields
-        signature = fields.get(_SIGNATURE_KEY)
-        if signature is not None and signature.string_value == _SECRET_SIGNATURE:
+        signature = fields.get(SPECIAL_SIG_KEY)
+        if signature is not None and signature.string_value == SPECIAL_SECRET_SIG:
             inner = fields.get("value")
             return _convert(inner) if inner is not None else None
         return LazyProps(value.struct_value)

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import contextvars
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 import pulumi
@@ -36,7 +37,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from private_acr_policies import _config
+from private_acr_policies import _config, _stack_config
 from private_acr_policies._model import Resource, Stack, kind_of, plain_props
 
 S = TypeVar("S")
@@ -62,7 +63,25 @@ class Unchecked:
     """What was not checked and why, e.g. "vnet addressSpace (unknown until deployment)"."""
 
 
-Outcome = Finding | Unchecked
+@dataclass(frozen=True)
+class Assumed:
+    """A setting a check ran with because the stack config that sets it was not given."""
+
+    what: str
+
+
+Outcome = Finding | Unchecked | Assumed
+
+ORIGINS: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
+    "private_acr_setting_origins", default=MappingProxyType({})
+)
+"""Where each stack-driven setting of the running check came from (``_config.decode``)."""
+
+
+def origin(key: str) -> str:
+    """Where the running check's setting ``key`` came from, for a message ("the stack's
+    private-acr-tasks:dockerBridgeCidr", "this policy's dockerBridgeCidr"...)."""
+    return ORIGINS.get().get(key, f"this policy's {key}")
 
 
 @dataclass(frozen=True)
@@ -94,10 +113,13 @@ class Rule(Generic[S]):
         }
 
     def decode(self, raw: dict[str, Any]) -> _config.Decoded[S]:
-        """The settings for ``raw`` config, decoded once per distinct config."""
-        key = repr(sorted(raw.items()))
+        """The settings for ``raw`` config (and the stack config), decoded once per distinct
+        pair."""
+        stack = _stack_config.current()
+        key = (repr(sorted(raw.items())), stack)
         if self._decoded.get("key") != key:
-            self._decoded.update(key=key, value=_config.decode(self.settings, raw, self.name))
+            value = _config.decode(self.settings, raw, self.name, stack)
+            self._decoded.update(key=key, value=value)
         decoded: _config.Decoded[S] = self._decoded["value"]
         return decoded
 
@@ -133,14 +155,19 @@ def _report(
     not_applicable: Callable[[str], None],
 ) -> None:
     notes: list[Unchecked] = []
+    assumed: list[str] = []
     for outcome in outcomes:
         if isinstance(outcome, Finding):
             report_violation(outcome.message, outcome.urn)
+        elif isinstance(outcome, Assumed):
+            assumed.append(outcome.what)
         else:
             notes.append(outcome)
+    # After the violations: the SDK keeps both, so the report says what was left out.
     if notes:
-        # After the violations: the SDK keeps both, so the report says what was left out.
         not_applicable(_not_checked(notes))
+    if assumed:
+        not_applicable("; ".join(assumed))
 
 
 ResourceCheck = Callable[[Resource, S], Iterable[Outcome]]
@@ -158,12 +185,26 @@ def run_check(
     decoded = rule.decode(raw_config)
     if decoded.settings is None:
         return [Finding(None, _bad_config(decoded.problems))]
+    assumed = (
+        [Assumed(f"{_NO_STACK_CONFIG}: {', '.join(decoded.defaulted)}")]
+        if decoded.defaulted
+        else []
+    )
+    token = ORIGINS.set(decoded.origins)
     try:
-        return list(run(decoded.settings))
+        return [*run(decoded.settings), *assumed]
     except NotApplicable as reason:
-        return str(reason)
+        return "; ".join([str(reason), *(a.what for a in assumed)])
     except Exception as error:  # noqa: BLE001 - an escaping exception aborts the preview
         return [Finding(None, _crash(rule, error))]
+    finally:
+        ORIGINS.reset(token)
+
+
+_NO_STACK_CONFIG = (
+    "no stack config was given to the pack (as with pulumi policy analyze), so this policy's "
+    "defaults apply"
+)
 
 
 def resource_policy(

@@ -7,11 +7,13 @@ The quota is the registry's, not a pool's: two S3 pools of two instances need 32
 pool that does not fit fails at deployment after everything before it was created
 (``private_acr_rules.agent_pools.quota_problems`` sums them, for the stack settings and here).
 
-``vcpuQuota`` (default 16, Azure's standard quota) is the quota a registry has been granted;
-standard and isolated pools are summed apart and each sum is held to it, so under the default
-an I6 pool, 64 vCPUs, never fits. Pools belong together when they name the same registry (by
-property dependency, ARM id, or resource group and name); a pool whose registry, tier or count
-is not known until deployment is left out and said so.
+Standard and isolated pools are summed apart, each sum held to its own quota: ``vcpuQuota``
+(the stack's ``agentPoolQuota``, or its older spelling ``agentPool.vcpuQuota``, where 0 means
+Azure's 16; else 16) and ``vcpuQuotaIsolated`` (the stack's ``agentPoolQuotaIsolated``, else
+Azure's 0), the same keys and the same rule (``agent_pools.quota_problems``) as the program's.
+Pools belong together when they name the same registry (by property dependency, ARM id, or
+resource group and name); a pool whose registry, tier or count is not known until deployment
+is left out and said so.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._config import Integer, setting
+from private_acr_policies._config import Integer, StackValue, setting
 from private_acr_policies._links import AGENT_POOL, REGISTRY, parent
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, lower
 from private_acr_policies._policy import (
@@ -30,10 +32,40 @@ from private_acr_policies._policy import (
     Outcome,
     Rule,
     Unchecked,
+    origin,
     stack_policy,
 )
+from private_acr_policies._stack_config import StackConfig
 from private_acr_rules import agent_pools
 from private_acr_rules.agent_pools import AgentPoolTier
+
+
+def _whole(text: str | None) -> object:
+    """A stack config number (the CLI hands every value over as text)."""
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return text
+
+
+def _standard_quota(stack: StackConfig) -> StackValue | None:
+    quota = _whole(stack.text("agentPoolQuota"))
+    older = stack.object_field("agentPool", "vcpuQuota")
+    if quota not in (None, 0):
+        return StackValue(quota, stack.key("agentPoolQuota"))
+    if older is not None:
+        return StackValue(older, f"{stack.key('agentPool')}.vcpuQuota")
+    if quota == 0:
+        # The project's default, 0, means Azure's quota, as the program reads it.
+        return StackValue(agent_pools.STANDARD_VCPU_QUOTA, stack.key("agentPoolQuota"))
+    return None
+
+
+def _isolated_quota(stack: StackConfig) -> StackValue | None:
+    quota = _whole(stack.text("agentPoolQuotaIsolated"))
+    return None if quota is None else StackValue(quota, stack.key("agentPoolQuotaIsolated"))
 
 
 @dataclass(frozen=True)
@@ -41,19 +73,29 @@ class QuotaSettings:
     vcpu_quota: int = setting(
         Integer(0),
         agent_pools.STANDARD_VCPU_QUOTA,
-        "The registry's agent-pool vCPU quota (Azure's default is 16; raise it after a support request raises the registry's).",
+        "The registry's vCPU quota for its standard (S1-S3) pools together. Default: the "
+        "stack's agentPoolQuota (0 there is Azure's 16), else 16, Azure's.",
+        from_stack=_standard_quota,
+    )
+    vcpu_quota_isolated: int = setting(
+        Integer(0),
+        agent_pools.ISOLATED_VCPU_QUOTA,
+        "The registry's vCPU quota for its isolated (I6) pools together. Default: the stack's "
+        "agentPoolQuotaIsolated, else 0, Azure's.",
+        from_stack=_isolated_quota,
     )
 
 
 RULE = Rule(
     name="agent-pool-vcpu-quota",
-    description="The agent pools of one registry must fit its vCPU quota together (16 vCPUs for standard pools by default).",
+    description="The agent pools of one registry must fit its vCPU quota together (16 vCPUs for standard pools and none for isolated pools by default).",
     severity=Severity.HIGH,
     enforcement_level=EnforcementLevel.MANDATORY,
     remediation=(
         "Lower the tier or count of the registry's pools until they fit (S1 2, S2 4, S3 8, I6 "
-        "64 vCPUs per instance), or ask Azure support to raise the registry's quota and set "
-        "this policy's vcpuQuota (and the stack's agentPoolQuota) to it."
+        "64 vCPUs per instance), or ask Azure support to raise the registry's quota and set the "
+        "stack's agentPoolQuota (standard pools) or agentPoolQuotaIsolated (I6 pools) to it; "
+        "this policy reads them (vcpuQuota and vcpuQuotaIsolated override them)."
     ),
     settings=QuotaSettings,
 )
@@ -109,17 +151,26 @@ def _groups(stack: Stack, notes: list[Outcome]) -> dict[str, tuple[str, list[_Po
     return groups
 
 
+def _label(setting_key: str, stack_key: str) -> str:
+    """What to set, as the program names it, and where the quota used came from."""
+    return f"{stack_key} in the stack config (quota from {origin(setting_key)})"
+
+
 def check(stack: Stack, settings: QuotaSettings) -> Iterator[Outcome]:
     if not stack.of_type(*AGENT_POOL):
         raise NotApplicable("the stack has no ACR agent pool")
     notes: list[Outcome] = []
+    standard = agent_pools.Quota(settings.vcpu_quota, _label("vcpuQuota", "agentPoolQuota"))
+    isolated_quota = agent_pools.Quota(
+        settings.vcpu_quota_isolated, _label("vcpuQuotaIsolated", "agentPoolQuotaIsolated")
+    )
     for registry, pools in _groups(stack, notes).values():
         for isolated in (False, True):
             members = [p for p in pools if agent_pools.is_isolated(p.tier) == isolated]
             problems = agent_pools.quota_problems(
                 [(f"the pools of {registry}", p.tier, p.count) for p in members],
-                settings.vcpu_quota,
-                f"{RULE.name}.vcpuQuota",
+                standard,
+                isolated_quota,
             )
             for problem in problems:
                 names = ", ".join(p.resource.name for p in members)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._config import Cidr, setting
+from private_acr_policies._config import Cidr, StackValue, setting
 from private_acr_policies._model import LazyProps, Stack
 from private_acr_policies._policy import (
     Finding,
@@ -24,10 +24,17 @@ from private_acr_policies._policy import (
     Outcome,
     Rule,
     Unchecked,
+    origin,
     stack_policy,
 )
 from private_acr_policies._ranges import every_declared_range, explicit_bridges
+from private_acr_policies._stack_config import StackConfig
 from private_acr_rules import cidr
+
+
+def _stack_bridge(stack: StackConfig) -> StackValue | None:
+    text = stack.text("dockerBridgeCidr")
+    return None if text is None else StackValue(text, stack.key("dockerBridgeCidr"))
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,9 @@ class BridgeSettings:
     docker_bridge_cidr: cidr.Network = setting(  # noqa: RUF009 - setting() declares the field
         Cidr(),
         ipaddress.ip_network(cidr.DEFAULT_DOCKER_BRIDGE_CIDR),
-        "The Docker bridge range of the build agents.",
+        "The Docker bridge range of the build agents. Default: the stack's dockerBridgeCidr, "
+        "else 172.17.0.0/16.",
+        from_stack=_stack_bridge,
     )
 
 
@@ -47,7 +56,8 @@ RULE = Rule(
     remediation=(
         "Move the named range (VNet address space, subnet, custom DNS server, peered range, AKS "
         "service/pod CIDR or DNS service IP) out of the bridge range, default 172.17.0.0/16. If "
-        "your agents use another bridge, set dockerBridgeCidr in this policy's config."
+        "your agents use another bridge, set dockerBridgeCidr in the stack config (this policy "
+        "reads it; its own dockerBridgeCidr overrides it)."
     ),
     settings=BridgeSettings,
 )
@@ -66,8 +76,9 @@ def check(stack: Stack, settings: BridgeSettings) -> Iterator[Outcome]:
         elif d.network is not None and cidr.overlaps(bridge, d.network):
             yield Finding(
                 d.resource.urn,
-                f"{d.resource.name}: {d.field} {d.text} overlaps the Docker bridge {bridge}; build "
-                f"containers on the agent pool cannot reach addresses in it.",
+                f"{d.resource.name}: {d.field} {d.text} overlaps the Docker bridge {bridge} "
+                f"(dockerBridgeCidr, from {origin('dockerBridgeCidr')}); build containers on the "
+                "agent pool cannot reach addresses in it.",
             )
     for resource in stack.resources:
         props = resource.props

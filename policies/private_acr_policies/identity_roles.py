@@ -9,36 +9,53 @@ Who counts, among the identities the stack creates:
   Contributor, Container Registry Tasks Contributor, or a custom role of the stack that
   grants it); "its registry" is that registry.
 
-Such an identity must not hold, on its registry or a scope above it, Owner, Contributor,
-Container Registry Tasks Contributor or a push role (AcrPush, Container Registry Repository
-Writer or Contributor), nor a custom role granting an operation that writes images, mints
-credentials or changes the registry, its tasks or its pools
-(``private_acr_rules.roles.OVERPRIVILEGED_*``). Microsoft describes Tasks Contributor as usable
-"for full registry data plane permissions including reading/writing/deleting container
-images" (Learn, built-in-roles/containers.md); a task pushes to its own registry with the
-run's token, so its identity needs no registry role at all (Learn,
+Such an identity must not hold, on its registry or a scope above it (the registry's resource
+group, its subscription, the root), a role that permits writing or deleting images, importing,
+minting credentials, changing the registry, its tasks or its pools, or assigning roles
+(``private_acr_rules.roles.excess_operations``). Built-in and custom roles go through the same
+check: a built-in role's permissions come from the table Learn publishes
+(``private_acr_rules.roles.ROLE_PERMISSIONS``: Owner, Contributor, User Access Administrator,
+AcrDelete, Container Registry Contributor and Data Access Configuration Administrator, Container
+Registry Data Importer and Data Reader, Tasks Contributor, the push roles...), a custom role's from
+its RoleDefinition in the stack, with wildcards and ``notActions`` evaluated. Microsoft
+describes Tasks Contributor as usable "for full registry data plane permissions including
+reading/writing/deleting container images" (Learn, built-in-roles/containers.md); a task pushes
+to its own registry with the run's token, so its identity needs no registry role at all (Learn,
 container-registry-tasks-authentication-managed-identity.md). Roles listed in ``allowedRoles``
 (names or role definition GUIDs) are accepted.
 
-Links: an assignment's holder by its ``principalId`` property dependency or value; its role
-by the GUID at the end of ``roleDefinitionId`` (built-in) or by a RoleDefinition of the stack
-(property dependency, or the same GUID); its scope by property dependency on the registry or
-its resource group, or by the registry id starting with the scope.
+Links: an assignment's holder by its ``principalId`` property dependency or value; its role by
+the GUID in ``roleDefinitionId`` (any letter case, bare or as a full id under any scope) or by a
+RoleDefinition of the stack (property dependency, or the same GUID); its scope by property
+dependency on the registry or its resource group, or by the registry's id starting with the
+scope (a subscription or resource group scope is compared by name while the registry's id is
+not known yet). A built-in role the table does not hold, a custom role whose permissions are not
+known yet, or a scope that may or may not hold the registry (a management group) is noted as not
+checked.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._config import ListOf, Text, setting
-from private_acr_policies._links import REGISTRY, linked_all, parent
-from private_acr_policies._model import Resource, Stack, get, items, lower
-from private_acr_policies._policy import Finding, NotApplicable, Outcome, Rule, stack_policy
+from private_acr_policies._links import REGISTRY, key_of, linked_all, parent
+from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items, lower
+from private_acr_policies._policy import (
+    Finding,
+    NotApplicable,
+    Outcome,
+    Rule,
+    Unchecked,
+    stack_policy,
+)
 from private_acr_rules import roles
+from private_acr_rules.arm import parse_id
 
 ROLE_DEFINITION = ("authorization", "RoleDefinition")
 
@@ -66,12 +83,6 @@ RULE = Rule(
     settings=IdentityRolesSettings,
 )
 
-_TRIGGER_BUILTINS = frozenset(
-    roles.BUILTIN_ROLES[name]
-    for name in ("Owner", "Contributor", "Container Registry Tasks Contributor")
-)
-_OVERPRIVILEGED_BUILTINS = frozenset(roles.BUILTIN_ROLES[n] for n in roles.OVERPRIVILEGED_ROLES)
-
 
 @dataclass(frozen=True)
 class _Grant:
@@ -81,30 +92,19 @@ class _Grant:
     holder: Resource
     role_name: str
     guid: str | None
-    custom: Resource | None
-
-    def _custom_grants(self, operations: tuple[str, ...], data: bool) -> list[str]:
-        allowed, denied = ("dataActions", "notDataActions") if data else ("actions", "notActions")
-        found: list[str] = []
-        for permission in items(get(self.custom.props if self.custom else {}, "permissions")):
-            yes = [a for a in items(get(permission, allowed)) if isinstance(a, str)]
-            no = [a for a in items(get(permission, denied)) if isinstance(a, str)]
-            found += [op for op in operations if roles.grants(yes, no, op) and op not in found]
-        return found
+    permissions: tuple[roles.Permission, ...] | None
+    """What the role permits; ``None`` when that is not known (see the module docstring)."""
+    why_unknown: str = ""
 
     @property
-    def schedules_runs(self) -> bool:
-        return self.guid in _TRIGGER_BUILTINS or bool(
-            self._custom_grants((roles.SCHEDULE_RUN,), data=False)
-        )
+    def schedules_runs(self) -> bool | None:
+        if self.permissions is None:
+            return None
+        return roles.permits(self.permissions, roles.SCHEDULE_RUN)
 
-    def excess(self) -> list[str]:
-        """What this role allows beyond a trigger's needs; empty when nothing."""
-        if self.custom is None:
-            return [self.role_name] if self.guid in _OVERPRIVILEGED_BUILTINS else []
-        return self._custom_grants(roles.OVERPRIVILEGED_OPERATIONS, data=False) + (
-            self._custom_grants(roles.OVERPRIVILEGED_DATA_OPERATIONS, data=True)
-        )
+    def excess(self) -> list[str] | None:
+        """What this role permits beyond a build's needs; ``None`` when not known."""
+        return None if self.permissions is None else roles.excess_operations(self.permissions)
 
 
 def _holder(stack: Stack, assignment: Resource) -> Resource | None:
@@ -131,43 +131,102 @@ def _custom_role(stack: Stack, assignment: Resource, guid: str | None) -> Resour
     if linked or guid is None:
         return linked[0] if linked else None
     for definition in stack.of_type(*ROLE_DEFINITION):
-        if guid in (
-            lower(get(definition.props, "roleDefinitionId")),
-            lower(get(definition.props, "name")),
-        ):
+        spelled = (
+            get(definition.props, "roleDefinitionId"),
+            get(definition.props, "name"),
+            get(definition.props, "id"),
+        )
+        if guid in {roles.role_guid(value) for value in spelled}:
             return definition
     return None
+
+
+def _patterns(value: Any) -> tuple[str, ...] | None:
+    if value is UNKNOWN or any(v is UNKNOWN for v in items(value)):
+        return None
+    return tuple(v for v in items(value) if isinstance(v, str))
+
+
+def _custom_permissions(definition: Resource) -> tuple[roles.Permission, ...] | None:
+    """A RoleDefinition's ``permissions`` as the rules read them; ``None`` if any is unknown."""
+    listed = get(definition.props, "permissions")
+    if listed is UNKNOWN:
+        return None
+    permissions: list[roles.Permission] = []
+    for entry in items(listed):
+        if entry is UNKNOWN:
+            return None
+        fields = [
+            _patterns(get(entry, key))
+            for key in ("actions", "notActions", "dataActions", "notDataActions")
+        ]
+        if any(f is None for f in fields):
+            return None
+        actions, not_actions, data_actions, not_data_actions = cast(list[tuple[str, ...]], fields)
+        permissions.append(roles.Permission(actions, not_actions, data_actions, not_data_actions))
+    return tuple(permissions)
 
 
 def _grant(stack: Stack, assignment: Resource) -> _Grant | None:
     holder = _holder(stack, assignment)
     if holder is None:
         return None
-    guid = roles.role_guid(get(assignment.props, "roleDefinitionId"))
+    written = get(assignment.props, "roleDefinitionId")
+    guid = roles.role_guid(written)
     custom = _custom_role(stack, assignment, guid)
     if custom is not None:
         name = get(custom.props, "roleName")
         role_name = name if isinstance(name, str) else custom.name
+        permissions = _custom_permissions(custom)
+        why = f"the permissions of custom role {role_name} (not known until deployment)"
+        return _Grant(assignment, holder, role_name, guid, permissions, why)
+    role_name = roles.BUILTIN_ROLE_NAMES.get(guid or "", guid or "an unknown role")
+    if written is UNKNOWN:
+        why = "its role (not known until deployment)"
     else:
-        role_name = roles.BUILTIN_ROLE_NAMES.get(guid or "", guid or "an unknown role")
-    return _Grant(assignment, holder, role_name, guid, custom)
+        why = f"role {role_name} (not in the pack's table of built-in roles on registries)"
+    return _Grant(assignment, holder, role_name, guid, roles.builtin_permissions(written), why)
 
 
-def _covers(stack: Stack, assignment: Resource, registry: Resource) -> bool:
-    """Whether the assignment's scope is the registry or a scope that contains it.
+_ABOVE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourcegroups/(?P<group>[^/]+))?$")
 
-    Known ids are compared; an id not known yet (a preview) falls back to what the scope was
-    built from: the registry itself or its resource group.
+
+def _covers(stack: Stack, assignment: Resource, registry: Resource) -> bool | None:
+    """Whether the assignment's scope is the registry or a scope that contains it; ``None``
+    when that cannot be known (a management group, a scope not known yet).
+
+    Known ids are compared; while the registry's id is not known (a preview) a subscription or
+    resource group scope is compared with the registry's resource group by name, and a scope
+    built from the registry or its resource group counts by its property dependency.
     """
-    scope = get(assignment.props, "scope")
-    registry_id = lower(get(registry.props, "id"))
-    if isinstance(scope, str) and registry_id:
-        scope = scope.lower().rstrip("/")
-        return registry_id == scope or registry_id.startswith(scope + "/")
-    return any(
+    if any(
         urn == registry.urn or urn in registry.depends_via("resourceGroupName")
         for urn in assignment.depends_via("scope")
-    )
+    ):
+        return True
+    scope = get(assignment.props, "scope")
+    if scope is UNKNOWN:
+        return None
+    if not isinstance(scope, str):
+        return False
+    scope = scope.strip().lower().rstrip("/")
+    if scope == "":
+        return True  # "/", the root scope, holds every subscription
+    if scope.startswith("/providers/microsoft.management/managementgroups/"):
+        return None  # which subscriptions sit under the group is not in the stack
+    registry_id = lower(get(registry.props, "id"))
+    if registry_id:
+        return registry_id == scope or registry_id.startswith(scope + "/")
+    key = key_of(stack, registry)
+    if key is None:
+        return None
+    above = _ABOVE.match(scope)
+    if above is not None:
+        if key.subscription is not None and above["sub"] != key.subscription:
+            return False
+        return above["group"] is None or above["group"] == key.resource_group
+    scoped = parse_id(scope)
+    return scoped is not None and scoped.matches(key)
 
 
 def _build_identities(stack: Stack) -> dict[str, set[str]]:
@@ -196,61 +255,79 @@ def _build_identities(stack: Stack) -> dict[str, set[str]]:
     return found
 
 
-_WHY: Mapping[str, str] = {
-    "Owner": "it manages the registry and who may use it",
-    "Contributor": "it manages the registry, its tasks and pools, and pushes images",
-    "Container Registry Tasks Contributor": (
-        "it rewrites or deletes tasks and agent pools, and Microsoft notes it can be used for "
-        "full registry data-plane access"
-    ),
-    "AcrPush": "it pushes images",
-    "Container Registry Repository Writer": "it pushes images",
-    "Container Registry Repository Contributor": "it pushes and deletes images",
-}
+_SHOWN = 3
 
 
 def _message(grant: _Grant, registry: Resource, excess: list[str], trigger: bool) -> str:
-    why = _WHY.get(grant.role_name) if grant.custom is None else "it grants " + ", ".join(excess)
+    shown = ", ".join(excess[:_SHOWN]) + (
+        f" and {len(excess) - _SHOWN} more" if len(excess) > _SHOWN else ""
+    )
     verb = "triggers" if trigger else "runs"
     return (
         f"{grant.assignment.name}: {grant.holder.name} {verb} builds on {registry.name} and holds "
-        f"{grant.role_name} there; {why or 'it is broader than a build needs'}."
+        f"{grant.role_name} there; it permits {shown}."
     )
+
+
+@dataclass
+class _Review:
+    stack: Stack
+    grants: list[_Grant]
+    builds: Mapping[str, set[str]]
+    """URN of each build identity -> URNs of its registries."""
+    allowed: set[str]
+    findings: list[Outcome] = field(default_factory=list[Outcome])
+    watched: bool = False
+
+    def registry(self, registry: Resource) -> None:
+        covering = [(g, _covers(self.stack, g.assignment, registry)) for g in self.grants]
+        on_registry = [g for g, covers in covering if covers]
+        user_assigned = ("managedidentity", "UserAssignedIdentity")
+        triggers = {
+            g.holder.urn for g in on_registry if g.holder.is_a(*user_assigned) and g.schedules_runs
+        }
+        builds = {urn for urn, found in self.builds.items() if registry.urn in found}
+        identities = triggers | builds
+        self.watched = self.watched or bool(identities)
+        for grant, covers in covering:
+            if grant.holder.urn in identities and not {grant.role_name.lower(), grant.guid} & (
+                self.allowed
+            ):
+                self._judge(grant, covers, registry, trigger=grant.holder.urn in triggers)
+
+    def _judge(
+        self, grant: _Grant, covers: bool | None, registry: Resource, *, trigger: bool
+    ) -> None:
+        excess = grant.excess()
+        urn = grant.assignment.urn
+        if covers is None and excess != []:
+            what = (
+                f"{grant.assignment.name}: whether its scope holds {registry.name} (not known "
+                "until deployment, or a management group)"
+            )
+            self.findings.append(Unchecked(urn, what))
+        elif covers and excess is None:
+            self.findings.append(Unchecked(urn, grant.why_unknown))
+        elif covers and excess:
+            self.findings.append(Finding(urn, _message(grant, registry, excess, trigger)))
 
 
 def check(stack: Stack, settings: IdentityRolesSettings) -> Iterator[Outcome]:
     registries = list(stack.of_type(*REGISTRY))
     if not registries:
         raise NotApplicable("the stack declares no container registry")
-    builds = _build_identities(stack)
     grants = [
         g for a in stack.of_type("authorization", "RoleAssignment") if (g := _grant(stack, a))
     ]
-    allowed = {role.lower() for role in settings.allowed_roles}
-    findings: list[Finding] = []
-    watched = False
+    allowed = {role.lower() for role in settings.allowed_roles} | {
+        guid for role in settings.allowed_roles if (guid := roles.role_guid(role))
+    }
+    review = _Review(stack, grants, _build_identities(stack), allowed)
     for registry in registries:
-        on_registry = [g for g in grants if _covers(stack, g.assignment, registry)]
-        triggers = {
-            g.holder.urn
-            for g in on_registry
-            if g.holder.is_a("managedidentity", "UserAssignedIdentity") and g.schedules_runs
-        }
-        identities = triggers | {urn for urn, found in builds.items() if registry.urn in found}
-        watched = watched or bool(identities)
-        for grant in on_registry:
-            if (
-                grant.holder.urn not in identities
-                or {grant.role_name.lower(), grant.guid} & allowed
-            ):
-                continue
-            excess = grant.excess()
-            if excess:
-                message = _message(grant, registry, excess, grant.holder.urn in triggers)
-                findings.append(Finding(grant.assignment.urn, message))
-    if not watched:
+        review.registry(registry)
+    if not review.watched and not review.findings:
         raise NotApplicable("no identity of the stack runs or triggers builds on a registry")
-    yield from findings
+    yield from dict.fromkeys(review.findings)
 
 
 POLICY = stack_policy(RULE, check)

@@ -16,13 +16,14 @@ Endpoints, zone groups, zones, links and replicas are matched by identity (``_li
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._config import Flag, NoSettings, setting
+from private_acr_policies._cloud import Cloud, cloud_of
+from private_acr_policies._config import Flag, NoSettings, StackValue, setting
 from private_acr_policies._links import (
     AGENT_POOL,
     CLUSTER,
@@ -51,9 +52,11 @@ from private_acr_policies._policy import (
     resource_policy,
     stack_policy,
 )
+from private_acr_policies._stack_config import StackConfig
 from private_acr_rules import capacity
 from private_acr_rules.arm import parse_id
-from private_acr_rules.dns import REGISTRY_ZONE, REGISTRY_ZONES
+from private_acr_rules.clouds import REGISTRY_ZONES, zone_for
+from private_acr_rules.dns import REGISTRY_ZONE
 
 ACCESS = Rule(
     name="registry-private-access",
@@ -69,13 +72,23 @@ ACCESS = Rule(
 )
 
 
+def _zone_groups_by_policy(stack: StackConfig) -> StackValue | None:
+    """The stack's ``dns.zoneGroups``: ``policy`` when Azure Policy writes the zone groups."""
+    mode = stack.object_field("dns", "zoneGroups")
+    if not isinstance(mode, str):
+        return None
+    return StackValue(mode.strip().lower() == "policy", f"{stack.key('dns')}.zoneGroups")
+
+
 @dataclass(frozen=True)
 class EndpointDnsSettings:
     zone_groups_managed_by_policy: bool = setting(
         Flag(),
         False,
         "An Azure Policy (deploy-if-not-exists) adds the DNS zone group to every private endpoint: "
-        "an endpoint without one is noted, not a violation.",
+        "an endpoint without one is noted, not a violation. Default: true when the stack's "
+        "dns.zoneGroups is policy, else false.",
+        from_stack=_zone_groups_by_policy,
     )
 
 
@@ -171,19 +184,43 @@ def _zone_groups(stack: Stack, endpoint: Resource) -> list[Resource]:
     ]
 
 
-def _zones(stack: Stack, group: Resource) -> tuple[list[Resource], bool]:
-    """Zones a zone group points at, and whether one is a registry zone outside the stack."""
-    zones = list(linked_all(stack, group, "privateDnsZoneConfigs", ZONE))
-    external = False
-    for config in mappings(get(group.props, "privateDnsZoneConfigs")):
-        zone_id = get(config, "privateDnsZoneId")
-        key = parse_id(zone_id)
-        zone = find_id(stack, zone_id, ZONE)
-        if zone is not None and zone not in zones:
-            zones.append(zone)
-        elif zone is None and key is not None and key.name in REGISTRY_ZONES and not zones:
-            external = True
-    return zones, external
+@dataclass(frozen=True)
+class ZoneTargets:
+    """The zones a private endpoint's zone groups point at."""
+
+    zones: tuple[Resource, ...]
+    """Zones of the stack."""
+    outside: tuple[str, ...]
+    """Names of zones outside the stack (a hub's), from their ids."""
+    unknown: bool
+    """Some target is not known until deployment."""
+
+    def names(self) -> list[str | None]:
+        """Every zone's name (``None``: not known yet)."""
+        return [*(_zone_name(z) for z in self.zones), *self.outside]
+
+
+def zone_targets(stack: Stack, groups: Sequence[Resource]) -> ZoneTargets:
+    """The zones ``groups`` (zone groups of one endpoint) point at, in and outside the stack."""
+    zones: list[Resource] = []
+    outside: list[str] = []
+    unknown = False
+    for group in groups:
+        linked = list(linked_all(stack, group, "privateDnsZoneConfigs", ZONE))
+        zones += [z for z in linked if z not in zones]
+        configs = get(group.props, "privateDnsZoneConfigs")
+        unknown |= configs is UNKNOWN
+        for config in items(configs):
+            zone_id = get(config, "privateDnsZoneId")
+            zone = find_id(stack, zone_id, ZONE)
+            key = parse_id(zone_id)
+            if zone is not None:
+                zones += [zone] if zone not in zones else []
+            elif key is not None:
+                outside.append(key.name)
+            elif not linked and (config is UNKNOWN or zone_id is UNKNOWN):
+                unknown = True
+    return ZoneTargets(tuple(zones), tuple(outside), unknown)
 
 
 def _zone_name(zone: Resource) -> str | None:
@@ -225,6 +262,24 @@ def _consumer_vnets(stack: Stack, registry: Resource) -> dict[str, str]:
     return wanted
 
 
+def _zone_problem(
+    endpoint: Resource, targets: ZoneTargets, cloud: Cloud, expected: str | None
+) -> Outcome:
+    """Why an endpoint's zones hold no zone of the registry's cloud, or what was not known."""
+    names = targets.names()
+    if targets.unknown or None in names:
+        return Unchecked(endpoint.urn, f"{endpoint.name} DNS zone (not known until deployment)")
+    if expected is None and set(names) & REGISTRY_ZONES:
+        return Unchecked(endpoint.urn, f"{endpoint.name}: which cloud's zone ({cloud.source})")
+    wrong = sorted({n for n in names if n})
+    points = f"; it points at {', '.join(wrong)}" if wrong else ""
+    return Finding(
+        endpoint.urn,
+        f"{endpoint.name}: its DNS zone group does not point at a {expected or REGISTRY_ZONE} "
+        f"zone, the registry zone of {cloud.describe()}{points}.",
+    )
+
+
 def _dns_findings(
     stack: Stack, registry: Resource, endpoint: Resource, by_policy: bool
 ) -> Iterator[Outcome]:
@@ -242,19 +297,14 @@ def _dns_findings(
             f"{endpoint.name}: the registry endpoint has no DNS zone group, so no A records are written for it.",
         )
         return
-    zones: list[Resource] = []
-    external = False
-    for group in groups:
-        found, outside = _zones(stack, group)
-        zones += found
-        external |= outside
-    acr_zones = [z for z in zones if _zone_name(z) in REGISTRY_ZONES]
+    targets = zone_targets(stack, groups)
+    cloud = cloud_of(stack, registry)
+    expected = zone_for(cloud.cloud, "registry") if cloud.cloud else None
+    acr_zones = [z for z in targets.zones if _zone_name(z) == expected]
     if not acr_zones:
-        if not external:
-            yield Finding(
-                endpoint.urn,
-                f"{endpoint.name}: its DNS zone group does not point at a {REGISTRY_ZONE} zone.",
-            )
+        # A hub's zone of the right name is fine: its VNet links are the hub's to make.
+        if expected is None or expected not in targets.outside:
+            yield _zone_problem(endpoint, targets, cloud, expected)
         return
     linked = {urn for zone in acr_zones for urn in _linked_vnets(stack, zone)}
     for vnet_urn, consumer in sorted(_consumer_vnets(stack, registry).items()):

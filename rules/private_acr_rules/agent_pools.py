@@ -8,7 +8,10 @@ for all standard agent pools and is 0 for isolated agent pools."
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
+
+from private_acr_rules.regions import region_name
 
 
 class AgentPoolTier(StrEnum):
@@ -43,37 +46,55 @@ def is_isolated(tier: AgentPoolTier) -> bool:
 
 
 def default_quota(tier: AgentPoolTier) -> int:
+    """Azure's default vCPU quota of a registry for pools of ``tier``'s kind."""
     return ISOLATED_VCPU_QUOTA if is_isolated(tier) else STANDARD_VCPU_QUOTA
 
 
+@dataclass(frozen=True)
+class Quota:
+    """A registry's vCPU quota for one kind of pool (standard or isolated)."""
+
+    vcpus: int | None
+    """The quota granted after a support request; ``None`` for Azure's default."""
+    label: str
+    """The setting that declares it, named in a problem (``agentPoolQuotaIsolated``)."""
+
+
 def quota_problems(
-    pools: Sequence[tuple[str, AgentPoolTier, int]], quota: int | None, quota_label: str
+    pools: Sequence[tuple[str, AgentPoolTier, int]], standard: Quota, isolated: Quota
 ) -> list[str]:
     """The pools of one registry must fit its vCPU quota together.
 
-    ``pools`` holds (label, tier, count) per pool; standard and isolated tiers have separate
-    quotas. ``quota`` is a raised quota the caller declares, else Azure's default applies.
+    ``pools`` holds (label, tier, count) per pool; standard and isolated tiers are summed apart,
+    each sum held to its own quota (``default_quota`` unless the caller declares one).
     """
     problems: list[str] = []
-    for isolated in (False, True):
+    for quota, kind in ((standard, "standard"), (isolated, "isolated")):
         members = [
-            (label, tier, count) for label, tier, count in pools if is_isolated(tier) == isolated
+            (label, tier, count)
+            for label, tier, count in pools
+            if is_isolated(tier) == (kind == "isolated")
         ]
         if not members:
             continue
         needed = sum(VCPUS[tier] * count for _, tier, count in members)
-        default = ISOLATED_VCPU_QUOTA if isolated else STANDARD_VCPU_QUOTA
-        allowed = default if quota is None else quota
+        default = default_quota(members[0][1])
+        allowed = default if quota.vcpus is None else quota.vcpus
         if needed > allowed:
-            kind = "isolated" if isolated else "standard"
             sizes = " + ".join(f"{count} x {tier.value}" for _, tier, count in members)
             problems.append(
-                f"{members[0][0]}: {sizes} needs {needed} vCPUs but the registry's quota is "
-                f"{allowed} (Azure's default for {kind} pools is {default}); after a support "
-                f"request raises it, set {quota_label}"
+                f"{members[0][0]}: {sizes} needs {needed} vCPUs but the registry's {kind} quota "
+                f"is {allowed} (Azure's default for {kind} pools is {default}); after a support "
+                f"request raises it, set {quota.label}"
             )
     return problems
 
+
+AVAILABLE_REGIONS_SOURCE = (
+    "Learn, container-registry/tasks-agent-pools, 'Preview limitations' (MicrosoftDocs/"
+    "azure-management-docs commit 79592b333, 2026-08-14)"
+)
+"""The revision of Learn's table that ``AVAILABLE_REGIONS`` copies, cited wherever it is used."""
 
 AVAILABLE_REGIONS = frozenset(
     {
@@ -102,10 +123,6 @@ AVAILABLE_REGIONS = frozenset(
 written as ARM location names. The feature is in preview and the list grows."""
 
 
-def region_key(location: str) -> str:
-    """An ARM location name from either form (``East US 2`` or ``eastus2``)."""
-    return location.replace(" ", "").lower()
-
-
 def offers_agent_pools(location: str) -> bool:
-    return region_key(location) in AVAILABLE_REGIONS
+    """Whether Learn lists ``location`` (either form, ``East US 2`` or ``eastus2``)."""
+    return region_name(location) in AVAILABLE_REGIONS

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from private_acr_rules.regions import region_name
+
 
 class AzureCloud(StrEnum):
     """An Azure cloud, named as the azure-native provider's ``environment`` config names it."""
@@ -100,7 +102,55 @@ def names(cloud: AzureCloud) -> CloudNames:
 
 
 REGISTRY_ZONES = frozenset(c.registry_zone for c in CLOUDS.values())
-"""The registry zone of every cloud: a policy can accept any of them."""
+"""The registry zone of every cloud."""
+
+ZONE_FIELDS: Mapping[str, str] = {
+    "registry": "registry_zone",
+    "blob": "blob_zone",
+    "vault": "vault_zone",
+}
+"""The private DNS zone of each private link group id (sub-resource) this project uses."""
+
+
+def zone_for(cloud: AzureCloud, group_id: str) -> str | None:
+    """The zone a private endpoint of ``group_id`` writes its records into in ``cloud``."""
+    field = ZONE_FIELDS.get(group_id.lower())
+    return getattr(CLOUDS[cloud], field) if field else None
+
+
+def zones_of(group_id: str) -> frozenset[str]:
+    """The zone of ``group_id`` in every cloud."""
+    return frozenset(z for cloud in AzureCloud if (z := zone_for(cloud, group_id)))
+
+
+def cloud_named(value: object) -> AzureCloud | None:
+    """The cloud an ``azure-native:environment`` value names (``public``, ``usgovernment``,
+    ``china``, any letter case); ``None`` for anything else."""
+    if not isinstance(value, str):
+        return None
+    return next((c for c in AzureCloud if c.value == value.strip().lower()), None)
+
+
+_REGION_PREFIXES: tuple[tuple[str, AzureCloud], ...] = (
+    ("usgov", AzureCloud.US_GOVERNMENT),
+    ("usdod", AzureCloud.US_GOVERNMENT),
+    ("china", AzureCloud.CHINA),
+)
+"""Azure Government's regions are USGov Virginia, Texas, Arizona and the DoD regions (Learn,
+azure-government/documentation-government-get-started, "Azure Government regions"); Azure
+operated by 21Vianet's are China East and North 1-3 (docs.azure.cn, "Azure China regions")."""
+
+
+def cloud_of_region(location: str) -> AzureCloud:
+    """The cloud a region belongs to, in either form (``USGov Virginia``, ``usgovvirginia``)."""
+    name = region_name(location)
+    return next((c for prefix, c in _REGION_PREFIXES if name.startswith(prefix)), AzureCloud.PUBLIC)
+
+
+def cloud_of_login_server(login_server: str) -> AzureCloud | None:
+    """The cloud whose registry suffix a login server ends with (``acr.azurecr.us``)."""
+    server = login_server.strip().lower().rstrip(".")
+    return next((c for c, n in CLOUDS.items() if server.endswith("." + n.registry_suffix)), None)
 
 
 def aks_zone_region(cloud: AzureCloud, zone: str) -> str | None:

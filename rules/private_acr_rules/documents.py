@@ -26,6 +26,11 @@ def mappings(value: object) -> list[Mapping[str, Any]]:
     ]
 
 
+def items(value: object) -> list[object]:
+    """The entries of ``value`` if it is a list, else none."""
+    return cast(list[object], value) if isinstance(value, list) else []
+
+
 def strings(value: object) -> list[str]:
     """The strings in ``value`` if it is a list, else none."""
     if not isinstance(value, list):

@@ -3,7 +3,8 @@
 Microsoft Learn, "Run an ACR task on a dedicated agent pool" (tasks-agent-pools.md, 2026-08):
 outbound TCP from the agent subnet to AzureKeyVault, Storage, EventHub and
 AzureActiveDirectory on 443 and to AzureMonitor on 443 and 12000 ("a unique port used for
-diagnostics"). The network component builds its NSG from ``REQUIRED_EGRESS`` and the policy
+diagnostics"). The network component builds its NSG from ``REQUIRED_EGRESS`` (as
+``nsg_rule.NsgRule`` values, :func:`agent_pool_rules`) and the policy
 pack and the stack settings check any NSG against the same table with the evaluator in
 ``private_acr_rules.nsg``, so the three cannot drift apart. A build's own private destinations
 (an internal registry at an address and port) get Allow rules from the same helper, after the
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from private_acr_rules import nsg
+from private_acr_rules.nsg_rule import NsgRule, allow_outbound
 
 
 @dataclass(frozen=True)
@@ -83,32 +85,10 @@ def required_flows() -> list[Flow]:
     return [Flow(req.service_tag, port) for req in REQUIRED_EGRESS for port in req.ports]
 
 
-def allow_outbound_rule(
-    name: str, destination: str, ports: Sequence[int], priority: int, description: str
-) -> dict[str, Any]:
-    """One outbound Allow rule (engine camelCase) for TCP from the VNet to ``destination``."""
-    rule: dict[str, Any] = {
-        "name": name,
-        "priority": priority,
-        "direction": "Outbound",
-        "access": "Allow",
-        "protocol": "Tcp",
-        "sourceAddressPrefix": "VirtualNetwork",
-        "sourcePortRange": "*",
-        "destinationAddressPrefix": destination,
-        "description": description,
-    }
-    if len(ports) == 1:
-        rule["destinationPortRange"] = str(ports[0])
-    else:
-        rule["destinationPortRanges"] = [str(p) for p in ports]
-    return rule
-
-
-def agent_pool_security_rules(first_priority: int = 200) -> list[dict[str, Any]]:
-    """The NSG rules (engine camelCase) that open exactly the required flows."""
-    return [
-        allow_outbound_rule(
+def agent_pool_rules(first_priority: int = 200) -> tuple[NsgRule, ...]:
+    """The NSG rules that open exactly the required flows."""
+    return tuple(
+        allow_outbound(
             f"allow-{req.service_tag.lower()}-outbound",
             req.service_tag,
             req.ports,
@@ -116,7 +96,12 @@ def agent_pool_security_rules(first_priority: int = 200) -> list[dict[str, Any]]
             f"ACR Tasks agent pool egress to {req.service_tag}",
         )
         for index, req in enumerate(REQUIRED_EGRESS)
-    ]
+    )
+
+
+def agent_pool_security_rules(first_priority: int = 200) -> list[dict[str, Any]]:
+    """:func:`agent_pool_rules` in the ARM shape, beside rules read from ``az network nsg show``."""
+    return [rule.arm() for rule in agent_pool_rules(first_priority)]
 
 
 @dataclass(frozen=True)
@@ -133,10 +118,10 @@ BUILD_DESTINATION_FIRST_PRIORITY = 300
 """Below the required rules (200-240), so no build destination can shadow them."""
 
 
-def build_destination_rules(destinations: Sequence[BuildDestination]) -> list[dict[str, Any]]:
+def build_destination_rules(destinations: Sequence[BuildDestination]) -> tuple[NsgRule, ...]:
     """One outbound Allow rule per destination (TCP to its address and port), in order."""
-    return [
-        allow_outbound_rule(
+    return tuple(
+        allow_outbound(
             f"allow-build-destination-{index + 1}-outbound",
             str(destination.network),
             (destination.port,),
@@ -144,18 +129,23 @@ def build_destination_rules(destinations: Sequence[BuildDestination]) -> list[di
             f"ACR Tasks builds reach {destination.label}"[:140],
         )
         for index, destination in enumerate(destinations)
-    ]
+    )
 
 
 def agent_pool_egress(
-    rules: Iterable[Mapping[str, Any]] | nsg.RuleSet, source_prefixes: Sequence[nsg.Network] = ()
+    rules: Iterable[Mapping[str, Any] | NsgRule] | nsg.RuleSet,
+    source_prefixes: Sequence[nsg.Network] = (),
 ) -> EgressCheck:
     """Which required flows the NSG ``rules`` block for an agent subnet with these prefixes.
 
     With no prefixes the subnet's addresses count as unknown: rules naming explicit source
     prefixes then cannot be said to match it.
     """
-    ruleset = rules if isinstance(rules, nsg.RuleSet) else nsg.RuleSet(rules)
+    ruleset = (
+        rules
+        if isinstance(rules, nsg.RuleSet)
+        else nsg.RuleSet(r.arm() if isinstance(r, NsgRule) else r for r in rules)
+    )
     source = nsg.addresses(source_prefixes)
     blocked: list[BlockedFlow] = []
     undecided: list[Flow] = []
@@ -179,7 +169,7 @@ def agent_pool_egress(
 
 
 def blocked_flows(
-    rules: Iterable[Mapping[str, Any]], source_ranges: Sequence[nsg.Network] = ()
+    rules: Iterable[Mapping[str, Any] | NsgRule], source_ranges: Sequence[nsg.Network] = ()
 ) -> list[BlockedFlow]:
     """Required flows some rule of ``rules`` denies (see ``agent_pool_egress``)."""
     return list(agent_pool_egress(rules, source_ranges).blocked)

@@ -136,6 +136,14 @@ def _merge(spans: Iterable[tuple[int, int]]) -> Intervals:
     return tuple(merged)
 
 
+intersect = _intersect
+subtract = _subtract
+merge = _merge
+ADDRESS_SPACE = _ADDRESS_SPACE
+"""Every address of each family, as one span (``{4: ..., 6: ...}``)."""
+NOT_IN_AZURE_CLOUD = _NOT_IN_AZURE_CLOUD
+
+
 def _span_label(family: int, span: tuple[int, int]) -> str:
     kind = ipaddress.IPv4Address if family == 4 else ipaddress.IPv6Address
     blocks = ipaddress.summarize_address_range(kind(span[0]), kind(span[1]))
@@ -166,6 +174,9 @@ class _Selector:
     groups: frozenset[str] = frozenset()
     unknown: bool = False
     text: str = "*"
+    maybe: bool = False
+    """It also holds addresses not known here (an Azure Firewall rule's FQDNs, resolved when
+    traffic flows): beyond what it names, it may or may not hold any address."""
 
 
 class _Atom(NamedTuple):
@@ -195,11 +206,12 @@ class _Atom(NamedTuple):
         if self.span is None:
             if covers_address_space(networks, self.family):
                 return [self], [], []
-            return ([], [], [self]) if self.unknown and networks else ([], [self], [])
+            maybe = selector.maybe or (self.unknown and networks)
+            return ([], [], [self]) if maybe else ([], [self], [])
         spans = _merge(_span(n) for n in networks)
-        inside = _intersect((self.span,), spans)
-        outside = _subtract((self.span,), spans)
-        return [self._with(s) for s in inside], [self._with(s) for s in outside], []
+        inside = [self._with(s) for s in _intersect((self.span,), spans)]
+        outside = [self._with(s) for s in _subtract((self.span,), spans)]
+        return (inside, [], outside) if selector.maybe else (inside, outside, [])
 
     def _with(self, span: tuple[int, int]) -> _Atom:
         label = (
@@ -283,6 +295,44 @@ def _selector(rule: Mapping[str, Any], side: Literal["source", "destination"]) -
             networks.append(parsed)
     text = ", ".join([*(t.strip() for t in tokens), *sorted(groups)])
     return _Selector(everything, tuple(networks), frozenset(tags), groups, text=text)
+
+
+Selector = _Selector
+"""What a rule's source or destination names (build one with ``address_selector``)."""
+
+
+def address_selector(
+    tokens: Iterable[str], *, maybe: bool = False, text: str | None = None
+) -> Selector:
+    """A source or destination naming ``tokens``: ``*``/``Any``, addresses, CIDRs and service
+    tags, read as an NSG rule's are; ``maybe`` when it also holds addresses not known here.
+    No tokens and not ``maybe`` holds nothing."""
+    listed = [t for t in tokens if t.strip()]
+    networks: list[Network] = []
+    tags: set[str] = set()
+    everything = False
+    for token in listed:
+        parsed = _parse_token(token)
+        if parsed is None:
+            everything = True
+        elif isinstance(parsed, frozenset):
+            tags |= parsed
+        else:
+            networks.append(parsed)
+    shown = text if text is not None else ", ".join(t.strip() for t in listed) or "(nothing)"
+    return _Selector(
+        everything, tuple(networks), frozenset(tags), frozenset(), text=shown, maybe=maybe
+    )
+
+
+def unknown_selector(text: str = "(unknown until deployment)") -> Selector:
+    """A source or destination not known yet: a rule with one may match any flow."""
+    return _Selector(unknown=True, text=text)
+
+
+def port_spans(tokens: Iterable[str]) -> Intervals:
+    """The ports ``tokens`` name (``443``, ``80-90``, ``*``), as a rule's ports are read."""
+    return _port_spans(tuple(tokens))
 
 
 def _ports(rule: Mapping[str, Any], singular: str, plural: str) -> Intervals | None:
@@ -733,9 +783,22 @@ def _evaluate(custom: tuple[SecurityRule, ...], flow: Flow) -> Verdict:
     return _Evaluation(custom).run(flow)
 
 
+def evaluate_in_order(
+    rules: Sequence[SecurityRule], flow: Flow, defaults: Sequence[SecurityRule] = ()
+) -> Verdict:
+    """``flow`` under ``rules`` taken in the order given (first match wins, as in an NSG), then
+    ``defaults``: for rule sets that are not NSGs, such as an Azure Firewall policy's
+    (``private_acr_rules.firewall``), with the same address, tag and unknown handling."""
+    return _Evaluation(tuple(rules), tuple(defaults)).run(flow)
+
+
 class _Evaluation:
-    def __init__(self, custom: tuple[SecurityRule, ...]) -> None:
-        self.ordered = [*custom, *AZURE_DEFAULT_RULES]
+    def __init__(
+        self,
+        custom: tuple[SecurityRule, ...],
+        defaults: tuple[SecurityRule, ...] = AZURE_DEFAULT_RULES,
+    ) -> None:
+        self.ordered = [*custom, *defaults]
         self.regions = frozenset(_regions(custom))
         self.groups = frozenset(
             g for r in custom for g in (*r.source.groups, *r.destination.groups)

@@ -9,13 +9,14 @@ key. Readers collect every problem instead of stopping at the first, and never r
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, TypeVar, cast, overload
 
-from private_acr_rules import cidr
+from private_acr_rules import arm, cidr
 
 _E = TypeVar("_E", bound=Enum)
 _PATH_HEAD = re.compile(r"^[^.\[]+")
@@ -84,11 +85,51 @@ class FieldReader:
     def present(self, field: str) -> bool:
         return self.values.get(field) is not None
 
-    def _raw(self, field: str, required: bool) -> object:
+    def require(self, field: str, why: str = "this is required") -> object:
+        """The field's value; an absent one (or ``None``) is a problem saying ``why`` it is needed."""
         value = self.values.get(field)
-        if value is None and required:
-            self.problem(field, "missing; this is required")
+        if value is None:
+            self.problem(field, f"missing; {why}")
         return value
+
+    def reject_unknown(self, known: Iterable[str]) -> None:
+        """Every key that is not one of ``known``, named with the nearest known one.
+
+        Known keys are shown as the reader names them (``agentPool.tier`` in a stack,
+        ``BuildAgentPoolArgs.tier`` in a library call), so a misspelt key reads the same
+        whoever wrote it: ``agentPool.teir: unknown key; did you mean 'agentPool.tier'?``.
+        """
+        known = set(known)
+        shown = {self.label(name).rsplit(".", 1)[-1]: name for name in known}
+        names = sorted(shown)
+        for key in self.values:
+            if key in known:
+                continue
+            hint = difflib.get_close_matches(str(key), names, n=1)
+            nearest = f"; did you mean {self.label(shown[hint[0]])!r}?" if hint else ""
+            self.problem(str(key), f"unknown key{nearest} (known keys: {', '.join(names)})")
+
+    def arm_id(self, field: str, namespace: str, types: Sequence[str], expected: str) -> str | None:
+        """An ARM id of a resource of ``namespace`` whose type path is ``types`` (lower case,
+        e.g. ``microsoft.network`` and ``("virtualnetworks", "subnets")``); absent is ``None``.
+
+        Returns the id as written, without surrounding blanks."""
+        value = self.values.get(field)
+        if value is None:
+            return None
+        key = arm.parse_id(value)
+        if (
+            not isinstance(value, str)
+            or key is None
+            or key.namespace != namespace
+            or [kind for kind, _ in key.path] != list(types)
+        ):
+            self.invalid(field, value, expected)
+            return None
+        return value.strip()
+
+    def _raw(self, field: str, required: bool) -> object:
+        return self.require(field) if required else self.values.get(field)
 
     @overload
     def text(self, field: str, pattern: re.Pattern[str], expected: str, default: str) -> str: ...

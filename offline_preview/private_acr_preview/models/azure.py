@@ -80,6 +80,7 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
     ),
     ("network", "SecurityRule"): ("securityRules", "securityRuleName", _NSG),
     ("network", "RouteTable"): ("Microsoft.Network/routeTables", "routeTableName", ()),
+    ("network", "IpGroup"): ("Microsoft.Network/ipGroups", "ipGroupsName", ()),
     ("network", "Route"): ("routes", "routeName", _ROUTES),
     ("network", "FirewallPolicy"): (
         "Microsoft.Network/firewallPolicies",

@@ -9,12 +9,12 @@ subnets of a VNet, the security rules of an NSG, the routes of a route table) ha
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from private_acr_preview.errors import UserError
+from private_acr_preview.input_files import read_json
 
 
 class SnapshotError(UserError):
@@ -27,12 +27,7 @@ def _is_arm_id(value: object) -> bool:
 
 def load_snapshot(path: Path) -> list[dict[str, Any]]:
     """The resources in ``path``: every entry an object with an ARM ``id``."""
-    try:
-        document: object = json.loads(path.read_text())
-    except OSError as error:
-        raise SnapshotError(f"{path}: cannot read the existing-resources file: {error}") from None
-    except json.JSONDecodeError as error:
-        raise SnapshotError(f"{path}: not valid JSON: {error}") from None
+    document = read_json(path, option="--existing")
     entries = cast(list[object], document) if isinstance(document, list) else [document]
     resources: list[dict[str, Any]] = []
     for index, entry in enumerate(entries):

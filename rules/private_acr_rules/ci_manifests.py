@@ -1,0 +1,259 @@
+"""The in-cluster CI agent's Kubernetes manifests and login scripts, rendered as text.
+
+``private_acr_tasks.InClusterBuildTrigger`` creates the identity and roles and hands these
+out as stack outputs; rendering them needs nothing of Pulumi, so they are tested here alone.
+
+Logging in per build. ``az login --federated-token`` keeps the token it was given; the token
+the kubelet projects lasts about an hour and azure-cli cannot refresh a federated login with
+a stale assertion (AADSTS700024), so a pod that logs in once fails every build after that.
+Each build therefore logs in right before its ``az acr`` command, in the same shell, with
+the token file as it is at that moment (the kubelet rotates it well before it expires).
+Two forms: :func:`build_job`, a Job that runs one build and exits, and :func:`agent_manifest`,
+a long-running agent whose builds run through ``/opt/acr-build/with-login``, which logs in
+again each time (in a private config directory, so concurrent builds do not share a session).
+
+The commands carry ``--resource-group``: without it azure-cli looks the registry up among
+all resources of the subscription (``_utils.py get_resource_group_name_by_registry_name``),
+which the trigger's role does not allow.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from private_acr_rules.clouds import AzureCloud, names
+
+SCRIPT_DIR = "/opt/acr-build"
+WORKSPACE = "/workspace"
+AGENT_NAME = "acr-build-agent"
+_ARM_SCOPE = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CiPod:
+    """Where the CI agent and the build Jobs run, and the Azure CLI they run."""
+
+    namespace: str
+    service_account: str
+    cli_image: str
+    cloud: AzureCloud = AzureCloud.PUBLIC
+
+
+@dataclass(frozen=True)
+class BuildTarget:
+    """Where builds go: the registry, its subscription and resource group, the task and pool."""
+
+    subscription_id: str
+    resource_group: str
+    registry_name: str
+    task_name: str
+    agent_pool_name: str
+
+    @classmethod
+    def of_registry(
+        cls,
+        registry_id: str,
+        registry_name: str,
+        task_name: str,
+        agent_pool_name: str,
+        *,
+        subscription_id: str,
+        resource_group: str,
+    ) -> BuildTarget:
+        """The target of a registry by its ARM id, whose subscription and resource group
+        win over the given ones (the registry may live in another group)."""
+        match = _ARM_SCOPE.match(registry_id)
+        if match:
+            subscription_id, resource_group = match[1], match[2]
+        return cls(subscription_id, resource_group, registry_name, task_name, agent_pool_name)
+
+    def _registry(self) -> str:
+        return f"--registry {shlex.quote(self.registry_name)} --resource-group {shlex.quote(self.resource_group)}"
+
+    def task_run_command(self, context: str) -> str:
+        """Runs the task with ``context`` (a shell word: a directory, git URL or tarball URL)."""
+        return f"az acr task run {self._registry()} --name {shlex.quote(self.task_name)} --context {context}"
+
+    def quick_build_command(self) -> str:
+        return (
+            f"az acr build {self._registry()} --agent-pool {shlex.quote(self.agent_pool_name)} "
+            "--image app:{{.Run.ID}} --file Dockerfile ."
+        )
+
+
+_LOGIN = (
+    'az login --service-principal --username "$AZURE_CLIENT_ID" --tenant "$AZURE_TENANT_ID" '
+    '--federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --output none',
+    'az account set --subscription "$AZURE_SUBSCRIPTION_ID"',
+)
+
+
+def logged_in(cloud: AzureCloud, *commands: str) -> str:
+    """A shell script that logs in to ``cloud`` with the token as it is now, then runs ``commands``.
+
+    Each run gets its own azure-cli config directory, removed when it ends, so concurrent
+    builds in one pod never share or overwrite a session. A fresh directory knows only the
+    public cloud, so the cloud is set first.
+    """
+    lines = [
+        "set -eu",
+        'AZURE_CONFIG_DIR="$(mktemp -d)"',
+        "export AZURE_CONFIG_DIR",
+        "trap 'rm -rf \"$AZURE_CONFIG_DIR\"' EXIT",
+        f"az cloud set --name {names(cloud).cli_name}",
+        *_LOGIN,
+        *commands,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes multi-line strings (the scripts) as literal blocks, so they read as scripts, and
+    repeats shared values instead of writing YAML anchors."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    node = dumper.represent_str(value)
+    if "\n" in value:
+        node.style = "|"
+    return node
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _container(pod: CiPod, subscription_id: str, command: list[str]) -> dict[str, Any]:
+    return {
+        "name": "az",
+        "image": pod.cli_image,
+        "command": command,
+        "env": [
+            {"name": "AZURE_SUBSCRIPTION_ID", "value": subscription_id},
+            {"name": "HOME", "value": "/tmp"},
+            {"name": "AZURE_CORE_COLLECT_TELEMETRY", "value": "false"},
+        ],
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "256Mi"},
+            "limits": {"memory": "1Gi"},
+        },
+    }
+
+
+def _pod_spec(pod: CiPod, container: dict[str, Any]) -> dict[str, Any]:
+    """Non-root, no Kubernetes API token (workload identity projects its own token)."""
+    return {
+        "serviceAccountName": pod.service_account,
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 1000,
+            "runAsGroup": 1000,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
+    }
+
+
+def _pod_template(labels: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "metadata": {"labels": {**labels, "azure.workload.identity/use": "true"}},
+        "spec": spec,
+    }
+
+
+def _agent(pod: CiPod, subscription_id: str) -> list[dict[str, Any]]:
+    """The script every agent build runs through, and the agent that runs builds on demand."""
+    scripts = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "acr-build-scripts", "namespace": pod.namespace},
+        "data": {"with-login": "#!/bin/sh\n" + logged_in(pod.cloud, '"$@"')},
+    }
+    container = _container(pod, subscription_id, ["sleep", "infinity"])
+    container["workingDir"] = WORKSPACE
+    container["volumeMounts"] += [
+        {"name": "workspace", "mountPath": WORKSPACE},
+        {"name": "scripts", "mountPath": SCRIPT_DIR, "readOnly": True},
+    ]
+    spec = _pod_spec(pod, container)
+    spec["volumes"] += [
+        {"name": "workspace", "emptyDir": {}},
+        {"name": "scripts", "configMap": {"name": "acr-build-scripts", "defaultMode": 0o555}},
+    ]
+    labels = {"app.kubernetes.io/name": AGENT_NAME}
+    agent = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": AGENT_NAME, "namespace": pod.namespace, "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": _pod_template(labels, spec),
+        },
+    }
+    return [scripts, agent]
+
+
+def agent_manifest(pod: CiPod, client_id: str, tenant_id: str, subscription_id: str) -> str:
+    """Namespace, annotated service account, the login script and the long-running agent."""
+    documents = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": pod.namespace}},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {
+                "name": pod.service_account,
+                "namespace": pod.namespace,
+                "annotations": {
+                    "azure.workload.identity/client-id": client_id,
+                    "azure.workload.identity/tenant-id": tenant_id,
+                },
+            },
+        },
+        *_agent(pod, subscription_id),
+    ]
+    return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False)
+
+
+def build_job(pod: CiPod, target: BuildTarget) -> str:
+    """One build: log in, run the task with ``$BUILD_CONTEXT`` (a git or tarball URL), exit.
+
+    ``generateName`` gives every ``kubectl create`` its own Job. No retries: a retried Job
+    would start a second run and push a second image.
+    """
+    script = logged_in(
+        pod.cloud,
+        ': "${BUILD_CONTEXT:?set BUILD_CONTEXT to the git URL or tarball URL of the build context}"',
+        target.task_run_command('"$BUILD_CONTEXT"'),
+    )
+    container = _container(pod, target.subscription_id, ["/bin/sh", "-c", script])
+    container["env"].append({"name": "BUILD_CONTEXT", "value": ""})
+    spec = _pod_spec(pod, container)
+    spec["restartPolicy"] = "Never"
+    labels = {"app.kubernetes.io/name": "acr-build"}
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"generateName": "acr-build-", "namespace": pod.namespace, "labels": labels},
+        "spec": {
+            "backoffLimit": 0,
+            "ttlSecondsAfterFinished": 86400,
+            "template": _pod_template(labels, spec),
+        },
+    }
+    return yaml.dump(job, Dumper=_Dumper, sort_keys=False)
