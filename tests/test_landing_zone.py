@@ -105,6 +105,7 @@ def test_bad_central_zone_ids_are_refused_by_key(zone_ids: dict[str, str], messa
 def test_a_public_zone_id_in_a_government_stack_is_refused() -> None:
     config = with_changes(DEV, dns__zoneIds={"registry": f"{HUB}/privatelink.azurecr.io"})
     config["azure-native:environment"] = "usgovernment"
+    config["azure-native:location"] = "usgovvirginia"
     assert any(
         "usgovernment cloud resolve through privatelink.azurecr.us" in p for p in problems(config)
     )

@@ -407,6 +407,7 @@ def test_each_of_several_pools_may_have_a_schedule_of_its_own() -> None:
 def test_a_schedule_calls_the_resource_manager_of_the_stacks_cloud() -> None:
     config = with_changes(DEV, agentPool__schedule=WORKING_HOURS)
     config["azure-native:environment"] = "china"
+    config["azure-native:location"] = "chinanorth3"
     assert load(config).agent_pool.cloud.value == "china"
 
 

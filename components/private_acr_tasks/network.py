@@ -137,7 +137,8 @@ class ExistingSubnets:
 
     @property
     def vnet_id(self) -> str:
-        return self.agent.rsplit("/subnets/", 1)[0] if "/subnets/" in self.agent else self.agent
+        """The VNet of the subnets (validation holds all three to one), as written."""
+        return arm.parent_id(self.agent) or self.agent
 
     @property
     def by_role(self) -> dict[str, str]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ from private_acr_tasks.storage import ArtifactStorePlan, validate_artifact_store
 PROJECT = "private-acr-tasks"
 LOCATION_KEY = "azure-native:location"
 CLOUD_KEY = "azure-native:environment"
+SUBSCRIPTION_KEY = "azure-native:subscriptionId"
 ARTIFACT_CONTAINER = "artifacts"
 
 
@@ -97,6 +99,9 @@ class StackSettings:
     """The workspace every resource sends its logs to (created, or an existing one)."""
     cloud: AzureCloud = AzureCloud.PUBLIC
     """The Azure cloud (the provider's ``azure-native:environment``)."""
+    subscription_id: str | None = None
+    """The subscription the stack deploys to when its config names it
+    (``azure-native:subscriptionId``); otherwise the provider takes its credentials' own."""
     protect: bool = False
     """Protect the registry, agent pool, cluster and storage from deletion."""
     key_vault: BuildKeyVaultPlan | None = None
@@ -132,14 +137,22 @@ class _BuildConfig:
     network_labels: dict[str, str] = field(default_factory=dict[str, str])
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+"""A whole number as the CLI writes one (``pulumi config set --path`` hands the program the
+text ``"3"``): ASCII digits only. ``str.isdigit`` and ``int`` also take ``²``, U+0661 (the
+Arabic-Indic one) and ``1_000``, which no YAML or JSON reader of the CLI reads as a number.
+Past 18 digits no setting means anything (and ``int`` refuses text over 4,300 digits)."""
+
+
 def _from_text(value: object, kind: type | None) -> object:
-    """A scalar the CLI delivered as text, read as the type its key expects."""
+    """A scalar the CLI delivered as text, read as the type its key expects; text that is not
+    one stays text, for the key's own check to refuse by name."""
     if not isinstance(value, str) or kind is None:
         return value
     text = value.strip().lower()
     if kind is bool and text in ("true", "false"):
         return text == "true"
-    if kind is int and text.lstrip("-").isdigit():
+    if kind is int and _WHOLE_NUMBER.fullmatch(text):
         return int(text)
     return value
 
@@ -211,8 +224,14 @@ def _read(path: str, raw: Mapping[str, object], keys: Keys, problems: list[str])
 
 
 def _decoded(raw: object) -> object:
-    """An object the engine passed JSON-encoded, decoded."""
-    return json.loads(raw) if isinstance(raw, str) and raw.strip().startswith("{") else raw
+    """An object the engine passed JSON-encoded, decoded; text that is no JSON stays text, for
+    the key's check to refuse by name."""
+    if not isinstance(raw, str) or not raw.strip().startswith("{"):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:  # JSONDecodeError, or a number past int's 4,300 digits
+        return raw
 
 
 class _Config:
@@ -474,11 +493,22 @@ class _Loader:
         return validate_build_trigger(section.reader(self.problems, cloud=self.cloud))
 
     def location(self) -> str:
+        """The region of every resource, as written (ARM takes either form), once it names a
+        region of the stack's cloud."""
         location = self.raw.get(LOCATION_KEY)
-        if isinstance(location, str) and location:
-            return location
-        self.problems.append(f"{LOCATION_KEY}: missing; set the Azure region, e.g. eastus2")
-        return ""
+        if location is None or (isinstance(location, str) and not location.strip()):
+            self.problems.append(f"{LOCATION_KEY}: missing; set the Azure region, e.g. eastus2")
+            return ""
+        reader = FieldReader({}, Labels.mapped({}), self.problems)
+        if reader.region_value(LOCATION_KEY, location, self.cloud) is None:
+            return ""
+        return cast(str, location)
+
+    def subscription(self) -> str | None:
+        """The provider's subscription when the config names one: a GUID, which ARM puts in
+        every id (``1e40`` would be written into each of them)."""
+        reader = FieldReader(self.raw, Labels.mapped({}), self.problems)
+        return reader.text(SUBSCRIPTION_KEY, naming.GUID, "a subscription id (a GUID)", "") or None
 
     def protect(self) -> bool:
         protect = self.config.scalar("protect", bool)
@@ -707,7 +737,7 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     config = _Config(raw)
     environment, cloud = _environment(config), _cloud(raw, config.problems)
     load = _Loader(raw, config, environment, cloud, program_dir or Path.cwd())
-    location, protect = load.location(), load.protect()
+    location, protect, subscription = load.location(), load.protect(), load.subscription()
     builds = load.builds()
     network, (dns, aks_zone) = load.network(builds), load.dns()
     registry, trigger = load.registry(location), load.build_trigger()
@@ -744,6 +774,7 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
         dns=dns,
         diagnostics=diagnostics,
         cloud=load.cloud,
+        subscription_id=subscription,
         protect=protect,
         key_vault=key_vault,
     )

@@ -75,3 +75,13 @@ def parse_id(text: object) -> ResourceKey | None:
     return ResourceKey(
         match["sub"].lower(), match["group"].lower(), match["namespace"].lower(), path
     )
+
+
+def parent_id(text: object) -> str | None:
+    """The id of a child resource's parent, as written: ``.../virtualNetworks/hub`` for
+    ``.../virtualNetworks/hub/Subnets/agents`` (types in any letter case, as ARM takes them);
+    ``None`` for a top-level resource or for text that is no ARM id."""
+    key = parse_id(text)
+    if key is None or len(key.path) < 2:
+        return None
+    return str(text).strip().rstrip("/").rsplit("/", 2)[0]
