@@ -48,6 +48,7 @@ from private_acr_tasks.diagnostics import DiagnosticsPlan, validate_diagnostics
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.key_vault import BuildKeyVaultPlan, validate_key_vault
 from private_acr_tasks.network import SUBNET_FIELDS, NetworkPlan, validate_network
+from private_acr_tasks.preflight import subscription_problems
 from private_acr_tasks.private_endpoint import (
     AKS_ZONE_KEY,
     EndpointDnsPlan,
@@ -748,6 +749,8 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
         _stack_rules(network, registry, aks, config.problems, vault=key_vault is not None)
     if dns is not None:
         _policy_dns_rule(dns, config.problems, vault=key_vault is not None)
+    if network is not None and subscription is not None:
+        config.problems.extend(subscription_problems(network, subscription, SUBSCRIPTION_KEY))
     if (
         config.problems
         or network is None
