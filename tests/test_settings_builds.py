@@ -1,6 +1,7 @@
 """Pools, tasks and private registries in the stack settings: each key refused by name, once."""
 
 import ipaddress
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from conftest import ROOT, stack_config, with_changes
 from private_acr_rules.agent_pools import AgentPoolTier
 from private_acr_tasks.build_task import BUILTIN_TASK, RegistryCredentials
 from private_acr_tasks.errors import ConfigError
+from private_acr_tasks.program_files import MAX_TASK_FILE_BYTES
 from private_acr_tasks.settings import StackSettings, load_settings
 
 BUILDS = stack_config("builds")
@@ -242,7 +244,7 @@ REFUSED: list[tuple[dict[str, Any], str, str]] = [
             }
         },
         "tasks.app.context",
-        "without credentials in it",
+        "holds credentials (https://***@git.internal/app.git)",
     ),
     (
         {"tasks": {"App": {"agentPool": "heavy", "file": "tasks/app.yaml"}}},
@@ -384,6 +386,85 @@ def test_a_task_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
     assert any(
         "cannot read tasks/app.yaml as UTF-8" in p for p in named(BUILDS, "tasks.app.file", program)
     )
+
+
+def with_task_file(name: str) -> dict[str, str]:
+    return with_changes(BUILDS, tasks={"app": {"agentPool": "heavy", "file": name}})
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("../../../../etc/hostname", "../../../../etc/hostname is outside the program directory"),
+        ("/dev/zero", "/dev/zero is an absolute path"),
+        ("/dev/stdin", "/dev/stdin is an absolute path"),
+        ("/etc/hostname", "/etc/hostname is an absolute path"),
+        ("tasks", "tasks is a directory; expected a task file"),
+        ("tasks/missing.yaml", "tasks/missing.yaml does not exist"),
+    ],
+)
+def test_a_task_file_is_a_file_of_the_program(name: str, message: str) -> None:
+    (problem,) = named(with_task_file(name), "tasks.app.file")
+    assert problem.startswith(f"tasks.app.file: {message}")
+
+
+def test_a_link_is_judged_by_where_it_leads(tmp_path: Path) -> None:
+    program = task_dir(tmp_path, "steps:\n  - cmd: bash echo hello\n")
+    (program / "zero.yaml").symlink_to("/dev/zero")
+    (program / "up.yaml").symlink_to(Path("/etc/hostname"))
+    (program / "inside.yaml").symlink_to(program / "tasks" / "app.yaml")
+    assert problems(with_task_file("inside.yaml"), program) == []
+    for name in ("zero.yaml", "up.yaml"):
+        (problem,) = problems(with_task_file(name), program)
+        assert problem.startswith(f"tasks.app.file: {name} is outside the program directory")
+
+
+def test_a_fifo_or_a_device_in_the_program_is_refused_without_reading_it(tmp_path: Path) -> None:
+    # Opening a FIFO for reading blocks until a writer comes; a device may never end.
+    program = task_dir(tmp_path, "steps: []\n")
+    os.mkfifo(program / "tasks" / "pipe.yaml")
+    (problem,) = problems(with_task_file("tasks/pipe.yaml"), program)
+    assert problem == "tasks.app.file: tasks/pipe.yaml is a FIFO; expected a task file"
+
+
+def test_a_task_file_is_read_up_to_a_bound(tmp_path: Path) -> None:
+    text = "steps:\n  - cmd: bash echo hello\n"
+    program = task_dir(tmp_path, text + "#" * (MAX_TASK_FILE_BYTES - len(text)))
+    assert problems(with_task_file("tasks/app.yaml"), program) == []
+    (program / "tasks" / "big.yaml").write_text(text + "#" * MAX_TASK_FILE_BYTES)
+    (problem,) = problems(with_task_file("tasks/big.yaml"), program)
+    assert problem == (
+        "tasks.app.file: tasks/big.yaml is larger than 1024 KiB, the most a task file is read up to"
+    )
+
+
+def test_a_context_with_credentials_is_refused_and_never_shown() -> None:
+    context = "https://builder:ghp_S3cretT0ken@git.example.com/team/app.git#main"
+    tasks = {"app": {"agentPool": "heavy", "file": "tasks/app.yaml", "context": context}}
+    with pytest.raises(ConfigError) as caught:
+        load(with_changes(BUILDS, tasks=tasks))
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "tasks.app.context: holds credentials (https://***@git.example.com/team/app.git#main)"
+    )
+    assert "S3cret" not in str(caught.value) and "builder" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        # Wherever a value with credentials is echoed, they are masked.
+        ({"network__firewallPolicyId": "https://u:S3cret@example.com/fw"}, "network"),
+        ({"agentPools": {"small": {"tier": "https://u:S3cret@example.com/"}}}, "agentPools.small"),
+        ({"privateRegistries": {"https://u:S3cret@r.example.com": {}}}, "privateRegistries"),
+    ],
+)
+def test_no_message_prints_a_credential(changes: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(with_changes(BUILDS, **changes))
+    assert key in str(caught.value) and "https://***@" in str(caught.value)
+    assert "S3cret" not in str(caught.value)
+    assert not any("S3cret" in p for p in caught.value.problems)
 
 
 # Idle scaling --------------------------------------------------------------------------------

@@ -383,24 +383,34 @@ class _Check:
                 )
 
 
-def _network_ids(plan: NetworkPlan) -> list[tuple[str, str, str]]:
-    """The stack's own network ids: (key, id, what Azure must place in its subscription)."""
-    found: list[tuple[str, str, str]] = []
+@dataclass(frozen=True)
+class _NetworkId:
+    key: str
+    resource_id: str
+    placed: str
+    """What Azure creates only in the VNet's subscription, and where Learn says so."""
+    source: str
+
+
+def _network_ids(plan: NetworkPlan) -> list[_NetworkId]:
+    """The stack's own network ids."""
+    found: list[_NetworkId] = []
     if plan.existing_vnet is not None:
         found.append(
-            (
+            _NetworkId(
                 "network.existingVnetId",
                 plan.existing_vnet.id,
-                "the NSG of each subnet created in it and the private endpoints (Learn, "
-                "virtual-network-manage-subnet; private-endpoint-overview)",
+                "the NSG of each subnet created in it and the private endpoints",
+                "Learn, virtual-network-manage-subnet and private-endpoint-overview",
             )
         )
     if plan.existing_subnets is not None:
         found.append(
-            (
+            _NetworkId(
                 "network.existingSubnetIds",
                 plan.existing_subnets.agent,
-                "the private endpoints (Learn, private-endpoint-overview)",
+                "the private endpoints",
+                "Learn, private-endpoint-overview",
             )
         )
     return found
@@ -410,15 +420,15 @@ def subscription_problems(plan: NetworkPlan, subscription: str, source: str) -> 
     """The stack's network ids in a subscription other than ``subscription``, the one the stack
     deploys to (``source`` says who says so), each naming its key."""
     problems: list[str] = []
-    for key, resource_id, placed in _network_ids(plan):
-        written = arm.written(resource_id)
+    for network_id in _network_ids(plan):
+        written = arm.written(network_id.resource_id)
         if written is None or written.subscription.lower() == subscription.strip().lower():
             continue
         problems.append(
-            f"{key}: the network is in subscription {written.subscription}, but the stack "
-            f"deploys to subscription {subscription} ({source}); Azure creates {placed} only "
-            "in the VNet's own subscription, so deploy the stack there: "
-            f"azure-native:subscriptionId: {written.subscription}"
+            f"{network_id.key}: the network is in subscription {written.subscription}, but the "
+            f"stack deploys to subscription {subscription} ({source}); Azure creates "
+            f"{network_id.placed} only in the VNet's own subscription ({network_id.source}), so "
+            f"deploy the stack there: azure-native:subscriptionId: {written.subscription}"
         )
     return problems
 

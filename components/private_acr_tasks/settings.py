@@ -56,6 +56,7 @@ from private_acr_tasks.private_endpoint import (
     ZoneGroups,
     validate_endpoint_dns,
 )
+from private_acr_tasks.program_files import ProgramFileError, read_program_file
 from private_acr_tasks.registry import RegistryPlan, validate_registry
 from private_acr_tasks.storage import ArtifactStorePlan, validate_artifact_store
 
@@ -705,16 +706,10 @@ class _Loader:
                 f"{path}.file: {got}; expected the path of a task file, e.g. tasks/app.yaml"
             )
             return None
-        file = self.program_dir / name
         try:
-            return file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            self.problems.append(
-                f"{path}.file: {name} does not exist (task files are read relative to the "
-                f"program directory, {self.program_dir})"
-            )
-        except (OSError, UnicodeDecodeError) as error:
-            self.problems.append(f"{path}.file: cannot read {name} as UTF-8 text ({error})")
+            return read_program_file(self.program_dir, name)
+        except ProgramFileError as error:
+            self.problems.append(f"{path}.file: {error}")
         return None
 
     def key_vault(
