@@ -388,6 +388,59 @@ def test_a_task_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
     )
 
 
+INTERNAL = "registry.internal.example.com"
+CREDENTIALS = {"usernameSecret": "internal-registry-user", "passwordSecret": "internal-registry-pw"}
+
+
+def with_registry(server: str, **entry: Any) -> dict[str, str]:
+    return with_changes(BUILDS, privateRegistries={server: {**CREDENTIALS, **entry}})
+
+
+def test_a_login_servers_own_port_is_the_port_the_agents_are_let_out_on() -> None:
+    # Docker pulls registry.internal.example.com:5000/base from port 5000, not 443.
+    network = load(with_registry(f"{INTERNAL}:5000", address="10.70.4.0/24")).network
+    (destination,) = network.build_destinations
+    assert (destination.label, destination.port) == (f"{INTERNAL}:5000", 5000)
+    (rule,) = [r for r in network.agent_rules if r.name.startswith("allow-build-destination")]
+    assert (rule.destination_address_prefix, rule.destination_port_range) == (
+        "10.70.4.0/24",
+        "5000",
+    )
+
+
+def test_a_port_that_says_the_same_as_the_login_server_is_accepted() -> None:
+    network = load(with_registry(f"{INTERNAL}:5000", address="10.70.4.0/24", port=5000)).network
+    assert [d.port for d in network.build_destinations] == [5000]
+
+
+def test_a_login_server_without_a_port_is_reached_on_port_or_443() -> None:
+    assert [
+        d.port
+        for d in load(with_registry(INTERNAL, address="10.70.4.4")).network.build_destinations
+    ] == [443]
+    assert [
+        d.port
+        for d in load(
+            with_registry(INTERNAL, address="10.70.4.4", port=8443)
+        ).network.build_destinations
+    ] == [8443]
+
+
+def test_a_port_other_than_the_login_servers_is_an_error_naming_both() -> None:
+    found = problems(with_registry(f"{INTERNAL}:5000", address="10.70.4.0/24", port=443))
+    assert found == [
+        f"privateRegistries.{INTERNAL}:5000.port: 443 is not the port of the login server "
+        f"{INTERNAL}:5000 (5000); the builds reach the registry on 5000: drop "
+        f"privateRegistries.{INTERNAL}:5000.port or make it 5000"
+    ]
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999"])
+def test_a_login_server_port_out_of_range_is_refused(port: str) -> None:
+    (problem,) = problems(with_registry(f"{INTERNAL}:{port}", address="10.70.4.0/24"))
+    assert problem.startswith(f"privateRegistries.{INTERNAL}:{port}: got '{INTERNAL}:{port}'")
+
+
 def with_task_file(name: str) -> dict[str, str]:
     return with_changes(BUILDS, tasks={"app": {"agentPool": "heavy", "file": name}})
 

@@ -92,6 +92,7 @@ _VALUE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CONTEXT = re.compile(r"^https://[^\s@/]+/\S*$")
 """An https URL without credentials in it: a token in the URL would be in the task and the state."""
 _GIVEN_VALUES = ("identityClientId", "keyVaultUri")
+MAX_PORT = 65535
 _REGISTRY_KEYS = ("username_secret", "password_secret")
 
 
@@ -193,8 +194,14 @@ def validate_registry_credentials(fields: FieldReader) -> dict[str, RegistryCred
     entries = fields.mapping("private_registries", "a map of login servers to secret names")
     for server, entry in entries.items():
         path = f"private_registries.{server}"
-        if not naming.LOGIN_SERVER.fullmatch(server):
-            fields.invalid(path, server, "a login server such as registry.internal.example.com")
+        _, colon, port = server.rpartition(":")
+        if not naming.LOGIN_SERVER.fullmatch(server) or (colon and not 1 <= int(port) <= MAX_PORT):
+            fields.invalid(
+                path,
+                server,
+                "a login server such as registry.internal.example.com or, with its port, "
+                "registry.internal.example.com:5000",
+            )
         if not isinstance(entry, Mapping):
             fields.invalid(path, entry, "an object with username_secret and password_secret")
             continue

@@ -37,6 +37,7 @@ from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
 from private_acr_tasks.aks import AksClusterPlan, validate_aks_cluster
 from private_acr_tasks.build_task import (
     BUILTIN_TASK,
+    MAX_PORT,
     BuildTaskPlan,
     RegistryCredentials,
     validate_build_task,
@@ -624,11 +625,12 @@ class _Loader:
             labels[f"private_registries.{server}"] = path
             section = self.config.entry("privateRegistries", server, entry)
             address, port = section.own.get("address"), section.own.get("port")
+            port = self._registry_port(path, server, port)
             credentials[server] = section.values
             labels.update(
                 {f"private_registries.{server}.{k}": v for k, v in section.labels.items()}
             )
-            if address is None and port is not None:
+            if address is None and section.own.get("port") is not None:
                 self.problems.append(
                     f"{path}.port: needs {path}.address (the agents' NSG opens that port to that address)"
                 )
@@ -643,6 +645,23 @@ class _Loader:
             self.problems,
         )
         builds.registries = validate_registry_credentials(reader)
+
+    def _registry_port(self, path: str, server: str, port: object) -> object:
+        """The port the agents reach a registry on: its login server's own
+        (``registry.internal.example.com:5000``, where Docker pulls from), unless ``port`` says
+        it; the two may not disagree."""
+        _, colon, written = server.rpartition(":")
+        if not colon or not written.isascii() or not written.isdigit():
+            return port
+        own = int(written)
+        if not 1 <= own <= MAX_PORT:
+            return port  # the login server's own check names it
+        if port is not None and port != own:
+            self.problems.append(
+                f"{path}.port: {port!r} is not the port of the login server {server} ({own}); "
+                f"the builds reach the registry on {own}: drop {path}.port or make it {own}"
+            )
+        return own if port is None else port
 
     def tasks(self, builds: _BuildConfig) -> dict[str, StackTask]:
         configured = self.config.entries("tasks")
