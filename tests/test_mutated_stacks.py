@@ -7,9 +7,6 @@ promises before any resource exists: the engine reads the file or refuses it as 
 a key, never a crash ("the program failed"). Both run below the command line, as the preview runs
 them (``load_config``, then ``load_settings`` as ``__main__.py`` does): a whole preview takes
 seconds, these milliseconds.
-
-Failures of the program side (``components/``, issue 25's settings part) are marked ``xfail``
-until that part lands; the engine side must hold now.
 """
 
 from __future__ import annotations
@@ -25,7 +22,7 @@ from typing import Any, cast
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
@@ -36,7 +33,6 @@ from private_acr_tasks.settings import load_settings
 
 STACKS = sorted(path.name.split(".")[1] for path in ROOT.glob("Pulumi.*.yaml"))
 _PLACEHOLDER = "mutation-placeholder-7f3a"
-PROGRAM_SIDE = "program side of issue 25 (settings), after the settings refactor"
 
 # YAML as one might write it by mistake, or to probe: each fits where a value goes.
 ODD_VALUES = [
@@ -200,15 +196,7 @@ def test_a_mutated_stack_file_is_read_or_refused_naming_the_file(case: tuple[str
         _engine(*case)
 
 
-# Not shrunk while it is expected to fail (shrinking takes longer than finding); run it with
-# the xfail mark removed to see a minimal example.
-@pytest.mark.xfail(reason=PROGRAM_SIDE, strict=False)
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_stack_files())
 def test_a_mutated_stack_config_is_accepted_or_refused_naming_a_key(
     case: tuple[str, bytes],
@@ -226,30 +214,25 @@ def _dev_with(old: str, new: str) -> bytes:
     return text.replace(old, new, 1).encode()
 
 
-# The issue's reproducers of bad input. Those the engine refuses hold now; the rest are the
-# program's to refuse (named keys as the settings name them), and marked so until they are.
+# The issue's reproducers of bad input: the engine refuses the first three naming the key
+# and line, the program's settings the rest naming the key.
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
         ("private-acr-tasks:protect: false", "private-acr-tasks:protect: !!bool 'on'", "protect"),
         ("nodeCount: 2", "nodeCount: !!null 3", "aks.nodeCount"),
         ("retentionDays: 7", "retentionDays: {days: .inf}", "registry.retentionDays.days"),
-        *(
-            pytest.param(old, new, expected, marks=pytest.mark.xfail(reason=PROGRAM_SIDE))
-            for old, new, expected in [
-                ("location: eastus2", "location: true", "location"),
-                ("location: eastus2", "location: 1.5", "location"),
-                ("location: eastus2", "location: {a: 1}", "location"),
-                ("location: eastus2", 'location: "east\\u200bus2"', "location"),
-                ("count: 1", "count: '\u0661'", "agentPool.count"),
-                ("count: 1", "count: 1\n    vcpuQuota: '--5'", "agentPool.vcpuQuota"),
-                ("count: 1", "count: 1\n    vcpuQuota: '\u00b2'", "agentPool.vcpuQuota"),
-                (
-                    "location: eastus2",
-                    "location: eastus2\n  azure-native:subscriptionId: 1e40",
-                    "subscriptionId",
-                ),
-            ]
+        ("location: eastus2", "location: true", "azure-native:location: got 'true'"),
+        ("location: eastus2", "location: 1.5", "azure-native:location: got '1.5'"),
+        ("location: eastus2", "location: {a: 1}", "azure-native:location: got '{"),
+        ("location: eastus2", 'location: "east\\u200bus2"', "azure-native:location: got 'east"),
+        ("count: 1", "count: '\u0661'", "agentPool.count: got '\u0661'"),
+        ("count: 1", "count: 1\n    vcpuQuota: '--5'", "agentPool.vcpuQuota: got '--5'"),
+        ("count: 1", "count: 1\n    vcpuQuota: '\u00b2'", "agentPool.vcpuQuota: got '\u00b2'"),
+        (
+            "location: eastus2",
+            "location: eastus2\n  azure-native:subscriptionId: 1e40",
+            "azure-native:subscriptionId: got '1e+40'; expected a subscription id",
         ),
     ],
 )

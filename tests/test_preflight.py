@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 from learn_facts import AGENT_POOL_EGRESS, AGENT_POOL_FLOWS, AGENT_SUBNET_SERVICE_ENDPOINTS
 
-from private_acr_tasks.network import ExistingSubnets, NetworkPlan
-from private_acr_tasks.preflight import Findings, verify_existing_network
+from private_acr_preview.program import run_function
+from private_acr_tasks.network import ExistingSubnets, ExistingVnet, NetworkPlan
+from private_acr_tasks.preflight import (
+    CLIENT_CONFIG,
+    AzureLookups,
+    Findings,
+    verify_existing_network,
+)
 
 SPOKE = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-spoke/providers/Microsoft.Network"
 VNET = f"{SPOKE}/virtualNetworks/vnet-spoke"
@@ -42,16 +48,41 @@ DENY_STORAGE = {
 }
 
 
-def azure(documents: dict[tuple[str, str], Any]) -> Any:
-    """A lookup answering from documents keyed by (token, name of the looked-up resource)."""
+SPOKE_SUBSCRIPTION = "11111111-1111-1111-1111-111111111111"
+HUB_SUBSCRIPTION = "22222222-2222-2222-2222-222222222222"
 
-    def lookup(token: str, args: Mapping[str, str]) -> Mapping[str, Any]:
+
+class Azure:
+    """A lookup answering from documents keyed by (token, name of the looked-up resource), in
+    a provider whose subscription is ``subscription``; it records the subscription each lookup
+    was made in (``None``: the provider's)."""
+
+    def __init__(
+        self, documents: dict[tuple[str, str], Any], subscription: str = SPOKE_SUBSCRIPTION
+    ) -> None:
+        self.documents = documents
+        self.subscription = subscription
+        self.asked: list[tuple[str, str, str | None]] = []
+
+    def __call__(
+        self, token: str, args: Mapping[str, str], subscription: str | None = None, /
+    ) -> Mapping[str, Any]:
+        if token == CLIENT_CONFIG:
+            return {"subscriptionId": self.subscription}
         name = list(args.values())[-1]
-        if (token, name) not in documents:
+        self.asked.append((token, name, subscription))
+        if (token, name) not in self.documents:
             raise RuntimeError(f"ResourceNotFound: {name}")
-        return documents[(token, name)]
+        return self.documents[(token, name)]
 
-    return lookup
+
+def azure(documents: dict[tuple[str, str], Any]) -> Azure:
+    return Azure(documents)
+
+
+def nothing(token: str, args: Mapping[str, str], subscription: str | None = None, /) -> Any:
+    """The offline preview's answer without --existing: an empty result."""
+    return {}
 
 
 def subnets(**agent: Any) -> dict[Any, Any]:
@@ -114,7 +145,7 @@ def test_a_subnet_azure_cannot_find_is_refused_with_its_error() -> None:
 
 
 def test_an_empty_answer_is_a_warning_that_nothing_was_verified() -> None:
-    findings = verify_existing_network(PLAN, lambda token, args: {})
+    findings = verify_existing_network(PLAN, nothing)
     assert findings.problems == []
     assert len(findings.warnings) == 3
     assert all("not verified" in w for w in findings.warnings)
@@ -305,3 +336,97 @@ def test_a_tag_routed_to_the_internet_needs_no_firewall_rule() -> None:
     )
     findings = check(documents, with_policy())
     assert findings.problems == [] and findings.warnings == []
+
+
+def test_the_hubs_firewall_policy_is_read_in_the_hubs_subscription() -> None:
+    tags = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
+    lookup = Azure(firewall_documents(network_rules("Allow", tags, ["443", "12000"])))
+    findings = verify_existing_network(with_policy(), lookup)
+    assert findings.problems == [] and findings.warnings == []
+    where = {token.rsplit(":", 1)[-1]: subscription for token, _, subscription in lookup.asked}
+    assert where == {
+        # The spoke's own resources, in the provider's subscription.
+        "getSubnet": None,
+        "getRouteTable": None,
+        # The hub's, in the subscription their ids name.
+        "getFirewallPolicy": HUB_SUBSCRIPTION,
+        "getFirewallPolicyRuleCollectionGroup": HUB_SUBSCRIPTION,
+    }
+
+
+def test_a_policy_in_the_stacks_own_subscription_is_read_by_the_provider() -> None:
+    documents = firewall_documents(network_rules("Allow", ["*"], ["*"]))
+    documents[("azure-native:network:getFirewallPolicy", "fw-hub")] = {
+        "ruleCollectionGroups": [{"id": GROUP.replace(HUB_SUBSCRIPTION, SPOKE_SUBSCRIPTION)}]
+    }
+    lookup = Azure(documents)
+    own = POLICY.replace(HUB_SUBSCRIPTION, SPOKE_SUBSCRIPTION)
+    verify_existing_network(dataclasses.replace(PLAN, firewall_policy_id=own), lookup)
+    assert {s for token, _, s in lookup.asked if "Firewall" in token} == {None}
+
+
+def test_subnets_in_another_subscription_are_refused_naming_the_key() -> None:
+    lookup = Azure(subnets(), subscription="33333333-3333-3333-3333-333333333333")
+    (problem,) = verify_existing_network(PLAN, lookup).problems
+    assert problem.startswith(
+        f"network.existingSubnetIds: the network is in subscription {SPOKE_SUBSCRIPTION}, but "
+        "the stack deploys to subscription 33333333-3333-3333-3333-333333333333"
+    )
+    assert problem.endswith(f"azure-native:subscriptionId: {SPOKE_SUBSCRIPTION}")
+    # Nothing is looked up in the wrong subscription.
+    assert lookup.asked == []
+
+
+def test_a_vnet_in_another_subscription_is_refused_naming_the_key() -> None:
+    plan = dataclasses.replace(
+        PLAN,
+        existing_subnets=None,
+        existing_vnet=ExistingVnet(VNET.replace(SPOKE_SUBSCRIPTION, HUB_SUBSCRIPTION), "rg", "v"),
+    )
+    (problem,) = verify_existing_network(plan, Azure({})).problems
+    assert problem.startswith(
+        f"network.existingVnetId: the network is in subscription {HUB_SUBSCRIPTION}, but the "
+        f"stack deploys to subscription {SPOKE_SUBSCRIPTION}"
+    )
+    assert "the NSG of each subnet created in it" in problem
+    same = dataclasses.replace(plan, existing_vnet=ExistingVnet(VNET, "rg", "v"))
+    assert verify_existing_network(same, Azure({})).problems == []
+
+
+def test_a_subnet_id_spelled_in_another_case_is_the_same_subnet() -> None:
+    # ARM ids are case-insensitive: .../Subnets/ names the same subnet, in the same VNet.
+    subnets_ = ExistingSubnets(*(f"{VNET}/Subnets/snet-{n}" for n in ("agents", "ep", "aks")))
+    assert subnets_.vnet_id == VNET
+
+
+def test_a_lookup_in_another_subscription_goes_through_a_provider_configured_as_the_stacks() -> (
+    None
+):
+    answers: list[Mapping[str, Any]] = []
+
+    def program() -> None:
+        lookups = AzureLookups()
+        for _ in range(2):
+            args = {"resourceGroupName": "rg-hub", "firewallPolicyName": "fw-hub"}
+            answers.append(
+                lookups("azure-native:network:getFirewallPolicy", args, HUB_SUBSCRIPTION)
+            )
+
+    config = {
+        "azure-native:location": "usgovvirginia",
+        "azure-native:environment": "usgovernment",
+        "azure-native:tenantId": "0a0b0c0d-aaaa-4bbb-8ccc-0d0e0f101112",
+        "azure-native:useOidc": "true",
+        "azure-native:subscriptionId": SPOKE_SUBSCRIPTION,
+    }
+    run = run_function(program, project="p", stack="s", config=config)
+    (provider,) = [r for r in run.resources if r.type == "pulumi:providers:azure-native"]
+    assert provider.name == f"lookups-{HUB_SUBSCRIPTION}"
+    assert provider.inputs["subscriptionId"] == HUB_SUBSCRIPTION
+    # An explicit provider reads no stack config: the stack's cloud, tenant and way of signing
+    # in are handed to it (the location is not a provider setting a lookup needs).
+    assert provider.inputs["environment"] == "usgovernment"
+    assert provider.inputs["tenantId"] == config["azure-native:tenantId"]
+    assert provider.inputs["useOidc"] in (True, "true")
+    assert "location" not in provider.inputs
+    assert len(answers) == 2

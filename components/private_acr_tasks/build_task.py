@@ -44,7 +44,7 @@ from typing import NotRequired, TypedDict, cast
 import pulumi
 from pulumi_azure_native import authorization, containerregistry, managedidentity
 
-from private_acr_rules import cron, naming, task_file
+from private_acr_rules import cron, naming, task_file, urls
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
@@ -92,6 +92,7 @@ _VALUE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CONTEXT = re.compile(r"^https://[^\s@/]+/\S*$")
 """An https URL without credentials in it: a token in the URL would be in the task and the state."""
 _GIVEN_VALUES = ("identityClientId", "keyVaultUri")
+MAX_PORT = 65535
 _REGISTRY_KEYS = ("username_secret", "password_secret")
 
 
@@ -193,8 +194,14 @@ def validate_registry_credentials(fields: FieldReader) -> dict[str, RegistryCred
     entries = fields.mapping("private_registries", "a map of login servers to secret names")
     for server, entry in entries.items():
         path = f"private_registries.{server}"
-        if not naming.LOGIN_SERVER.fullmatch(server):
-            fields.invalid(path, server, "a login server such as registry.internal.example.com")
+        _, colon, port = server.rpartition(":")
+        if not naming.LOGIN_SERVER.fullmatch(server) or (colon and not 1 <= int(port) <= MAX_PORT):
+            fields.invalid(
+                path,
+                server,
+                "a login server such as registry.internal.example.com or, with its port, "
+                "registry.internal.example.com:5000",
+            )
         if not isinstance(entry, Mapping):
             fields.invalid(path, entry, "an object with username_secret and password_secret")
             continue
@@ -233,6 +240,27 @@ def _values_problems(fields: FieldReader) -> None:
             fields.invalid("values", name, "value names of letters, digits and '_'")
 
 
+def _context(fields: FieldReader) -> str | None:
+    context = fields.values.get("context")
+    if isinstance(context, str) and urls.has_credentials(context):
+        fields.problem(
+            "context",
+            f"holds credentials ({urls.redact(context)}), which would be in the task, the "
+            "program and the Pulumi state; give the URL without them (a token the build needs "
+            "is a Key Vault secret the task file reads)",
+        )
+        return None
+    return (
+        fields.text(
+            "context",
+            _CONTEXT,
+            "an https URL of a Git repository or tarball, without credentials in it",
+            "",
+        )
+        or None
+    )
+
+
 def validate_build_task(fields: FieldReader) -> BuildTaskPlan | None:
     mark = fields.mark()
     name = fields.text("task_name", naming.TASK_NAME, "5-50 letters, digits, '-' or '_'")
@@ -247,13 +275,7 @@ def validate_build_task(fields: FieldReader) -> BuildTaskPlan | None:
         base_image_trigger=fields.flag("base_image_trigger", False),
         private_registries=validate_registry_credentials(fields),
         timeout=fields.whole("timeout", 300, 28800, DEFAULT_TIMEOUT),
-        context=fields.text(
-            "context",
-            _CONTEXT,
-            "an https URL of a Git repository or tarball, without credentials in it",
-            "",
-        )
-        or None,
+        context=_context(fields),
     )
     return None if fields.failed_since(mark) else plan
 

@@ -40,5 +40,7 @@ IMAGE_REFERENCE = re.compile(
     r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})?$"
 )
 """A container image reference with a registry host: ``host[:port]/path[:tag|@digest]``."""
-OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+"""A GUID, as Azure writes one: a subscription id, a tenant id, an object id."""
+OBJECT_ID = GUID
 """An Entra object id (user, group or service principal): a GUID."""
