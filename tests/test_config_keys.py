@@ -50,6 +50,7 @@ CONFIG_KEYS: dict[str, dict[str, str | None]] = {
         "adminGroupObjectIds": "admin_group_object_ids",
         "grantSubnetAccess": "grant_subnet_access",
         "containerInsights": "container_insights",
+        "azurePolicy": "azure_policy",
         "grantDnsZoneAccess": "grant_dns_zone_access",
     },
     "buildTrigger": {
@@ -176,6 +177,7 @@ def test_keys_are_read_with_their_fields_type() -> None:
         "privateCluster": bool,
         "grantSubnetAccess": bool,
         "containerInsights": bool,
+        "azurePolicy": bool,
         "grantDnsZoneAccess": bool,
     }
 

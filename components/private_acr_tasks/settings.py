@@ -450,7 +450,7 @@ class _Loader:
         return validate_diagnostics(section.reader(self.problems, **names))
 
     def aks(
-        self, network: NetworkPlan | None, location: str, zone_id: object
+        self, network: NetworkPlan | None, location: str, zone_id: object, *, protect: bool
     ) -> AksClusterPlan | None:
         ranges, range_labels = _cluster_ranges(network)
         section = self.config.section("aks").with_fields(
@@ -462,6 +462,9 @@ class _Loader:
                 {"private_dns_zone_id": f"dns.zoneIds.{AKS_ZONE_KEY}"},
             )
         values = {**self.names()["aks"], **ranges, "cloud": self.cloud, "location": location}
+        if section.values.get("azure_policy") is None:
+            # A production cluster is protected and policed alike, unless the stack says otherwise.
+            section = section.with_fields({"azure_policy": protect})
         return validate_aks_cluster(section.reader(self.problems, **values))
 
     def artifact_store(self) -> ArtifactStorePlan | None:
@@ -713,7 +716,7 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     builds = load.builds()
     network, (dns, aks_zone) = load.network(builds), load.dns()
     registry, trigger = load.registry(location), load.build_trigger()
-    tasks, aks = load.tasks(builds), load.aks(network, location, aks_zone)
+    tasks, aks = load.tasks(builds), load.aks(network, location, aks_zone, protect=protect)
     store, diagnostics = load.artifact_store(), load.diagnostics()
     key_vault = load.key_vault(builds, tasks)
     if network is not None and registry is not None and aks is not None:
