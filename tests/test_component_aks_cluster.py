@@ -143,6 +143,12 @@ def test_container_insights_runs_the_monitoring_addon_with_its_identity(
     }
 
 
+def test_the_azure_policy_addon_is_off_unless_asked(run_components: Runner) -> None:
+    assert "addonProfiles" not in by_name(cluster_run(run_components), "aks-cluster").inputs
+    run = cluster_run(run_components, azure_policy=True)
+    assert by_name(run, "aks-cluster").inputs["addonProfiles"] == {"azurepolicy": {"enabled": True}}
+
+
 def test_container_insights_collects_through_a_rule_associated_with_the_cluster(
     run_components: Runner,
 ) -> None:

@@ -226,6 +226,52 @@ def test_stack_outputs_give_the_commands_and_manifests(dev_run: ProgramRun) -> N
     assert yaml.safe_load(outputs["buildJobManifest"])["kind"] == "Job"
 
 
+def test_the_ci_namespace_enforces_the_restricted_pod_security_standard(
+    dev_run: ProgramRun,
+) -> None:
+    namespace = next(
+        d for d in yaml.safe_load_all(dev_run.outputs["podManifest"]) if d["kind"] == "Namespace"
+    )
+    labels = namespace["metadata"]["labels"]
+    assert {mode: labels[f"pod-security.kubernetes.io/{mode}"] for mode in MODES} == {
+        "enforce": "restricted",
+        "audit": "restricted",
+        "warn": "restricted",
+    }
+
+
+MODES = ("enforce", "audit", "warn")
+
+
+@pytest.mark.parametrize("output", ["podManifest", "buildJobManifest"])
+def test_stack_containers_are_limited_and_run_as_a_high_uid(
+    dev_run: ProgramRun, output: str
+) -> None:
+    pods = [
+        d["spec"]["template"]["spec"]
+        for d in yaml.safe_load_all(dev_run.outputs[output])
+        if d["kind"] in ("Deployment", "Job")
+    ]
+    assert pods
+    for pod in pods:
+        for container in pod["containers"]:
+            assert {"cpu", "memory", "ephemeral-storage"} <= set(container["resources"]["limits"])
+            user = container.get("securityContext", {}).get("runAsUser")
+            assert (user or pod["securityContext"]["runAsUser"]) >= 10000
+
+
+def test_the_azure_policy_addon_follows_protect_unless_set(
+    dev_run: ProgramRun, prod_run: ProgramRun
+) -> None:
+    assert "azurepolicy" not in (by_name(dev_run, "aks-cluster").inputs.get("addonProfiles") or {})
+    assert by_name(prod_run, "aks-cluster").inputs["addonProfiles"]["azurepolicy"] == {
+        "enabled": True
+    }
+    config = with_changes(stack_config("dev"), aks__azurePolicy=True)
+    run = run_program(ROOT, "dev", loaded=("private-acr-tasks", config))
+    assert by_name(run, "aks-cluster").inputs["addonProfiles"] == {"azurepolicy": {"enabled": True}}
+
+
 @pytest.mark.parametrize("output", ["podManifest", "buildJobManifest"])
 def test_stack_manifests_pass_the_kubernetes_schemas(dev_run: ProgramRun, output: str) -> None:
     for document in yaml.safe_load_all(dev_run.outputs[output]):

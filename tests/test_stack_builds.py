@@ -56,6 +56,8 @@ def test_the_key_vault_is_private_with_its_endpoint_and_zone() -> None:
     assert props["publicNetworkAccess"] == "Disabled"
     assert props["networkAcls"] == {"defaultAction": "Deny", "bypass": "None"}
     assert props["enableSoftDelete"] is True
+    # Issue 26: the builds stack's vault cannot be purged before its retention ends.
+    assert props["enablePurgeProtection"] is True
     endpoint = by_name(run, "secrets-endpoint-pe")
     assert endpoint.property_dependencies["subnet"] == [by_name(run, "network-pe-subnet").urn]
     assert endpoint.property_dependencies["privateLinkServiceConnections"] == [vault.urn]
