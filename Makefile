@@ -87,6 +87,7 @@ graph: preview node_modules/.installed
 bench: .venv/.synced
 	.venv/bin/python benchmarks/offline_preview_ratio.py
 	.venv/bin/python benchmarks/pack_at_scale.py
+	.venv/bin/python benchmarks/unknown_sweep.py
 	.venv/bin/python benchmarks/review_at_scale.py
 
 # After a reviewed change that replaces resources on purpose: rewrite tests/pins/*.json.

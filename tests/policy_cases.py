@@ -182,6 +182,9 @@ def deny_all_out(priority: Any = 4000, **fields: Any) -> dict[str, Any]:
     return rule("deny-all", **(values | fields))
 
 
+REGISTRY_ID = arm("rg", "Microsoft.ContainerRegistry", "registries", "acr")
+
+
 def endpoint_stack(
     pe_prefix: str = "10.40.2.0/27",
     replicas: int = 0,
@@ -861,6 +864,7 @@ def _endpoint_cases() -> list[Case]:
     return [
         Case(p, "endpoint, zone and link", endpoint_stack(), "pass"),
         *_cloud_zone_cases(p),
+        *_unknown_endpoint_cases(p),
         Case(
             p,
             "no zone group",
@@ -962,6 +966,83 @@ def _endpoint_cases() -> list[Case]:
             (registry(sku="Basic"),),
             "not-applicable",
             "no Premium container registry",
+        ),
+    ]
+
+
+def _changed(
+    resources: tuple[WireResource, ...], name: str, **props: Any
+) -> tuple[WireResource, ...]:
+    """``resources`` with the one named ``name`` given ``props``."""
+    return tuple(
+        res(
+            r.type.removeprefix("azure-native:"),
+            r.name,
+            {**r.inputs, **props},
+            **{k: list(v) for k, v in r.property_dependencies.items()},
+        )
+        if r.name == name
+        else r
+        for r in resources
+    )
+
+
+def _unknown_endpoint_cases(p: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    connection = {"name": "c", "privateLinkServiceId": REGISTRY_ID, "groupIds": ["registry"]}
+    note = "rg-acr: its private endpoint (which registry an endpoint serves is not known"
+    return [
+        Case(
+            p,
+            "the endpoint's connections not known yet",
+            _changed(
+                endpoint_stack(), "pe", privateLinkServiceConnections=proxy.UNKNOWN_ARRAY_VALUE
+            ),
+            "not-applicable",
+            note,
+        ),
+        Case(
+            p,
+            "a connection not known yet",
+            _changed(endpoint_stack(), "pe", privateLinkServiceConnections=[UNKNOWN]),
+            "not-applicable",
+            note,
+        ),
+        Case(
+            p,
+            "the group ids not known yet",
+            _changed(
+                endpoint_stack(),
+                "pe",
+                privateLinkServiceConnections=[
+                    connection | {"groupIds": proxy.UNKNOWN_ARRAY_VALUE}
+                ],
+            ),
+            "not-applicable",
+            note,
+        ),
+        Case(
+            p,
+            "the zone not known yet",
+            _changed(
+                endpoint_stack(),
+                "dns",
+                privateDnsZoneConfigs=[{"name": "z", "privateDnsZoneId": UNKNOWN}],
+            ),
+            "not-applicable",
+            "pe DNS zone (not known until deployment)",
+        ),
+        Case(
+            p,
+            "another service's endpoint is no registry endpoint",
+            _changed(
+                endpoint_stack(),
+                "pe",
+                privateLinkServiceConnections=[connection | {"groupIds": ["blob"]}],
+            ),
+            "fail",
+            "no private endpoint with group id 'registry' targets this registry",
+            "rg-acr",
         ),
     ]
 
@@ -1194,6 +1275,46 @@ def _aks_access_cases() -> list[Case]:
             (registry(),),
             "not-applicable",
             "checks ManagedCluster resources",
+        ),
+        *_unknown_identity_cases(identity),
+    ]
+
+
+def _with_cluster(**props: Any) -> tuple[WireResource, ...]:
+    base = cluster()
+    return (res("containerservice:ManagedCluster", "aks", {**base.inputs, **props}),)
+
+
+def _unknown_identity_cases(p: str) -> list[Case]:
+    return [
+        Case(
+            p,
+            "local accounts not known yet",
+            _with_cluster(disableLocalAccounts=proxy.UNKNOWN_BOOLEAN_VALUE),
+            "not-applicable",
+            "not checked: aks: disableLocalAccounts (unknown until deployment)",
+        ),
+        Case(
+            p,
+            "the Entra ID profile not known yet",
+            _with_cluster(aadProfile=proxy.UNKNOWN_OBJECT_VALUE),
+            "not-applicable",
+            "aks: aadProfile.managed (unknown until deployment)",
+        ),
+        Case(
+            p,
+            "Azure RBAC not known yet",
+            _with_cluster(aadProfile={"managed": True, "enableAzureRBAC": UNKNOWN}),
+            "not-applicable",
+            "aks: aadProfile.enableAzureRBAC (unknown until deployment)",
+        ),
+        Case(
+            p,
+            "local accounts on while the profile is not known",
+            _with_cluster(disableLocalAccounts=False, aadProfile=proxy.UNKNOWN_OBJECT_VALUE),
+            "fail",
+            "disableLocalAccounts is not true",
+            "aks",
         ),
     ]
 

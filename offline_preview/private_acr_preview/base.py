@@ -10,20 +10,19 @@ Two shapes are read:
   it was exported with ``--show-secrets`` (``plaintext``). Provider resources
   (``pulumi:providers:*``) are the engine's, not the program's, and are left out.
 
-The file is read as a bounded regular file (``input_files``) before the program runs; anything
-else is bad input naming the file and what was expected.
+The file is read as a bounded regular file before the program runs; anything else is bad input
+naming the file and what was expected.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from private_acr_preview.errors import UserError
-from private_acr_preview.input_files import read_bytes
+from private_acr_preview.input_files import read_json_and_text
 from private_acr_preview.values import REDACTED, SPECIAL_SIG_KEY, read_state_value
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -84,14 +83,6 @@ class Base:
             )
 
 
-def _read_bounded(path: Path) -> str:
-    data = read_bytes(path, option="--base", limit=MAX_BASE_BYTES)
-    try:
-        return data.decode()
-    except UnicodeDecodeError as error:
-        raise BaseError(f"--base {path}: not UTF-8 text ({error.reason})") from None
-
-
 def _text(entry: dict[str, Any], key: str) -> str:
     value = entry.get(key)
     return value if isinstance(value, str) else ""
@@ -104,11 +95,7 @@ def _mapping(entry: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 def read_base(path: Path) -> Base:
     """The base in ``path``: a ``--json`` plan or a ``pulumi stack export`` (version 3)."""
-    text = _read_bounded(path)
-    try:
-        document: object = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise BaseError(f"--base {path}: not valid JSON: {error}") from None
+    document, text = read_json_and_text(path, option="--base", limit=MAX_BASE_BYTES)
     if not isinstance(document, dict):
         raise BaseError(f"--base {path}: expected a JSON object (a --json plan or a stack export)")
     top = cast(dict[str, Any], document)
