@@ -10,8 +10,8 @@ Two shapes are read:
   it was exported with ``--show-secrets`` (``plaintext``). Provider resources
   (``pulumi:providers:*``) are the engine's, not the program's, and are left out.
 
-The file is read as a bounded regular file (``input_files``) before the program runs; anything
-else is bad input naming the file and what was expected.
+The file is read as a bounded regular file before the program runs; anything else is bad input
+naming the file and what was expected.
 """
 
 from __future__ import annotations
