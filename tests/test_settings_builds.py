@@ -473,6 +473,20 @@ def test_a_link_is_judged_by_where_it_leads(tmp_path: Path) -> None:
         assert problem.startswith(f"tasks.app.file: {name} is outside the program directory")
 
 
+def test_a_name_that_resolves_to_no_file_is_refused_by_key(tmp_path: Path) -> None:
+    program = task_dir(tmp_path, "steps: []\n")
+    (program / "loop-a").symlink_to("loop-b")
+    (program / "loop-b").symlink_to("loop-a")
+    for name, message in [
+        ("loop-a", "'loop-a' names no file (Symlink loop"),
+        ("tasks\x00app.yaml", "'tasks\\x00app.yaml' names no file (embedded null byte)"),
+        ("tasks/app.yaml/x", "cannot open tasks/app.yaml/x (Not a directory)"),
+        ("x" * 300, "cannot open xxx"),
+    ]:
+        (problem,) = problems(with_task_file(name), program)
+        assert problem.startswith(f"tasks.app.file: {message}"), problem
+
+
 def test_a_fifo_or_a_device_in_the_program_is_refused_without_reading_it(tmp_path: Path) -> None:
     # Opening a FIFO for reading blocks until a writer comes; a device may never end.
     program = task_dir(tmp_path, "steps: []\n")
