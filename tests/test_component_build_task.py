@@ -7,10 +7,10 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
+from learn_facts import ROLE_IDS
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
-from private_acr_rules.roles import BUILTIN_ROLES
 from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.build_task import (
     BUILTIN_TASK,
@@ -142,7 +142,7 @@ def test_the_identity_holds_key_vault_secrets_user_on_the_vault_and_the_task_wai
     role = by_name(run, "app-task-secrets-user")
     assert role.parent == by_name(run, "app").urn
     assert role.inputs["scope"] == VAULT_ID
-    assert role.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Key Vault Secrets User"])
+    assert role.inputs["roleDefinitionId"].endswith(ROLE_IDS["Key Vault Secrets User"])
     assert role.inputs["principalType"] == "ServicePrincipal"
     assert role.inputs["principalId"] == by_name(run, "app-task-identity").outputs["principalId"]
     assert role.urn in by_name(run, "app-task").dependencies

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import PRIVATE_DNS_ZONES
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -94,7 +95,18 @@ def test_private_endpoints_are_children_with_group_registry(run_components: Runn
     assert endpoint.property_dependencies["privateLinkServiceConnections"] == [
         by_name(run, "reg-acr").urn
     ]
-    assert by_name(run, "reg-endpoint-zone").inputs["privateZoneName"] == "privatelink.azurecr.io"
+    assert (
+        by_name(run, "reg-endpoint-zone").inputs["privateZoneName"]
+        == PRIVATE_DNS_ZONES["public"]["registry"]
+    )
+
+
+@pytest.mark.parametrize("cloud", PRIVATE_DNS_ZONES)
+def test_each_cloud_gets_its_registry_zone(run_components: Runner, cloud: str) -> None:
+    args = {**BASE, "cloud": cloud, "private_endpoints": {"endpoint": ENDPOINT}}
+    run = run_components(lambda: Registry("reg", args))  # pyright: ignore[reportArgumentType]
+    zone = by_name(run, "reg-endpoint-zone").inputs["privateZoneName"]
+    assert zone == PRIVATE_DNS_ZONES[cloud]["registry"]
 
 
 def test_each_replica_is_a_child_named_after_its_region(run_components: Runner) -> None:

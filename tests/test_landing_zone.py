@@ -310,7 +310,10 @@ def test_the_spoke_report_says_its_endpoint_records_are_left_to_azure_policy(
     out = capsys.readouterr().out
     assert code == 0 and plan["policy"]["violations"] == []
     note = next(line for line in out.splitlines() if "left to Azure Policy" in line)
-    assert note.strip().startswith("- registry-private-endpoint-dns: not checked:")
+    assert note.strip().startswith("- registry-private-endpoint-dns (PrivateEndpoint registry-")
+    [entry] = [n for n in plan["policy"]["notChecked"] if "left to Azure Policy" in n["reason"]]
+    assert (entry["source"], entry["policy"]) == ("policy", "registry-private-endpoint-dns")
+    assert entry["urn"].endswith("::registry-endpoint-pe")
 
 
 SPOKE_SUBSCRIPTION = "5a6b7c8d-1111-4222-8333-944455556666"

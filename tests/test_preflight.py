@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from learn_facts import AGENT_POOL_EGRESS, AGENT_POOL_FLOWS, AGENT_SUBNET_SERVICE_ENDPOINTS
 
 from private_acr_preview.program import run_function
-from private_acr_rules import egress
 from private_acr_tasks.network import ExistingSubnets, ExistingVnet, NetworkPlan
 from private_acr_tasks.preflight import (
     CLIENT_CONFIG,
@@ -32,7 +32,9 @@ PLAN = NetworkPlan(
         f"{VNET}/subnets/snet-agents", f"{VNET}/subnets/snet-endpoints", f"{VNET}/subnets/snet-aks"
     ),
 )
-ENDPOINTS = [{"service": s, "locations": ["*"]} for s in egress.AGENT_SUBNET_SERVICE_ENDPOINTS]
+ENDPOINTS = [{"service": s, "locations": ["*"]} for s in AGENT_SUBNET_SERVICE_ENDPOINTS]
+TAGS = list(AGENT_POOL_EGRESS)
+PORTS = sorted({str(port) for ports in AGENT_POOL_EGRESS.values() for port in ports})
 DENY_STORAGE = {
     "name": "deny-storage",
     "priority": 100,
@@ -101,11 +103,13 @@ def test_a_ready_network_passes() -> None:
     assert findings.problems == [] and findings.warnings == []
 
 
-def test_a_missing_service_endpoint_is_refused_naming_the_subnet() -> None:
-    found = check(subnets(serviceEndpoints=ENDPOINTS[1:])).problems
+@pytest.mark.parametrize("missing", AGENT_SUBNET_SERVICE_ENDPOINTS)
+def test_a_missing_service_endpoint_is_refused_naming_the_subnet(missing: str) -> None:
+    endpoints = [e for e in ENDPOINTS if e["service"] != missing]
+    found = check(subnets(serviceEndpoints=endpoints)).problems
     assert found == [
         f"network.existingSubnetIds.agent {VNET}/subnets/snet-agents: lacks the service "
-        f"endpoint(s) {ENDPOINTS[0]['service']} an agent pool needs"
+        f"endpoint(s) {missing} an agent pool needs"
     ]
 
 
@@ -195,7 +199,7 @@ def test_a_default_route_to_a_firewall_without_its_policy_warns_with_every_flow(
     )
     (warning,) = findings.warnings
     assert "its route table sends the agents' traffic to a virtual appliance or gateway" in warning
-    assert all(str(flow) in warning for flow in egress.required_flows())
+    assert all(flow in warning for flow in AGENT_POOL_FLOWS)
 
 
 def with_policy() -> NetworkPlan:
@@ -203,10 +207,7 @@ def with_policy() -> NetworkPlan:
 
 
 def test_a_firewall_policy_that_allows_every_flow_passes() -> None:
-    tags = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
-    findings = check(
-        firewall_documents(network_rules("Allow", tags, ["443", "12000"])), with_policy()
-    )
+    findings = check(firewall_documents(network_rules("Allow", TAGS, PORTS)), with_policy())
     assert findings.problems == [] and findings.warnings == []
 
 
@@ -248,7 +249,7 @@ def test_flows_only_application_rules_could_allow_are_warnings() -> None:
     findings = check(firewall_documents(application), with_policy())
     (problem,) = findings.problems
     assert "TCP 12000 to AzureMonitor from 10.50.1.0/24 is denied (no rule allows it)" in problem
-    assert len(findings.warnings) == len(egress.required_flows()) - 1
+    assert len(findings.warnings) == len(AGENT_POOL_FLOWS) - 1
     assert all("depends on fw-hub/spokes/fqdns/mcr" in w for w in findings.warnings)
 
 
@@ -265,7 +266,6 @@ def with_routes(documents: dict[Any, Any], *routes: dict[str, Any]) -> dict[Any,
 def test_a_child_policy_allows_the_flows_through_its_parent() -> None:
     # Learn, firewall/policy-rule-sets: a child policy inherits its parent's rule collections,
     # and the parent's rule collection groups are processed first.
-    tags = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
     documents = firewall_documents(network_rules("Deny", ["Internet"], ["80"]))
     documents[("azure-native:network:getFirewallPolicy", "fw-hub")] |= {
         "basePolicy": {"id": PARENT}
@@ -276,7 +276,7 @@ def test_a_child_policy_allows_the_flows_through_its_parent() -> None:
         },
         ("azure-native:network:getFirewallPolicyRuleCollectionGroup", "platform"): {
             "priority": 500,
-            "ruleCollections": [network_rules("Allow", tags, ["443", "12000"])],
+            "ruleCollections": [network_rules("Allow", TAGS, PORTS)],
         },
     }
     findings = check(documents, with_policy())
@@ -295,8 +295,7 @@ def test_a_parent_that_cannot_be_read_is_refused_with_its_error() -> None:
 
 
 def test_an_ip_group_holding_the_agent_subnet_is_read() -> None:
-    tags = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
-    collection = network_rules("Allow", tags, ["443", "12000"])
+    collection = network_rules("Allow", TAGS, PORTS)
     collection["rules"][0] |= {"sourceAddresses": [], "sourceIpGroups": [IP_GROUP]}
     documents = firewall_documents(collection) | {
         ("azure-native:network:getIpGroup", "ipg-agents"): {
@@ -314,7 +313,7 @@ def test_a_none_next_hop_for_the_default_route_is_refused_naming_the_route() -> 
         {"name": "blackhole", "addressPrefix": "0.0.0.0/0", "nextHopType": "None"},
     )
     problems = check(documents).problems
-    assert len(problems) == 5  # one per service tag
+    assert len(problems) == len(AGENT_POOL_EGRESS)  # one per service tag
     assert all("route 'blackhole' (0.0.0.0/0 -> None)" in p for p in problems)
 
 

@@ -290,4 +290,4 @@ def test_unprotected_prod_fails_the_offline_preview(
         (ROOT / "Pulumi.prod.yaml").read_text().replace("protect: true", "protect: false")
     )
     assert main(["--stack", "prod", "--program", str(ROOT), "--config-file", str(config)]) == 1
-    assert "[mandatory]  production-data-protection" in capsys.readouterr().out
+    assert "[mandatory] production-data-protection (" in capsys.readouterr().out

@@ -81,11 +81,24 @@ def test_private_registries_or_tasks_bring_a_key_vault() -> None:
     assert load(DEV).key_vault is None
 
 
-def test_purge_protection_follows_protect() -> None:
-    vault = load(with_changes(BUILDS, protect="true")).key_vault
-    assert vault is not None and vault.purge_protection is True
+def test_purge_protection_is_on_unless_the_key_vault_section_turns_it_off() -> None:
     vault = load(BUILDS).key_vault
+    assert vault is not None and vault.purge_protection is True
+    vault = load(with_changes(BUILDS, keyVault={"purgeProtection": False})).key_vault
     assert vault is not None and vault.purge_protection is False
+    vault = load(with_changes(BUILDS, keyVault={"softDeleteDays": 30})).key_vault
+    assert vault is not None and vault.soft_delete_days == 30
+
+
+def test_the_key_vault_section_is_checked_even_without_a_vault() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load(with_changes(DEV, keyVault={"purgeProtecton": False}))
+    assert "keyVault.purgeProtecton: unknown key; did you mean 'keyVault.purgeProtection'?" in str(
+        raised.value
+    )
+    with pytest.raises(ConfigError) as raised:
+        load(with_changes(BUILDS, keyVault={"purgeProtection": "no"}))
+    assert "keyVault.purgeProtection: got 'no'" in str(raised.value)
 
 
 def test_without_agent_pools_the_single_pool_is_default_and_keeps_its_name() -> None:

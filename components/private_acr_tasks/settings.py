@@ -472,7 +472,7 @@ class _Loader:
         return validate_diagnostics(section.reader(self.problems, **names))
 
     def aks(
-        self, network: NetworkPlan | None, location: str, zone_id: object
+        self, network: NetworkPlan | None, location: str, zone_id: object, *, protect: bool
     ) -> AksClusterPlan | None:
         ranges, range_labels = _cluster_ranges(network)
         section = self.config.section("aks").with_fields(
@@ -484,6 +484,9 @@ class _Loader:
                 {"private_dns_zone_id": f"dns.zoneIds.{AKS_ZONE_KEY}"},
             )
         values = {**self.names()["aks"], **ranges, "cloud": self.cloud, "location": location}
+        if section.values.get("azure_policy") is None:
+            # A production cluster is protected and policed alike, unless the stack says otherwise.
+            section = section.with_fields({"azure_policy": protect})
         return validate_aks_cluster(section.reader(self.problems, **values))
 
     def artifact_store(self) -> ArtifactStorePlan | None:
@@ -732,14 +735,16 @@ class _Loader:
         return None
 
     def key_vault(
-        self, builds: _BuildConfig, tasks: Mapping[str, StackTask], protect: bool
+        self, builds: _BuildConfig, tasks: Mapping[str, StackTask]
     ) -> BuildKeyVaultPlan | None:
-        """The vault for build secrets: for private registries, and for the secrets own tasks read."""
+        """The vault for build secrets: for private registries, and for the secrets own tasks
+        read. ``keyVault`` is checked even when no vault is needed, so a typo never waits."""
+        section = self.config.section("keyVault").with_fields(labels={"name_prefix": "environment"})
+        values = {**self.names()["keyVault"], "cloud": self.cloud}
+        plan = validate_key_vault(section.reader(self.problems, **values))
         if not builds.registries and all(task.builtin for task in tasks.values()):
             return None
-        values = {**self.names()["keyVault"], "purge_protection": protect, "cloud": self.cloud}
-        section = _Object("environment", labels={"name_prefix": "environment"})
-        return validate_key_vault(section.reader(self.problems, **values))
+        return plan
 
 
 def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) -> StackSettings:
@@ -756,9 +761,9 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     builds = load.builds()
     network, (dns, aks_zone) = load.network(builds), load.dns()
     registry, trigger = load.registry(location), load.build_trigger()
-    tasks, aks = load.tasks(builds), load.aks(network, location, aks_zone)
+    tasks, aks = load.tasks(builds), load.aks(network, location, aks_zone, protect=protect)
     store, diagnostics = load.artifact_store(), load.diagnostics()
-    key_vault = load.key_vault(builds, tasks, protect)
+    key_vault = load.key_vault(builds, tasks)
     if network is not None and registry is not None and aks is not None:
         _stack_rules(network, registry, aks, config.problems, vault=key_vault is not None)
     if dns is not None:
