@@ -143,3 +143,35 @@ CRON_WEEK_DAYS: Mapping[int, str] = {
     5: "Friday",
     6: "Saturday",
 }
+
+# Learn, azure-government/documentation-government-get-started-connect-with-ps, "Get current
+# regions" (ms.date 01/18/2023): each Azure Government region's display name and location
+# name.
+GOVERNMENT_REGIONS: Mapping[str, str] = {
+    "USGov Virginia": "usgovvirginia",
+    "USGov Texas": "usgovtexas",
+    "USGov Arizona": "usgovarizona",
+    "USDoD East": "usdodeast",
+    "USDoD Central": "usdodcentral",
+}
+# docs.azure.cn, reliability/regions-list, "Azure regions list": Azure operated by 21Vianet.
+CHINA_REGIONS: Mapping[str, str] = {
+    "China East": "chinaeast",
+    "China East 2": "chinaeast2",
+    "China East 3": "chinaeast3",
+    "China North": "chinanorth",
+    "China North 2": "chinanorth2",
+    "China North 3": "chinanorth3",
+}
+# Learn, reliability/regions-list, "Azure regions list" (ms.date 09/23/2025): a few public
+# regions by display name and programmatic name, restricted ones (Sweden South, named there as
+# Sweden Central's pair; Australia Central 2) among them; and agent pools' Jio India West
+# (container-registry/tasks-agent-pools, "Preview limitations").
+PUBLIC_REGIONS: Mapping[str, str] = {
+    "East US 2": "eastus2",
+    "West US 3": "westus3",
+    "Sweden Central": "swedencentral",
+    "Sweden South": "swedensouth",
+    "Australia Central 2": "australiacentral2",
+    "Jio India West": "jioindiawest",
+}

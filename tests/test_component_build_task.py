@@ -241,3 +241,33 @@ def test_bad_args_are_refused_naming_the_field(
 ) -> None:
     args: dict[str, Any] = {**BASE, **change}
     assert message in refusal(lambda: BuildTask("app", args))  # pyright: ignore[reportArgumentType]
+
+
+def warnings_of(run: ProgramRun) -> list[str]:
+    return [message for level, message in run.log if level == "warning"]
+
+
+def test_a_base_image_trigger_with_a_private_registry_is_warned_of(
+    run_components: Runner,
+) -> None:
+    run = task_run(
+        run_components, base_image_trigger=True, private_registries=REGISTRIES, **WITH_VAULT
+    )
+    (warning,) = warnings_of(run)
+    assert warning.startswith(
+        "BuildTaskArgs.base_image_trigger: task app-dev logs in to "
+        "registry.internal.example.com, where ACR Tasks cannot track base images"
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"base_image_trigger": True},
+        {"timer": "0 3 * * *", "private_registries": REGISTRIES, **WITH_VAULT},
+    ],
+)
+def test_a_trigger_acr_can_serve_warns_of_nothing(
+    run_components: Runner, changes: dict[str, Any]
+) -> None:
+    assert warnings_of(task_run(run_components, **changes)) == []

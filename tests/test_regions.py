@@ -1,6 +1,7 @@
 """One region, whichever way it is written (``private_acr_rules.regions``)."""
 
 import pytest
+from learn_facts import CHINA_REGIONS, GOVERNMENT_REGIONS, PUBLIC_REGIONS
 
 from private_acr_rules.agent_pools import AVAILABLE_REGIONS, offers_agent_pools
 from private_acr_rules.clouds import AzureCloud, cloud_of_region
@@ -41,31 +42,16 @@ def test_the_agent_pool_regions_accept_a_display_name() -> None:
     assert not offers_agent_pools("Australia East")
 
 
-# Learn, azure-government/documentation-government-get-started-connect-with-ps, "Get current
-# regions": display name and location name of each Azure Government region.
-GOVERNMENT = {
-    "USGov Virginia": "usgovvirginia",
-    "USGov Texas": "usgovtexas",
-    "USGov Arizona": "usgovarizona",
-    "USDoD East": "usdodeast",
-    "USDoD Central": "usdodcentral",
-}
-# docs.azure.cn, reliability/regions-list: Azure operated by 21Vianet.
-CHINA = ["chinaeast", "chinaeast2", "chinaeast3", "chinanorth", "chinanorth2", "chinanorth3"]
-
-
 def test_each_sovereign_cloud_has_exactly_the_regions_its_documentation_lists() -> None:
-    assert dict(REGIONS["usgovernment"]) == {name: shown for shown, name in GOVERNMENT.items()}
-    assert sorted(REGIONS["china"]) == CHINA
+    assert dict(REGIONS["usgovernment"]) == {
+        name: shown for shown, name in GOVERNMENT_REGIONS.items()
+    }
+    assert dict(REGIONS["china"]) == {name: shown for shown, name in CHINA_REGIONS.items()}
 
 
-@pytest.mark.parametrize(
-    "region",
-    # Learn, reliability/regions-list (programmatic names), including restricted regions.
-    ["eastus2", "westus3", "swedencentral", "swedensouth", "jioindiawest", "australiacentral2"],
-)
-def test_the_public_cloud_lists_the_regions_learn_lists(region: str) -> None:
-    assert region in REGIONS["public"]
+@pytest.mark.parametrize(("shown", "name"), PUBLIC_REGIONS.items())
+def test_the_public_cloud_lists_the_regions_learn_lists(shown: str, name: str) -> None:
+    assert REGIONS["public"][name] == shown
 
 
 def test_every_display_name_is_a_form_of_its_region() -> None:

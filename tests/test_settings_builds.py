@@ -54,7 +54,8 @@ def test_the_builds_stack_has_two_pools_and_its_task_on_the_large_one() -> None:
     app = settings.tasks["app"]
     assert (app.agent_pool, app.plan.task_name, app.builtin) == ("heavy", "app-builds", False)
     assert app.plan.task_yaml == (ROOT / "tasks" / "app.yaml").read_text()
-    assert (app.plan.timer, app.plan.base_image_trigger) == ("0 3 * * *", True)
+    # Its base image is in the internal registry, which ACR cannot track: a timer, no trigger.
+    assert (app.plan.timer, app.plan.base_image_trigger) == ("0 3 * * *", False)
 
 
 def test_every_task_logs_in_to_every_private_registry_with_its_secret_names() -> None:
@@ -483,6 +484,20 @@ def test_a_link_is_judged_by_where_it_leads(tmp_path: Path) -> None:
     for name in ("zero.yaml", "up.yaml"):
         (problem,) = problems(with_task_file(name), program)
         assert problem.startswith(f"tasks.app.file: {name} is outside the program directory")
+
+
+def test_a_name_that_resolves_to_no_file_is_refused_by_key(tmp_path: Path) -> None:
+    program = task_dir(tmp_path, "steps: []\n")
+    (program / "loop-a").symlink_to("loop-b")
+    (program / "loop-b").symlink_to("loop-a")
+    for name, message in [
+        ("loop-a", "'loop-a' names no file (Symlink loop"),
+        ("tasks\x00app.yaml", "'tasks\\x00app.yaml' names no file (embedded null byte)"),
+        ("tasks/app.yaml/x", "cannot open tasks/app.yaml/x (Not a directory)"),
+        ("x" * 300, "cannot open xxx"),
+    ]:
+        (problem,) = problems(with_task_file(name), program)
+        assert problem.startswith(f"tasks.app.file: {message}"), problem
 
 
 def test_a_fifo_or_a_device_in_the_program_is_refused_without_reading_it(tmp_path: Path) -> None:

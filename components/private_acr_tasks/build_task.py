@@ -186,6 +186,29 @@ class BuildTaskPlan:
     )
     timeout: int = DEFAULT_TIMEOUT
     context: str | None = None
+    base_image_trigger_label: str = "base_image_trigger"
+    """How a message names the base-image trigger: the config key in a stack
+    (``tasks.app.triggers.baseImage``), the args field in a library call."""
+
+    def base_image_warning(self) -> str | None:
+        """Why the base-image trigger cannot see a base image of the registries the task logs
+        in to, when it has both. ACR Tasks detects base images only in "the same Azure container
+        registry where the task runs", "another private Azure container registry in the same
+        or a different region", "a public repo in Docker Hub" and "a public repo in Microsoft
+        Container Registry" (Learn, container-registry-tasks-base-images, "Base image
+        locations"); a private registry that is not ACR is none of these. Whether the task's
+        base image is there the program cannot tell (the FROM line is in the build context)."""
+        if not self.base_image_trigger or not self.private_registries:
+            return None
+        servers = ", ".join(sorted(self.private_registries))
+        return (
+            f"{self.base_image_trigger_label}: task {self.task_name} logs in to {servers}, where "
+            "ACR Tasks cannot track base images (it tracks them in Azure container registries "
+            "and public Docker Hub and Microsoft Container Registry repositories; Learn, "
+            f"container-registry-tasks-base-images), so a base image from {servers} never "
+            "triggers a rebuild: import it into an Azure container registry (az acr import) "
+            "and build from there, or rebuild on a timer"
+        )
 
 
 def validate_registry_credentials(fields: FieldReader) -> dict[str, RegistryCredentials]:
@@ -276,6 +299,7 @@ def validate_build_task(fields: FieldReader) -> BuildTaskPlan | None:
         private_registries=validate_registry_credentials(fields),
         timeout=fields.whole("timeout", 300, 28800, DEFAULT_TIMEOUT),
         context=_context(fields),
+        base_image_trigger_label=fields.label("base_image_trigger"),
     )
     return None if fields.failed_since(mark) else plan
 
@@ -359,6 +383,8 @@ class BuildTask(
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         super().__init__(type_token("BuildTask"), name, {}, opts)
+        if (warning := plan.base_image_warning()) is not None:
+            pulumi.log.warn(warning, resource=self)
         identity = managedidentity.UserAssignedIdentity(
             child_name(name, "task-identity"),
             resource_group_name=inputs["resource_group_name"],

@@ -138,11 +138,11 @@ def _stack_provider_settings() -> dict[str, Any]:
         else:
             value = config.get(name)
         if value is not None:
-            settings[pulumi_case(name)] = value
+            settings[_keyword_of(name)] = value
     return settings
 
 
-def pulumi_case(name: str) -> str:
+def _keyword_of(name: str) -> str:
     """A config key as the SDK's keyword argument (``tenantId`` is ``tenant_id``)."""
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 

@@ -38,7 +38,10 @@ def read_program_file(program_dir: Path, name: str, limit: int = MAX_TASK_FILE_B
             f"to the program directory ({program_dir})"
         )
     root = program_dir.resolve()
-    path = (root / name).resolve()
+    try:
+        path = (root / name).resolve()
+    except (OSError, ValueError, RuntimeError) as error:  # a NUL byte, a symlink loop
+        raise ProgramFileError(f"{name!r} names no file ({error})") from None
     if not path.is_relative_to(root):
         raise ProgramFileError(
             f"{name} is outside the program directory ({root}); a task file is part of the program"
@@ -50,7 +53,7 @@ def read_program_file(program_dir: Path, name: str, limit: int = MAX_TASK_FILE_B
         raise ProgramFileError(
             f"{name} does not exist (task files are read relative to the program directory, {root})"
         ) from None
-    except OSError as error:
+    except OSError as error:  # a name too long, a directory of the path that is a file...
         raise ProgramFileError(f"cannot open {name} ({error.strerror})") from None
     try:
         data = _read_regular(descriptor, name, limit)
