@@ -339,8 +339,7 @@ def test_a_tag_routed_to_the_internet_needs_no_firewall_rule() -> None:
 
 
 def test_the_hubs_firewall_policy_is_read_in_the_hubs_subscription() -> None:
-    tags = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
-    lookup = Azure(firewall_documents(network_rules("Allow", tags, ["443", "12000"])))
+    lookup = Azure(firewall_documents(network_rules("Allow", TAGS, PORTS)))
     findings = verify_existing_network(with_policy(), lookup)
     assert findings.problems == [] and findings.warnings == []
     where = {token.rsplit(":", 1)[-1]: subscription for token, _, subscription in lookup.asked}
