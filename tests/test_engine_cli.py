@@ -22,10 +22,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from private_acr_preview import cli
+from private_acr_preview import analyzer, cli
 from private_acr_preview.cli import main
 
 TINY = ROOT / "tests" / "fixtures" / "tiny_program"
+TINY_PACK = ROOT / "tests" / "fixtures" / "tiny_pack"
 
 REPORTING_PACK = """\
 import sys
@@ -144,11 +145,21 @@ def _caught(pid: int) -> set[int]:
     return {bit + 1 for bit in range(64) if mask >> bit & 1}
 
 
-def _as_from_a_terminal() -> None:
-    # A shell's background job (make test runs pytest as one) starts with SIGINT ignored, and
-    # nohup ignores SIGHUP; Python then keeps ignoring them. A user's terminal delivers both.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+_FROM_A_TERMINAL = [
+    sys.executable,
+    "-I",
+    "-S",
+    "-c",
+    "import os, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+    "signal.signal(signal.SIGHUP, signal.SIG_DFL)\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n",
+]
+"""Prefix a command to run it with SIGINT and SIGHUP delivered, as from a user's terminal: a
+shell's background job (make test runs pytest as one) starts with SIGINT ignored, and nohup
+ignores SIGHUP; Python then keeps ignoring them. Not a ``preexec_fn``: that makes ``subprocess``
+fork, and a fork of this process, which holds gRPC channels, can abort the child before its
+``exec`` (grpc/grpc#43055; see ``private_acr_preview.analyzer``)."""
 
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -185,10 +196,9 @@ def test_a_signal_stops_the_engine_and_reaps_its_policy_pack(
 ) -> None:
     with _adopting_orphans() as new_children:
         engine = subprocess.Popen(
-            [*CONSOLE_SCRIPT, "--stack", "dev", "--program", str(ROOT)],
+            [*_FROM_A_TERMINAL, *CONSOLE_SCRIPT, "--stack", "dev", "--program", str(ROOT)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            preexec_fn=_as_from_a_terminal,  # noqa: PLW1509 - two signal() calls before exec
         )
         deadline = time.monotonic() + 60
         packs: list[int] = []
@@ -206,14 +216,67 @@ def test_a_signal_stops_the_engine_and_reaps_its_policy_pack(
         assert not any(Path(f"/proc/{pack}").exists() for pack in packs)
 
 
+_FORKS: list[int] = []
+os.register_at_fork(before=lambda: _FORKS.append(os.getpid()))
+
+
+def test_the_pack_is_started_without_a_fork() -> None:
+    # A fork of a process holding gRPC channels (a pytest worker, or the engine's own) runs
+    # gRPC's fork handlers, which restart its poller in the child; close_fds then closes the
+    # poller's epoll descriptor before exec, and the child aborted with "epoll_wait: Bad file
+    # descriptor" (grpc/grpc#43055): "the policy pack did not start", a few times in a hundred
+    # under load. Python's own at-fork hooks run exactly when subprocess forks (a preexec_fn);
+    # vfork, which it uses otherwise, runs neither theirs nor gRPC's.
+    forks = len(_FORKS)
+    pack = analyzer.PolicyPackProcess(TINY_PACK, project="tiny", stack="test", config={})
+    try:
+        assert pack.port() > 0
+    finally:
+        pack.close()
+    assert len(_FORKS) == forks, "the pack was started with a fork"
+
+
+_KILLED_ENGINE = """\
+import os, signal, sys
+from pathlib import Path
+from private_acr_preview.analyzer import PolicyPackProcess
+pack = PolicyPackProcess(Path(sys.argv[1]), project="tiny", stack="test", config={})
+pack.port()
+print(pack.process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_pack_does_not_outlive_an_engine_killed_with_sigkill() -> None:
+    # SIGKILL runs no handler: only the death signal the pack asked for on start can end it.
+    with _adopting_orphans():
+        engine = subprocess.Popen(
+            [sys.executable, "-c", _KILLED_ENGINE, str(TINY_PACK)], stdout=subprocess.PIPE
+        )
+        out, _ = engine.communicate(timeout=120)
+        assert engine.returncode == -signal.SIGKILL
+        pack = int(out)
+        # Orphaned, the pack is this process's child (the subreaper) and is waited for here.
+        deadline = time.monotonic() + 30
+        status = 0
+        while time.monotonic() < deadline:
+            reaped, status = os.waitpid(pack, os.WNOHANG)
+            if reaped:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the pack still runs after its engine was killed")
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+
+
 def _interrupt(delay: float, *, signum: int, after_install: bool) -> tuple[int, bool, bytes]:
     """Start the engine, signal it ``delay`` seconds in (counted from its handlers' install when
     ``after_install``); the exit status, whether the handlers were in place, and stderr."""
     engine = subprocess.Popen(
-        [*CONSOLE_SCRIPT, "--stack", "dev", "--program", str(ROOT)],
+        [*_FROM_A_TERMINAL, *CONSOLE_SCRIPT, "--stack", "dev", "--program", str(ROOT)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        preexec_fn=_as_from_a_terminal,  # noqa: PLW1509 - two signal() calls before exec
     )
     if after_install:
         deadline = time.monotonic() + 30

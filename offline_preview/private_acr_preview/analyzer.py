@@ -12,14 +12,22 @@ resource with its inputs, AnalyzeStack with outputs and dependencies, Cancel.
 The pack is started before the program runs so its import time overlaps the program's. It is
 asked to die with this process (Linux ``PR_SET_PDEATHSIG``), so no pack outlives an engine that
 was killed; ``close`` stops it on every normal or interrupted exit.
+
+It is started without a fork, as the CLI's Go runtime starts a plugin (a raw ``clone`` that runs
+no fork handlers): this process may hold gRPC channels (the engine's own, or many when the engine
+runs in-process), and a ``fork`` runs gRPC's fork handlers, which in recent grpcio restart its
+poller thread in the child. ``close_fds`` then closes that poller's epoll descriptor before
+``exec``; when the poller wakes in that window the child aborts ("epoll_wait error: Bad file
+descriptor", grpc/grpc#43055) and the pack never starts, a few times in a hundred under load.
+``subprocess`` forks only for a ``preexec_fn``; without one it uses ``vfork``, which runs no
+fork handlers. So the death signal is asked for by a small launcher that the pack's interpreter
+then replaces (``execv`` keeps the request, the pid and the parent).
 """
 
 from __future__ import annotations
 
 import collections
-import ctypes
 import difflib
-import functools
 import os
 import queue
 import re
@@ -78,15 +86,23 @@ class PolicyReport:
 
 
 _PR_SET_PDEATHSIG = 1
+_DIE_WITH_PARENT = f"""\
+import ctypes, os, sys
+ctypes.CDLL(None).prctl({_PR_SET_PDEATHSIG}, {int(signal.SIGTERM)})
+if os.getppid() != int(sys.argv[1]):
+    os._exit(1)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+"""Run as ``python -I -S -c _DIE_WITH_PARENT <engine pid> <command...>``: receive SIGTERM when
+the engine dies, however it dies, and exit at once if it died before the request took effect;
+then become the command. Isolated and without ``site``, it starts in milliseconds."""
 
 
-def _die_with_parent(parent: int) -> None:
-    """In the child before exec: receive SIGTERM when the engine dies, however it dies."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # the engine died before the request took effect
-            os._exit(1)
+def _dying_with_this_process(command: list[str]) -> list[str]:
+    """``command``, run so that it gets SIGTERM when this process dies (Linux)."""
+    if not sys.platform.startswith("linux") or not sys.executable:
+        return command
+    return [sys.executable, "-I", "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), *command]
 
 
 _LIVE_PACKS: set[subprocess.Popen[str]] = set()
@@ -126,14 +142,14 @@ class PolicyPackProcess:
                 "PULUMI_CONFIG": go_json(dict(config)),
             }
         )
+        command = [str(runtime.python), "-u", "-m", "pulumi.policy", "127.0.0.1:0"]
         self.process = subprocess.Popen(
-            [str(runtime.python), "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            _dying_with_this_process([*command, str(self.pack_dir)]),
             cwd=self.pack_dir,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
             text=True,
-            preexec_fn=functools.partial(_die_with_parent, os.getpid()),  # noqa: PLW1509 - one prctl call, no locks or threads
         )
         _LIVE_PACKS.add(self.process)
         self._port: str | None = None
