@@ -4,9 +4,9 @@ Resources: real ARM ids built from the inputs (parent names, resource group, sub
 registry login server, identity principal and client ids, the AKS FQDN, OIDC issuer URL and
 kubelet identity, storage endpoints, and private endpoint addresses taken from the endpoint's
 subnet (a registry's endpoint gets a data-endpoint record for each region the registry serves
-when the endpoint is created: its home and every replica), all with the DNS suffixes of the
-cloud that ``azure-native:environment`` names (``azure_clouds.CLOUDS``). Values are
-deterministic per project and stack.
+when the endpoint is created: its home, then every replica by region name), all with the DNS
+suffixes of the cloud that ``azure-native:environment`` names (``azure_clouds.CLOUDS``). Values
+are deterministic per project and stack.
 
 Lookups (``get<Type>`` functions such as ``azure-native:network:getSubnet``, their ``_output``
 forms use the same token, and ``Resource.get`` reads by id): the ARM id is built from the
@@ -564,10 +564,12 @@ class AzureModel:
             # One record for the login server and one per regional data endpoint: the home
             # region's and each replica's that exists when the endpoint is created (Learn,
             # container-registry-private-link, "Private IP addresses").
+            # The home region's first, then the replicas' by name: replicas are registered
+            # concurrently, so the order they arrive in is not the same from run to run.
             registry = self.cloud.registry
-            regions = self._registry_regions.get(target.lower(), [self.location])
+            home, *replicas = self._registry_regions.get(target.lower(), [self.location])
             return [f"{target_name}.{registry}"] + [
-                f"{target_name}.{region}.data.{registry}" for region in regions
+                f"{target_name}.{region}.data.{registry}" for region in [home, *sorted(replicas)]
             ]
         if "vault" in groups:
             return [f"{target_name}.{self.cloud.key_vault}"]
