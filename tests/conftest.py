@@ -9,11 +9,31 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
 
 from private_acr_preview.program import ProgramRun, RecordedResource, run_function, run_program
 from private_acr_tasks.errors import ComponentArgsError
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis: one profile for every run of the suite, on a workstation as in CI. The suite shares
+# two cores with pyright and runs the engine, the pack and node as subprocesses, so a timed
+# example (the 200 ms deadline, the too_slow health check) failed by load, not by a bug. And a
+# run is the same on every machine and every time: the examples derive from each test (not from
+# chance, nor from an example database a previous run left behind). Each test still sets its own
+# max_examples. `pytest --hypothesis-profile=explore` draws fresh examples instead.
+settings.register_profile(
+    "suite",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
+    print_blob=True,
+)
+settings.register_profile(
+    "explore", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("suite")
 
 
 def stack_config(stack: str) -> dict[str, str]:

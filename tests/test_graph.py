@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from mermaid_check import Diagram, parse
 from previews import BRIDGE_ON_AGENT_SUBNET, STACKS, check, preview, short_type
@@ -303,7 +303,6 @@ def test_mermaid_syntax_in_names_is_shown_as_written(run_components: Runner) -> 
 PRINTABLE = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1)
 
 
-@settings(deadline=None)  # the first example starts node
 @given(PRINTABLE.filter(lambda text: not text.endswith(" ")))
 @example("direction BT")  # Mermaid's lexer took this for a direction statement inside a label
 @example("a Direction lr b")

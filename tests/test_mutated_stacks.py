@@ -30,7 +30,7 @@ from typing import Any, cast
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
@@ -364,14 +364,14 @@ def test_the_example_stacks_survive_the_harness_round_trip() -> None:
         assert _engine(stack, _dump(document, "").encode())[0] == original
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(mutated_stack_files())
 def test_a_mutated_stack_file_is_read_or_refused_naming_the_file(case: tuple[str, bytes]) -> None:
     with contextlib.suppress(Refused):
         _engine(*case)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(mutated_stack_files())
 def test_a_mutated_stack_config_is_accepted_or_refused_naming_a_key(
     case: tuple[str, bytes],
@@ -379,7 +379,7 @@ def test_a_mutated_stack_config_is_accepted_or_refused_naming_a_key(
     _read_or_refused(case)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200)
 @given(st.one_of(targeted_stack_files(), login_servers_with_ports()))
 def test_a_value_of_a_keys_kind_written_oddly_is_accepted_or_refused_naming_the_key(
     case: tuple[str, bytes],

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, stack_config, with_changes
@@ -123,7 +123,7 @@ values = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(
     st.sampled_from(["network", "aks", "agentPool", "registry", "diagnostics"]),
     st.sampled_from(
@@ -162,7 +162,7 @@ def test_any_config_value_gives_settings_or_a_config_error(
         assert all(isinstance(p, str) and p for p in error.problems)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     st.dictionaries(
         st.sampled_from(
