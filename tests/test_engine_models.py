@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_azure_native as azure_native
 import pulumi_random
 import pytest
 from pulumi.runtime import mocks
@@ -372,6 +373,73 @@ def test_a_configured_subscription_wins_over_the_snapshot() -> None:
 
     with pytest.raises(Exception, match="ResourceNotFound"):
         _run(program, config, existing=_snapshot())
+
+
+HUB_SUBSCRIPTION = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+HUB_POLICY = f"/subscriptions/{HUB_SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network/firewallPolicies/fw-hub"
+
+
+def _hub_provider() -> azure_native.Provider:
+    return azure_native.Provider("hub-provider", subscription_id=HUB_SUBSCRIPTION)
+
+
+def test_a_resource_is_created_in_its_explicit_providers_subscription() -> None:
+    def program() -> None:
+        resources.ResourceGroup("spoke", resource_group_name="rg-a")
+        hub = _hub_provider()
+        resources.ResourceGroup(
+            "hub", resource_group_name="rg-b", opts=pulumi.ResourceOptions(provider=hub)
+        )
+        # A component's providers reach its children, as under the real engine.
+        parent = pulumi.ComponentResource("test:index:Hub", "hub-parts", opts=None)
+        parent_opts = pulumi.ResourceOptions(parent=parent, providers=[hub])
+        child = pulumi.ComponentResource("test:index:Part", "part", opts=parent_opts)
+        network.NetworkSecurityGroup(
+            "nsg", resource_group_name="rg-b", opts=pulumi.ResourceOptions(parent=child)
+        )
+
+    config = {"azure-native:subscriptionId": SPOKE_SUBSCRIPTION}
+    run = _run(program, config)
+    assert by_name(run, "spoke").id == f"/subscriptions/{SPOKE_SUBSCRIPTION}/resourceGroups/rg-a"
+    assert by_name(run, "hub").id == f"/subscriptions/{HUB_SUBSCRIPTION}/resourceGroups/rg-b"
+    assert by_name(run, "nsg").id.startswith(
+        f"/subscriptions/{HUB_SUBSCRIPTION}/resourceGroups/rg-b/"
+    )
+
+
+def test_a_lookup_through_an_explicit_provider_is_made_in_its_subscription() -> None:
+    # The snapshot holds both subscriptions' resources, as a landing zone's reader sees them.
+    policy = {"id": HUB_POLICY, "name": "fw-hub", "threatIntelMode": "Deny"}
+    config = {"azure-native:subscriptionId": SPOKE_SUBSCRIPTION}
+
+    def program(through_hub: bool) -> None:
+        opts = pulumi.InvokeOptions(provider=_hub_provider()) if through_hub else None
+        found = network.get_firewall_policy(
+            resource_group_name="rg-hub", firewall_policy_name="fw-hub", opts=opts
+        )
+        client = authorization.get_client_config(opts=opts)
+        pulumi.export("policy", found.id)
+        pulumi.export("subscription", client.subscription_id)
+
+    outputs = _run(lambda: program(True), config, existing=[*_snapshot(), policy]).outputs
+    assert outputs == {"policy": HUB_POLICY, "subscription": HUB_SUBSCRIPTION}
+    # The same lookup through the default provider is made in the stack's subscription.
+    with pytest.raises(Exception, match=r"getFirewallPolicy failed: Status=404"):
+        _run(lambda: program(False), config, existing=[*_snapshot(), policy])
+
+
+def test_an_explicit_provider_without_a_subscription_does_not_take_the_stacks() -> None:
+    # azure-native:subscriptionId configures the default provider only; an explicit provider
+    # given none uses its credentials' subscription, which the snapshot's stands for.
+    def program() -> None:
+        plain = azure_native.Provider("plain")
+        resources.ResourceGroup(
+            "group", resource_group_name="rg", opts=pulumi.ResourceOptions(provider=plain)
+        )
+
+    config = {"azure-native:subscriptionId": HUB_SUBSCRIPTION}
+    run = _run(program, config, existing=_snapshot())
+    assert by_name(run, "group").id == f"/subscriptions/{SPOKE_SUBSCRIPTION}/resourceGroups/rg"
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ The SDK's mock engine asks one ``pulumi.runtime.mocks.Mocks`` object for every r
 outputs and every provider function's result. ``ModelSet`` is that object: it sends each request
 to the ``ProviderModel`` registered for the token's package (``azure-native`` in
 ``azure-native:network:Subnet``, ``random`` in ``random:index/randomString:RandomString``) and
-everything else to the echo model, which answers with the inputs. A model keeps its own state;
+everything else to the echo model, which answers with the inputs; an explicit provider
+(``pulumi:providers:azure-native``) goes to its package's model. A model keeps its own state;
 it never sees the recorded run (the monitor records, the models answer).
 
 A model signals a failed provider function by raising ``InvokeFailure``; the monitor turns it
@@ -20,9 +21,10 @@ from typing import Any, Protocol
 
 from pulumi.runtime import mocks
 
-from private_acr_preview.models.base import EchoModel, InvokeFailure, Outputs
+from private_acr_preview.models.base import PROVIDER_TYPE, EchoModel, InvokeFailure, Outputs
 
 __all__ = [
+    "PROVIDER_TYPE",
     "EchoModel",
     "InvokeFailure",
     "ModelContext",
@@ -50,7 +52,12 @@ class ModelContext:
 
 class ProviderModel(Protocol):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, Outputs]:
-        """The id and outputs of a resource registered (or read, when ``args.resource_id``)."""
+        """The id and outputs of a resource registered (or read, when ``args.resource_id``).
+
+        An explicit provider of the package (type ``pulumi:providers:<package>``, its settings
+        as inputs) is registered here too; the resources and calls made through it name it in
+        ``args.provider`` as ``<urn>::<id>``, with the id answered here. The default provider is
+        not registered (the stack's config configures it) and is named by ``""``."""
         ...
 
     def call(self, args: mocks.MockCallArgs) -> Outputs:
@@ -88,7 +95,10 @@ class ModelSet(mocks.Mocks):
         return cls({prefix: factory(context) for prefix, factory in chosen.items()})
 
     def model_for(self, token: str) -> ProviderModel:
-        return self.models.get(token.split(":", 1)[0], self.default)
+        package = token.split(":", 1)[0]
+        if token.startswith(PROVIDER_TYPE):
+            package = token[len(PROVIDER_TYPE) :]
+        return self.models.get(package, self.default)
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, Outputs]:
         return self.model_for(args.typ).new_resource(args)

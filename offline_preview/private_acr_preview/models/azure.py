@@ -14,8 +14,16 @@ function's arguments and looked up case-insensitively in the ``--existing`` snap
 resources held inline included. A miss fails the function as ARM's 404 does (``Code="NotFound"``
 for a child of an existing parent, ``Code="ResourceNotFound"`` otherwise; Learn, "Resolve
 resource not found errors"). Without a snapshot a lookup answers an empty result and is listed
-in ``notes()`` as not verified. The subscription of a lookup is the provider's:
-``azure-native:subscriptionId`` when set, else the one subscription of the snapshot.
+in ``notes()`` as not verified.
+
+Subscriptions: a resource is created, and a lookup made, in the subscription of the provider
+that serves it, as the real provider does. An explicit provider
+(``azure_native.Provider(subscription_id=...)`` in a resource's or a call's options, or a
+parent's ``providers``) has its own; the default provider has ``azure-native:subscriptionId``.
+An explicit provider reads none of the stack's ``azure-native:*`` config, so one without a
+subscription, like a default provider without the setting, uses the credentials' (Azure CLI
+default, ``ARM_SUBSCRIPTION_ID``), which the one subscription of the snapshot (or of the base
+state's ids) stands for offline.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from private_acr_preview.models import ModelContext
 from private_acr_preview.models.azure_clouds import CLOUDS, Cloud
 from private_acr_preview.models.azure_existing import Snapshot
 from private_acr_preview.models.base import (
+    PROVIDER_TYPE,
     Deterministic,
     InvokeFailure,
     Outputs,
@@ -198,6 +207,7 @@ def _path_inputs(module: str, kind: str) -> set[str]:
 
 
 _PREFIX = "azure-native:"
+_PROVIDER = f"{PROVIDER_TYPE}azure-native"
 
 
 def _subscription_of(resource_id: str) -> str:
@@ -248,7 +258,9 @@ class AzureModel:
         self.cloud: Cloud = CLOUDS[environment]
         self.snapshot = Snapshot(context.existing) if context.existing is not None else None
         self.prior = [p for p in context.prior or () if str(p.get("type", "")).startswith(_PREFIX)]
-        self.subscription_id = self._subscription(config.get("azure-native:subscriptionId"))
+        self.subscription_id = config.get("azure-native:subscriptionId") or self._credentials()
+        # Explicit providers' ids (as answered for them) -> their subscriptions.
+        self._provider_subscriptions: dict[str, str] = {}
         self.tenant_id = (
             config.get("azure-native:tenantId")
             or _only(_tenants(p.get("outputs")) for p in self.prior)
@@ -272,9 +284,8 @@ class AzureModel:
             ("storage", "StorageAccount"): self._storage_account,
         }
 
-    def _subscription(self, configured: str | None) -> str:
-        if configured:
-            return configured
+    def _credentials(self) -> str:
+        """The subscription a provider given none uses: the one its credentials select."""
         if self.snapshot is not None:
             # The credentials that printed the snapshot select the provider's subscription.
             found = self.snapshot.subscriptions()
@@ -297,17 +308,33 @@ class AzureModel:
         notes += [f"not modelled (returned an empty result): {token}" for token in self._unmodelled]
         return notes
 
+    def _subscription_of_provider(self, reference: str | None) -> str:
+        """The subscription of the provider a resource or call names (``<urn>::<id>``)."""
+        if not reference:
+            return self.subscription_id
+        return self._provider_subscriptions.get(reference.rsplit("::", 1)[-1], self.subscription_id)
+
+    def _provider(self, args: mocks.MockResourceArgs) -> tuple[str, Outputs]:
+        inputs = inputs_of(args)
+        configured = inputs.get("subscriptionId")
+        subscription = configured if isinstance(configured, str) and configured else None
+        subscription = subscription or self._credentials()
+        provider_id = self.values.uuid("provider", args.name, subscription.lower())
+        self._provider_subscriptions[provider_id] = subscription
+        return provider_id, inputs
+
     def call(self, args: mocks.MockCallArgs) -> Outputs:
         module, function = _token(args.token)
+        subscription = self._subscription_of_provider(args.provider)
         if function == "getClientConfig":
             return {
-                "subscriptionId": self.subscription_id,
+                "subscriptionId": subscription,
                 "tenantId": self.tenant_id,
                 "clientId": self.values.uuid("client"),
                 "objectId": self.values.uuid("caller"),
             }
         spec = ARM_PATHS.get((module, function[3:])) if function.startswith("get") else None
-        resource_id = self._lookup_id(spec, arguments_of(args)) if spec else None
+        resource_id = self._lookup_id(spec, arguments_of(args), subscription) if spec else None
         if resource_id is None:
             if args.token not in self._unmodelled:
                 self._unmodelled.append(args.token)
@@ -315,12 +342,15 @@ class AzureModel:
         return self._existing(args.token, resource_id)
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, Outputs]:
+        if args.typ == _PROVIDER:
+            return self._provider(args)
         if args.resource_id:
             return args.resource_id, self._existing(f"{args.typ}.get", args.resource_id)
         inputs = inputs_of(args)
         module, kind = _token(args.typ)
         physical = self._physical_name(module, kind, args.name, inputs)
-        resource_id = self._arm_id(module, kind, physical, inputs)
+        subscription = self._subscription_of_provider(args.provider)
+        resource_id = self._arm_id(module, kind, physical, inputs, subscription)
         outputs = {**inputs, "name": physical, "id": resource_id}
         if "location" not in outputs and kind not in _NO_LOCATION:
             outputs["location"] = self.location
@@ -354,7 +384,9 @@ class AzureModel:
 
     # lookups ----------------------------------------------------------------------------
 
-    def _lookup_id(self, spec: tuple[str, str, _Parents], args: Mapping[str, Any]) -> str | None:
+    def _lookup_id(
+        self, spec: tuple[str, str, _Parents], args: Mapping[str, Any], subscription: str
+    ) -> str | None:
         path, name_arg, parents = spec
         names = [args.get(arg) for _, arg in parents] + [args.get(name_arg)]
         group = args.get("resourceGroupName")
@@ -363,7 +395,7 @@ class AzureModel:
         segments = [f"{segment}/{name}" for (segment, _), name in zip(parents, names, strict=False)]
         return "/".join(
             [
-                f"/subscriptions/{self.subscription_id}/resourceGroups/{group}/providers",
+                f"/subscriptions/{subscription}/resourceGroups/{group}/providers",
                 *segments,
                 f"{path}/{names[-1]}",
             ]
@@ -410,11 +442,14 @@ class AzureModel:
         # azure-native auto-names from the logical name plus a random suffix.
         return f"{logical}{self.values.suffix(logical)}"
 
-    def _arm_id(self, module: str, kind: str, physical: str, inputs: Mapping[str, Any]) -> str:
-        subscription = f"/subscriptions/{self.subscription_id}"
-        group = f"{subscription}/resourceGroups/{inputs.get('resourceGroupName', 'rg')}"
+    def _arm_id(
+        self, module: str, kind: str, physical: str, inputs: Mapping[str, Any], subscription: str
+    ) -> str:
+        group = (
+            f"/subscriptions/{subscription}/resourceGroups/{inputs.get('resourceGroupName', 'rg')}"
+        )
         if kind == "ResourceGroup":
-            return f"{subscription}/resourceGroups/{physical}"
+            return f"/subscriptions/{subscription}/resourceGroups/{physical}"
         if kind == "RoleAssignment":
             return f"{inputs.get('scope', group)}/providers/Microsoft.Authorization/roleAssignments/{physical}"
         extension = EXTENSION_PATHS.get((module, kind))
@@ -503,7 +538,7 @@ class AzureModel:
                 "kubeletidentity": {
                     "clientId": self.values.uuid("client", kubelet),
                     "objectId": self.values.uuid("principal", kubelet),
-                    "resourceId": f"/subscriptions/{self.subscription_id}/resourceGroups/{node_group}"
+                    "resourceId": f"/subscriptions/{_subscription_of(str(props['id']))}/resourceGroups/{node_group}"
                     f"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{kubelet}",
                 }
             },

@@ -11,6 +11,9 @@ from pulumi.runtime import mocks
 
 Outputs = dict[str, Any]
 
+PROVIDER_TYPE = "pulumi:providers:"
+"""The type prefix of a provider resource: ``pulumi:providers:<package>``."""
+
 _NAMESPACE = uuid.UUID("6f1e2c3a-0b7d-4c1e-9a55-2f6d8e4b1c90")
 LOWER_ALNUM = string.ascii_lowercase + string.digits
 

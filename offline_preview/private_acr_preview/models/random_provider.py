@@ -17,7 +17,9 @@ from pulumi.runtime import mocks
 from private_acr_preview.models import ModelContext
 from private_acr_preview.models.base import (
     LOWER_ALNUM,
+    PROVIDER_TYPE,
     Deterministic,
+    EchoModel,
     Outputs,
     arguments_of,
     inputs_of,
@@ -45,6 +47,8 @@ class RandomModel:
         }
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, Outputs]:
+        if args.typ.startswith(PROVIDER_TYPE):  # pulumi-random's provider takes no settings
+            return EchoModel().new_resource(args)
         inputs = inputs_of(args)
         kind = args.typ.rsplit(":", 1)[-1]
         resource_id, outputs = self._kinds.get(kind, self._string)(args.name, inputs)
