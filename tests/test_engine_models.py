@@ -85,6 +85,25 @@ def test_random_strings_are_stable_and_of_the_requested_length() -> None:
     assert first == second and len(first) == 12 and first == first.lower()
 
 
+def test_an_explicit_random_provider_is_answered_as_a_provider_not_as_a_random_string() -> None:
+    # Provider registrations go to their package's model, which must not take pulumi-random's
+    # provider for one of its resources.
+    def program() -> None:
+        provider = pulumi_random.Provider("own")
+        value = pulumi_random.RandomString(
+            "a",
+            length=12,
+            special=False,
+            upper=False,
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+        pulumi.export("a", value.result)
+
+    run = _run(program)
+    assert by_name(run, "own").outputs == by_name(run, "own").inputs
+    assert len(run.outputs["a"]) == 12
+
+
 def test_random_integers_stay_within_their_bounds() -> None:
     run = _run(lambda: pulumi.export("n", pulumi_random.RandomInteger("n", min=5, max=7).result))
     assert 5 <= run.outputs["n"] <= 7
