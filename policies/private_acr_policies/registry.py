@@ -72,7 +72,7 @@ ACCESS = Rule(
 )
 
 
-def _zone_groups_by_policy(stack: StackConfig) -> StackValue | None:
+def zone_groups_by_policy(stack: StackConfig) -> StackValue | None:
     """The stack's ``dns.zoneGroups``: ``policy`` when Azure Policy writes the zone groups."""
     mode = stack.object_field("dns", "zoneGroups")
     if not isinstance(mode, str):
@@ -88,7 +88,7 @@ class EndpointDnsSettings:
         "An Azure Policy (deploy-if-not-exists) adds the DNS zone group to every private endpoint: "
         "an endpoint without one is noted, not a violation. Default: true when the stack's "
         "dns.zoneGroups is policy, else false.",
-        from_stack=_zone_groups_by_policy,
+        from_stack=zone_groups_by_policy,
     )
 
 
