@@ -57,6 +57,7 @@ def regions(plan: Mapping[str, Any]) -> dict[str, Any]:
                 for r in located
             ],
         },
+        "legend": {"fail": "full", "pass": "room"},
         "notes": ["westeurope is full"],
     }
 
@@ -109,9 +110,11 @@ def test_a_section_is_written_under_its_key_and_drawn_in_both_reports(
     assert "| resource | `location` |" in summary
     assert "| `group` | ❌ westeurope |" in summary
     assert "- westeurope is full" in summary
+    assert "\n✅ room · ❌ full\n" in summary  # in the order of the states, under the table
     lines = out[out.index("Where things run:") :].splitlines()
     assert lines[1].split() == ["resource", "location"]
     assert lines[2].split() == ["group", "❌", "westeurope"]
+    assert "    ✅ room · ❌ full" in lines
 
 
 def test_a_failing_section_is_not_checked_and_the_review_goes_on(
@@ -153,6 +156,16 @@ WRONG_SHAPES: list[tuple[object, str]] = [
         "table.rows[0].cells[0].state: 'ok' is not one of pass, fail, unknown",
     ),
     ("a table", "the section: expected an object, got str"),
+    (
+        {
+            "key": "x",
+            "title": "t",
+            "data": [],
+            "table": {"columns": [], "rows": []},
+            "legend": {"ok": "fine"},
+        },
+        "legend: 'ok' is not one of pass, fail, unknown",
+    ),
 ]
 
 
@@ -177,3 +190,8 @@ def test_a_section_with_nothing_to_show_adds_nothing() -> None:
     result = sections.compute({"quiet": lambda plan: None}, {})
     assert result.sections == [] and result.problems == []
 
+
+def test_this_project_registers_its_reach_matrix() -> None:
+    functions, problems = sections.installed()
+    assert problems == []
+    assert functions["reach"].__module__ == "private_acr_policies.reach_section"

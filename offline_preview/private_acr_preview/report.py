@@ -377,8 +377,14 @@ def _section_lines(section: Section) -> list[str]:
         lines.append(
             "    " + "  ".join(t.ljust(w) for t, w in zip(line, widths, strict=True)).rstrip()
         )
+    if section.legend:
+        lines.append("    " + _legend(section))
     lines += [f"    - {note}" for note in section.notes]
     return lines
+
+
+def _legend(section: Section) -> str:
+    return " · ".join(f"{_STATE_MARKS[state]} {words}" for state, words in section.legend)
 
 
 def _change_lines(outcome: Outcome, review: Review) -> list[str]:
@@ -594,6 +600,8 @@ def _added_section(section: Section) -> list[str]:
         cells = [f"{_STATE_MARKS[c.state]} {_cell(c.text)}" for c in row.cells]
         lines.append(f"| {_code(row.label)} | " + " | ".join(cells) + " |")
     lines.append("")
+    if section.legend:
+        lines += [_cell(_legend(section)), ""]
     if section.notes:
         lines += ["<details><summary>Why</summary>", ""]
         lines += [f"- {_cell(note)}" for note in section.notes]

@@ -21,9 +21,11 @@ SDK's unknown sentinel). The function returns ``None`` (nothing to show) or::
      "table": {"corner": "dependency", "columns": ["pool-a", ...],
                "rows": [{"label": "acr.azurecr.io",
                          "cells": [{"text": "ok", "state": "pass"}, ...]}]},
+     "legend": {"pass": "ok", "fail": "broken", "unknown": "not checked"},  # optional
      "notes": ["..."]}                # lines under the table (why a cell is not a pass)
 
-A cell's ``state`` is ``pass``, ``fail`` or ``unknown``; the console and the summary mark it.
+A cell's ``state`` is ``pass``, ``fail`` or ``unknown``; the console and the summary mark it, and
+say under the table what each mark means in the section's words (``legend``).
 A section never decides the verdict (the policies do); one that raises or returns something
 else is reported under "Not checked" and left out.
 """
@@ -84,6 +86,8 @@ class Section:
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
     notes: tuple[str, ...] = ()
+    legend: tuple[tuple[str, str], ...] = ()
+    """``(state, what it means)``, in the order of ``STATES``."""
 
     @property
     def state(self) -> str:
@@ -177,6 +181,11 @@ def checked(source: str, value: object, taken: set[str]) -> Section | None:
     notes = tuple(
         _text(n, f"notes[{i}]") for i, n in enumerate(_list(section.get("notes", []), "notes"))
     )
+    given = _mapping(section.get("legend", {}), "legend")
+    strange = sorted(set(given) - set(STATES))
+    if strange:
+        raise SectionError(f"legend: {strange[0]!r} is not one of {', '.join(STATES)}")
+    legend = tuple((s, _text(given[s], f"legend.{s}")) for s in STATES if s in given)
     return Section(
         source,
         key,
@@ -186,6 +195,7 @@ def checked(source: str, value: object, taken: set[str]) -> Section | None:
         columns,
         tuple(rows),
         notes,
+        legend,
     )
 
 
