@@ -19,8 +19,9 @@ import ipaddress
 
 import pytest
 
-from private_acr_rules import nsg, reach, routes
+from private_acr_rules import clouds, nsg, reach, routes
 from private_acr_rules.arm import ResourceKey, parse_id
+from private_acr_rules.clouds import AzureCloud
 from private_acr_rules.documents import ArmIndex
 from private_acr_rules.reach import Unknown, Verdict
 
@@ -300,3 +301,31 @@ def test_a_snapshot_index_finds_children_by_id_in_any_letter_case() -> None:
     without_subscription = ResourceKey(None, key.resource_group, key.namespace, key.path)
     found = index.find_key(without_subscription)
     assert found is not None and found["name"] == "spoke"
+
+
+def test_the_names_a_registry_client_reaches_in_each_cloud() -> None:
+    # Learn, container-registry-private-endpoints: "myregistry.westus2.data.azurecr.io" per
+    # replica, and "myregistry.westus2.geo.azurecr.io" with regional endpoints on; Learn,
+    # private-endpoint-dns, Government: "azurecr.us  {regionName}.azurecr.us".
+    assert clouds.registry_hosts(AzureCloud.PUBLIC, "MyRegistry", ["westus2", "East US"], True) == [
+        ("myregistry.azurecr.io", "registry"),
+        ("myregistry.westus2.data.azurecr.io", "data"),
+        ("myregistry.eastus.data.azurecr.io", "data"),
+        ("myregistry.westus2.geo.azurecr.io", "geo"),
+        ("myregistry.eastus.geo.azurecr.io", "geo"),
+    ]
+    assert clouds.registry_hosts(AzureCloud.US_GOVERNMENT, "acr", ["usgovvirginia"], False) == [
+        ("acr.azurecr.us", "registry"),
+        ("acr.usgovvirginia.data.azurecr.us", "data"),
+    ]
+
+
+def test_custom_dns_servers_forward_the_public_zone_of_each_service() -> None:
+    # Learn, private-endpoint-dns ("Public DNS zone forwarders"): azurecr.io,
+    # blob.core.windows.net, vault.azure.net; Government azurecr.us, blob.core.usgovcloudapi.net.
+    assert clouds.public_zone_for(AzureCloud.PUBLIC, "registry") == "azurecr.io"
+    assert clouds.public_zone_for(AzureCloud.PUBLIC, "blob") == "blob.core.windows.net"
+    assert clouds.public_zone_for(AzureCloud.PUBLIC, "vault") == "vault.azure.net"
+    assert clouds.public_zone_for(AzureCloud.US_GOVERNMENT, "blob") == "blob.core.usgovcloudapi.net"
+    assert clouds.public_zone_for(AzureCloud.PUBLIC, "sqlServer") is None
+    assert clouds.service_host(AzureCloud.CHINA, "registry", "ACR") == "acr.azurecr.cn"

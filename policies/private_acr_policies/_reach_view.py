@@ -50,7 +50,13 @@ from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items, lo
 from private_acr_rules import cidr, documents, reach, routes
 from private_acr_rules import nsg as nsg_model
 from private_acr_rules.arm import ResourceKey, parse_id
-from private_acr_rules.clouds import CLOUDS, AzureCloud, CloudNames, zone_for
+from private_acr_rules.clouds import (
+    AzureCloud,
+    public_zone_for,
+    registry_hosts,
+    service_host,
+    zone_for,
+)
 from private_acr_rules.reach import Unknown
 from private_acr_rules.regions import region_name
 
@@ -555,23 +561,14 @@ def _zone(stack: Stack, zone: _Doc, agents: VnetId) -> reach.Zone:
     return reach.Zone(name, label, tuple(links), zone.subject)
 
 
-def _public_zone(group: str, names: CloudNames | None, fqdn: str) -> str:
+def _public_zone(group: str, cloud: AzureCloud | None, fqdn: str) -> str:
     """The public zone of a service name, which custom DNS servers must forward."""
-    zones = (
-        {
-            "registry": names.registry_suffix,
-            "blob": f"blob.{names.storage_suffix}",
-            "vault": names.vault_suffix,
-        }
-        if names is not None
-        else {}
-    )
-    return zones.get(group) or (fqdn.split(".", 1)[1] if "." in fqdn else fqdn)
+    known = public_zone_for(cloud, group) if cloud is not None else None
+    return known or (fqdn.split(".", 1)[1] if "." in fqdn else fqdn)
 
 
-def _cloud(stack: Stack, resource: Resource) -> tuple[AzureCloud | None, CloudNames | None]:
-    cloud = cloud_of(stack, resource).cloud
-    return cloud, CLOUDS[cloud] if cloud is not None else None
+def _cloud(stack: Stack, resource: Resource) -> AzureCloud | None:
+    return cloud_of(stack, resource).cloud
 
 
 def _record(
@@ -580,11 +577,11 @@ def _record(
     """How ``wanted`` (group id, name) resolves through ``endpoint``'s zone group or Azure
     Policy's."""
     group, fqdn = wanted
-    cloud, names = _cloud(stack, endpoint.resource)
+    cloud = _cloud(stack, endpoint.resource)
     lookup = zone_for(cloud, group) if cloud is not None else None
 
     def record(zones: tuple[reach.Zone, ...] | Unknown, writer: str, fix: str = "") -> reach.Record:
-        public = _public_zone(group, names, fqdn)
+        public = _public_zone(group, cloud, fqdn)
         return reach.Record(fqdn, lookup, public, zones, writer, fix, endpoint.resource.urn)
 
     if endpoint.zone_groups:
@@ -687,54 +684,45 @@ def _name_of(target: _TargetOf, fields: tuple[str, ...]) -> str | None:
 # The dependencies ------------------------------------------------------------------------------
 
 
-def _regions(stack: Stack, registry: Resource) -> list[str]:
-    """The registry's home region and every replica's, in that order."""
+def _regions(stack: Stack, registry: Resource) -> list[str | None]:
+    """The registry's home region and every replica's, in that order (``None``: not known)."""
     replicas = [
         r
         for r in stack.of_type(*REPLICATION)
         if parent(stack, r, "registryName", REGISTRY).target is registry
     ]
-    found: list[str] = []
+    found: list[str | None] = []
     for resource in [registry, *replicas]:
         location = get(resource.props, "location")
-        known = isinstance(location, str) and location.strip()
-        region = region_name(location) if known else "(region not known)"
-        if region not in found:
+        region = region_name(location) if isinstance(location, str) and location.strip() else None
+        if region is None or region not in found:
             found.append(region)
     return found
 
 
 def _registry_names(
-    stack: Stack, registry: Resource, names: CloudNames | None
+    stack: Stack, registry: Resource, cloud: AzureCloud | None
 ) -> list[tuple[str, str]]:
-    """``(name, kind)`` of the registry's login server, data and regional endpoints."""
-    suffix = names.registry_suffix if names is not None else "azurecr.io"
-    server = get(registry.props, "loginServer")
+    """``(name, kind)`` of the registry's login server, data and regional endpoints; what is
+    not known yet is named in words."""
     own = _name_of(_TargetOf(registry, registry.props, REGISTRY, registry.name), ("registryName",))
-    login = server.lower() if isinstance(server, str) and server else None
-    login = login or (f"{own}.{suffix}" if own else f"{registry.name} login server")
-    found = [(login, "registry")]
     regions = _regions(stack, registry)
-    for region in regions:
-        found.append(
-            (
-                f"{own}.{region}.data.{suffix}"
-                if own
-                else f"{registry.name} data endpoint in {region}",
-                "data",
-            )
-        )
-    if lower(get(registry.props, "regionalEndpoints")) == "enabled":
-        for region in regions:
-            found.append(
-                (
-                    f"{own}.{region}.geo.{suffix}"
-                    if own
-                    else f"{registry.name} regional endpoint in {region}",
-                    "geo",
-                )
-            )
-    return found
+    regional = lower(get(registry.props, "regionalEndpoints")) == "enabled"
+    known = [r for r in regions if r is not None]
+    what = own or registry.name
+    if own is not None:
+        hosts = registry_hosts(cloud or AzureCloud.PUBLIC, own, known, regional)
+    else:
+        hosts = [(f"{what} login server", "registry")]
+        hosts += [(f"{what} data endpoint in {r}", "data") for r in known]
+        hosts += [(f"{what} regional endpoint in {r}", "geo") for r in known if regional]
+    if len(known) < len(regions):
+        hosts.append((f"{what} data endpoint in (region not known)", "data"))
+        hosts += [(f"{what} regional endpoint in (region not known)", "geo")] if regional else []
+    server = get(registry.props, "loginServer")
+    if isinstance(server, str) and server:
+        hosts[0] = (server.lower(), "registry")
+    return hosts
 
 
 def _registry_deps(
@@ -753,9 +741,9 @@ def _registry_deps(
         maybe = not mine and any(_may_serve(stack, e.resource, registry) for e in endpoints)
         if not mine and not maybe and public is not False:
             continue  # a public registry with no endpoint is not a private dependency
-        cloud, names = _cloud(stack, registry)
+        cloud = _cloud(stack, registry)
         target = reach.Target(registry.name, "registry", "none", public, registry.urn)
-        for fqdn, kind in _registry_names(stack, registry, names):
+        for fqdn, kind in _registry_names(stack, registry, cloud):
             if maybe:
                 why = Unknown(
                     f"which endpoint serves {registry.name} (an endpoint's connections are not "
@@ -766,7 +754,7 @@ def _registry_deps(
                 record = reach.Record(
                     fqdn,
                     zone_for(cloud, "registry") if cloud else None,
-                    _public_zone("registry", names, fqdn),
+                    _public_zone("registry", cloud, fqdn),
                     (),
                     f"{registry.name} has no private endpoint",
                     f"connect a private endpoint with group id 'registry' to {registry.name}",
@@ -803,14 +791,10 @@ def _endpoint_deps(
                 continue
             target = _target_of(stack, endpoint.resource, connection)
             group = groups[0] if groups else "(not known)"
-            _, names = _cloud(stack, endpoint.resource)
+            cloud = _cloud(stack, endpoint.resource)
             own = _name_of(target, _NAME_FIELDS.get(group, ()))
-            if names is not None and own and group == "blob":
-                fqdn = f"{own}.blob.{names.storage_suffix}".lower()
-            elif names is not None and own and group == "vault":
-                fqdn = f"{own}.{names.vault_suffix}".lower()
-            else:
-                fqdn = f"{endpoint.resource.name} ({group})"
+            host = service_host(cloud, group, own) if cloud is not None and own else None
+            fqdn = host or f"{endpoint.resource.name} ({group})"
             if groups is None:
                 why = Unknown(
                     f"endpoint {endpoint.resource.name}'s group ids are not known until deployment"
