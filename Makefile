@@ -43,7 +43,13 @@ env: .venv/.synced
 	echo 'uv is not on PATH; the Pulumi CLI needs it. Run:  export PATH="$$PWD/.tools/path:$$PATH"'; fi
 
 # Node is for the tests only (Mermaid itself parses every graph we write); preview needs none.
+# The pinned jsdom, which Mermaid's parse runs in, declares Node ^20.19, ^22.13 or >= 24.
+NODE_SUPPORTED := const [major, minor] = process.versions.node.split(".").map(Number); \
+	process.exit((major === 20 && minor >= 19) || (major === 22 && minor >= 13) || major >= 24 ? 0 : 1)
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null && node -e '$(NODE_SUPPORTED)' 2>/dev/null || { echo "make test \
+	needs node and npm on PATH, Node ^20.19, ^22.13 or >= 24; found node $$(node --version \
+	2>/dev/null || echo none), npm $$(npm --version 2>/dev/null || echo none)" >&2; exit 1; }
 	npm ci --no-audit --no-fund --quiet
 	@touch $@
 

@@ -4,10 +4,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import PRIVATE_DNS_ZONES, ROLE_IDS
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
-from private_acr_rules.roles import BUILTIN_ROLES
 from private_acr_tasks.aks import AksCluster, AksClusterArgs
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
@@ -64,7 +64,7 @@ def test_control_plane_identity_holds_network_contributor_before_the_cluster(
     run = cluster_run(run_components)
     access = by_name(run, "aks-subnet-access")
     assert access.inputs["scope"] == "/x/subnets/aks"
-    assert access.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Network Contributor"])
+    assert access.inputs["roleDefinitionId"].endswith(ROLE_IDS["Network Contributor"])
     assert access.inputs["principalId"] == by_name(run, "aks-identity").outputs["principalId"]
     assert access.urn in by_name(run, "aks-cluster").dependencies
 
@@ -75,7 +75,7 @@ def test_kubelet_identity_may_pull_from_the_registry(run_components: Runner) -> 
     kubelet = by_name(run, "aks-cluster").outputs["identityProfile"]["kubeletidentity"]
     assert pull["principalId"] == kubelet["objectId"]
     assert pull["scope"] == "/x/registries/acr1"
-    assert pull["roleDefinitionId"].endswith(BUILTIN_ROLES["AcrPull"])
+    assert pull["roleDefinitionId"].endswith(ROLE_IDS["AcrPull"])
 
 
 def test_access_is_entra_id_with_azure_rbac_and_no_local_accounts(run_components: Runner) -> None:
@@ -117,7 +117,7 @@ def test_admin_groups_may_download_the_kubeconfig_of_this_cluster(run_components
     assert grant["scope"] == by_name(run, "aks-cluster").id
     assert (grant["principalId"], grant["principalType"]) == (group, "Group")
     assert grant["roleDefinitionId"].endswith(
-        BUILTIN_ROLES["Azure Kubernetes Service Cluster User Role"]
+        ROLE_IDS["Azure Kubernetes Service Cluster User Role"]
     )
 
 
@@ -141,6 +141,12 @@ def test_container_insights_runs_the_monitoring_addon_with_its_identity(
         "enabled": True,
         "config": {"logAnalyticsWorkspaceResourceID": WORKSPACE, "useAADAuth": "true"},
     }
+
+
+def test_the_azure_policy_addon_is_off_unless_asked(run_components: Runner) -> None:
+    assert "addonProfiles" not in by_name(cluster_run(run_components), "aks-cluster").inputs
+    run = cluster_run(run_components, azure_policy=True)
+    assert by_name(run, "aks-cluster").inputs["addonProfiles"] == {"azurepolicy": {"enabled": True}}
 
 
 def test_container_insights_collects_through_a_rule_associated_with_the_cluster(
@@ -241,7 +247,7 @@ def test_a_central_api_server_zone_is_used_and_the_control_plane_may_write_it_fi
     assert grant.inputs["scope"] == HUB_ZONE
     assert grant.inputs["roleDefinitionId"] == (
         "/subscriptions/0a0b0c0d-aaaa-4bbb-8ccc-0d0e0f101112/providers/Microsoft.Authorization/"
-        f"roleDefinitions/{BUILTIN_ROLES['Private DNS Zone Contributor']}"
+        f"roleDefinitions/{ROLE_IDS['Private DNS Zone Contributor']}"
     )
     assert grant.urn in cluster.dependencies
 
@@ -251,6 +257,35 @@ def test_a_zone_granted_by_its_owner_gets_no_role_assignment(run_components: Run
     assert ("azure-native:authorization:RoleAssignment", "aks-dns-zone-access") not in children_of(
         run, "aks"
     )
+
+
+def api_server_zone_id(cloud: str) -> str:
+    """The hub's zone for an eastus2 cluster, named as Learn names it in ``cloud``."""
+    return (
+        f"{HUB_ZONE.rsplit('/', 1)[0]}/{PRIVATE_DNS_ZONES[cloud]['aks'].format(region='eastus2')}"
+    )
+
+
+@pytest.mark.parametrize("cloud", PRIVATE_DNS_ZONES)
+def test_each_cloud_takes_its_own_api_server_zone(run_components: Runner, cloud: str) -> None:
+    zone_id = api_server_zone_id(cloud)
+    run = cluster_run(run_components, cloud=cloud, private_dns_zone_id=zone_id)
+    assert by_name(run, "aks-cluster").inputs["apiServerAccessProfile"]["privateDNSZone"] == zone_id
+
+
+@pytest.mark.parametrize(
+    ("cloud", "other"), [(c, o) for c in PRIVATE_DNS_ZONES for o in PRIVATE_DNS_ZONES if c != o]
+)
+def test_a_cloud_refuses_another_clouds_api_server_zone(
+    refusal: Refusal, cloud: str, other: str
+) -> None:
+    args: dict[str, Any] = {
+        **BASE,
+        "cloud": cloud,
+        "private_dns_zone_id": api_server_zone_id(other),
+    }
+    found = refusal(lambda: AksCluster("aks", args))  # pyright: ignore[reportArgumentType]
+    assert "AksClusterArgs.private_dns_zone_id" in found, found
 
 
 def test_a_subzone_of_the_regions_zone_is_accepted(run_components: Runner) -> None:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import PRIVATE_DNS_ZONES
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -41,17 +42,18 @@ def test_only_private_endpoints_reach_it_not_even_trusted_services(run_component
     assert props["networkAcls"] == {"defaultAction": "Deny", "bypass": "None"}
 
 
-def test_soft_delete_is_on_and_purge_protection_is_left_out_unless_asked(
-    run_components: Runner,
-) -> None:
+def test_soft_delete_and_purge_protection_are_on_by_default(run_components: Runner) -> None:
     props = properties(run_components)
     assert props["enableSoftDelete"] is True and props["softDeleteRetentionInDays"] == 90
-    assert "enablePurgeProtection" not in props
+    assert props["enablePurgeProtection"] is True
 
 
-def test_purge_protection_when_asked(run_components: Runner) -> None:
-    props = properties(run_components, purge_protection=True, soft_delete_days=30)
-    assert props["enablePurgeProtection"] is True and props["softDeleteRetentionInDays"] == 30
+def test_purge_protection_off_is_left_out_since_azure_refuses_false(
+    run_components: Runner,
+) -> None:
+    # Vault enablePurgeProtection: "the property does not accept false as its value".
+    props = properties(run_components, purge_protection=False, soft_delete_days=30)
+    assert "enablePurgeProtection" not in props and props["softDeleteRetentionInDays"] == 30
 
 
 def test_name_is_the_prefix_and_a_random_suffix_kept_in_state(run_components: Runner) -> None:
@@ -73,14 +75,15 @@ def test_private_endpoints_are_children_with_group_vault_and_the_vault_zone(
     assert endpoint["privateLinkServiceConnections"][0]["groupIds"] == ["vault"]
     assert (
         by_name(run, "secrets-endpoint-zone").inputs["privateZoneName"]
-        == "privatelink.vaultcore.azure.net"
+        == PRIVATE_DNS_ZONES["public"]["vault"]
     )
 
 
-def test_a_sovereign_cloud_uses_its_vault_zone(run_components: Runner) -> None:
-    run = vault_run(run_components, cloud="usgovernment", private_endpoints={"endpoint": ENDPOINT})
+@pytest.mark.parametrize("cloud", PRIVATE_DNS_ZONES)
+def test_each_cloud_uses_its_vault_zone(run_components: Runner, cloud: str) -> None:
+    run = vault_run(run_components, cloud=cloud, private_endpoints={"endpoint": ENDPOINT})
     zone = by_name(run, "secrets-endpoint-zone").inputs["privateZoneName"]
-    assert zone == "privatelink.vaultcore.usgovcloudapi.net"
+    assert zone == PRIVATE_DNS_ZONES[cloud]["vault"]
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import AGENT_POOL_EGRESS, AGENT_SUBNET_SERVICE_ENDPOINTS, REGISTRY_SERVICE_ENDPOINT
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -72,8 +73,8 @@ def test_agent_subnet_gets_the_agent_service_endpoints_but_not_the_registry_one(
     net: ProgramRun,
 ) -> None:
     services = [e["service"] for e in by_name(net, "net-agent-subnet").inputs["serviceEndpoints"]]
-    assert services == list(egress.AGENT_SUBNET_SERVICE_ENDPOINTS)
-    assert egress.REGISTRY_SERVICE_ENDPOINT not in services
+    assert services == list(AGENT_SUBNET_SERVICE_ENDPOINTS)
+    assert REGISTRY_SERVICE_ENDPOINT not in services
 
 
 def test_registry_service_endpoint_is_added_when_the_registry_is_not_on_private_link(
@@ -81,12 +82,30 @@ def test_registry_service_endpoint_is_added_when_the_registry_is_not_on_private_
 ) -> None:
     run = run_components(lambda: Network("net", {**NETWORK, "registry_uses_private_link": False}))
     services = [e["service"] for e in by_name(run, "net-agent-subnet").inputs["serviceEndpoints"]]
-    assert egress.REGISTRY_SERVICE_ENDPOINT in services
+    assert REGISTRY_SERVICE_ENDPOINT in services
 
 
 def test_agent_nsg_rules_open_every_required_flow_above_a_deny_all(net: ProgramRun) -> None:
     rules = by_name(net, "net-agent-nsg").inputs["securityRules"]
     assert egress.blocked_flows([*rules, DENY_ALL_OUTBOUND]) == []
+
+
+def test_agent_nsg_allows_exactly_the_flows_learn_lists(net: ProgramRun) -> None:
+    rules = by_name(net, "net-agent-nsg").inputs["securityRules"]
+    assert {
+        (r["direction"], r["access"], r["protocol"], r["sourceAddressPrefix"], r["sourcePortRange"])
+        for r in rules
+    } == {("Outbound", "Allow", "Tcp", "VirtualNetwork", "*")}
+    opened = {
+        (
+            r["destinationAddressPrefix"],
+            frozenset(r.get("destinationPortRanges") or [r["destinationPortRange"]]),
+        )
+        for r in rules
+    }
+    assert opened == {
+        (tag, frozenset(str(port) for port in ports)) for tag, ports in AGENT_POOL_EGRESS.items()
+    }
 
 
 def test_agent_nsg_opens_azure_monitor_on_443_and_12000(net: ProgramRun) -> None:
@@ -195,7 +214,7 @@ def test_a_pool_subnet_gets_the_agent_service_endpoints(pooled: ProgramRun) -> N
     services = [
         e["service"] for e in by_name(pooled, "net-agent-heavy-subnet").inputs["serviceEndpoints"]
     ]
-    assert services == list(egress.AGENT_SUBNET_SERVICE_ENDPOINTS)
+    assert services == list(AGENT_SUBNET_SERVICE_ENDPOINTS)
 
 
 def test_a_pool_subnet_is_created_after_the_others(pooled: ProgramRun) -> None:

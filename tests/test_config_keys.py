@@ -50,6 +50,7 @@ CONFIG_KEYS: dict[str, dict[str, str | None]] = {
         "adminGroupObjectIds": "admin_group_object_ids",
         "grantSubnetAccess": "grant_subnet_access",
         "containerInsights": "container_insights",
+        "azurePolicy": "azure_policy",
         "grantDnsZoneAccess": "grant_dns_zone_access",
     },
     "buildTrigger": {
@@ -58,6 +59,7 @@ CONFIG_KEYS: dict[str, dict[str, str | None]] = {
         "deployerPrincipalType": "deployer_principal_type",
     },
     "diagnostics": {"workspaceId": "workspace_id", "retentionDays": "retention_days"},
+    "keyVault": {"softDeleteDays": "soft_delete_days", "purgeProtection": "purge_protection"},
     "privateRegistries.<server>": {
         "usernameSecret": "username_secret",
         "passwordSecret": "password_secret",
@@ -108,6 +110,7 @@ LIBRARY_ONLY: dict[str, set[str]] = {
     "aks": {"dns_prefix", "vnet_ranges", "private_dns_zone_id", "cloud"},
     "buildTrigger": {"namespace", "service_account", "cloud"},
     "diagnostics": {"workspace_name"},
+    "keyVault": {"name_prefix", "cloud"},
     "privateRegistries.<server>": set(),
     "agentPools.<key>": {"pool_name", "cloud", "vcpu_quota"},
     "tasks.<key>": {"task_name", "task_yaml", "private_registries"},
@@ -174,6 +177,7 @@ def test_keys_are_read_with_their_fields_type() -> None:
         "privateCluster": bool,
         "grantSubnetAccess": bool,
         "containerInsights": bool,
+        "azurePolicy": bool,
         "grantDnsZoneAccess": bool,
     }
 

@@ -67,3 +67,32 @@ def test_bad_build_trigger_config_is_refused_by_key(changes: dict[str, Any], mes
 def test_a_bad_cli_image_is_reported_once() -> None:
     found = problems(buildTrigger__cliImage="mcr.microsoft.com/azure-cli")
     assert len([p for p in found if "cliImage" in p]) == 1
+
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        f"mcr.microsoft.com/azure-cli@{DIGEST}",
+        f"mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0@{DIGEST}",
+    ],
+)
+def test_the_cli_image_may_be_pinned_by_digest(image: str) -> None:
+    trigger = load_settings(with_changes(DEV, buildTrigger__cliImage=image)).build_trigger
+    assert trigger.cli_image == image
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "mcr.microsoft.com/azure-cli@sha256:0123",
+        f"mcr.microsoft.com/azure-cli@{DIGEST.upper()}",
+        "mcr.microsoft.com/azure-cli@md5:0123456789abcdef0123456789abcdef",
+    ],
+)
+def test_a_digest_is_a_sha256_of_64_lower_case_hex_digits(image: str) -> None:
+    assert f"buildTrigger.cliImage: got {image!r}" in "\n".join(
+        problems(buildTrigger__cliImage=image)
+    )

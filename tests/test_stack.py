@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 import kubernetes_validate
 import pytest
 import yaml
+from learn_facts import BUILD_TRIGGER_ACTIONS, POOL_SCALER_ACTIONS, PRIVATE_DNS_ZONES, ROLE_IDS
 
 from conftest import ROOT, by_name, stack_config, with_changes
 from private_acr_preview.program import ProgramRun, run_program
-from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS, BUILTIN_ROLES, POOL_SCALER_ACTIONS
 
 DEPLOYER = "11111111-2222-3333-4444-555555555555"
+
+
+def test_the_readme_counts_what_the_dev_stack_creates(dev_run: ProgramRun) -> None:
+    readme = (ROOT / "README.md").read_text()
+    words = r"What the dev stack creates \((\d+) to create, as `make preview` counts them: (\d+)"
+    words += r" cloud resources and (\d+) components"
+    found = re.search(words.replace(" ", r"\s+"), readme)
+    assert found, "README.md no longer says what the dev stack creates in the words this test reads"
+    cloud = sum(r.custom for r in dev_run.resources)
+    counted = (len(dev_run.resources), cloud, len(dev_run.resources) - cloud)
+    assert tuple(int(n) for n in found.groups()) == counted
 
 
 def test_registry_endpoint_is_in_the_endpoint_subnet_never_the_agent_subnet(
@@ -23,7 +36,7 @@ def test_registry_endpoint_is_in_the_endpoint_subnet_never_the_agent_subnet(
     ]
     assert endpoint.inputs["privateLinkServiceConnections"][0]["groupIds"] == ["registry"]
     zone = by_name(dev_run, "registry-endpoint-zone")
-    assert zone.inputs["privateZoneName"] == "privatelink.azurecr.io"
+    assert zone.inputs["privateZoneName"] == PRIVATE_DNS_ZONES["public"]["registry"]
     link = by_name(dev_run, "registry-endpoint-link-build")
     assert link.inputs["registrationEnabled"] is False
     assert link.property_dependencies["virtualNetwork"] == [by_name(dev_run, "network-vnet").urn]
@@ -56,7 +69,7 @@ def test_agent_pool_is_created_after_its_subnet_nsg_and_service_endpoints(
 
 def test_task_identity_reads_the_artifact_with_the_least_role(dev_run: ProgramRun) -> None:
     reader = by_name(dev_run, "artifacts-reader-build-task")
-    assert reader.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Storage Blob Data Reader"])
+    assert reader.inputs["roleDefinitionId"].endswith(ROLE_IDS["Storage Blob Data Reader"])
     assert reader.inputs["principalType"] == "ServicePrincipal"
     assert (
         reader.inputs["principalId"]
@@ -79,7 +92,7 @@ def test_storage_is_private(dev_run: ProgramRun) -> None:
     assert blob["privateLinkServiceConnections"][0]["groupIds"] == ["blob"]
     assert (
         by_name(dev_run, "artifacts-blob-zone").inputs["privateZoneName"]
-        == "privatelink.blob.core.windows.net"
+        == PRIVATE_DNS_ZONES["public"]["blob"]
     )
 
 
@@ -110,7 +123,7 @@ def test_cluster_identity_holds_network_contributor_before_the_cluster_exists(
 ) -> None:
     access = by_name(dev_run, "aks-subnet-access")
     assert access.inputs["scope"] == by_name(dev_run, "network-aks-subnet").outputs["id"]
-    assert access.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Network Contributor"])
+    assert access.inputs["roleDefinitionId"].endswith(ROLE_IDS["Network Contributor"])
     assert access.inputs["principalId"] == by_name(dev_run, "aks-identity").outputs["principalId"]
     assert access.urn in by_name(dev_run, "aks-cluster").dependencies
 
@@ -118,7 +131,7 @@ def test_cluster_identity_holds_network_contributor_before_the_cluster_exists(
 def test_kubelet_pulls_from_the_registry(dev_run: ProgramRun) -> None:
     pull = by_name(dev_run, "aks-acr-pull")
     cluster = by_name(dev_run, "aks-cluster")
-    assert pull.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["AcrPull"])
+    assert pull.inputs["roleDefinitionId"].endswith(ROLE_IDS["AcrPull"])
     assert pull.inputs["scope"] == by_name(dev_run, "registry-acr").outputs["id"]
     assert (
         pull.inputs["principalId"]
@@ -172,7 +185,7 @@ def test_dev_pool_idles_at_night_and_its_scaler_holds_no_role_beyond_the_pool(
 
 
 def test_no_identity_holds_tasks_contributor(dev_run: ProgramRun) -> None:
-    tasks_contributor = BUILTIN_ROLES["Container Registry Tasks Contributor"]
+    tasks_contributor = ROLE_IDS["Container Registry Tasks Contributor"]
     assert not [
         r.name
         for r in dev_run.resources
@@ -187,9 +200,7 @@ def test_deployers_may_apply_the_manifests_in_the_ci_namespace() -> None:
     writer = by_name(run, f"ci-trigger-deployer-{DEPLOYER}").inputs
     cluster_id = by_name(run, "aks-cluster").outputs["id"]
     assert writer["scope"] == f"{cluster_id}/namespaces/ci"
-    assert writer["roleDefinitionId"].endswith(
-        BUILTIN_ROLES["Azure Kubernetes Service RBAC Writer"]
-    )
+    assert writer["roleDefinitionId"].endswith(ROLE_IDS["Azure Kubernetes Service RBAC Writer"])
     assert writer["principalType"] == "Group"
 
 
@@ -213,6 +224,52 @@ def test_stack_outputs_give_the_commands_and_manifests(dev_run: ProgramRun) -> N
     assert "azure.workload.identity/use: 'true'" in manifest
     assert f"azure.workload.identity/client-id: {outputs['buildTriggerClientId']}" in manifest
     assert yaml.safe_load(outputs["buildJobManifest"])["kind"] == "Job"
+
+
+def test_the_ci_namespace_enforces_the_restricted_pod_security_standard(
+    dev_run: ProgramRun,
+) -> None:
+    namespace = next(
+        d for d in yaml.safe_load_all(dev_run.outputs["podManifest"]) if d["kind"] == "Namespace"
+    )
+    labels = namespace["metadata"]["labels"]
+    assert {mode: labels[f"pod-security.kubernetes.io/{mode}"] for mode in MODES} == {
+        "enforce": "restricted",
+        "audit": "restricted",
+        "warn": "restricted",
+    }
+
+
+MODES = ("enforce", "audit", "warn")
+
+
+@pytest.mark.parametrize("output", ["podManifest", "buildJobManifest"])
+def test_stack_containers_are_limited_and_run_as_a_high_uid(
+    dev_run: ProgramRun, output: str
+) -> None:
+    pods = [
+        d["spec"]["template"]["spec"]
+        for d in yaml.safe_load_all(dev_run.outputs[output])
+        if d["kind"] in ("Deployment", "Job")
+    ]
+    assert pods
+    for pod in pods:
+        for container in pod["containers"]:
+            assert {"cpu", "memory", "ephemeral-storage"} <= set(container["resources"]["limits"])
+            user = container.get("securityContext", {}).get("runAsUser")
+            assert (user or pod["securityContext"]["runAsUser"]) >= 10000
+
+
+def test_the_azure_policy_addon_follows_protect_unless_set(
+    dev_run: ProgramRun, prod_run: ProgramRun
+) -> None:
+    assert "azurepolicy" not in (by_name(dev_run, "aks-cluster").inputs.get("addonProfiles") or {})
+    assert by_name(prod_run, "aks-cluster").inputs["addonProfiles"]["azurepolicy"] == {
+        "enabled": True
+    }
+    config = with_changes(stack_config("dev"), aks__azurePolicy=True)
+    run = run_program(ROOT, "dev", loaded=("private-acr-tasks", config))
+    assert by_name(run, "aks-cluster").inputs["addonProfiles"] == {"azurepolicy": {"enabled": True}}
 
 
 @pytest.mark.parametrize("output", ["podManifest", "buildJobManifest"])

@@ -115,6 +115,8 @@ __all__ = [
     "ZoneGroups",
 ]
 
-for _exported in list(globals().values()):
-    if isinstance(_exported, type) and typing.is_typeddict(_exported):
-        document_fields(_exported)
+document_fields(
+    kind
+    for kind in list(globals().values())
+    if isinstance(kind, type) and typing.is_typeddict(kind)
+)

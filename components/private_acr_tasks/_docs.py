@@ -16,6 +16,7 @@ import inspect
 import re
 import sys
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,8 @@ def _class_node(cls: type) -> ast.ClassDef | None:
 
 
 def _annotation(node: ast.expr) -> str:
-    """The annotation as written, without ``NotRequired[...]`` (the heading says which are)."""
+    """The annotation as written, without ``NotRequired[...]`` (each line says whether the
+    field is required)."""
     if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("NotRequired", "Required"):
         node = node.slice
     return ast.unparse(node)
@@ -109,7 +111,9 @@ def render(cls: type, summary: str | None) -> str:
     return "\n".join(lines)
 
 
-def document_fields(cls: type) -> None:
-    """Let ``help(cls)`` list each field of the ``TypedDict`` with its docstring."""
-    if FIELDS_HEADING not in (cls.__doc__ or ""):
-        cls.__doc__ = render(cls, cls.__doc__)
+def document_fields(classes: Iterable[type]) -> None:
+    """Let ``help()`` on each of these ``TypedDict`` classes list its fields with their docs."""
+    for cls in classes:
+        if FIELDS_HEADING not in (cls.__doc__ or ""):
+            cls.__doc__ = render(cls, cls.__doc__)
+    _module_source.cache_clear()

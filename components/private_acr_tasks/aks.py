@@ -98,6 +98,12 @@ class AksClusterArgs(AksClusterInputs):
     container_insights: NotRequired[bool]
     """Container Insights: container logs, Kubernetes events and inventory to
     ``log_analytics_workspace_id``. Default False."""
+    azure_policy: NotRequired[bool]
+    """The Azure Policy add-on (``addonProfiles.azurepolicy``), which audits or denies pods
+    against the policy definitions assigned to the cluster (Learn, governance/policy/concepts/
+    policy-for-kubernetes); it needs egress to ``data.policy.core.windows.net``,
+    ``store.policy.core.windows.net`` and ``dc.services.visualstudio.com`` (Learn,
+    aks/outbound-rules-control-egress). Default False (a stack: the value of ``protect``)."""
     private_dns_zone_id: NotRequired[str]
     """A central private DNS zone for the private API server: the ARM id of the cloud's AKS
     zone for the cluster's region (``privatelink.<region>.azmk8s.io``) or a subzone of it.
@@ -125,6 +131,7 @@ class AksClusterPlan:
     admin_group_object_ids: tuple[str, ...] = ()
     grant_subnet_access: bool = True
     container_insights: bool = False
+    azure_policy: bool = False
     private_dns_zone_id: str | None = None
     grant_dns_zone_access: bool = True
 
@@ -231,6 +238,7 @@ def validate_aks_cluster(fields: FieldReader) -> AksClusterPlan | None:
         ),
         grant_subnet_access=fields.flag("grant_subnet_access", True),
         container_insights=fields.flag("container_insights", False),
+        azure_policy=fields.flag("azure_policy", False),
         private_dns_zone_id=_private_dns_zone(fields),
         grant_dns_zone_access=fields.flag("grant_dns_zone_access", True),
     )
@@ -289,20 +297,22 @@ def _access_profile(
 
 
 def _addons(
-    workspace: pulumi.Input[str] | None,
+    plan: AksClusterPlan, workspace: pulumi.Input[str] | None
 ) -> dict[str, containerservice.ManagedClusterAddonProfileArgs] | None:
-    """The monitoring add-on, authenticating with its managed identity (no workspace key)."""
-    if workspace is None:
-        return None
-    return {
-        "omsagent": containerservice.ManagedClusterAddonProfileArgs(
+    """The monitoring add-on, authenticating with its managed identity (no workspace key), and
+    the Azure Policy add-on (``az aks show --query addonProfiles.azurepolicy``)."""
+    addons: dict[str, containerservice.ManagedClusterAddonProfileArgs] = {}
+    if workspace is not None:
+        addons["omsagent"] = containerservice.ManagedClusterAddonProfileArgs(
             enabled=True,
             config={
                 "logAnalyticsWorkspaceResourceID": workspace,
                 "useAADAuth": "true",
             },
         )
-    }
+    if plan.azure_policy:
+        addons["azurepolicy"] = containerservice.ManagedClusterAddonProfileArgs(enabled=True)
+    return addons or None
 
 
 class AksCluster(
@@ -535,7 +545,7 @@ class AksCluster(
                 )
             ),
             api_server_access_profile=_access_profile(plan),
-            addon_profiles=_addons(insights_workspace),
+            addon_profiles=_addons(plan, insights_workspace),
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
                 upgrade_channel="patch", node_os_upgrade_channel="NodeImage"
             ),

@@ -92,8 +92,9 @@ class InClusterBuildTriggerArgs(InClusterBuildTriggerInputs):
     service_account: NotRequired[str]
     """Service account of the CI agent and build Jobs. Default ``acr-build-trigger``."""
     cli_image: NotRequired[str]
-    """Azure CLI image of the agent and the Jobs, pinned to a version or digest. Default
-    ``mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0``."""
+    """Azure CLI image of the agent and the Jobs, pinned to a version or, better, a digest
+    (``name@sha256:<64 hex>`` or ``name:tag@sha256:<64 hex>``: the same bytes on every node and
+    every run). Default ``mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0``."""
     deployers: NotRequired[Sequence[str]]
     """Object ids of the principals that apply the manifests: Azure Kubernetes Service RBAC
     Writer on the namespace and Cluster User Role on the cluster. Default: none."""
@@ -140,7 +141,10 @@ def validate_build_trigger(fields: FieldReader) -> InClusterBuildTriggerPlan | N
     )
     if _UNPINNED.match(image):
         fields.invalid(
-            "cli_image", image, f"an image pinned to a version, e.g. {DEFAULT_CLI_IMAGE}"
+            "cli_image",
+            image,
+            f"an image pinned to a version, e.g. {DEFAULT_CLI_IMAGE}, or to a digest "
+            "(name@sha256:<64 hex digits>)",
         )
     plan = InClusterBuildTriggerPlan(
         namespace=namespace,

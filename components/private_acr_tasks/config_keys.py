@@ -37,6 +37,7 @@ from private_acr_tasks.aks import AksClusterArgs, AksClusterInputs
 from private_acr_tasks.build_task import BuildTaskArgs, BuildTaskInputs, BuildTaskRegistryArgs
 from private_acr_tasks.build_trigger import InClusterBuildTriggerArgs, InClusterBuildTriggerInputs
 from private_acr_tasks.diagnostics import DiagnosticsArgs, DiagnosticsInputs
+from private_acr_tasks.key_vault import BuildKeyVaultArgs, BuildKeyVaultInputs
 from private_acr_tasks.network import NetworkArgs
 from private_acr_tasks.private_endpoint import EndpointDnsArgs
 from private_acr_tasks.registry import RegistryArgs, RegistryInputs
@@ -175,6 +176,11 @@ BUILD_TRIGGER = Keys(
 DIAGNOSTICS = Keys(
     DiagnosticsArgs, links=DiagnosticsInputs, library_only=frozenset({"workspace_name"})
 )
+KEY_VAULT = Keys(
+    BuildKeyVaultArgs,
+    links=BuildKeyVaultInputs,
+    library_only=frozenset({"name_prefix", "cloud"}),  # from environment, azure-native:environment
+)
 TASK = Keys(
     BuildTaskArgs,
     links=BuildTaskInputs,
@@ -204,6 +210,7 @@ SECTIONS: Mapping[str, tuple[Keys, bool]] = {
     "aks": (AKS, True),
     "buildTrigger": (BUILD_TRIGGER, False),
     "diagnostics": (DIAGNOSTICS, False),
+    "keyVault": (KEY_VAULT, False),
 }
 """Each structured key, its keys, and whether the stack must set it."""
 MAP_SECTIONS: Mapping[str, Keys] = {

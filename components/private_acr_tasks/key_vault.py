@@ -10,9 +10,13 @@
   Resource Manager and are not affected; setting a secret is a data-plane call, made from
   inside the network.
 - Soft delete on, retained ``soft_delete_days`` (7-90, default 90; Learn, key-vault/general/
-  soft-delete-overview). Purge protection makes a deleted vault or secret unpurgeable until the
-  retention ends; Azure accepts no ``false`` for it once set ("Enabling this functionality is
-  irreversible", Vault ``enablePurgeProtection``), so it is left out unless on: on in production.
+  soft-delete-overview). Purge protection, on by default, makes a deleted vault or secret
+  unpurgeable until the retention ends: "Once purge protection is enabled, it cannot be
+  disabled or overridden by anyone including Microsoft" (Learn, key-vault/general/
+  key-vault-recovery), and the API refuses ``false`` ("Enabling this functionality is
+  irreversible - that is, the property does not accept false as its value", Vault
+  ``enablePurgeProtection``), so it is sent only when on. A throwaway vault may leave it off;
+  turning it off later changes nothing on a vault that has it.
 - The name: 3-24 letters, digits and '-', globally unique, and a deleted vault keeps its name
   reserved while soft-deleted, so a random suffix of 8 follows the prefix and is pinned in state.
 
@@ -69,8 +73,8 @@ class BuildKeyVaultArgs(BuildKeyVaultInputs):
     soft_delete_days: NotRequired[int]
     """Days a deleted vault or secret stays recoverable, 7-90. Default 90."""
     purge_protection: NotRequired[bool]
-    """Refuse purging deleted secrets and the vault before ``soft_delete_days`` end; cannot be
-    turned off again. Default False (True in production)."""
+    """Refuse purging deleted secrets and the vault before ``soft_delete_days`` end. Default
+    True. Once on it cannot be turned off: False only shapes a new vault (a throwaway one)."""
     cloud: NotRequired[AzureCloud]
     """The Azure cloud, for the endpoints' private DNS zone. Default public."""
 
@@ -79,7 +83,7 @@ class BuildKeyVaultArgs(BuildKeyVaultInputs):
 class BuildKeyVaultPlan:
     name_prefix: str
     soft_delete_days: int = DEFAULT_SOFT_DELETE_DAYS
-    purge_protection: bool = False
+    purge_protection: bool = True
     cloud: AzureCloud = AzureCloud.PUBLIC
 
 
@@ -91,7 +95,7 @@ def validate_key_vault(fields: FieldReader) -> BuildKeyVaultPlan | None:
     plan = BuildKeyVaultPlan(
         prefix or "",
         soft_delete_days=fields.whole("soft_delete_days", 7, 90, DEFAULT_SOFT_DELETE_DAYS),
-        purge_protection=fields.flag("purge_protection", False),
+        purge_protection=fields.flag("purge_protection", True),
         cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
     )
     return None if fields.failed_since(mark) else plan
@@ -131,6 +135,12 @@ class BuildKeyVault(
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         super().__init__(type_token("BuildKeyVault"), name, {}, opts)
+        if not plan.purge_protection:
+            pulumi.log.warn(
+                "purge protection is off: a deleted vault and its secrets can be purged at once; "
+                "a vault that already has it keeps it (Azure cannot turn it off)",
+                resource=self,
+            )
         suffix = random.RandomString(
             child_name(name, "suffix"),
             length=_SUFFIX_LENGTH,

@@ -3,7 +3,7 @@
 The SDK infers the component provider's schema from the args annotations and docstrings, which
 are written for Python readers: ``RST`` literals, ``True``/``False``, ``snake_case`` fields,
 ``:class:`` roles. A TypeScript, Go, C# or YAML user sees camelCase properties and
-``true``/``false``, so every description is rewritten into those words here, and the fields a
+``true``/``false``, so every description is rewritten into those words here, and the fields an
 args class inherits (which the SDK leaves without a description) get their docstrings too.
 """
 

@@ -381,26 +381,28 @@ NOT_CHECKED = "not checked: "
 _BRACKETED_URN = re.compile(r"\s\[(urn:pulumi:[^\]\s]*)\]$")
 
 
-def not_checked_notes(policy: str, reason: str, urn: str) -> list[dict[str, str]] | None:
-    """The notes of a not-applicable reason that says what was left unchecked, or None.
+def not_checked_notes(policy: str, reason: str, urn: str) -> tuple[list[dict[str, str]], str]:
+    """The notes of a not-applicable reason that says what was left unchecked, and the rest.
 
-    The convention (the analyzer protocol carries one reason per policy and resource): every
-    line of the reason begins with ``not checked: ``, one line per thing not checked, which may
-    end with the URN of the resource it concerns in brackets; otherwise the note concerns the
-    resource analyzed (the stack, for a stack policy).
+    The convention (the analyzer protocol carries one reason per policy and resource): each
+    line of the reason that begins with ``not checked: `` is one thing not checked, and may end
+    with the URN of the resource it concerns in brackets; otherwise the note concerns the
+    resource analyzed (the stack, for a stack policy). The other lines are the reason the
+    policy did not apply.
     """
-    lines = [line for line in reason.splitlines() if line.strip()]
-    if not lines or not all(line.startswith(NOT_CHECKED) for line in lines):
-        return None
     notes: list[dict[str, str]] = []
-    for line in lines:
+    rest: list[str] = []
+    for line in reason.splitlines():
+        if not line.startswith(NOT_CHECKED):
+            rest.append(line)
+            continue
         what = line[len(NOT_CHECKED) :].strip()
         named = _BRACKETED_URN.search(what)
         about = named.group(1) if named else urn
         notes.append(
             {"policy": policy, "urn": about, "reason": what[: named.start()] if named else what}
         )
-    return notes
+    return notes, "\n".join(rest).strip()
 
 
 def _collect(report: PolicyReport, response: analyzer_pb2.AnalyzeResponse, urn: str) -> None:
@@ -415,13 +417,10 @@ def _collect(report: PolicyReport, response: analyzer_pb2.AnalyzeResponse, urn: 
             )
         )
     for entry in response.not_applicable:
-        notes = not_checked_notes(entry.policy_name, entry.reason, urn)
-        if notes is not None:
-            report.not_checked.extend(notes)
-        else:
-            report.not_applicable.append(
-                {"policy": entry.policy_name, "urn": urn, "reason": entry.reason}
-            )
+        notes, rest = not_checked_notes(entry.policy_name, entry.reason, urn)
+        report.not_checked.extend(notes)
+        if rest or not notes:
+            report.not_applicable.append({"policy": entry.policy_name, "urn": urn, "reason": rest})
 
 
 def _configure(

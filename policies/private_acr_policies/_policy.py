@@ -168,11 +168,13 @@ def _report(
             assumed.append(outcome.what)
         else:
             notes.append(outcome)
-    # After the violations: the SDK keeps both, so the report says what was left out.
-    if notes:
-        not_applicable(_not_checked(notes))
+    # After the violations: the SDK keeps both, so the report says what was left out. One
+    # reason, since the first call to not_applicable ends the policy (it raises).
+    reason = [_not_checked(notes)] if notes else []
     if assumed:
-        not_applicable("; ".join(assumed))
+        reason.append("; ".join(assumed))
+    if reason:
+        not_applicable("\n".join(reason))
 
 
 ResourceCheck = Callable[[Resource, S], Iterable[Outcome]]

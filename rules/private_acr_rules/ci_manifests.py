@@ -15,6 +15,18 @@ again each time (in a private config directory, so concurrent builds do not shar
 The commands carry ``--resource-group``: without it azure-cli looks the registry up among
 all resources of the subscription (``_utils.py get_resource_group_name_by_registry_name``),
 which the trigger's role does not allow.
+
+Pod security. The namespace enforces, audits and warns at the ``restricted`` Pod Security
+Standard (``pod-security.kubernetes.io/<mode>: restricted``; kubernetes.io, "Pod Security
+Admission", which AKS enables by default: Learn, aks/use-psa), and the pods meet it: non-root,
+no privilege escalation, every capability dropped, the runtime's default seccomp profile, only
+emptyDir, configMap and projected volumes. Beyond the standard, every container requests and
+limits CPU and memory and limits its ephemeral storage, every emptyDir has a ``sizeLimit``
+within that limit (a build context fills the disk of the one node pool otherwise), the pods
+run as UID and GID 10001 (at least 10000, above the users and groups a node defines, so a
+process that escapes its container owns no file of the host: checkov CKV_K8S_40), and the
+image is pulled only when the node lacks it (``IfNotPresent``; pin it by digest,
+``name@sha256:<digest>``, so the same bytes run everywhere: kubernetes.io, "Images").
 """
 
 from __future__ import annotations
@@ -31,6 +43,14 @@ from private_acr_rules.clouds import AzureCloud, names
 SCRIPT_DIR = "/opt/acr-build"
 WORKSPACE = "/workspace"
 AGENT_NAME = "acr-build-agent"
+POD_SECURITY_LEVEL = "restricted"
+POD_SECURITY_MODES = ("enforce", "audit", "warn")
+RUN_AS = 10001
+"""UID and GID of every CI pod."""
+TMP_SIZE = "1Gi"
+"""The emptyDir at ``/tmp`` (azure-cli's home and config, an uploaded context's archive)."""
+WORKSPACE_SIZE = "4Gi"
+"""The agent's emptyDir at ``/workspace`` (the checkouts it builds)."""
 _ARM_SCOPE = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/", re.IGNORECASE)
 
 
@@ -130,10 +150,21 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+def _resources(ephemeral_storage: str) -> dict[str, Any]:
+    """Requests and limits: azure-cli needs little CPU, up to about 1Gi of memory, and disk for
+    its emptyDirs (``ephemeral_storage`` covers them: kubelet counts emptyDir use against the
+    pod's ephemeral-storage limit, the sum of its containers')."""
+    return {
+        "requests": {"cpu": "100m", "memory": "256Mi", "ephemeral-storage": "256Mi"},
+        "limits": {"cpu": "1", "memory": "1Gi", "ephemeral-storage": ephemeral_storage},
+    }
+
+
 def _container(pod: CiPod, subscription_id: str, command: list[str]) -> dict[str, Any]:
     return {
         "name": "az",
         "image": pod.cli_image,
+        "imagePullPolicy": "IfNotPresent",
         "command": command,
         "env": [
             {"name": "AZURE_SUBSCRIPTION_ID", "value": subscription_id},
@@ -146,10 +177,7 @@ def _container(pod: CiPod, subscription_id: str, command: list[str]) -> dict[str
             "readOnlyRootFilesystem": True,
             "capabilities": {"drop": ["ALL"]},
         },
-        "resources": {
-            "requests": {"cpu": "100m", "memory": "256Mi"},
-            "limits": {"memory": "1Gi"},
-        },
+        "resources": _resources("2Gi"),
     }
 
 
@@ -160,12 +188,12 @@ def _pod_spec(pod: CiPod, container: dict[str, Any]) -> dict[str, Any]:
         "automountServiceAccountToken": False,
         "securityContext": {
             "runAsNonRoot": True,
-            "runAsUser": 1000,
-            "runAsGroup": 1000,
+            "runAsUser": RUN_AS,
+            "runAsGroup": RUN_AS,
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "containers": [container],
-        "volumes": [{"name": "tmp", "emptyDir": {}}],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE}}],
     }
 
 
@@ -186,13 +214,14 @@ def _agent(pod: CiPod, subscription_id: str) -> list[dict[str, Any]]:
     }
     container = _container(pod, subscription_id, ["sleep", "infinity"])
     container["workingDir"] = WORKSPACE
+    container["resources"] = _resources("6Gi")
     container["volumeMounts"] += [
         {"name": "workspace", "mountPath": WORKSPACE},
         {"name": "scripts", "mountPath": SCRIPT_DIR, "readOnly": True},
     ]
     spec = _pod_spec(pod, container)
     spec["volumes"] += [
-        {"name": "workspace", "emptyDir": {}},
+        {"name": "workspace", "emptyDir": {"sizeLimit": WORKSPACE_SIZE}},
         {"name": "scripts", "configMap": {"name": "acr-build-scripts", "defaultMode": 0o555}},
     ]
     labels = {"app.kubernetes.io/name": AGENT_NAME}
@@ -212,7 +241,17 @@ def _agent(pod: CiPod, subscription_id: str) -> list[dict[str, Any]]:
 def agent_manifest(pod: CiPod, client_id: str, tenant_id: str, subscription_id: str) -> str:
     """Namespace, annotated service account, the login script and the long-running agent."""
     documents = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": pod.namespace}},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": pod.namespace,
+                "labels": {
+                    f"pod-security.kubernetes.io/{mode}": POD_SECURITY_LEVEL
+                    for mode in POD_SECURITY_MODES
+                },
+            },
+        },
         {
             "apiVersion": "v1",
             "kind": "ServiceAccount",

@@ -37,8 +37,11 @@ CHILD_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]{0,10}[a-z0-9]$")
 """2-12 lower-case letters, digits or '-': part of resource names."""
 IMAGE_REFERENCE = re.compile(
-    r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})?$"
+    r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$"
 )
-"""A container image reference with a registry host: ``host[:port]/path[:tag|@digest]``."""
-OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+"""A container image reference with a registry host: ``host[:port]/path[:tag][@digest]``, the
+digest a SHA-256 of 64 lower-case hex digits (kubernetes.io, "Images": ``image@sha256:...``)."""
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+"""A GUID, as Azure writes one: a subscription id, a tenant id, an object id."""
+OBJECT_ID = GUID
 """An Entra object id (user, group or service principal): a GUID."""
