@@ -28,6 +28,7 @@ from private_acr_rules.reach import Unknown, Verdict
 VNET = ipaddress.IPv4Network("10.40.0.0/16")
 AGENTS = ipaddress.IPv4Network("10.40.1.0/24")
 ENDPOINTS = ipaddress.IPv4Network("10.40.2.0/27")
+INTERNAL = ipaddress.IPv4Network("10.70.4.0/24")
 
 
 def agents(**changes: object) -> reach.Agents:
@@ -262,6 +263,34 @@ def test_the_agent_nsg_outbound_decides_on_the_dependencys_port() -> None:
     assert "denies TCP 5000" in part.reasons[0].text
     assert (
         reach.filter_verdict(agents(nsg=denying), dependency(endpoint=None)).verdict is Verdict.OK
+    )
+
+
+def test_restricted_egress_decides_through_the_same_evaluator() -> None:
+    # Learn, network-security-groups-overview: Internet is the public address space outside the
+    # VNet; a Deny of it leaves private destinations to AllowVnetOutBound, and a Deny of any
+    # destination leaves only what an Allow above it names.
+    deny_internet = rule(
+        direction="Outbound", priority=4000, protocol="*", destinationAddressPrefix="Internet"
+    )
+    deny_all = rule(direction="Outbound", priority=4096, protocol="*", destinationPortRange="*")
+    allow_internal = rule(
+        direction="Outbound",
+        priority=300,
+        access="Allow",
+        destinationAddressPrefix="10.70.4.0/24",
+        destinationPortRange="5000",
+    )
+    internal = dependency(endpoint=None, port=5000, addresses=(INTERNAL,))
+    for agent_nsg in (group(deny_internet), group(allow_internal, deny_internet)):
+        for target in (dependency(), internal):
+            assert reach.filter_verdict(agents(nsg=agent_nsg), target).verdict is Verdict.OK
+    locked = agents(nsg=group(allow_internal, deny_all))
+    assert reach.filter_verdict(locked, internal).verdict is Verdict.OK
+    endpoints = reach.filter_verdict(locked, dependency())
+    assert endpoints.verdict is Verdict.BROKEN
+    assert "denies TCP 443 from the agent subnet to acr.azurecr.io outbound" in (
+        endpoints.reasons[0].text
     )
 
 
