@@ -24,6 +24,7 @@ from private_acr_rules.arm import ResourceKey, parse_id
 from private_acr_rules.clouds import AzureCloud
 from private_acr_rules.documents import ArmIndex
 from private_acr_rules.reach import Unknown, Verdict
+from private_acr_rules.unknown import UNKNOWN
 
 VNET = ipaddress.IPv4Network("10.40.0.0/16")
 AGENTS = ipaddress.IPv4Network("10.40.1.0/24")
@@ -358,3 +359,20 @@ def test_custom_dns_servers_forward_the_public_zone_of_each_service() -> None:
     assert clouds.public_zone_for(AzureCloud.US_GOVERNMENT, "blob") == "blob.core.usgovcloudapi.net"
     assert clouds.public_zone_for(AzureCloud.PUBLIC, "sqlServer") is None
     assert clouds.service_host(AzureCloud.CHINA, "registry", "ACR") == "acr.azurecr.cn"
+
+
+@pytest.mark.parametrize(
+    ("public", "default_action", "accepts"),
+    [
+        (None, None, True),  # Azure's defaults: Enabled, Allow
+        ("Enabled", "Allow", True),
+        ("Disabled", None, False),
+        ("enabled", "Deny", False),  # only the allowed networks
+        (UNKNOWN, None, None),
+        (UNKNOWN, "Deny", False),
+    ],
+)
+def test_public_access_is_off_when_disabled_or_denied_by_default(
+    public: object, default_action: object, accepts: bool | None
+) -> None:
+    assert reach.accepts_public(public, default_action) is accepts

@@ -631,11 +631,8 @@ def _public_access(props: Mapping[str, Any] | None, kind: tuple[str, str] | None
     default = get(props, "networkRuleSet", "defaultAction") or get(
         props, "networkAcls", "defaultAction"
     )
-    if lower(public) == "disabled" or lower(default) == "deny":
-        return False
-    if UNKNOWN in (public, default):
-        return Unknown("not known until deployment")
-    return True
+    accepts = reach.accepts_public(public, default)
+    return Unknown("not known until deployment") if accepts is None else accepts
 
 
 @dataclass(frozen=True)

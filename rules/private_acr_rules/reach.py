@@ -41,6 +41,7 @@ from enum import StrEnum
 from typing import Literal
 
 from private_acr_rules import cidr, nsg, routes
+from private_acr_rules.unknown import UNKNOWN
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -614,6 +615,22 @@ def network_policies(value: object) -> tuple[bool, bool] | None:
         "networksecuritygroupenabled": (True, False),
         "routetableenabled": (False, True),
     }.get(value.strip().lower())
+
+
+def accepts_public(public_network_access: object, default_action: object) -> bool | None:
+    """Whether a registry, storage account or key vault takes traffic from public networks:
+    its ``publicNetworkAccess`` is not ``Disabled`` and its network rules' ``defaultAction`` is
+    not ``Deny`` (unset means Azure's default, Enabled and Allow); ``None`` when that depends
+    on a value not known yet."""
+    if _lower(public_network_access) == "disabled" or _lower(default_action) == "deny":
+        return False
+    if UNKNOWN in (public_network_access, default_action):
+        return None
+    return True
+
+
+def _lower(value: object) -> str | None:
+    return value.strip().lower() if isinstance(value, str) else None
 
 
 def peering_routes(
