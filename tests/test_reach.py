@@ -54,7 +54,7 @@ def test_every_stack_shows_a_matrix_with_no_broken_cell(tmp_path: Path, stack: s
     assert all(len(row) == 1 + len(pools) for row in rows)
     assert "❌" not in "".join(cell for row in rows for cell in row)
     # What a mark means is said under the table.
-    assert "\n✅ ok: the name resolves to the private endpoint" in summary
+    assert "\n✅ ok: name (DNS to the endpoint), route, filter (NSGs) and target" in summary
 
 
 def test_each_regional_data_endpoint_of_prod_has_its_own_row(tmp_path: Path) -> None:
@@ -148,3 +148,20 @@ def test_custom_dns_servers_leave_every_name_not_checked_saying_what_they_must_d
         assert "custom DNS servers 10.40.0.4" in reason
         assert "to Azure DNS (168.63.129.16) from a VNet linked to privatelink." in reason
         assert "or host privatelink." in reason
+
+
+def test_the_matrix_is_in_the_same_order_whatever_order_the_plan_holds(tmp_path: Path) -> None:
+    # The engine registers resources side by side, so the plan's order is not the program's.
+    from private_acr_policies.reach_section import section
+
+    code, plan, _ = preview(tmp_path, "builds")
+    assert code == 0
+    first = plan["reach"]
+    values = yaml.safe_load((ROOT / "Pulumi.builds.yaml").read_text())["config"]
+    config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+    listed = {**plan, "existing": None, "policyConfig": {}, "config": config}
+    shuffled = section({**listed, "resources": list(reversed(plan["resources"]))})
+    again = section(listed)
+    assert shuffled is not None and again is not None
+    assert shuffled["data"] == again["data"]
+    assert [c["dependency"] for c in again["data"]] == [c["dependency"] for c in first]

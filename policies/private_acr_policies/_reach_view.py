@@ -694,7 +694,8 @@ def _regions(stack: Stack, registry: Resource) -> list[str | None]:
         region = region_name(location) if isinstance(location, str) and location.strip() else None
         if region is None or region not in found:
             found.append(region)
-    return found
+    # The replicas by region name: the engine may register them in any order.
+    return found[:1] + sorted(found[1:], key=lambda r: r or "")
 
 
 def _registry_names(
@@ -704,6 +705,9 @@ def _registry_names(
     not known yet is named in words."""
     own = _name_of(_TargetOf(registry, registry.props, REGISTRY, registry.name), ("registryName",))
     regions = _regions(stack, registry)
+    # ARM's registry property regionalEndpoints (a preview API's; the SDK's default version
+    # lacks it): each replica then also answers at <registry>.<region>.geo.azurecr.io (Learn,
+    # container-registry-endpoint-reference), which needs its own record.
     regional = lower(get(registry.props, "regionalEndpoints")) == "enabled"
     known = [r for r in regions if r is not None]
     what = own or registry.name
@@ -726,7 +730,7 @@ def _registry_deps(
     stack: Stack, sources: Sources, pool: Pool, endpoints: Sequence[_Endpoint]
 ) -> list[reach.Dependency]:
     found: list[reach.Dependency] = []
-    for registry in stack.of_type(*REGISTRY):
+    for registry in sorted(stack.of_type(*REGISTRY), key=lambda r: r.urn):
         mine: list[tuple[_Endpoint, reach.Connection]] = [
             (e, state)
             for e in endpoints
@@ -882,14 +886,14 @@ def matrix(stack: Stack, sources: Sources) -> Matrix:
     endpoints = _endpoints(stack)
     cells: list[tuple[Resource, reach.Cell]] = []
     pools: list[Resource] = []
-    for resource in stack.of_type(*AGENT_POOL):
+    for resource in sorted(stack.of_type(*AGENT_POOL), key=lambda p: (_pool_name(p), p.urn)):
         pool = _pool(stack, resource)
         if pool is None:
             continue
         pools.append(resource)
         dependencies = [
             *_registry_deps(stack, sources, pool, endpoints),
-            *_endpoint_deps(stack, sources, pool, endpoints),
+            *sorted(_endpoint_deps(stack, sources, pool, endpoints), key=lambda d: d.label),
             *_internal_deps(stack, sources, pool),
         ]
         by_label: dict[str, list[reach.Cell]] = {}

@@ -110,11 +110,10 @@ def section(plan: Mapping[str, Any]) -> dict[str, Any] | None:
         "data": [cell.document() for _, cell in found.cells],
         "table": {"corner": "dependency", "columns": pools, "rows": rows},
         "legend": {
-            "pass": "ok: the name resolves to the private endpoint, a route leads there, no NSG "
-            "denies it and the resource takes the private path",
-            "fail": "broken: the verdicts named fail (the policy says the fix)",
-            "unknown": "not checked: the verdicts named depend on what the plan does not show "
-            "(why below)",
+            "pass": "ok: name (DNS to the endpoint), route, filter (NSGs) and target (takes the "
+            "private path) all hold",
+            "fail": "broken: those named fail",
+            "unknown": "not checked: those named, why below",
         },
         "notes": notes,
     }
