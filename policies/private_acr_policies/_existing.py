@@ -6,7 +6,8 @@ snapshot of them (a JSON list of resources as ``az ... show`` prints them, the f
 ``offline-preview --existing`` answers the program's lookups from) fills that gap: the offline
 preview names it to the pack in the environment variable ``OFFLINE_PREVIEW_EXISTING``, and a
 pipeline that runs ``pulumi preview`` can set the same variable to a snapshot it took with the
-Azure CLI. Without it, what lies outside the stack is reported as not checked.
+Azure CLI (the CLI starts a pack with its own environment: ``os.Environ()`` in pulumi/pulumi
+``sdk/go/common/resource/plugin/plugin.go``, ``execPlugin``). Without it, what lies outside the stack is reported as not checked.
 
 The file is read once per process, as a regular file of at most 64 MiB; one that cannot be read
 or parsed counts as no snapshot, and says so (``problem``).
