@@ -39,7 +39,7 @@ from private_acr_policies._reach_view import InternalRegistry, Matrix, Sources
 from private_acr_policies._reach_view import matrix as view_matrix
 from private_acr_policies._stack_config import StackConfig
 from private_acr_policies.registry import zone_groups_by_policy
-from private_acr_rules import cidr, reach
+from private_acr_rules import cidr, egress, reach
 from private_acr_rules.arm import parse_id
 
 _REGISTRY_KEYS = ("usernameSecret", "passwordSecret", "address", "port")
@@ -62,9 +62,7 @@ def _address(value: object, path: str) -> cidr.Network | None:
 def _port(value: object, server: str, path: str) -> int:
     """The entry's ``port``, else the login server's ``host:port``, else 443."""
     if value is None:
-        host, colon, port = server.rpartition(":")
-        written = int(port) if colon and host and port.isdigit() else 0
-        return written if 0 < written <= 65535 else 443
+        return egress.login_server_port(server) or egress.BUILD_DESTINATION_PORT
     number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
     if number is None or not float(number).is_integer() or not 0 < number <= 65535:
         raise ConfigProblem(path, f"got {value!r}; expected a port from 1 to 65535")
