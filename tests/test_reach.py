@@ -165,3 +165,26 @@ def test_the_matrix_is_in_the_same_order_whatever_order_the_plan_holds(tmp_path:
     assert shuffled is not None and again is not None
     assert shuffled["data"] == again["data"]
     assert [c["dependency"] for c in again["data"]] == [c["dependency"] for c in first]
+
+
+def test_subnets_of_the_stack_in_a_vnet_owned_elsewhere_reach_the_central_zones(
+    tmp_path: Path,
+) -> None:
+    # network.existingVnetId: the stack creates its subnets (and their NSGs) in the spoke's VNet;
+    # the snapshot shows that VNet and the hub zones' links to it.
+    document = yaml.safe_load((ROOT / "Pulumi.spoke.yaml").read_text())
+    network = document["config"]["private-acr-tasks:network"]
+    subnet_id = network.pop("existingSubnetIds")["agent"]
+    network["existingVnetId"] = subnet_id.rsplit("/subnets/", 1)[0]
+    network |= {
+        "agentSubnet": "10.50.3.0/24",
+        "privateEndpointSubnet": "10.50.4.0/27",
+        "aksSubnet": "10.50.16.0/21",
+    }
+    path = tmp_path / "Pulumi.spoke-vnet.yaml"
+    path.write_text(yaml.safe_dump(document))
+    code, plan, _ = preview(tmp_path, "spoke", config_file=path)
+    assert code == 0
+    cells = plan["reach"]
+    assert len(cells) == 3  # login server, data endpoint, artifact store
+    assert all(c[a] == "ok" for c in cells for a in ("name", "route", "filter", "target")), cells
