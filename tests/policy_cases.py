@@ -3214,6 +3214,20 @@ def _reach_cases() -> list[Case]:
         ),
         Case(
             p,
+            "a regional endpoint's name needs the agents' zone too",
+            tuple(
+                r
+                if r.name != "rg-acr"
+                else _with(r, location="East US 2", regionalEndpoints="Enabled")
+                for r in reach_stack(linked="other")
+            ),
+            "fail",
+            "acr.eastus2.geo.azurecr.io: name broken: zone privatelink.azurecr.io is linked only "
+            "to VNet rg-other",
+            "zone",
+        ),
+        Case(
+            p,
             "the registry accepts public access",
             tuple(
                 r if r.name != "rg-acr" else _with(r, publicNetworkAccess="Enabled")
