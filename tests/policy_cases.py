@@ -8,6 +8,7 @@ the same case through the analyzer gRPC protocol, config reconciled as the CLI d
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -291,6 +292,9 @@ class Case:
     stack_config: Mapping[str, str] | None = field(default_factory=dict[str, str])
     """The stack's config as the CLI hands it to the pack (full keys of project ``wire`` to
     text); ``None``: none, as with ``pulumi policy analyze``."""
+    existing: tuple[Mapping[str, Any], ...] | None = None
+    """Resources the stack builds on, as ``az ... show`` prints them: the snapshot the offline
+    preview names to the pack (``OFFLINE_PREVIEW_EXISTING``); ``None``: none."""
 
     @property
     def id(self) -> str:
@@ -2887,6 +2891,391 @@ def _stack_quota_cases(p: str, two_s3: tuple[WireResource, ...]) -> list[Case]:
     ]
 
 
+# agent-pool-private-reach -------------------------------------------------------------------
+
+PE_SUBNET_ID = arm("rg", "Microsoft.Network", "virtualNetworks", "build", "subnets", "endpoints")
+HUB_ZONES = "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub-dns/providers/Microsoft.Network/privateDnsZones"
+HUB_VNET = "/subscriptions/00000000-0000-4000-8000-0000000000aa/resourceGroups/rg-hub/providers/Microsoft.Network/virtualNetworks/hub"
+BUILD_VNET = arm("rg", "Microsoft.Network", "virtualNetworks", "build")
+
+
+def _with(resource: WireResource, **extra: Any) -> WireResource:
+    props = {**resource.inputs, **extra}
+    return WireResource(
+        resource.type, resource.name, props, props, resource.property_dependencies, urn=resource.urn
+    )
+
+
+def deny_in_from_agents(priority: int = 100, port: str = "443") -> dict[str, Any]:
+    return rule(
+        "deny-agents",
+        priority=priority,
+        direction="Inbound",
+        access="Deny",
+        sourceAddressPrefix="10.40.1.0/24",
+        destinationAddressPrefix="*",
+        destinationPortRange=port,
+    )
+
+
+def reach_stack(
+    *,
+    agent_rules: Any = (),
+    pe_rules: Any = (),
+    policies: str | None = "Enabled",
+    agent_routes: Any = None,
+    linked: str | None = "build",
+    zone_id: str | None = None,
+    zone_group: bool = True,
+    vnet_extra: Mapping[str, Any] | None = None,
+) -> tuple[WireResource, ...]:
+    """A build VNet with an agent pool and a registry behind its private endpoint, each part
+    with what a case changes: NSG rules, the endpoint subnet's network policies, the agent
+    subnet's routes, the zone's link, a central zone by id, the zone group."""
+    zone = zone_id or arm("rg", "Microsoft.Network", "privateDnsZones", "privatelink.azurecr.io")
+    agents = subnet("build", "agents", "10.40.1.0/24", nsg="agents-nsg")
+    table = arm("rg", "Microsoft.Network", "routeTables", "agents-rt")
+    if agent_routes is not None:
+        agents = _with(agents, routeTable={"id": table})
+    endpoints = subnet("build", "endpoints", "10.40.2.0/27", nsg="pe-nsg")
+    if policies is not None:
+        endpoints = _with(endpoints, privateEndpointNetworkPolicies=policies)
+    resources = [
+        vnet("build", "10.40.0.0/16", **dict(vnet_extra or {})),
+        vnet("other", "10.41.0.0/16"),
+        agents,
+        nsg("agents-nsg", list(agent_rules)),
+        endpoints,
+        nsg("pe-nsg", list(pe_rules)),
+        registry(),
+        pool("acr", AGENT_ID),
+        res(
+            "network:PrivateEndpoint",
+            "pe",
+            {
+                "resourceGroupName": "rg",
+                "privateEndpointName": "pe",
+                "subnet": {"id": PE_SUBNET_ID},
+                "privateLinkServiceConnections": [
+                    {"name": "c", "privateLinkServiceId": REGISTRY_ID, "groupIds": ["registry"]}
+                ],
+            },
+        ),
+    ]
+    if agent_routes is not None:
+        resources.append(
+            res(
+                "network:RouteTable",
+                "agents-rt",
+                {
+                    "resourceGroupName": "rg",
+                    "routeTableName": "agents-rt",
+                    "id": table,
+                    "routes": agent_routes,
+                },
+            )
+        )
+    if zone_id is None:
+        resources.append(
+            res(
+                "privatedns:PrivateZone",
+                "zone",
+                {
+                    "resourceGroupName": "rg",
+                    "privateZoneName": "privatelink.azurecr.io",
+                    "id": zone,
+                },
+            )
+        )
+        if linked is not None:
+            resources.append(
+                res(
+                    "privatedns:VirtualNetworkLink",
+                    "link",
+                    {
+                        "resourceGroupName": "rg",
+                        "privateZoneName": "privatelink.azurecr.io",
+                        "virtualNetwork": {
+                            "id": arm("rg", "Microsoft.Network", "virtualNetworks", linked)
+                        },
+                    },
+                )
+            )
+    if zone_group:
+        resources.append(
+            res(
+                "network:PrivateDnsZoneGroup",
+                "dns",
+                {
+                    "resourceGroupName": "rg",
+                    "privateEndpointName": "pe",
+                    "privateDnsZoneConfigs": [{"name": "z", "privateDnsZoneId": zone}],
+                },
+            )
+        )
+    return tuple(resources)
+
+
+def hub_zone_snapshot(*vnets: str) -> tuple[dict[str, Any], ...]:
+    """The hub's registry zone and its VNet links, as ``az network private-dns zone show`` and
+    ``az network private-dns link vnet list`` print them."""
+    zone = f"{HUB_ZONES}/privatelink.azurecr.io"
+    links = [
+        {
+            "id": f"{zone}/virtualNetworkLinks/{v.rsplit('/', 1)[-1]}",
+            "name": v.rsplit("/", 1)[-1],
+            "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+            "registrationEnabled": False,
+            "virtualNetwork": {"id": v},
+            "virtualNetworkLinkState": "Completed",
+        }
+        for v in vnets
+    ]
+    return (
+        {"id": zone, "name": "privatelink.azurecr.io", "type": "Microsoft.Network/privateDnsZones"},
+        *links,
+    )
+
+
+def _internal(port: Any = 5000) -> str:
+    return (
+        '{"registry.internal.example.com": {"usernameSecret": "u", "passwordSecret": "p", '
+        f'"address": "10.70.4.0/24", "port": {port}}}}}'
+    )
+
+
+def deny_out_to_internal(port: str = "5000") -> dict[str, Any]:
+    return rule(
+        "deny-internal",
+        priority=100,
+        direction="Outbound",
+        access="Deny",
+        sourceAddressPrefix="*",
+        destinationAddressPrefix="10.70.4.0/24",
+        destinationPortRange=port,
+    )
+
+
+def _reach_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "agent-pool-private-reach"
+    central = f"{HUB_ZONES}/privatelink.azurecr.io"
+    drop_endpoints = [{"name": "drop", "addressPrefix": "10.40.2.0/27", "nextHopType": "None"}]
+    return [
+        Case(p, "a registry reached through its endpoint", reach_stack(), "pass"),
+        Case(
+            p,
+            "the registry zone's only link is to another VNet",
+            reach_stack(linked="other"),
+            "fail",
+            "acr.azurecr.io: name broken: zone privatelink.azurecr.io is linked only to VNet "
+            "rg-other, not to the agents' VNet rg-build, so acr.azurecr.io resolves to its "
+            "public address there. Fix: link zone privatelink.azurecr.io to VNet rg-build",
+            "zone",
+        ),
+        Case(
+            p,
+            "a central zone whose snapshot links leave out the agents' VNet",
+            reach_stack(zone_id=central),
+            "fail",
+            "name broken: zone privatelink.azurecr.io is linked only to VNet hub, not to the "
+            "agents' VNet rg-build",
+            "rg-acr-pool",
+            existing=hub_zone_snapshot(HUB_VNET),
+        ),
+        Case(
+            p,
+            "a central zone linked to the agents' VNet in the snapshot",
+            reach_stack(zone_id=central),
+            "pass",
+            existing=hub_zone_snapshot(HUB_VNET, BUILD_VNET),
+        ),
+        Case(
+            p,
+            "a central zone without a snapshot is not checked",
+            reach_stack(zone_id=central),
+            "not-applicable",
+            "the VNet links of zone privatelink.azurecr.io (zone privatelink.azurecr.io is not "
+            "in this stack; an --existing snapshot holding its links",
+        ),
+        Case(
+            p,
+            "an endpoint-subnet NSG denies the agents while endpoint network policies are on",
+            reach_stack(pe_rules=[deny_in_from_agents()]),
+            "fail",
+            "filter broken: NSG pe-nsg of subnet endpoints denies TCP 443 from the agent subnet "
+            "to acr.azurecr.io inbound (rule 'deny-agents' (priority 100))",
+            "pe-nsg",
+        ),
+        Case(
+            p,
+            "an endpoint-subnet NSG does not apply while endpoint network policies are off",
+            reach_stack(pe_rules=[deny_in_from_agents()], policies="Disabled"),
+            "pass",
+        ),
+        Case(
+            p,
+            "a lower-priority Deny under the NSG's Allow",
+            reach_stack(
+                pe_rules=[
+                    deny_in_from_agents(200),
+                    rule(
+                        "allow-agents",
+                        priority=100,
+                        sourceAddressPrefix="10.40.1.0/24",
+                        destinationPortRange="443",
+                    ),
+                ]
+            ),
+            "pass",
+        ),
+        Case(
+            p,
+            "an agent route drops the endpoint subnet while its route-table policies are on",
+            reach_stack(agent_routes=drop_endpoints, policies="RouteTableEnabled"),
+            "fail",
+            "route broken: route table agents-rt of subnet agents drops the traffic to "
+            "acr.azurecr.io (10.40.2.0/27): route 'drop' (10.40.2.0/27 -> None)",
+            "agents-rt",
+        ),
+        Case(
+            p,
+            "the endpoint's /32 route wins while route-table policies are off",
+            reach_stack(agent_routes=drop_endpoints, policies="NetworkSecurityGroupEnabled"),
+            "pass",
+        ),
+        Case(
+            p,
+            "an internal registry whose port the agent NSG denies",
+            reach_stack(agent_rules=[deny_out_to_internal()]),
+            "fail",
+            "registry.internal.example.com: filter broken: NSG agents-nsg of subnet agents "
+            "denies TCP 5000 from the agent subnet to registry.internal.example.com outbound",
+            "agents-nsg",
+            stack_config={"wire:privateRegistries": _internal()},
+        ),
+        Case(
+            p,
+            "the port of an internal registry's login server",
+            reach_stack(agent_rules=[deny_out_to_internal("8443")]),
+            "fail",
+            "denies TCP 8443 from the agent subnet to registry.internal.example.com:8443",
+            "agents-nsg",
+            config={
+                "privateRegistries": {
+                    "registry.internal.example.com:8443": {"address": "10.70.4.0/24"}
+                }
+            },
+        ),
+        Case(
+            p,
+            "an internal registry on another port than the Deny",
+            reach_stack(agent_rules=[deny_out_to_internal("5000")]),
+            "not-applicable",
+            "connectivity not shown: registry.internal.example.com (10.70.4.0/24) is outside "
+            "VNet rg-build",
+            stack_config={"wire:privateRegistries": _internal(443)},
+        ),
+        Case(
+            p,
+            "custom DNS servers must forward to Azure DNS or host the zone",
+            reach_stack(vnet_extra={"dhcpOptions": {"dnsServers": ["10.40.0.4"]}}),
+            "not-applicable",
+            "the agents use the custom DNS servers 10.40.0.4 of VNet rg-build, which must "
+            "forward azurecr.io to Azure DNS (168.63.129.16) from a VNet linked to "
+            "privatelink.azurecr.io, or host privatelink.azurecr.io's records",
+        ),
+        Case(
+            p,
+            "no zone group writes the records",
+            reach_stack(zone_group=False),
+            "fail",
+            "name broken: nothing writes acr.azurecr.io's record into a private DNS zone",
+            "pe",
+        ),
+        Case(
+            p,
+            "Azure Policy writes the records into the central zone the config names",
+            reach_stack(zone_id=central, zone_group=False),
+            "pass",
+            config={"zoneGroupsManagedByPolicy": True, "zoneIds": {"registry": central}},
+            existing=hub_zone_snapshot(HUB_VNET, BUILD_VNET),
+        ),
+        Case(
+            p,
+            "the stack's dns.zoneGroups policy and dns.zoneIds",
+            reach_stack(zone_id=central, zone_group=False),
+            "fail",
+            "name broken: zone privatelink.azurecr.io is linked only to VNet hub",
+            stack_config={
+                "wire:dns": json.dumps({"zoneGroups": "policy", "zoneIds": {"registry": central}})
+            },
+            existing=hub_zone_snapshot(HUB_VNET),
+        ),
+        Case(
+            p,
+            "a regional endpoint's name needs the agents' zone too",
+            tuple(
+                r
+                if r.name != "rg-acr"
+                else _with(r, location="East US 2", regionalEndpoints="Enabled")
+                for r in reach_stack(linked="other")
+            ),
+            "fail",
+            "acr.eastus2.geo.azurecr.io: name broken: zone privatelink.azurecr.io is linked only "
+            "to VNet rg-other",
+            "zone",
+        ),
+        Case(
+            p,
+            "the registry accepts public access",
+            tuple(
+                r if r.name != "rg-acr" else _with(r, publicNetworkAccess="Enabled")
+                for r in reach_stack()
+            ),
+            "fail",
+            "target broken: rg-acr accepts public network access",
+            "rg-acr",
+        ),
+        Case(
+            p,
+            "the agent subnet is not known until deployment",
+            (*reach_stack()[:7], pool("acr", UNKNOWN), *reach_stack()[8:]),
+            "not-applicable",
+            "the subnet of rg-acr-pool (not known until deployment)",
+        ),
+        Case(
+            p, "no agent pool", (registry(),), "not-applicable", "the stack has no ACR agent pool"
+        ),
+        Case(
+            p,
+            "a pool outside any VNet",
+            (
+                registry(),
+                res(
+                    "containerregistry:AgentPool",
+                    "p",
+                    {"resourceGroupName": "rg", "registryName": "acr"},
+                ),
+            ),
+            "not-applicable",
+            "no agent pool runs in a VNet subnet",
+        ),
+        Case(
+            p,
+            "a public registry is no private dependency",
+            (
+                vnet("build", "10.40.0.0/16"),
+                subnet("build", "agents", "10.40.1.0/24"),
+                registry(publicNetworkAccess="Enabled"),
+                pool("acr", AGENT_ID),
+            ),
+            "not-applicable",
+            "the stack has no private dependency",
+        ),
+    ]
+
+
 CASES: list[Case] = [
     *_bridge_cases(),
     *_plan_cases(),
@@ -2906,4 +3295,5 @@ CASES: list[Case] = [
     *_diagnostic_log_cases(),
     *_credential_cases(),
     *_quota_cases(),
+    *_reach_cases(),
 ]

@@ -142,16 +142,27 @@ class PackProcess:
         project: str = "wire",
         config: Mapping[str, str] | None = None,
         for_stack: bool = True,
+        existing: Path | None = None,
     ) -> None:
         """``config``: the stack's config (full keys to text, as the CLI hands it over);
         ``for_stack`` false starts the pack as ``pulumi policy analyze`` does, with no project,
-        stack or config."""
+        stack or config; ``existing``: a snapshot of existing resources, named to the pack as
+        the offline preview names it (``OFFLINE_PREVIEW_EXISTING``)."""
         self.stack = stack
         env = {
             k: v
             for k, v in os.environ.items()
-            if k not in ("PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_CONFIG")
+            if k
+            not in (
+                "PULUMI_PROJECT",
+                "PULUMI_STACK",
+                "PULUMI_DRY_RUN",
+                "PULUMI_CONFIG",
+                "OFFLINE_PREVIEW_EXISTING",
+            )
         }
+        if existing is not None:
+            env["OFFLINE_PREVIEW_EXISTING"] = str(existing)
         if for_stack:
             env.update(
                 PULUMI_PROJECT=project,

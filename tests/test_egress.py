@@ -127,3 +127,17 @@ def test_known_deny_wins_over_a_later_unknown_rule() -> None:
     rules = [deny("d", 100), deny("later", 300, destinationPortRange=UNKNOWN)]
     assert egress.agent_pool_egress(rules, AGENT).undecided == ()
     assert blocked(rules) == ALL
+
+
+@pytest.mark.parametrize(
+    ("server", "port"),
+    [
+        ("registry.internal.example.com:5000", 5000),
+        ("registry.internal.example.com", None),
+        ("registry.internal.example.com:70000", None),
+        ("registry.internal.example.com:\uff15\uff10\uff10\uff10", None),  # full-width digits
+        (":5000", None),
+    ],
+)
+def test_a_login_server_names_the_port_docker_reaches_it_on(server: str, port: int | None) -> None:
+    assert egress.login_server_port(server) == port

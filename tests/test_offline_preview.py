@@ -65,7 +65,16 @@ def test_the_json_plan_holds_each_resource_as_recorded_and_the_verdict(
     dev_preview: DevPreview,
 ) -> None:
     plan = json.loads(dev_preview.paths["plan.json"].read_text())
-    assert set(plan) == {"project", "stack", "verdict", "resources", "outputs", "policy", "changes"}
+    assert set(plan) == {
+        "project",
+        "stack",
+        "verdict",
+        "resources",
+        "outputs",
+        "policy",
+        "changes",
+        "reach",
+    }
     assert plan["verdict"] == "passes"
     assert (plan["project"], plan["stack"]) == ("private-acr-tasks", "dev")
     pool = next(

@@ -18,6 +18,7 @@ from pulumi_policy import proxy
 
 from private_acr_policies import (
     POLICIES,
+    _existing,
     _stack_config,
     agent_pool,
     agent_pool_placement,
@@ -30,6 +31,7 @@ from private_acr_policies import (
     endpoint_zones,
     identity_roles,
     nsg,
+    reach,
     registry,
     task_credentials,
     vnet_integrity,
@@ -37,6 +39,7 @@ from private_acr_policies import (
 from private_acr_policies._model import Resource, Stack, kind_of, plain_props
 from private_acr_policies._policy import Assumed, Finding, Outcome, Rule, run_check
 from private_acr_policies._stack_config import StackConfig
+from private_acr_rules.documents import ArmIndex
 
 UNKNOWN_TEXT = proxy.UNKNOWN_STRING_VALUE
 TYPES = [
@@ -130,6 +133,7 @@ STACK_CHECKS: dict[str, tuple[Rule[Any], Check]] = {
     ),
     diagnostic_logs.RULE.name: (diagnostic_logs.RULE, diagnostic_logs.check),
     agent_pool_quota.RULE.name: (agent_pool_quota.RULE, agent_pool_quota.check),
+    reach.RULE.name: (reach.RULE, reach.check),
 }
 RESOURCE_CHECKS: dict[str, tuple[Rule[Any], Check, Sequence[tuple[str, str]]]] = {
     registry.ACCESS.name: (
@@ -171,9 +175,16 @@ def case_stack_config(case: Case) -> StackConfig:
     return StackConfig("wire", dict(case.stack_config))
 
 
+def case_existing(case: Case) -> _existing.Existing:
+    """The snapshot of existing resources the case hands the pack (none by default)."""
+    if case.existing is None:
+        return _existing.Existing(None)
+    return _existing.Existing(ArmIndex(list(case.existing)))
+
+
 def run_directly(case: Case) -> tuple[list[tuple[str | None, str]], list[str]]:
     """(violations as (urn, message), not-applicable reasons) of the case's policy."""
-    with _stack_config.given(case_stack_config(case)):
+    with _stack_config.given(case_stack_config(case)), _existing.given(case_existing(case)):
         return _run_directly(case)
 
 

@@ -37,20 +37,37 @@ def packs() -> Iterator[dict[str, PackProcess]]:
 
 
 def pack_for(
-    packs: dict[str, PackProcess], stack: str, config: Mapping[str, str] | None = None
+    packs: dict[str, PackProcess],
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    existing: Path | None = None,
 ) -> PackProcess:
     """A pack started for ``stack`` with the stack's ``config`` (``None``: as ``pulumi policy
-    analyze`` starts one, with no stack config)."""
-    key = f"{stack} {json.dumps(config, sort_keys=True)}"
+    analyze`` starts one, with no stack config) and the ``existing`` snapshot, if any."""
+    key = f"{stack} {json.dumps(config, sort_keys=True)} {existing}"
     if key not in packs:
-        packs[key] = PackProcess(stack=stack, config=config, for_stack=config is not None)
+        packs[key] = PackProcess(
+            stack=stack, config=config, for_stack=config is not None, existing=existing
+        )
     return packs[key]
 
 
+def snapshot_file(tmp_path_factory: pytest.TempPathFactory, case: Case) -> Path | None:
+    """The case's snapshot of existing resources as a file, as ``--existing`` takes it."""
+    if case.existing is None:
+        return None
+    path = tmp_path_factory.mktemp("existing") / "existing.json"
+    path.write_text(json.dumps(list(case.existing)))
+    return path
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_policy_case_over_the_wire(packs: dict[str, PackProcess], case: Case) -> None:
+def test_policy_case_over_the_wire(
+    packs: dict[str, PackProcess], case: Case, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     overrides = {case.policy: dict(case.config)} if case.config else {}
-    report = pack_for(packs, case.stack, case.stack_config).analyze(case.resources, overrides)
+    pack = pack_for(packs, case.stack, case.stack_config, snapshot_file(tmp_path_factory, case))
+    report = pack.analyze(case.resources, overrides)
     diagnostics = report.of(case.policy)
     policy = next(p for p in POLICIES if p.name == case.policy)
     assert all(d.message.startswith(policy.description + "\n") for d in diagnostics)

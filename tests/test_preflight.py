@@ -9,6 +9,7 @@ import pytest
 from learn_facts import AGENT_POOL_EGRESS, AGENT_POOL_FLOWS, AGENT_SUBNET_SERVICE_ENDPOINTS
 
 from private_acr_preview.program import run_function
+from private_acr_rules.egress import BuildDestination
 from private_acr_tasks.network import ExistingSubnets, ExistingVnet, NetworkPlan
 from private_acr_tasks.preflight import (
     CLIENT_CONFIG,
@@ -347,6 +348,7 @@ def test_the_hubs_firewall_policy_is_read_in_the_hubs_subscription() -> None:
         # The spoke's own resources, in the provider's subscription.
         "getSubnet": None,
         "getRouteTable": None,
+        "getVirtualNetwork": None,  # its peerings, for the way to what lies outside it
         # The hub's, in the subscription their ids name.
         "getFirewallPolicy": HUB_SUBSCRIPTION,
         "getFirewallPolicyRuleCollectionGroup": HUB_SUBSCRIPTION,
@@ -429,3 +431,93 @@ def test_a_lookup_in_another_subscription_goes_through_a_provider_configured_as_
     assert provider.inputs["useOidc"] in (True, "true")
     assert "location" not in provider.inputs
     assert len(answers) == 2
+
+
+# The way to the endpoints and the build destinations: the reach model the pack uses.
+PE_NSG = f"{SPOKE}/networkSecurityGroups/nsg-endpoints"
+DROP_ENDPOINTS = {"name": "drop", "addressPrefix": "10.50.2.0/27", "nextHopType": "None"}
+
+
+def endpoint_subnet(documents: dict[Any, Any], **subnet: Any) -> dict[Any, Any]:
+    documents[("azure-native:network:getSubnet", "snet-endpoints")] = {
+        "addressPrefix": "10.50.2.0/27",
+        **subnet,
+    }
+    return documents
+
+
+@pytest.mark.parametrize(
+    ("policies", "dropped"),
+    [("RouteTableEnabled", True), ("Enabled", True), ("NetworkSecurityGroupEnabled", False)],
+)
+def test_a_route_dropping_the_endpoints_is_refused_only_while_route_policies_are_on(
+    policies: str, dropped: bool
+) -> None:
+    # Learn, disable-private-endpoint-network-policy: the endpoint's /32 route wins over a user
+    # route unless the endpoint subnet's route-table network policies are on.
+    documents = endpoint_subnet(
+        with_routes(firewall_documents(), DROP_ENDPOINTS),
+        privateEndpointNetworkPolicies=policies,
+    )
+    found = [p for p in check(documents).problems if "drops the traffic" in p]
+    assert bool(found) is dropped
+    if dropped:
+        (problem,) = found
+        assert "route 'drop' (10.50.2.0/27 -> None)" in problem
+        assert "the builds cannot reach it" in problem
+
+
+def test_an_endpoint_nsg_denying_the_agents_is_refused_while_nsg_policies_are_on() -> None:
+    deny = {
+        **DENY_STORAGE,
+        "name": "deny-agents",
+        "direction": "Inbound",
+        "sourceAddressPrefix": "10.50.1.0/24",
+        "destinationAddressPrefix": "*",
+    }
+    documents = {
+        **subnets(),
+        ("azure-native:network:getNetworkSecurityGroup", "nsg-endpoints"): {
+            "name": "nsg-endpoints",
+            "securityRules": [deny],
+        },
+    }
+    on = endpoint_subnet(
+        dict(documents),
+        networkSecurityGroup={"id": PE_NSG},
+        privateEndpointNetworkPolicies="Enabled",
+    )
+    (problem,) = check(on).problems
+    assert "NSG nsg-endpoints of subnet" in problem
+    assert "denies TCP 443 from the agent subnet" in problem and "inbound" in problem
+    off = endpoint_subnet(
+        dict(documents),
+        networkSecurityGroup={"id": PE_NSG},
+        privateEndpointNetworkPolicies="Disabled",
+    )
+    assert check(off).problems == []
+
+
+def test_a_build_destination_whose_port_the_agent_nsg_denies_is_refused() -> None:
+    plan = dataclasses.replace(
+        PLAN,
+        build_destinations=(
+            BuildDestination(
+                "registry.internal.example.com", ipaddress.IPv4Network("10.70.4.0/24"), 5000
+            ),
+        ),
+    )
+    deny = {
+        **DENY_STORAGE,
+        "destinationAddressPrefix": "10.70.4.0/24",
+        "destinationPortRange": "5000",
+    }
+    documents = {
+        **subnets(networkSecurityGroup={"id": NSG}),
+        ("azure-native:network:getNetworkSecurityGroup", "nsg-agents"): {
+            "name": "nsg-agents",
+            "securityRules": [deny],
+        },
+    }
+    (problem,) = check(documents, plan).problems
+    assert "denies TCP 5000 from the agent subnet to registry.internal.example.com" in problem

@@ -250,7 +250,6 @@ def _existing_subnets(fields: FieldReader) -> ExistingSubnets | None:
 
 
 SUBNET_FIELDS = ("agent_subnet_prefix", "private_endpoint_subnet_prefix", "aks_subnet_prefix")
-DEFAULT_BUILD_DESTINATION_PORT = 443
 
 
 def _build_destinations(fields: FieldReader) -> tuple[egress.BuildDestination, ...]:
@@ -265,7 +264,7 @@ def _build_destinations(fields: FieldReader) -> tuple[egress.BuildDestination, .
         nested.reject_unknown(known_fields(NetworkBuildDestinationArgs))
         address = nested.require("address")
         reached = None if address is None else nested.network_value("address", _as_cidr(address))
-        port = nested.whole("port", 1, 65535, DEFAULT_BUILD_DESTINATION_PORT)
+        port = nested.whole("port", 1, 65535, egress.BUILD_DESTINATION_PORT)
         if reached is not None:
             found.append(egress.BuildDestination(str(key), reached, port))
     return tuple(found)

@@ -42,7 +42,7 @@ import pulumi_azure_native as azure_native
 from pulumi.runtime import invoke
 from pulumi.runtime.config import is_config_secret
 
-from private_acr_rules import arm, cidr, documents, egress, firewall, nsg, routes
+from private_acr_rules import arm, cidr, documents, egress, firewall, nsg, reach, routes
 from private_acr_rules.unknown import UNKNOWN
 from private_acr_tasks.errors import InputError
 from private_acr_tasks.network import ExistingSubnets, NetworkPlan
@@ -166,8 +166,9 @@ def _lookup_args(resource_id: str, *name_keys: str) -> dict[str, str] | None:
 
 
 def _prefixes(subnet: Mapping[str, Any]) -> list[cidr.Network]:
-    texts = [subnet.get("addressPrefix"), *documents.strings(subnet.get("addressPrefixes"))]
-    return [n for t in texts if (n := cidr.parse_cidr(t).network) is not None]
+    return _prefixes_of(
+        [subnet.get("addressPrefix"), *documents.strings(subnet.get("addressPrefixes"))]
+    )
 
 
 @dataclass
@@ -245,6 +246,7 @@ class _Check:
         )
         if nsg is None:
             return
+        self._read["agent nsg"] = nsg
         rules = documents.mappings(nsg.get("securityRules"))
         for blocked in egress.blocked_flows(rules, [self.plan.agent_subnet]):
             self.findings.problems.append(
@@ -265,6 +267,7 @@ class _Check:
         )
         if table is None:
             return
+        self._read["agent route table"] = table
         effective = routes.RouteTable(
             [
                 *routes.parse_routes(table.get("routes")),
@@ -382,6 +385,118 @@ class _Check:
                     "the flow out (an application rule allows names, not service tags)"
                 )
 
+    def paths(self, agent: Mapping[str, Any], endpoints: Mapping[str, Any] | None) -> None:
+        """The agents' way to the endpoint subnet and to each build destination, through the
+        agent subnet's routes and NSG and the endpoint subnet's NSG (with its network
+        policies), decided by the reach model the policy pack uses (``private_acr_rules.reach``)."""
+        label = f"{ROLE_LABELS['agent']} {self.subnets.agent}"
+        # The VNet only adds its peerings (routes to what lies outside it); its subnets were
+        # read already, so one that cannot be read leaves those routes not known.
+        args = _lookup_args(self.subnets.vnet_id, "virtualNetworkName")
+        try:
+            vnet = self.lookup("azure-native:network:getVirtualNetwork", args) if args else None
+        except Exception:  # noqa: BLE001 - what it would add is then not known
+            vnet = None
+        agents = self._agents(agent, vnet or None)
+        destinations: list[reach.Dependency] = []
+        if endpoints is not None:
+            destinations.append(self._endpoints(endpoints))
+        destinations += [
+            reach.Dependency(
+                f"{d.label} ({d.network}, TCP {d.port})",
+                reach.Unknown("a name the preflight does not resolve"),
+                (d.network,),
+                port=d.port,
+                kind="private-registry",
+            )
+            for d in self.plan.build_destinations
+        ]
+        for dependency in destinations:
+            for verdict in (
+                reach.route_verdict(agents, dependency),
+                reach.filter_verdict(agents, dependency),
+            ):
+                if verdict.verdict is reach.Verdict.BROKEN:
+                    self.findings.problems += [
+                        f"{label}: {r.text}; the builds cannot reach it ({r.fix})"
+                        for r in verdict.reasons
+                    ]
+
+    def _agents(self, agent: Mapping[str, Any], vnet: Mapping[str, Any] | None) -> reach.Agents:
+        spaces = _prefixes_of(documents.get(vnet, "addressSpace", "addressPrefixes")) or [
+            self.plan.address_space
+        ]
+        peered: tuple[routes.Route, ...] | reach.Unknown = (
+            tuple(
+                route
+                for peering in documents.mappings(documents.get(vnet, "virtualNetworkPeerings"))
+                for route in reach.peering_routes(
+                    str(documents.get(peering, "remoteVirtualNetwork", "id") or "a peered VNet"),
+                    _prefixes_of(documents.get(peering, "remoteAddressSpace", "addressPrefixes")),
+                    peering.get("peeringState"),
+                )
+            )
+            if vnet is not None
+            else reach.Unknown(f"VNet {self.subnets.vnet_id} was not read")
+        )
+        nsg = self._read.get("agent nsg")
+        table = self._read.get("agent route table")
+        return reach.Agents(
+            pool="the agents",
+            subnet=_name_of(self.subnets.agent),
+            prefixes=(self.plan.agent_subnet,),
+            vnet=_name_of(self.subnets.vnet_id),
+            vnet_spaces=tuple(spaces),
+            dns_servers=(),
+            nsg=None
+            if nsg is None
+            else _nsg(nsg, documents.get(agent, "networkSecurityGroup", "id")),
+            route_table=None
+            if table is None
+            else _name_of(table.get("name") or documents.get(agent, "routeTable", "id")),
+            user_routes=() if table is None else tuple(routes.parse_routes(table.get("routes"))),
+            peered=peered,
+        )
+
+    def _endpoints(self, subnet: Mapping[str, Any]) -> reach.Dependency:
+        """The private endpoints' subnet: each endpoint has one of its addresses."""
+        what = ROLE_LABELS["private_endpoint"]
+        policies = reach.network_policies(subnet.get("privateEndpointNetworkPolicies"))
+        nsg_on, rt_on = policies if policies is not None else (True, True)
+        group: reach.Nsg | reach.Unknown | None = None
+        nsg_id = documents.get(subnet, "networkSecurityGroup", "id")
+        if nsg_on and isinstance(nsg_id, str) and arm.parse_id(nsg_id) is not None:
+            found = self.fetch(
+                f"NSG {nsg_id} of {what}",
+                "azure-native:network:getNetworkSecurityGroup",
+                nsg_id,
+                "networkSecurityGroupName",
+            )
+            group = reach.Unknown("not read") if found is None else _nsg(found, nsg_id)
+        return reach.Dependency(
+            f"the private endpoints in {what} {self.plan.private_endpoint_subnet}",
+            reach.Unknown("a name the preflight does not resolve"),
+            (self.plan.private_endpoint_subnet,),
+            endpoint=reach.Endpoint(
+                _name_of(self.subnets.private_endpoint), True, rt_on, nsg_on, group
+            ),
+        )
+
+
+def _prefixes_of(value: object) -> list[cidr.Network]:
+    return [n for t in documents.strings(value) if (n := cidr.parse_cidr(t).network) is not None]
+
+
+def _name_of(resource: object) -> str:
+    """A resource's name for a message: its own, or the last segment of its ARM id."""
+    key = arm.parse_id(resource)
+    return key.name if key is not None else str(resource)
+
+
+def _nsg(group: Mapping[str, Any], group_id: object) -> reach.Nsg:
+    rules = nsg.RuleSet(documents.mappings(group.get("securityRules")))
+    return reach.Nsg(_name_of(group.get("name") or group_id), rules, str(group_id))
+
 
 @dataclass(frozen=True)
 class _NetworkId:
@@ -464,12 +579,13 @@ def verify_existing_network(plan: NetworkPlan, lookup: Lookup | None = None) -> 
         return findings
     check = _Check(plan, plan.existing_subnets, lookup, subscription, findings)
     agent = check.subnet("agent", plan.agent_subnet)
-    check.subnet("private_endpoint", plan.private_endpoint_subnet)
+    endpoints = check.subnet("private_endpoint", plan.private_endpoint_subnet)
     check.subnet("aks", plan.aks_subnet)
     if agent is not None:
         check.agent_endpoints(agent)
         check.agent_nsg(agent)
         check.agent_route(agent)
+        check.paths(agent, endpoints)
     return check.findings
 
 

@@ -30,14 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from private_acr_rules import agent_pools, capacity, cidr, naming
+from private_acr_rules import agent_pools, capacity, cidr, egress, naming
 from private_acr_rules.clouds import AzureCloud
 from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
 from private_acr_tasks.aks import AksClusterPlan, validate_aks_cluster
 from private_acr_tasks.build_task import (
     BUILTIN_TASK,
-    MAX_PORT,
     BuildTaskPlan,
     RegistryCredentials,
     validate_build_task,
@@ -653,12 +652,9 @@ class _Loader:
         """The port the agents reach a registry on: its login server's own
         (``registry.internal.example.com:5000``, where Docker pulls from), unless ``port`` says
         it; the two may not disagree."""
-        _, colon, written = server.rpartition(":")
-        if not colon or not written.isascii() or not written.isdigit():
-            return port
-        own = int(written)
-        if not 1 <= own <= MAX_PORT:
-            return port  # the login server's own check names it
+        own = egress.login_server_port(server)
+        if own is None:
+            return port  # none, or one out of range that the login server's own check names
         if port is not None and port != own:
             self.problems.append(
                 f"{path}.port: {port!r} is not the port of the login server {server} ({own}); "

@@ -54,6 +54,8 @@ LEVELS: dict[str, Any] = {"advisory": 0, "mandatory": 1, "disabled": 2, "remedia
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
 SEVERITIES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
 _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
+EXISTING_VARIABLE = "OFFLINE_PREVIEW_EXISTING"
+"""Names the ``--existing`` snapshot to the pack (and only when one was given)."""
 
 
 class PolicyError(UserError):
@@ -126,11 +128,18 @@ class PolicyPackProcess:
         stack: str,
         config: Mapping[str, str],
         dry_run: bool = True,
+        existing: Path | None = None,
     ) -> None:
+        """``existing``: the ``--existing`` snapshot, named to the pack in
+        ``OFFLINE_PREVIEW_EXISTING`` (an extension of this engine: the CLI hands a pack only the
+        stack's resources, so a pack may read what the stack builds on from it)."""
         self.pack_dir = pack_dir.resolve()
         runtime = pack_runtime.resolve(self.pack_dir)
         self.version = runtime.version
         env = dict(runtime.environment)
+        env.pop(EXISTING_VARIABLE, None)
+        if existing is not None:
+            env[EXISTING_VARIABLE] = str(existing.resolve())
         env.update(
             {
                 "PULUMI_PROJECT": project,

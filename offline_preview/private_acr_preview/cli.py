@@ -277,7 +277,7 @@ def _pack_dir(args: argparse.Namespace, program_dir: Path) -> tuple[Path | None,
 
 
 def _run(args: argparse.Namespace, progress: _Progress) -> int:
-    from private_acr_preview import analyzer, diff, report
+    from private_acr_preview import analyzer, diff, report, sections
     from private_acr_preview.base import read_base
     from private_acr_preview.models.azure_existing import load_snapshot
     from private_acr_preview.program import load_config, run_program
@@ -297,7 +297,7 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
     if pack_dir is not None:
         progress.step("starting the policy pack")
         pack = analyzer.PolicyPackProcess(
-            pack_dir, project=project, stack=args.stack, config=config
+            pack_dir, project=project, stack=args.stack, config=config, existing=args.existing
         )
         analysis = analyzer.Analysis(
             pack,
@@ -320,10 +320,13 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
             on_resource=analysis.submit if analysis is not None else None,
             prior=diff.BaseState(base, facts) if base is not None else None,
         )
+        # The project's report sections are computed while the pack analyzes the stack.
+        added = sections.Pending(sections.plan_of(run, existing, overrides))
         policy = None
         if analysis is not None:
             progress.step(f"analyzing {len(run.resources)} resources with the policy pack")
             policy = analysis.finish(run)
+        computed = added.result()
     finally:
         if analysis is not None:
             analysis.close()
@@ -341,6 +344,7 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
         no_pack_reason=no_pack_reason,
         full_graph=args.full_graph,
         review_source=f"{args.base} ({kind})",
+        sections=computed,
     )
     sys.stdout.write(report.render_text(outcome))
     writers: dict[str, Callable[[], str]] = {

@@ -33,6 +33,7 @@ from private_acr_preview import graph
 from private_acr_preview.analyzer import PolicyReport, Violation
 from private_acr_preview.diff import MISSING, Change, Review, ValueChange, everything_created
 from private_acr_preview.program import STACK_TYPE, ProgramRun, RecordedResource
+from private_acr_preview.sections import Section, Sections
 from private_acr_preview.values import plaintext_secrets, redact
 
 _OP_MARKS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
@@ -71,6 +72,8 @@ class Outcome:
     full_graph: bool = False
     review_source: str = ""
     """What the base is, for the reader (``base.json, a stack export``)."""
+    sections: Sections | None = None
+    """The report sections the installed packages added (``sections``)."""
 
     @functools.cached_property
     def by_urn(self) -> dict[str, RecordedResource]:
@@ -92,6 +95,8 @@ class Outcome:
             NotChecked("preflight", "", "", m) for level, m in self.run.log if level == "warning"
         ]
         items += [NotChecked("preflight", "", "", note) for note in self.run.notes]
+        if self.sections is not None:
+            items += [NotChecked("report", "", "", problem) for problem in self.sections.problems]
         if self.review is not None:
             items += [
                 NotChecked(
@@ -104,6 +109,11 @@ class Outcome:
                 for package in self.review.unknown_packages
             ]
         return list(dict.fromkeys(items))
+
+    @property
+    def added(self) -> list[Section]:
+        """The report sections to show."""
+        return self.sections.sections if self.sections is not None else []
 
     @property
     def violations(self) -> list[Violation]:
@@ -286,6 +296,8 @@ def render_text(outcome: Outcome) -> str:
             )
     lines += [f"error: {message}" for level, message in run.log if level == "error"]
     lines += _policy_lines(outcome)
+    for section in outcome.added:
+        lines += _section_lines(section)
     if review is not None:
         lines += _change_lines(outcome, review)
     lines += _not_checked_lines(outcome)
@@ -347,6 +359,32 @@ def _policy_lines(outcome: Outcome) -> list[str]:
         )
         lines += [f"        - {name}: {reason}" for name, reason in reasons]
     return lines
+
+
+_STATE_MARKS = {"pass": "✅", "fail": "❌", "unknown": "⚠️"}
+
+
+def _section_lines(section: Section) -> list[str]:
+    """A section's table in columns (one column per table column, cells marked)."""
+    header = [section.corner, *section.columns]
+    body = [
+        [row.label, *(f"{_STATE_MARKS[c.state]} {c.text}" for c in row.cells)]
+        for row in section.rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    lines = ["", f"{section.title}:"]
+    for line in [header, *body]:
+        lines.append(
+            "    " + "  ".join(t.ljust(w) for t, w in zip(line, widths, strict=True)).rstrip()
+        )
+    if section.legend:
+        lines.append("    " + _legend(section))
+    lines += [f"    - {note}" for note in section.notes]
+    return lines
+
+
+def _legend(section: Section) -> str:
+    return " · ".join(f"{_STATE_MARKS[state]} {words}" for state, words in section.legend)
 
 
 def _change_lines(outcome: Outcome, review: Review) -> list[str]:
@@ -457,6 +495,8 @@ def to_json(outcome: Outcome) -> dict[str, Any]:
         },
         "changes": [_change_json(c) for c in outcome.changes.changes],
     }
+    for section in outcome.added:
+        document[section.key] = section.data
     if outcome.review is not None and outcome.review.not_compared:
         document["notCompared"] = [
             {"urn": urn, "paths": paths}
@@ -547,6 +587,28 @@ def _violation_section(outcome: Outcome) -> list[str]:
     return lines
 
 
+def _added_section(section: Section) -> list[str]:
+    """A section as a Markdown table, its notes folded below it."""
+    columns = [_cell(section.corner), *(_code(c) for c in section.columns)]
+    lines = [
+        f"### {_STATE_MARKS[section.state]} {_cell(section.title)}",
+        "",
+        "| " + " | ".join(columns) + " |",
+        "| " + " | ".join("---" for _ in columns) + " |",
+    ]
+    for row in section.rows:
+        cells = [f"{_STATE_MARKS[c.state]} {_cell(c.text)}" for c in row.cells]
+        lines.append(f"| {_code(row.label)} | " + " | ".join(cells) + " |")
+    lines.append("")
+    if section.legend:
+        lines += [_cell(_legend(section)), ""]
+    if section.notes:
+        lines += ["<details><summary>Why</summary>", ""]
+        lines += [f"- {_cell(note)}" for note in section.notes]
+        lines += ["", "</details>", ""]
+    return lines
+
+
 def _not_checked_section(outcome: Outcome) -> list[str]:
     items = outcome.not_checked
     if not items:
@@ -629,6 +691,7 @@ def render_summary(outcome: Outcome) -> str:
         "",
         *_destructive_section(outcome),
         *_violation_section(outcome),
+        *(line for section in outcome.added for line in _added_section(section)),
         *_not_checked_section(outcome),
     ]
     if review is not None:

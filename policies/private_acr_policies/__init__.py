@@ -20,6 +20,7 @@ from private_acr_policies import (
     endpoint_zones,
     identity_roles,
     nsg,
+    reach,
     registry,
     task_credentials,
     vnet_integrity,
@@ -49,4 +50,5 @@ POLICIES: list[Policy] = [
     # Pools, tasks and private registries (issue 15).
     task_credentials.POLICY,
     agent_pool_quota.POLICY,
+    reach.POLICY,
 ]

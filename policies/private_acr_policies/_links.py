@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from private_acr_policies._model import UNKNOWN, LazyProps, Resource, Stack, get, items, mappings
-from private_acr_rules import cidr
+from private_acr_rules import cidr, routes
 from private_acr_rules import nsg as nsg_rules_model
 from private_acr_rules.arm import ResourceKey, parse_id
 
@@ -454,3 +454,12 @@ def linked_all(stack: Stack, source: Resource, dependency: str, kind: Kind) -> S
         for u in source.depends_via(dependency)
         if u in stack.by_urn and stack.by_urn[u].kind == kind
     ]
+
+
+def table_routes(stack: Stack, table: Resource) -> list[routes.Route]:
+    """A route table's routes: inline and standalone ``Route`` resources attached to it."""
+    user = routes.parse_routes(get(table.props, "routes"))
+    for route in stack.of_type(*ROUTE):
+        if parent(stack, route, "routeTableName", ROUTE_TABLE).target is table:
+            user += routes.parse_routes([route.props])
+    return user

@@ -30,7 +30,6 @@ from private_acr_policies._links import (
     AZURE_FIREWALL,
     FIREWALL_POLICY,
     IP_GROUP,
-    ROUTE,
     ROUTE_TABLE,
     RULE_COLLECTION_GROUP,
     SubnetRef,
@@ -38,6 +37,7 @@ from private_acr_policies._links import (
     link,
     parent,
     subnet_for,
+    table_routes,
 )
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, items
 from private_acr_policies._policy import (
@@ -102,10 +102,7 @@ def check_region(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
 
 def _routes(stack: Stack, subnet: SubnetRef, table: Resource) -> routes.RouteTable:
     """The subnet's effective routes: its table's (inline and standalone) and Azure's."""
-    user = routes.parse_routes(get(table.props, "routes"))
-    for route in stack.of_type(*ROUTE):
-        if parent(stack, route, "routeTableName", ROUTE_TABLE).target is table:
-            user += routes.parse_routes([route.props])
+    user = table_routes(stack, table)
     spaces = get(subnet.vnet.props, "addressSpace", "addressPrefixes") if subnet.vnet else None
     networks = [
         n for t in items(spaces) if isinstance(t, str) and (n := stack.parse_cidr(t).network)

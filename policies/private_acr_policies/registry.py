@@ -53,7 +53,7 @@ from private_acr_policies._policy import (
     stack_policy,
 )
 from private_acr_policies._stack_config import StackConfig
-from private_acr_rules import capacity
+from private_acr_rules import capacity, reach
 from private_acr_rules.arm import parse_id
 from private_acr_rules.clouds import REGISTRY_ZONES, zone_for
 from private_acr_rules.dns import REGISTRY_ZONE
@@ -72,7 +72,7 @@ ACCESS = Rule(
 )
 
 
-def _zone_groups_by_policy(stack: StackConfig) -> StackValue | None:
+def zone_groups_by_policy(stack: StackConfig) -> StackValue | None:
     """The stack's ``dns.zoneGroups``: ``policy`` when Azure Policy writes the zone groups."""
     mode = stack.object_field("dns", "zoneGroups")
     if not isinstance(mode, str):
@@ -88,7 +88,7 @@ class EndpointDnsSettings:
         "An Azure Policy (deploy-if-not-exists) adds the DNS zone group to every private endpoint: "
         "an endpoint without one is noted, not a violation. Default: true when the stack's "
         "dns.zoneGroups is policy, else false.",
-        from_stack=_zone_groups_by_policy,
+        from_stack=zone_groups_by_policy,
     )
 
 
@@ -115,17 +115,15 @@ def check_access(registry: Resource, settings: NoSettings) -> Iterator[Outcome]:
     default_action = get(props, "networkRuleSet", "defaultAction")
     if public is UNKNOWN and default_action in (UNKNOWN, None):
         raise NotApplicable("publicNetworkAccess is not known until the registry is created")
-    if lower(public) != "disabled" and lower(default_action) != "deny":
-        if UNKNOWN in (public, default_action):
-            yield Unchecked(
-                registry.urn, f"{registry.name} network access (unknown until deployment)"
-            )
-        else:
-            yield Finding(
-                registry.urn,
-                f"{registry.name}: publicNetworkAccess is {public or 'Enabled (the default)'} and the network rule set "
-                f"does not default to Deny, so the registry is reachable from any network.",
-            )
+    accepts = reach.accepts_public(public, default_action)
+    if accepts is None:
+        yield Unchecked(registry.urn, f"{registry.name} network access (unknown until deployment)")
+    elif accepts:
+        yield Finding(
+            registry.urn,
+            f"{registry.name}: publicNetworkAccess is {public or 'Enabled (the default)'} and the network rule set "
+            f"does not default to Deny, so the registry is reachable from any network.",
+        )
     if get(props, "adminUserEnabled") is True:
         yield Finding(
             registry.urn,

@@ -17,7 +17,7 @@ The stack picks the cloud with the azure-native provider's own ``environment`` c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -116,6 +116,42 @@ def zone_for(cloud: AzureCloud, group_id: str) -> str | None:
     """The zone a private endpoint of ``group_id`` writes its records into in ``cloud``."""
     field = ZONE_FIELDS.get(group_id.lower())
     return getattr(CLOUDS[cloud], field) if field else None
+
+
+def public_zone_for(cloud: AzureCloud, group_id: str) -> str | None:
+    """The public zone of ``group_id``'s service names in ``cloud`` (``azurecr.io``): the zone a
+    custom DNS server must forward to Azure DNS for the private records to answer (Learn,
+    private-link/private-endpoint-dns-integration: forward "the recommended public DNS zone",
+    ``database.windows.net`` rather than ``privatelink.database.windows.net``)."""
+    names = CLOUDS[cloud]
+    return {
+        "registry": names.registry_suffix,
+        "blob": f"blob.{names.storage_suffix}",
+        "vault": names.vault_suffix,
+    }.get(group_id.lower())
+
+
+def service_host(cloud: AzureCloud, group_id: str, resource_name: str) -> str | None:
+    """The name a client uses for ``resource_name``'s ``group_id`` endpoint
+    (``acr.azurecr.io``, ``st.blob.core.windows.net``, ``kv.vault.azure.net``)."""
+    zone = public_zone_for(cloud, group_id)
+    return f"{resource_name}.{zone}".lower() if zone else None
+
+
+def registry_hosts(
+    cloud: AzureCloud, registry_name: str, regions: Sequence[str], regional_endpoints: bool
+) -> list[tuple[str, str]]:
+    """``(name, kind)`` of every endpoint a client of a registry reaches in ``cloud``: the login
+    server (``registry``), a data endpoint per region it serves (``data``) and, with regional
+    endpoints on, a regional endpoint per region (``geo``). Learn, container-registry-private-
+    endpoints: "myregistry.westus2.data.azurecr.io", "myregistry.westus2.geo.azurecr.io"."""
+    suffix = CLOUDS[cloud].registry_suffix
+    name = registry_name.lower()
+    hosts = [(f"{name}.{suffix}", "registry")]
+    hosts += [(f"{name}.{region_name(r)}.data.{suffix}", "data") for r in regions]
+    if regional_endpoints:
+        hosts += [(f"{name}.{region_name(r)}.geo.{suffix}", "geo") for r in regions]
+    return hosts
 
 
 def zones_of(group_id: str) -> frozenset[str]:

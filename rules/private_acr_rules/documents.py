@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
+from private_acr_rules.arm import ResourceKey, parse_id
+
 
 def mapping(value: object) -> Mapping[str, Any]:
     """``value`` if it is an object, else an empty one."""
@@ -48,3 +50,79 @@ def get(document: object, *path: str) -> Any:
     for step in path:
         current = mapping(current).get(step)
     return current
+
+
+def _is_arm_id(value: object) -> bool:
+    return isinstance(value, str) and value.lower().startswith("/subscriptions/")
+
+
+def _inline_children(value: object) -> list[Mapping[str, Any]]:
+    """Objects nested in ``value`` that are resources themselves (an id and a name), such as a
+    VNet's subnets or an NSG's rules; a reference (``{"id": ...}``) has no name."""
+    found: list[Mapping[str, Any]] = []
+    pending: list[object] = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Mapping):
+            pending.extend(cast(Mapping[str, object], current).values())
+        elif isinstance(current, list):
+            for item in cast(list[object], current):
+                if isinstance(item, Mapping):
+                    child = cast(Mapping[str, Any], item)
+                    if _is_arm_id(child.get("id")) and "name" in child:
+                        found.append(child)
+                    pending.append(child)
+                else:
+                    pending.append(item)
+    return found
+
+
+class ArmIndex:
+    """Azure resources as ``az ... show`` (or a lookup) returns them, by ARM id, compared
+    case-insensitively as ARM compares ids; inline children (subnets, security rules, routes)
+    are found by their own id, and a top-level entry wins over an inline copy."""
+
+    def __init__(self, resources: list[Mapping[str, Any]]) -> None:
+        self._by_id: dict[str, Mapping[str, Any]] = {}
+        self._by_key: dict[Any, list[tuple[ResourceKey, Mapping[str, Any]]]] | None = None
+        for resource in resources:
+            if _is_arm_id(resource.get("id")):
+                self._by_id[str(resource["id"]).lower().rstrip("/")] = resource
+        for resource in resources:
+            for child in _inline_children(resource):
+                self._by_id.setdefault(str(child["id"]).lower().rstrip("/"), child)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def find(self, resource_id: object) -> Mapping[str, Any] | None:
+        if not isinstance(resource_id, str):
+            return None
+        return self._by_id.get(resource_id.strip().lower().rstrip("/"))
+
+    def find_key(self, key: ResourceKey) -> Mapping[str, Any] | None:
+        """The resource ``key`` names (its subscription, when unknown, matches any)."""
+        if self._by_key is None:
+            self._by_key = {}
+            for text, document in self._by_id.items():
+                parsed = parse_id(text)
+                if parsed is not None:
+                    self._by_key.setdefault(parsed.local, []).append((parsed, document))
+        return next(
+            (doc for candidate, doc in self._by_key.get(key.local, ()) if candidate.matches(key)),
+            None,
+        )
+
+    def under(self, parent_id: str, child_type: str) -> list[Mapping[str, Any]]:
+        """The ``child_type`` children of ``parent_id`` (``virtualNetworkLinks`` of a zone)."""
+        prefix = f"{parent_id.strip().lower().rstrip('/')}/{child_type.lower()}/"
+        return [
+            document
+            for key, document in self._by_id.items()
+            if key.startswith(prefix) and "/" not in key[len(prefix) :]
+        ]
+
+    def holds(self, resource_id: str) -> bool:
+        """Whether the resource or any child of it is here."""
+        key = resource_id.strip().lower().rstrip("/")
+        return key in self._by_id or any(k.startswith(key + "/") for k in self._by_id)

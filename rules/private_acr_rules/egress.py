@@ -114,6 +114,21 @@ class BuildDestination:
     port: int
 
 
+BUILD_DESTINATION_PORT = 443
+"""The port a build destination is reached on when neither its ``port`` nor its login server
+(``host:port``) says another: HTTPS, where a registry serves the Docker registry API."""
+
+
+def login_server_port(server: str) -> int | None:
+    """The port a login server names (``registry.internal.example.com:5000`` is reached on
+    5000, as Docker does); ``None`` when it names none, or none from 1 to 65535."""
+    host, colon, written = server.rpartition(":")
+    if not colon or not host or not written.isascii() or not written.isdigit():
+        return None
+    port = int(written)
+    return port if 1 <= port <= 65535 else None
+
+
 BUILD_DESTINATION_FIRST_PRIORITY = 300
 """Below the required rules (200-240), so no build destination can shadow them."""
 
