@@ -2763,6 +2763,138 @@ def _stack_quota_cases(p: str, two_s3: tuple[WireResource, ...]) -> list[Case]:
     ]
 
 
+def restricted_agent_rules(*allowed: tuple[str, str]) -> list[dict[str, Any]]:
+    """The agent NSG of a restricted stack, with ``(name, destination)`` entries on 443."""
+    from private_acr_rules import egress
+
+    allowances = [
+        egress.EgressAllowance(name, destination, (443,)) for name, destination in allowed
+    ]
+    rules = egress.agent_nsg_rules(egress.AgentEgress.RESTRICTED, (), allowances)
+    return [rule.arm() for rule in rules]
+
+
+def deny_internet(priority: Any = 4096) -> dict[str, Any]:
+    return deny_all_out(priority, destinationAddressPrefix="Internet")
+
+
+def _internet_egress_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "agent-pool-internet-egress"
+    return [
+        Case(
+            p, "restricted agent nsg", egress_stack(restricted_agent_rules()), "pass", stack="prod"
+        ),
+        Case(
+            p,
+            "a public prefix and a service tag are not any address",
+            egress_stack(
+                restricted_agent_rules(("github", "140.82.112.0/20"), ("storage", "Storage.WestUS"))
+            ),
+            "pass",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "open egress",
+            egress_stack(allows_required()),
+            "fail",
+            "rg-acr-pool: NSG agents-nsg lets builds send TCP 443 from subnet agents to any "
+            "internet host and Azure tenants (AzureCloud) (Azure's default rule "
+            "'AllowInternetOutBound' (priority 65001))",
+            "rg-acr-pool",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "an allow of Internet above the deny",
+            egress_stack(
+                [
+                    rule(
+                        "allow-web",
+                        priority=300,
+                        direction="Outbound",
+                        sourceAddressPrefix="*",
+                        destinationAddressPrefix="Internet",
+                        destinationPortRange="443",
+                    ),
+                    *restricted_agent_rules(),
+                ]
+            ),
+            "fail",
+            "(rule 'allow-web' (priority 300))",
+            "rg-acr-pool",
+            stack="production",
+        ),
+        Case(
+            p,
+            "an allow of AzureCloud reaches other tenants",
+            egress_stack(restricted_agent_rules(("azure", "AzureCloud"))),
+            "fail",
+            "to Azure tenants (AzureCloud) (rule 'allow-azure-outbound' (priority 1000))",
+            "rg-acr-pool",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "a deny of udp only",
+            egress_stack([*allows_required(), deny_internet() | {"protocol": "Udp"}]),
+            "fail",
+            "'AllowInternetOutBound'",
+            "rg-acr-pool",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "no nsg on the agent subnet",
+            (
+                vnet("build", "10.40.0.0/16"),
+                subnet("build", "agents", "10.40.1.0/24"),
+                registry(),
+                pool("acr", AGENT_ID),
+            ),
+            "fail",
+            "has no NSG, so Azure's default rule 'AllowInternetOutBound' lets builds send",
+            "rg-acr-pool",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "production stacks from the policy config",
+            egress_stack(allows_required()),
+            "fail",
+            "'AllowInternetOutBound'",
+            "rg-acr-pool",
+            config={"productionStacks": ["live"]},
+            stack="live",
+        ),
+        Case(
+            p,
+            "an unknown deny priority is not checked",
+            egress_stack([*allows_required(), deny_internet(UNKNOWN)]),
+            "not-applicable",
+            "TCP 443 to the internet through NSG agents-nsg (depends on rule 'deny-all' "
+            "(priority unknown), not known until deployment)",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "not a production stack",
+            egress_stack(allows_required()),
+            "not-applicable",
+            "stack test is not a production stack",
+        ),
+        Case(
+            p,
+            "no agent pool",
+            (vnet("build", "10.40.0.0/16"),),
+            "not-applicable",
+            "no ACR agent pool",
+            stack="prod",
+        ),
+    ]
+
+
 CASES: list[Case] = [
     *_bridge_cases(),
     *_plan_cases(),
@@ -2782,4 +2914,5 @@ CASES: list[Case] = [
     *_diagnostic_log_cases(),
     *_credential_cases(),
     *_quota_cases(),
+    *_internet_egress_cases(),
 ]

@@ -23,6 +23,8 @@ CONFIG_KEYS: dict[str, dict[str, str | None]] = {
         "existingVnetId": "existing_vnet_id",
         "existingSubnetIds": "existing_subnet_ids",
         "firewallPolicyId": "firewall_policy_id",
+        "agentEgress": "agent_egress",
+        "agentEgressAllow": "agent_egress_allow",
     },
     "dns": {"zoneIds": "zone_ids", "zoneGroups": "zone_groups"},
     "registry": {

@@ -65,9 +65,51 @@ def check(documents: dict[Any, Any], plan: NetworkPlan = PLAN) -> Findings:
     return verify_existing_network(plan, azure(documents))
 
 
+RESTRICTED_NSG = {
+    ("azure-native:network:getNetworkSecurityGroup", "nsg-agents"): {
+        "securityRules": [r.arm() for r in egress.agent_nsg_rules(egress.AgentEgress.RESTRICTED)]
+    }
+}
+
+
 def test_a_ready_network_passes() -> None:
-    findings = check(subnets())
+    findings = check({**subnets(networkSecurityGroup={"id": NSG}), **RESTRICTED_NSG})
     assert findings.problems == [] and findings.warnings == []
+
+
+def test_an_agent_subnet_that_reaches_any_internet_address_is_a_warning() -> None:
+    documents = {
+        **subnets(networkSecurityGroup={"id": NSG}),
+        ("azure-native:network:getNetworkSecurityGroup", "nsg-agents"): {
+            "securityRules": egress.agent_pool_security_rules()
+        },
+    }
+    findings = check(documents)
+    assert findings.problems == []
+    (warning,) = findings.warnings
+    assert "snet-agents: builds can send TCP 443 to any internet address" in warning
+    assert "allows it ('AllowInternetOutBound' (priority 65001))" in warning
+    (no_nsg,) = check(subnets()).warnings
+    assert "builds can send TCP 443 to any internet address: it has no NSG" in no_nsg
+
+
+def test_open_agent_egress_is_not_warned_about() -> None:
+    plan = dataclasses.replace(PLAN, agent_egress=egress.AgentEgress.OPEN)
+    assert check(subnets(), plan).warnings == []
+
+
+def test_internet_traffic_routed_to_a_firewall_is_the_firewalls_to_decide() -> None:
+    documents = with_routes(
+        subnets(routeTable={"id": ROUTES}),
+        {
+            "name": "default",
+            "addressPrefix": "0.0.0.0/0",
+            "nextHopType": "VirtualAppliance",
+            "nextHopIpAddress": "10.0.0.4",
+        },
+    )
+    warnings = check(documents).warnings
+    assert warnings and not any("any internet address" in w for w in warnings)
 
 
 def test_a_missing_service_endpoint_is_refused_naming_the_subnet() -> None:
@@ -305,4 +347,7 @@ def test_a_tag_routed_to_the_internet_needs_no_firewall_rule() -> None:
         {"name": "default", "addressPrefix": "0.0.0.0/0", "nextHopType": "Internet"},
     )
     findings = check(documents, with_policy())
-    assert findings.problems == [] and findings.warnings == []
+    assert findings.problems == []
+    # No firewall rule is needed; with no NSG, though, the builds reach the whole internet.
+    (warning,) = findings.warnings
+    assert "builds can send TCP 443 to any internet address: it has no NSG" in warning

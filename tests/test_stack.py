@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import kubernetes_validate
 import pytest
 import yaml
 
 from conftest import ROOT, by_name, stack_config, with_changes
 from private_acr_preview.program import ProgramRun, run_program
+from private_acr_rules import nsg
 from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS, BUILTIN_ROLES, POOL_SCALER_ACTIONS
 
 DEPLOYER = "11111111-2222-3333-4444-555555555555"
@@ -213,6 +216,44 @@ def test_stack_outputs_give_the_commands_and_manifests(dev_run: ProgramRun) -> N
     assert "azure.workload.identity/use: 'true'" in manifest
     assert f"azure.workload.identity/client-id: {outputs['buildTriggerClientId']}" in manifest
     assert yaml.safe_load(outputs["buildJobManifest"])["kind"] == "Job"
+
+
+AGENTS = [ipaddress.ip_network("10.40.1.0/24")]
+REQUIRED_FLOWS = (
+    ("AzureKeyVault", 443),
+    ("Storage", 443),
+    ("EventHub", 443),
+    ("AzureActiveDirectory", 443),
+    ("AzureMonitor", 443),
+    ("AzureMonitor", 12000),
+)
+"""Learn, tasks-agent-pools, "Add firewall rules"."""
+
+
+def agent_https(dev_run: ProgramRun, destination: nsg.Endpoint, port: int = 443) -> bool | None:
+    rules = by_name(dev_run, "network-agent-nsg").inputs["securityRules"]
+    flow = nsg.Flow.to_ports("Outbound", "Tcp", nsg.addresses(AGENTS), destination, [port])
+    return nsg.is_allowed(rules, flow)
+
+
+def test_the_dev_agents_reach_what_they_need_and_no_internet_address(
+    dev_run: ProgramRun,
+) -> None:
+    public = nsg.internet_addresses([ipaddress.ip_network("203.0.113.10/32")])
+    assert agent_https(dev_run, public) is False
+    for tag, port in REQUIRED_FLOWS:
+        assert agent_https(dev_run, nsg.service_tag(tag), port) is True, (tag, port)
+    # mcr.microsoft.com: MicrosoftContainerRegistry with AzureFrontDoor.FirstParty
+    # (microsoft/containerregistry, client-firewall-rules.md).
+    for tag in ("MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"):
+        assert agent_https(dev_run, nsg.service_tag(tag)) is True, tag
+
+
+def test_open_agent_egress_reaches_any_internet_address() -> None:
+    config = with_changes(stack_config("dev"), network__agentEgress="open")
+    run = run_program(ROOT, "dev", loaded=("private-acr-tasks", config))
+    public = nsg.internet_addresses([ipaddress.ip_network("203.0.113.10/32")])
+    assert agent_https(run, public) is True
 
 
 def test_the_ci_namespace_enforces_the_restricted_pod_security_standard(

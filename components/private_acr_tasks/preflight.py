@@ -82,6 +82,10 @@ class _Check:
     subnets: ExistingSubnets
     lookup: Lookup
     findings: Findings = field(default_factory=Findings)
+    internet_rules: tuple[str | None, list[Mapping[str, Any]]] | None = None
+    """The agent NSG's id and rules (no id: no NSG); ``None`` when they could not be read."""
+    internet_inspected: bool = False
+    """The agent subnet's routes send every public address to an appliance or a gateway."""
     _read: dict[str, Mapping[str, Any]] = field(default_factory=dict[str, Mapping[str, Any]])
     _ip_groups: dict[str, list[str] | None] = field(default_factory=dict[str, list[str] | None])
 
@@ -125,6 +129,7 @@ class _Check:
     def agent_nsg(self, subnet: Mapping[str, Any]) -> None:
         nsg_id = documents.get(subnet, "networkSecurityGroup", "id")
         if not isinstance(nsg_id, str) or arm.parse_id(nsg_id) is None:
+            self.internet_rules = (None, [])
             return
         what = f"NSG {nsg_id} of {ROLE_LABELS['agent']}"
         nsg = self.fetch(
@@ -141,6 +146,29 @@ class _Check:
                 f"(rule {blocked.rule_name!r}, priority {blocked.priority}); the pool would fail "
                 f"to provision or its runs stay Queued"
             )
+        self.internet_rules = (nsg_id, rules)
+
+    def agent_internet(self) -> None:
+        """A warning when the agents may send TCP 443 to any internet address, unless
+        ``network.agentEgress`` says that is wanted or the subnet's routes take internet
+        traffic to a firewall (or drop it), which then decides. A stack the pack sees (not this
+        one's subnets) fails agent-pool-internet-egress in production instead."""
+        if self.plan.agent_egress is egress.AgentEgress.OPEN or self.internet_rules is None:
+            return
+        if self.internet_inspected:
+            return
+        nsg_id, rules = self.internet_rules
+        reach = egress.internet_reach(rules, [self.plan.agent_subnet])
+        if not reach.allowing:
+            return
+        by = ", ".join(dict.fromkeys(p.rule.describe() for p in reach.allowing))
+        where = "it has no NSG" if nsg_id is None else f"its NSG {nsg_id} allows it ({by})"
+        self.findings.warnings.append(
+            f"{ROLE_LABELS['agent']} {self.subnets.agent}: builds can send TCP 443 to any "
+            f"internet address: {where}; network.agentEgress is restricted, so ask the subnet's "
+            "owner for an outbound Deny of Internet below the agents' rules (or a firewall that "
+            "denies it; agent-pool-internet-egress fails a production stack on the NSG alone)"
+        )
 
     def agent_route(self, subnet: Mapping[str, Any]) -> None:
         table_id = documents.get(subnet, "routeTable", "id")
@@ -160,6 +188,12 @@ class _Check:
             ]
         )
         agent = f"{ROLE_LABELS['agent']} {self.subnets.agent}"
+        internet = effective.route_to_tag("Internet")
+        self.internet_inspected = not internet.uncertain and internet.hops() <= {
+            routes.NextHop.VIRTUAL_APPLIANCE,
+            routes.NextHop.VIRTUAL_NETWORK_GATEWAY,
+            routes.NextHop.NONE,
+        }
         inspected: list[egress.Flow] = []
         for tag in dict.fromkeys(f.service_tag for f in egress.required_flows()):
             verdict = effective.route_to_tag(tag)
@@ -286,6 +320,7 @@ def verify_existing_network(plan: NetworkPlan, lookup: Lookup = azure_lookup) ->
         check.agent_endpoints(agent)
         check.agent_nsg(agent)
         check.agent_route(agent)
+        check.agent_internet()
     return check.findings
 
 

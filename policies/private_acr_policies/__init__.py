@@ -19,6 +19,7 @@ from private_acr_policies import (
     docker_bridge,
     endpoint_zones,
     identity_roles,
+    internet_egress,
     nsg,
     registry,
     task_credentials,
@@ -49,4 +50,6 @@ POLICIES: list[Policy] = [
     # Pools, tasks and private registries (issue 15).
     task_credentials.POLICY,
     agent_pool_quota.POLICY,
+    # Least privilege, least reach (issue 26).
+    internet_egress.POLICY,
 ]

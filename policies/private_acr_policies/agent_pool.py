@@ -64,14 +64,14 @@ PREMIUM = Rule(
 )
 
 
-def _pools(stack: Stack) -> tuple[Resource, ...]:
+def pools_of(stack: Stack) -> tuple[Resource, ...]:
     pools = tuple(stack.of_type(*AGENT_POOL))
     if not pools:
         raise NotApplicable("the stack has no ACR agent pool")
     return pools
 
 
-def _pool_subnet(stack: Stack, pool: Resource) -> SubnetRef | Unchecked | None:
+def pool_subnet(stack: Stack, pool: Resource) -> SubnetRef | Unchecked | None:
     reference = get(pool.props, "virtualNetworkSubnetResourceId")
     subnet = subnet_for(stack, pool, "virtualNetworkSubnetResourceId", reference)
     if subnet.target is not None:
@@ -134,8 +134,8 @@ def _required_flows(
 
 def check_egress(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
     injected = 0
-    for pool in _pools(stack):
-        subnet = _pool_subnet(stack, pool)
+    for pool in pools_of(stack):
+        subnet = pool_subnet(stack, pool)
         if isinstance(subnet, Unchecked):
             injected += 1
             yield subnet
@@ -147,7 +147,7 @@ def check_egress(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
 
 
 def check_premium(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
-    for pool in _pools(stack):
+    for pool in pools_of(stack):
         registry = parent(stack, pool, "registryName", REGISTRY)
         if registry.target is None:
             if registry.state == "unknown":
