@@ -51,6 +51,7 @@ CONFIG_KEYS: dict[str, dict[str, str | None]] = {
         "authorizedIpRanges": "authorized_ip_ranges",
         "adminGroupObjectIds": "admin_group_object_ids",
         "grantSubnetAccess": "grant_subnet_access",
+        "outboundType": "outbound_type",
         "containerInsights": "container_insights",
         "azurePolicy": "azure_policy",
         "grantDnsZoneAccess": "grant_dns_zone_access",

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from private_acr_rules import egress
+from private_acr_tasks.aks import OutboundType
 from private_acr_tasks.network import ExistingSubnets, NetworkPlan
 from private_acr_tasks.preflight import Findings, verify_existing_network
 
@@ -351,3 +352,45 @@ def test_a_tag_routed_to_the_internet_needs_no_firewall_rule() -> None:
     # No firewall rule is needed; with no NSG, though, the builds reach the whole internet.
     (warning,) = findings.warnings
     assert "builds can send TCP 443 to any internet address: it has no NSG" in warning
+
+
+AKS_ROUTES = f"{SPOKE}/routeTables/rt-aks"
+
+
+def udr(*routes: dict[str, Any], table: bool = True) -> Findings:
+    documents = subnets()
+    if table:
+        documents[("azure-native:network:getSubnet", "snet-aks")] |= {
+            "routeTable": {"id": AKS_ROUTES}
+        }
+        documents[("azure-native:network:getRouteTable", "rt-aks")] = {"routes": list(routes)}
+    return verify_existing_network(
+        PLAN, azure(documents), aks_outbound=OutboundType.USER_DEFINED_ROUTING
+    )
+
+
+def default_route(hop: str) -> dict[str, Any]:
+    return {"name": "default", "addressPrefix": "0.0.0.0/0", "nextHopType": hop}
+
+
+def test_user_defined_routing_needs_a_default_route_to_a_firewall_on_the_node_subnet() -> None:
+    # Learn, aks/egress-udr: "Outbound type of UDR requires a route for 0.0.0.0/0 and a next
+    # hop destination of NVA in the route table".
+    appliance = default_route("VirtualAppliance") | {"nextHopIpAddress": "10.0.0.4"}
+    assert udr(appliance).problems == []
+    (internet,) = udr(default_route("Internet")).problems
+    assert (
+        "snet-aks: route 'default' (0.0.0.0/0 -> Internet) does not lead to a firewall" in internet
+    )
+    (missing,) = udr(
+        {"name": "other", "addressPrefix": "10.0.0.0/8", "nextHopType": "VnetLocal"}
+    ).problems
+    assert (
+        f"its route table {AKS_ROUTES} has none; aks.outboundType is userDefinedRouting" in missing
+    )
+    (no_table,) = udr(table=False).problems
+    assert "snet-aks: has no route table; aks.outboundType is userDefinedRouting" in no_table
+
+
+def test_a_load_balanced_cluster_needs_no_route_table() -> None:
+    assert check(subnets()).problems == []

@@ -108,14 +108,31 @@ def test_cluster_network_identity_and_access(dev_run: ProgramRun) -> None:
     assert props["linuxProfile"]["ssh"]["publicKeys"][0]["keyData"].startswith("ssh-ed25519 ")
 
 
-def test_cluster_identity_holds_network_contributor_before_the_cluster_exists(
+def test_cluster_identity_may_join_its_subnet_before_the_cluster_exists(
     dev_run: ProgramRun,
 ) -> None:
     access = by_name(dev_run, "aks-subnet-access")
+    role = by_name(dev_run, "aks-subnet-role")
     assert access.inputs["scope"] == by_name(dev_run, "network-aks-subnet").outputs["id"]
-    assert access.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Network Contributor"])
+    assert role.urn in access.property_dependencies["roleDefinitionId"]
+    # Learn, aks/aks-service-permissions: a custom VNet's subnet needs join and read.
+    assert set(role.inputs["permissions"][0]["actions"]) == {
+        "Microsoft.Network/virtualNetworks/subnets/join/action",
+        "Microsoft.Network/virtualNetworks/subnets/read",
+    }
     assert access.inputs["principalId"] == by_name(dev_run, "aks-identity").outputs["principalId"]
     assert access.urn in by_name(dev_run, "aks-cluster").dependencies
+
+
+def test_no_network_contributor_assignment_in_the_dev_plan(dev_run: ProgramRun) -> None:
+    # Learn, built-in roles (networking.md): Network Contributor's GUID.
+    network_contributor = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+    assert not [
+        r.name
+        for r in dev_run.resources
+        if r.type == "azure-native:authorization:RoleAssignment"
+        and r.inputs["roleDefinitionId"].lower().endswith(network_contributor)
+    ]
 
 
 def test_kubelet_pulls_from_the_registry(dev_run: ProgramRun) -> None:

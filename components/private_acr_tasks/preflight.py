@@ -30,6 +30,7 @@ from pulumi.runtime import invoke
 
 from private_acr_rules import arm, cidr, documents, egress, firewall, nsg, routes
 from private_acr_rules.unknown import UNKNOWN
+from private_acr_tasks.aks import OutboundType
 from private_acr_tasks.errors import InputError
 from private_acr_tasks.network import ExistingSubnets, NetworkPlan
 
@@ -226,6 +227,38 @@ class _Check:
             return
         self.firewall(policy_id, inspected)
 
+    def aks_route(self, subnet: Mapping[str, Any]) -> None:
+        """With ``aks.outboundType: userDefinedRouting`` the node subnet's route table must
+        hold a user-defined route for 0.0.0.0/0 to a virtual appliance or a gateway: "Outbound
+        type of UDR requires a route for 0.0.0.0/0 and a next hop destination of NVA in the
+        route table", and "AKS validates that you don't create a 0.0.0.0/0 route pointing to
+        the Internet" (Learn, aks/egress-udr)."""
+        nodes = f"{ROLE_LABELS['aks']} {self.subnets.aks}"
+        needed = (
+            "aks.outboundType is userDefinedRouting, which needs a route for 0.0.0.0/0 to a "
+            "firewall (a virtual appliance or gateway) in the node subnet's route table"
+        )
+        table_id = documents.get(subnet, "routeTable", "id")
+        if not isinstance(table_id, str) or arm.parse_id(table_id) is None:
+            self.findings.problems.append(f"{nodes}: has no route table; {needed}")
+            return
+        table = self.fetch(
+            f"route table {table_id} of {ROLE_LABELS['aks']}",
+            "azure-native:network:getRouteTable",
+            _child_args(table_id, "routeTableName"),
+        )
+        if table is None:
+            return
+        default = ipaddress.ip_network("0.0.0.0/0")
+        found = [r for r in routes.parse_routes(table.get("routes")) if r.prefix == default]
+        if not found:
+            self.findings.problems.append(f"{nodes}: its route table {table_id} has none; {needed}")
+        for route in found:
+            if route.next_hop is None or not route.next_hop.inspected:
+                self.findings.problems.append(
+                    f"{nodes}: {route.describe()} does not lead to a firewall; {needed}"
+                )
+
     def _policy(self, policy_id: str) -> firewall.PolicyDocument | None:
         """A firewall policy and its rule collection groups; ``None`` if it cannot be read."""
         what = (
@@ -308,14 +341,22 @@ class _Check:
                 )
 
 
-def verify_existing_network(plan: NetworkPlan, lookup: Lookup = azure_lookup) -> Findings:
-    """Problems and warnings about the existing subnets of ``plan`` (none in other modes)."""
+def verify_existing_network(
+    plan: NetworkPlan,
+    lookup: Lookup = azure_lookup,
+    *,
+    aks_outbound: OutboundType = OutboundType.LOAD_BALANCER,
+) -> Findings:
+    """Problems and warnings about the existing subnets of ``plan`` (none in other modes);
+    with ``aks_outbound`` userDefinedRouting, the node subnet's route table too."""
     if plan.existing_subnets is None:
         return Findings()
     check = _Check(plan, plan.existing_subnets, lookup)
     agent = check.subnet("agent", plan.agent_subnet)
     check.subnet("private_endpoint", plan.private_endpoint_subnet)
-    check.subnet("aks", plan.aks_subnet)
+    nodes = check.subnet("aks", plan.aks_subnet)
+    if nodes is not None and aks_outbound is OutboundType.USER_DEFINED_ROUTING:
+        check.aks_route(nodes)
     if agent is not None:
         check.agent_endpoints(agent)
         check.agent_nsg(agent)
@@ -324,9 +365,14 @@ def verify_existing_network(plan: NetworkPlan, lookup: Lookup = azure_lookup) ->
     return check.findings
 
 
-def require_existing_network(plan: NetworkPlan, lookup: Lookup = azure_lookup) -> None:
+def require_existing_network(
+    plan: NetworkPlan,
+    lookup: Lookup = azure_lookup,
+    *,
+    aks_outbound: OutboundType = OutboundType.LOAD_BALANCER,
+) -> None:
     """Stop with one ``PreflightError`` when the existing network cannot host the stack."""
-    findings = verify_existing_network(plan, lookup)
+    findings = verify_existing_network(plan, lookup, aks_outbound=aks_outbound)
     for warning in findings.warnings:
         pulumi.log.warn(warning)
     if findings.problems:

@@ -33,7 +33,7 @@ from private_acr_rules import agent_pools, capacity, cidr, naming
 from private_acr_rules.clouds import AzureCloud
 from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
-from private_acr_tasks.aks import AksClusterPlan, validate_aks_cluster
+from private_acr_tasks.aks import AksClusterPlan, OutboundType, validate_aks_cluster
 from private_acr_tasks.build_task import (
     BUILTIN_TASK,
     BuildTaskPlan,
@@ -342,6 +342,12 @@ def _stack_rules(
         problems.append(
             f"network.aksSubnet: {network.aks_subnet} has {usable} usable addresses; "
             f"aks.nodeCount {aks.node_count} needs {aks.node_count + 1} (one extra node during upgrades)"
+        )
+    if aks.outbound_type is OutboundType.USER_DEFINED_ROUTING and network.existing_subnets is None:
+        problems.append(
+            "aks.outboundType: userDefinedRouting needs a route table on the node subnet that "
+            "sends 0.0.0.0/0 to a firewall, and this stack creates its subnets without one; "
+            "use it with network.existingSubnetIds (the platform's subnets and route table)"
         )
     problems.extend(
         cidr.bridge_conflict_problems(

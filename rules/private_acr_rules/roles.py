@@ -381,6 +381,19 @@ and also tasks/write and delete, agentpools/write and delete, runs/write and can
 taskruns/*; Microsoft describes that role as usable "for full registry data plane
 permissions including reading/writing/deleting container images"."""
 
+AKS_SUBNET_ACTIONS: tuple[str, ...] = (
+    "Microsoft.Network/virtualNetworks/subnets/join/action",
+    "Microsoft.Network/virtualNetworks/subnets/read",
+)
+"""What an AKS cluster identity needs on the node subnet of a VNet it does not own: Learn,
+aks/aks-service-permissions ("Additional AKS cluster identity permissions"), both "Required if
+using a subnet in another resource group such as a custom VNET", where Network Contributor
+would also let it rewrite every route, NSG and peering the role reaches. Learn's
+concepts-network-cni-overview also lists ``Microsoft.Authorization/roleAssignments/write``
+"Always when using a custom role"; aks-service-permissions, the page of the identity's own
+permissions, does not, and a right to assign roles is more than joining a subnet, so it is
+not granted."""
+
 POOL_SCALER_ACTIONS: tuple[str, ...] = (f"{_REGISTRY}/agentpools/write",)
 """All an idle-scaling schedule needs: the PATCH that sets a pool's count is a write of the pool
 (``idle_scaling``). Assigned on the pool alone, it cannot touch another pool, the registry, its
