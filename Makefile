@@ -19,7 +19,7 @@ POLICY_CONFIG := $(wildcard policies/config/$(STACK).json)
 # offline preview answers the program's lookups from it.
 EXISTING := $(wildcard examples/existing/$(STACK).json)
 
-.PHONY: preview test lint typecheck unit bench pins env clean graph
+.PHONY: preview review test lint typecheck unit bench pins env clean graph
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -43,7 +43,13 @@ env: .venv/.synced
 	echo 'uv is not on PATH; the Pulumi CLI needs it. Run:  export PATH="$$PWD/.tools/path:$$PATH"'; fi
 
 # Node is for the tests only (Mermaid itself parses every graph we write); preview needs none.
+# The pinned jsdom, which Mermaid's parse runs in, declares Node ^20.19, ^22.13 or >= 24.
+NODE_SUPPORTED := const [major, minor] = process.versions.node.split(".").map(Number); \
+	process.exit((major === 20 && minor >= 19) || (major === 22 && minor >= 13) || major >= 24 ? 0 : 1)
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null && node -e '$(NODE_SUPPORTED)' 2>/dev/null || { echo "make test \
+	needs node and npm on PATH, Node ^20.19, ^22.13 or >= 24; found node $$(node --version \
+	2>/dev/null || echo none), npm $$(npm --version 2>/dev/null || echo none)" >&2; exit 1; }
 	npm ci --no-audit --no-fund --quiet
 	@touch $@
 
@@ -53,11 +59,18 @@ preview: .venv/.synced
 		--summary .preview/$(STACK).md --json .preview/$(STACK).json --graph .preview/$(STACK).mmd \
 		--export .preview/$(STACK).export.json
 
+# What this checkout changes in STACK against BASE: the merge base of BASE and HEAD is previewed
+# in a git worktree, then the working tree against it (.ci/review says how). Exit 1 when a
+# policy fails or a change destroys data or an identity not accepted with --allow-replace.
+review: .venv/.synced
+	@if [ -z "$(BASE)" ]; then echo "usage: make review BASE=<git ref> [STACK=dev]" >&2; exit 2; fi
+	UV="$(UV)" .ci/review "$(BASE)" "$(STACK)"
+
 lint: .venv/.synced
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
 	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/actionlint
-	.venv/bin/shellcheck .ci/run
+	.venv/bin/shellcheck .ci/run .ci/review
 
 typecheck: .venv/.synced
 	.venv/bin/pyright
@@ -80,6 +93,8 @@ graph: preview node_modules/.installed
 bench: .venv/.synced
 	.venv/bin/python benchmarks/offline_preview_ratio.py
 	.venv/bin/python benchmarks/pack_at_scale.py
+	.venv/bin/python benchmarks/unknown_sweep.py
+	.venv/bin/python benchmarks/review_at_scale.py
 
 # After a reviewed change that replaces resources on purpose: rewrite tests/pins/*.json.
 pins: .venv/.synced

@@ -12,10 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from learn_facts import (
+    AGENT_POOL_EGRESS,
+    BUILD_TRIGGER_ACTIONS,
+    LOG_CATEGORIES,
+    ROLE_IDS,
+    SCHEDULE_RUN,
+)
 from policy_wire import WireResource
 from pulumi_policy import proxy
-
-from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS
 
 SUB = "00000000-0000-4000-8000-000000000001"
 UNKNOWN = proxy.UNKNOWN_STRING_VALUE
@@ -180,6 +185,9 @@ def deny_all_out(priority: Any = 4000, **fields: Any) -> dict[str, Any]:
         "destinationPortRange": "*",
     }
     return rule("deny-all", **(values | fields))
+
+
+REGISTRY_ID = arm("rg", "Microsoft.ContainerRegistry", "registries", "acr")
 
 
 def endpoint_stack(
@@ -861,6 +869,7 @@ def _endpoint_cases() -> list[Case]:
     return [
         Case(p, "endpoint, zone and link", endpoint_stack(), "pass"),
         *_cloud_zone_cases(p),
+        *_unknown_endpoint_cases(p),
         Case(
             p,
             "no zone group",
@@ -962,6 +971,83 @@ def _endpoint_cases() -> list[Case]:
             (registry(sku="Basic"),),
             "not-applicable",
             "no Premium container registry",
+        ),
+    ]
+
+
+def _changed(
+    resources: tuple[WireResource, ...], name: str, **props: Any
+) -> tuple[WireResource, ...]:
+    """``resources`` with the one named ``name`` given ``props``."""
+    return tuple(
+        res(
+            r.type.removeprefix("azure-native:"),
+            r.name,
+            {**r.inputs, **props},
+            **{k: list(v) for k, v in r.property_dependencies.items()},
+        )
+        if r.name == name
+        else r
+        for r in resources
+    )
+
+
+def _unknown_endpoint_cases(p: str) -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    connection = {"name": "c", "privateLinkServiceId": REGISTRY_ID, "groupIds": ["registry"]}
+    note = "rg-acr: its private endpoint (which registry an endpoint serves is not known"
+    return [
+        Case(
+            p,
+            "the endpoint's connections not known yet",
+            _changed(
+                endpoint_stack(), "pe", privateLinkServiceConnections=proxy.UNKNOWN_ARRAY_VALUE
+            ),
+            "not-applicable",
+            note,
+        ),
+        Case(
+            p,
+            "a connection not known yet",
+            _changed(endpoint_stack(), "pe", privateLinkServiceConnections=[UNKNOWN]),
+            "not-applicable",
+            note,
+        ),
+        Case(
+            p,
+            "the group ids not known yet",
+            _changed(
+                endpoint_stack(),
+                "pe",
+                privateLinkServiceConnections=[
+                    connection | {"groupIds": proxy.UNKNOWN_ARRAY_VALUE}
+                ],
+            ),
+            "not-applicable",
+            note,
+        ),
+        Case(
+            p,
+            "the zone not known yet",
+            _changed(
+                endpoint_stack(),
+                "dns",
+                privateDnsZoneConfigs=[{"name": "z", "privateDnsZoneId": UNKNOWN}],
+            ),
+            "not-applicable",
+            "pe DNS zone (not known until deployment)",
+        ),
+        Case(
+            p,
+            "another service's endpoint is no registry endpoint",
+            _changed(
+                endpoint_stack(),
+                "pe",
+                privateLinkServiceConnections=[connection | {"groupIds": ["blob"]}],
+            ),
+            "fail",
+            "no private endpoint with group id 'registry' targets this registry",
+            "rg-acr",
         ),
     ]
 
@@ -1194,6 +1280,46 @@ def _aks_access_cases() -> list[Case]:
             (registry(),),
             "not-applicable",
             "checks ManagedCluster resources",
+        ),
+        *_unknown_identity_cases(identity),
+    ]
+
+
+def _with_cluster(**props: Any) -> tuple[WireResource, ...]:
+    base = cluster()
+    return (res("containerservice:ManagedCluster", "aks", {**base.inputs, **props}),)
+
+
+def _unknown_identity_cases(p: str) -> list[Case]:
+    return [
+        Case(
+            p,
+            "local accounts not known yet",
+            _with_cluster(disableLocalAccounts=proxy.UNKNOWN_BOOLEAN_VALUE),
+            "not-applicable",
+            "not checked: aks: disableLocalAccounts (unknown until deployment)",
+        ),
+        Case(
+            p,
+            "the Entra ID profile not known yet",
+            _with_cluster(aadProfile=proxy.UNKNOWN_OBJECT_VALUE),
+            "not-applicable",
+            "aks: aadProfile.managed (unknown until deployment)",
+        ),
+        Case(
+            p,
+            "Azure RBAC not known yet",
+            _with_cluster(aadProfile={"managed": True, "enableAzureRBAC": UNKNOWN}),
+            "not-applicable",
+            "aks: aadProfile.enableAzureRBAC (unknown until deployment)",
+        ),
+        Case(
+            p,
+            "local accounts on while the profile is not known",
+            _with_cluster(disableLocalAccounts=False, aadProfile=proxy.UNKNOWN_OBJECT_VALUE),
+            "fail",
+            "disableLocalAccounts is not true",
+            "aks",
         ),
     ]
 
@@ -1670,8 +1796,8 @@ def _unknown_soft_delete_cases(p: str) -> list[Case]:
     ]
 
 
-CLUSTER_LOGS = ("kube-apiserver", "kube-audit-admin", "guard")
-REGISTRY_LOGS = ("ContainerRegistryRepositoryEvents", "ContainerRegistryLoginEvents")
+CLUSTER_LOGS = LOG_CATEGORIES["Microsoft.ContainerService/managedClusters"]
+REGISTRY_LOGS = LOG_CATEGORIES["Microsoft.ContainerRegistry/registries"]
 LAW = arm("rg", "Microsoft.OperationalInsights", "workspaces", "law")
 
 
@@ -1841,28 +1967,10 @@ def _diagnostic_log_cases() -> list[Case]:
     ]
 
 
-LEARN_ROLE_GUIDS = {
-    # Learn, "Azure built-in roles" (built-in-roles/containers.md, privileged.md, general.md,
-    # networking.md): each role's "name", written here, not read from the pack's table.
-    "Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
-    "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-    "AcrDelete": "c2f4ef07-c644-48eb-af81-4b1b4947fb11",
-    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
-    "AcrPush": "8311e382-0749-4cb8-b61a-304f252e45ec",
-    "Container Registry Contributor and Data Access Configuration Administrator": (
-        "3bc748fc-213d-45c1-8d91-9da5725539b9"
-    ),
-    "Container Registry Data Importer and Data Reader": "577a9874-89fd-4f24-9dbd-b5034d0ad23a",
-    "Container Registry Tasks Contributor": "fb382eab-e894-4461-af04-94435c366c3f",
-    "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
-}
-SCHEDULE_RUN = "Microsoft.ContainerRegistry/registries/scheduleRun/action"
-
-
 def _role(name: str) -> str:
-    guid = LEARN_ROLE_GUIDS[name]
-    return f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+    return (
+        f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{ROLE_IDS[name]}"
+    )
 
 
 def trigger_stack(
@@ -1979,6 +2087,21 @@ def _identity_cases() -> list[Case]:
             "holds Owner there; it permits Microsoft.ContainerRegistry/registries/write",
             "task-assignment",
         ),
+        *(
+            Case(
+                p,
+                f"task identity with {role}",
+                task_stack(role),
+                "fail",
+                f"holds {role} there",
+                "task-assignment",
+            )
+            for role in (
+                "Contributor",
+                "Container Registry Repository Writer",
+                "Container Registry Repository Contributor",
+            )
+        ),
         *_builtin_role_cases(p, group),
         Case(
             p,
@@ -2031,7 +2154,7 @@ def _builtin_role_cases(p: str, group: str) -> list[Case]:
     # Longer than 60 lines: a table, one case per behaviour, not logic.
     registries = "Microsoft.ContainerRegistry/registries"
     management_group = "/providers/Microsoft.Management/managementGroups/platform"
-    upper = LEARN_ROLE_GUIDS["AcrPush"].upper()
+    upper = ROLE_IDS["AcrPush"].upper()
     return [
         Case(
             p,
@@ -2219,7 +2342,7 @@ def network_rule(
         "ipProtocols": ["TCP"],
         "sourceAddresses": ["10.40.0.0/16"] if sources is None else sources,
         "destinationAddresses": tags,
-        "destinationPorts": ["443", "12000"],
+        "destinationPorts": ALL_PORTS,
         **fields,
     }
 
@@ -2284,7 +2407,8 @@ def azure_firewall(policy: WireResource) -> WireResource:
     )
 
 
-ALL_TAGS = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
+ALL_TAGS = list(AGENT_POOL_EGRESS)
+ALL_PORTS = sorted({str(port) for ports in AGENT_POOL_EGRESS.values() for port in ports})
 IP_GROUP_ID = arm("rg", "Microsoft.Network", "ipGroups", "agents")
 
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import POOL_SCALER_ACTIONS
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -127,9 +128,7 @@ def test_the_scaler_holds_one_action_defined_and_assigned_on_the_pool_alone(
     pool, identity = by_name(run, "build-pool"), by_name(run, "build-scaler")
     role = by_name(run, "build-scaler-role").inputs
     assignment = by_name(run, "build-scaler-role-assignment").inputs
-    assert role["permissions"] == [
-        {"actions": ["Microsoft.ContainerRegistry/registries/agentpools/write"]}
-    ]
+    assert role["permissions"] == [{"actions": list(POOL_SCALER_ACTIONS)}]
     # Assignable in the group (Learn advises against a resource instance), held on the pool.
     group = pool.id.split("/providers/")[0]
     assert role["assignableScopes"] == [group] and role["scope"] == group

@@ -4,10 +4,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import PRIVATE_DNS_ZONES, ROLE_IDS
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
-from private_acr_rules.roles import BUILTIN_ROLES
 from private_acr_tasks.aks import AksCluster, AksClusterArgs
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
@@ -91,7 +91,7 @@ def test_control_plane_identity_may_join_the_subnet_before_the_cluster_exists(
 
 def test_no_network_contributor_without_a_central_zone(run_components: Runner) -> None:
     run = cluster_run(run_components)
-    contributor = BUILTIN_ROLES["Network Contributor"]
+    contributor = ROLE_IDS["Network Contributor"]
     assert not [
         r
         for r in run.resources
@@ -112,7 +112,7 @@ def test_kubelet_identity_may_pull_from_the_registry(run_components: Runner) -> 
     kubelet = by_name(run, "aks-cluster").outputs["identityProfile"]["kubeletidentity"]
     assert pull["principalId"] == kubelet["objectId"]
     assert pull["scope"] == "/x/registries/acr1"
-    assert pull["roleDefinitionId"].endswith(BUILTIN_ROLES["AcrPull"])
+    assert pull["roleDefinitionId"].endswith(ROLE_IDS["AcrPull"])
 
 
 def test_access_is_entra_id_with_azure_rbac_and_no_local_accounts(run_components: Runner) -> None:
@@ -154,7 +154,7 @@ def test_admin_groups_may_download_the_kubeconfig_of_this_cluster(run_components
     assert grant["scope"] == by_name(run, "aks-cluster").id
     assert (grant["principalId"], grant["principalType"]) == (group, "Group")
     assert grant["roleDefinitionId"].endswith(
-        BUILTIN_ROLES["Azure Kubernetes Service Cluster User Role"]
+        ROLE_IDS["Azure Kubernetes Service Cluster User Role"]
     )
 
 
@@ -285,7 +285,7 @@ def test_a_central_api_server_zone_is_used_and_the_control_plane_may_write_it_fi
     assert grant.inputs["scope"] == HUB_ZONE
     assert grant.inputs["roleDefinitionId"] == (
         "/subscriptions/0a0b0c0d-aaaa-4bbb-8ccc-0d0e0f101112/providers/Microsoft.Authorization/"
-        f"roleDefinitions/{BUILTIN_ROLES['Private DNS Zone Contributor']}"
+        f"roleDefinitions/{ROLE_IDS['Private DNS Zone Contributor']}"
     )
     assert grant.urn in cluster.dependencies
 
@@ -298,7 +298,7 @@ def test_a_central_zone_brings_network_contributor_on_the_vnet(run_components: R
     assert grant.inputs["scope"] == f"{NETWORK}/virtualNetworks/vnet"
     assert grant.inputs["roleDefinitionId"] == (
         "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/"
-        "4d97b98b-1d4f-4787-a291-c67834d212e7"
+        f"{ROLE_IDS['Network Contributor']}"
     )
     assert grant.urn in by_name(run, "aks-cluster").dependencies
 
@@ -315,6 +315,35 @@ def test_a_zone_granted_by_its_owner_gets_no_role_assignment(run_components: Run
     run = cluster_run(run_components, private_dns_zone_id=HUB_ZONE, grant_dns_zone_access=False)
     names = {name for _, name in children_of(run, "aks")}
     assert not names & {"aks-dns-zone-access", "aks-vnet-access"}
+
+
+def api_server_zone_id(cloud: str) -> str:
+    """The hub's zone for an eastus2 cluster, named as Learn names it in ``cloud``."""
+    return (
+        f"{HUB_ZONE.rsplit('/', 1)[0]}/{PRIVATE_DNS_ZONES[cloud]['aks'].format(region='eastus2')}"
+    )
+
+
+@pytest.mark.parametrize("cloud", PRIVATE_DNS_ZONES)
+def test_each_cloud_takes_its_own_api_server_zone(run_components: Runner, cloud: str) -> None:
+    zone_id = api_server_zone_id(cloud)
+    run = cluster_run(run_components, cloud=cloud, private_dns_zone_id=zone_id)
+    assert by_name(run, "aks-cluster").inputs["apiServerAccessProfile"]["privateDNSZone"] == zone_id
+
+
+@pytest.mark.parametrize(
+    ("cloud", "other"), [(c, o) for c in PRIVATE_DNS_ZONES for o in PRIVATE_DNS_ZONES if c != o]
+)
+def test_a_cloud_refuses_another_clouds_api_server_zone(
+    refusal: Refusal, cloud: str, other: str
+) -> None:
+    args: dict[str, Any] = {
+        **BASE,
+        "cloud": cloud,
+        "private_dns_zone_id": api_server_zone_id(other),
+    }
+    found = refusal(lambda: AksCluster("aks", args))  # pyright: ignore[reportArgumentType]
+    assert "AksClusterArgs.private_dns_zone_id" in found, found
 
 
 def test_a_subzone_of_the_regions_zone_is_accepted(run_components: Runner) -> None:

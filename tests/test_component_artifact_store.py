@@ -5,10 +5,10 @@ from typing import Any
 
 import pulumi
 import pytest
+from learn_facts import PRIVATE_DNS_ZONES, ROLE_IDS
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
-from private_acr_rules.roles import BUILTIN_ROLES
 from private_acr_tasks.storage import ArtifactStore, ArtifactStoreArgs
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
@@ -60,14 +60,20 @@ def test_blob_endpoint_is_a_child_with_group_blob_and_its_zone(run_components: R
     connection = by_name(run, "art-blob-pe").inputs["privateLinkServiceConnections"][0]
     assert connection["groupIds"] == ["blob"]
     zone = by_name(run, "art-blob-zone").inputs["privateZoneName"]
-    assert zone == "privatelink.blob.core.windows.net"
+    assert zone == PRIVATE_DNS_ZONES["public"]["blob"]
+
+
+@pytest.mark.parametrize("cloud", PRIVATE_DNS_ZONES)
+def test_each_cloud_gets_its_blob_zone(run_components: Runner, cloud: str) -> None:
+    zone = by_name(store_run(run_components, cloud=cloud), "art-blob-zone")
+    assert zone.inputs["privateZoneName"] == PRIVATE_DNS_ZONES[cloud]["blob"]
 
 
 def test_readers_get_storage_blob_data_reader_on_the_container(run_components: Runner) -> None:
     run = store_run(run_components, reader_principal_ids={"ci": "principal-1"})
     reader = by_name(run, "art-reader-ci").inputs
     assert reader["principalId"] == "principal-1"
-    assert reader["roleDefinitionId"].endswith(BUILTIN_ROLES["Storage Blob Data Reader"])
+    assert reader["roleDefinitionId"].endswith(ROLE_IDS["Storage Blob Data Reader"])
     assert reader["scope"] == by_name(run, "art-container").outputs["id"]
 
 

@@ -7,10 +7,10 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
+from learn_facts import ROLE_IDS
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
-from private_acr_rules.roles import BUILTIN_ROLES
 from private_acr_tasks.agent_pool import BuildAgentPool
 from private_acr_tasks.build_task import (
     BUILTIN_TASK,
@@ -142,7 +142,7 @@ def test_the_identity_holds_key_vault_secrets_user_on_the_vault_and_the_task_wai
     role = by_name(run, "app-task-secrets-user")
     assert role.parent == by_name(run, "app").urn
     assert role.inputs["scope"] == VAULT_ID
-    assert role.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Key Vault Secrets User"])
+    assert role.inputs["roleDefinitionId"].endswith(ROLE_IDS["Key Vault Secrets User"])
     assert role.inputs["principalType"] == "ServicePrincipal"
     assert role.inputs["principalId"] == by_name(run, "app-task-identity").outputs["principalId"]
     assert role.urn in by_name(run, "app-task").dependencies
@@ -241,3 +241,33 @@ def test_bad_args_are_refused_naming_the_field(
 ) -> None:
     args: dict[str, Any] = {**BASE, **change}
     assert message in refusal(lambda: BuildTask("app", args))  # pyright: ignore[reportArgumentType]
+
+
+def warnings_of(run: ProgramRun) -> list[str]:
+    return [message for level, message in run.log if level == "warning"]
+
+
+def test_a_base_image_trigger_with_a_private_registry_is_warned_of(
+    run_components: Runner,
+) -> None:
+    run = task_run(
+        run_components, base_image_trigger=True, private_registries=REGISTRIES, **WITH_VAULT
+    )
+    (warning,) = warnings_of(run)
+    assert warning.startswith(
+        "BuildTaskArgs.base_image_trigger: task app-dev logs in to "
+        "registry.internal.example.com, where ACR Tasks cannot track base images"
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"base_image_trigger": True},
+        {"timer": "0 3 * * *", "private_registries": REGISTRIES, **WITH_VAULT},
+    ],
+)
+def test_a_trigger_acr_can_serve_warns_of_nothing(
+    run_components: Runner, changes: dict[str, Any]
+) -> None:
+    assert warnings_of(task_run(run_components, **changes)) == []

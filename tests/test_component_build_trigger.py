@@ -9,10 +9,10 @@ import kubernetes_validate
 import pulumi
 import pytest
 import yaml
+from learn_facts import BUILD_TRIGGER_ACTIONS, ROLE_IDS
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
-from private_acr_rules.roles import BUILTIN_ROLES
 from private_acr_tasks.agent_pool import DEFAULT_CLI_IMAGE
 from private_acr_tasks.build_trigger import InClusterBuildTrigger, InClusterBuildTriggerArgs
 
@@ -43,19 +43,6 @@ BASE: InClusterBuildTriggerArgs = {
 }
 KUBERNETES_VERSION = "1.33"
 """The schemas the manifests are checked against (an AKS-supported version)."""
-
-# Copied from Learn, "Azure permissions for Containers" (resource provider operations,
-# Microsoft.ContainerRegistry), for the things a trigger does.
-DOCUMENTED_TRIGGER_OPERATIONS = {
-    "Microsoft.ContainerRegistry/registries/read",
-    "Microsoft.ContainerRegistry/registries/scheduleRun/action",
-    "Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action",
-    "Microsoft.ContainerRegistry/registries/runs/read",
-    "Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action",
-    "Microsoft.ContainerRegistry/registries/tasks/read",
-    "Microsoft.ContainerRegistry/registries/tasks/listDetails/action",
-    "Microsoft.ContainerRegistry/registries/agentpools/read",
-}
 
 
 def trigger_run(run_components: Runner, outputs: dict[str, Any], **changes: Any) -> ProgramRun:
@@ -124,8 +111,8 @@ def test_custom_role_holds_exactly_the_documented_trigger_operations(
 ) -> None:
     role = by_name(trigger_run(run_components, {}), "ci-build-role").inputs
     [permission] = role["permissions"]
-    assert set(permission["actions"]) == DOCUMENTED_TRIGGER_OPERATIONS
-    assert len(permission["actions"]) == len(DOCUMENTED_TRIGGER_OPERATIONS)
+    assert set(permission["actions"]) == set(BUILD_TRIGGER_ACTIONS)
+    assert len(permission["actions"]) == len(BUILD_TRIGGER_ACTIONS)
     assert not permission.get("dataActions")
 
 
@@ -162,7 +149,7 @@ def test_trigger_identity_holds_the_custom_role_on_the_registry(run_components: 
 
 def test_no_tasks_contributor_is_assigned(run_components: Runner) -> None:
     run = trigger_run(run_components, {}, deployers=[DEPLOYER])
-    tasks_contributor = BUILTIN_ROLES["Container Registry Tasks Contributor"]
+    tasks_contributor = ROLE_IDS["Container Registry Tasks Contributor"]
     assert not [a for a in assignments(run) if a["roleDefinitionId"].endswith(tasks_contributor)]
 
 
@@ -173,9 +160,7 @@ def test_deployers_get_rbac_writer_on_the_ci_namespace(run_components: Runner) -
     run = trigger_run(run_components, {}, deployers=[DEPLOYER], namespace="builds")
     writer = by_name(run, f"ci-deployer-{DEPLOYER}").inputs
     assert writer["scope"] == f"{CLUSTER_ID}/namespaces/builds"
-    assert writer["roleDefinitionId"].endswith(
-        BUILTIN_ROLES["Azure Kubernetes Service RBAC Writer"]
-    )
+    assert writer["roleDefinitionId"].endswith(ROLE_IDS["Azure Kubernetes Service RBAC Writer"])
     assert writer["principalId"] == DEPLOYER
     assert writer["principalType"] == "Group"
 
@@ -184,9 +169,7 @@ def test_deployers_get_the_cluster_user_role_for_their_kubeconfig(run_components
     run = trigger_run(run_components, {}, deployers=[DEPLOYER])
     user = by_name(run, f"ci-deployer-{DEPLOYER}-kubeconfig").inputs
     assert user["scope"] == CLUSTER_ID
-    assert user["roleDefinitionId"].endswith(
-        BUILTIN_ROLES["Azure Kubernetes Service Cluster User Role"]
-    )
+    assert user["roleDefinitionId"].endswith(ROLE_IDS["Azure Kubernetes Service Cluster User Role"])
 
 
 def test_deployer_principal_type_follows_the_args(run_components: Runner) -> None:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import LOG_CATEGORIES, METRIC_CATEGORIES
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -53,24 +54,7 @@ def test_an_existing_workspace_is_used_and_none_created(run_components: Runner) 
 
 @pytest.mark.parametrize(
     ("resource_type", "logs", "metrics"),
-    [
-        (
-            "Microsoft.ContainerRegistry/registries",
-            ["ContainerRegistryRepositoryEvents", "ContainerRegistryLoginEvents"],
-            ["AllMetrics"],
-        ),
-        (
-            "Microsoft.ContainerService/managedClusters",
-            ["kube-apiserver", "kube-audit-admin", "guard"],
-            [],
-        ),
-        ("Microsoft.KeyVault/vaults", ["AuditEvent"], ["AllMetrics"]),
-        (
-            "Microsoft.Storage/storageAccounts/blobServices",
-            ["StorageRead", "StorageWrite", "StorageDelete"],
-            ["Transaction"],
-        ),
-    ],
+    [(kind, list(LOG_CATEGORIES[kind]), list(METRIC_CATEGORIES[kind])) for kind in LOG_CATEGORIES],
 )
 def test_known_types_send_microsofts_categories(
     run_components: Runner, resource_type: str, logs: list[str], metrics: list[str]

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import PRIVATE_DNS_ZONES
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -74,14 +75,15 @@ def test_private_endpoints_are_children_with_group_vault_and_the_vault_zone(
     assert endpoint["privateLinkServiceConnections"][0]["groupIds"] == ["vault"]
     assert (
         by_name(run, "secrets-endpoint-zone").inputs["privateZoneName"]
-        == "privatelink.vaultcore.azure.net"
+        == PRIVATE_DNS_ZONES["public"]["vault"]
     )
 
 
-def test_a_sovereign_cloud_uses_its_vault_zone(run_components: Runner) -> None:
-    run = vault_run(run_components, cloud="usgovernment", private_endpoints={"endpoint": ENDPOINT})
+@pytest.mark.parametrize("cloud", PRIVATE_DNS_ZONES)
+def test_each_cloud_uses_its_vault_zone(run_components: Runner, cloud: str) -> None:
+    run = vault_run(run_components, cloud=cloud, private_endpoints={"endpoint": ENDPOINT})
     zone = by_name(run, "secrets-endpoint-zone").inputs["privateZoneName"]
-    assert zone == "privatelink.vaultcore.usgovcloudapi.net"
+    assert zone == PRIVATE_DNS_ZONES[cloud]["vault"]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import AGENT_POOL_EGRESS, AGENT_SUBNET_SERVICE_ENDPOINTS, REGISTRY_SERVICE_ENDPOINT
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -78,8 +79,8 @@ def test_agent_subnet_gets_the_agent_service_endpoints_but_not_the_registry_one(
     net: ProgramRun,
 ) -> None:
     services = [e["service"] for e in by_name(net, "net-agent-subnet").inputs["serviceEndpoints"]]
-    assert services == list(egress.AGENT_SUBNET_SERVICE_ENDPOINTS)
-    assert egress.REGISTRY_SERVICE_ENDPOINT not in services
+    assert services == list(AGENT_SUBNET_SERVICE_ENDPOINTS)
+    assert REGISTRY_SERVICE_ENDPOINT not in services
 
 
 def test_registry_service_endpoint_is_added_when_the_registry_is_not_on_private_link(
@@ -87,12 +88,43 @@ def test_registry_service_endpoint_is_added_when_the_registry_is_not_on_private_
 ) -> None:
     run = run_components(lambda: Network("net", {**NETWORK, "registry_uses_private_link": False}))
     services = [e["service"] for e in by_name(run, "net-agent-subnet").inputs["serviceEndpoints"]]
-    assert egress.REGISTRY_SERVICE_ENDPOINT in services
+    assert REGISTRY_SERVICE_ENDPOINT in services
 
 
 def test_agent_nsg_rules_open_every_required_flow_above_a_deny_all(net: ProgramRun) -> None:
     rules = by_name(net, "net-agent-nsg").inputs["securityRules"]
     assert egress.blocked_flows([*rules, DENY_ALL_OUTBOUND]) == []
+
+
+@pytest.mark.parametrize("agent_egress", list(egress.AgentEgress))
+def test_agent_nsg_allows_exactly_the_flows_learn_lists(
+    run_components: Runner, agent_egress: egress.AgentEgress
+) -> None:
+    args: NetworkArgs = {**NETWORK, "agent_egress": agent_egress}
+    rules = by_name(run_components(lambda: Network("net", args)), "net-agent-nsg").inputs[
+        "securityRules"
+    ]
+    allows = [r for r in rules if r["access"] == "Allow"]
+    assert {
+        (r["direction"], r["protocol"], r["sourceAddressPrefix"], r["sourcePortRange"])
+        for r in allows
+    } == {("Outbound", "Tcp", "VirtualNetwork", "*")}
+    opened = {
+        (
+            r["destinationAddressPrefix"],
+            frozenset(r.get("destinationPortRanges") or [r["destinationPortRange"]]),
+        )
+        for r in allows
+    }
+    learn = {
+        (tag, frozenset(str(port) for port in ports)) for tag, ports in AGENT_POOL_EGRESS.items()
+    }
+    if agent_egress is egress.AgentEgress.OPEN:
+        assert opened == learn and len(rules) == len(allows)
+    else:
+        # Restricted adds Microsoft Container Registry on 443, then denies the rest.
+        assert opened == learn | {(tag, frozenset({"443"})) for tag in MCR_TAGS}
+        assert [r["destinationAddressPrefix"] for r in rules if r not in allows] == ["Internet"]
 
 
 def test_agent_nsg_opens_azure_monitor_on_443_and_12000(net: ProgramRun) -> None:
@@ -330,7 +362,7 @@ def test_a_pool_subnet_gets_the_agent_service_endpoints(pooled: ProgramRun) -> N
     services = [
         e["service"] for e in by_name(pooled, "net-agent-heavy-subnet").inputs["serviceEndpoints"]
     ]
-    assert services == list(egress.AGENT_SUBNET_SERVICE_ENDPOINTS)
+    assert services == list(AGENT_SUBNET_SERVICE_ENDPOINTS)
 
 
 def test_a_pool_subnet_is_created_after_the_others(pooled: ProgramRun) -> None:

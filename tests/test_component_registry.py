@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from learn_facts import PRIVATE_DNS_ZONES
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -94,7 +95,18 @@ def test_private_endpoints_are_children_with_group_registry(run_components: Runn
     assert endpoint.property_dependencies["privateLinkServiceConnections"] == [
         by_name(run, "reg-acr").urn
     ]
-    assert by_name(run, "reg-endpoint-zone").inputs["privateZoneName"] == "privatelink.azurecr.io"
+    assert (
+        by_name(run, "reg-endpoint-zone").inputs["privateZoneName"]
+        == PRIVATE_DNS_ZONES["public"]["registry"]
+    )
+
+
+@pytest.mark.parametrize("cloud", PRIVATE_DNS_ZONES)
+def test_each_cloud_gets_its_registry_zone(run_components: Runner, cloud: str) -> None:
+    args = {**BASE, "cloud": cloud, "private_endpoints": {"endpoint": ENDPOINT}}
+    run = run_components(lambda: Registry("reg", args))  # pyright: ignore[reportArgumentType]
+    zone = by_name(run, "reg-endpoint-zone").inputs["privateZoneName"]
+    assert zone == PRIVATE_DNS_ZONES[cloud]["registry"]
 
 
 def test_each_replica_is_a_child_named_after_its_region(run_components: Runner) -> None:
@@ -106,6 +118,17 @@ def test_each_replica_is_a_child_named_after_its_region(run_components: Runner) 
         replica.inputs["location"] == "westus3" and replica.inputs["replicationName"] == "westus3"
     )
     assert replica.property_dependencies["registryName"] == [by_name(run, "reg-acr").urn]
+
+
+def test_a_replica_named_by_its_display_name_is_the_region_it_names(
+    run_components: Runner,
+) -> None:
+    # az account list-locations: displayName West US 3, name westus3.
+    run = run_components(lambda: Registry("reg", {**BASE, "replicas": ["West US 3"]}))
+    (replica,) = [r for r in run.resources if r.type.endswith(":Replication")]
+    assert replica.name == "reg-replica-westus3"
+    assert replica.inputs["location"] == "westus3"
+    assert replica.inputs["replicationName"] == "westus3"
 
 
 def test_replicas_are_zone_redundant_when_the_registry_is(run_components: Runner) -> None:
@@ -174,7 +197,20 @@ def test_the_endpoint_of_a_replicated_registry_has_a_record_per_region(
             "RegistryArgs.replicas: ACR soft delete does not support geo-replicated registries, "
             "and RegistryArgs.artifact_lifecycle.mode turns it on",
         ),
-        ({"replicas": ["West US 3"]}, "RegistryArgs.replicas[0]: got 'West US 3'"),
+        # No such region (az account list-locations lists West US, 2 and 3).
+        (
+            {"replicas": ["westus9"]},
+            "RegistryArgs.replicas[0]: got 'westus9'; expected a region of the public cloud",
+        ),
+        ({"replicas": ["West\u200bUS 3"]}, "RegistryArgs.replicas[0]: got 'West\\u200bUS 3'"),
+        ({"replicas": [3]}, "RegistryArgs.replicas[0]: got 3; expected a region"),
+        # Azure Government's regions are USGov Virginia, Texas, Arizona and USDoD East, Central
+        # (Learn, documentation-government-get-started-connect-with-ps).
+        (
+            {"cloud": "usgovernment", "location": "usgovvirginia", "replicas": ["westus3"]},
+            "RegistryArgs.replicas[0]: got 'westus3', a region of the public cloud; expected a "
+            "region of the usgovernment cloud",
+        ),
         (
             {"replicas": ["westus3", "westus3"]},
             "RegistryArgs.replicas[1]: westus3 is listed twice",

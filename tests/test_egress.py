@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 import pytest
+from learn_facts import AGENT_POOL_EGRESS, AGENT_POOL_FLOWS
 
 from private_acr_rules import egress
 from private_acr_rules.unknown import UNKNOWN
@@ -32,11 +33,23 @@ def blocked(rules: list[dict[str, Any]], source: Any = AGENT) -> set[str]:
     return {str(b.flow) for b in egress.blocked_flows(rules, source)}
 
 
-ALL = {str(f) for f in egress.required_flows()}
+ALL = set(AGENT_POOL_FLOWS)
 
 
 def test_no_rules_blocks_nothing() -> None:
     assert blocked([]) == set()
+
+
+def test_the_required_flows_are_those_learn_lists() -> None:
+    assert {str(f) for f in egress.required_flows()} == AGENT_POOL_FLOWS
+
+
+@pytest.mark.parametrize(
+    ("tag", "port"), [(tag, port) for tag, ports in AGENT_POOL_EGRESS.items() for port in ports]
+)
+def test_a_deny_of_one_required_flow_blocks_that_flow_alone(tag: str, port: int) -> None:
+    rule = deny("d", 100, protocol="Tcp", destinationAddressPrefix=tag)
+    assert blocked([{**rule, "destinationPortRange": str(port)}]) == {f"TCP {port} to {tag}"}
 
 
 def test_deny_all_outbound_blocks_every_required_flow() -> None:

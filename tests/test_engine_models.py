@@ -287,6 +287,23 @@ def test_a_route_is_found_inside_its_route_table() -> None:
     assert _run(program, existing=_snapshot()).outputs["prefix"] == "0.0.0.0/0"
 
 
+def test_an_ip_group_is_answered_from_the_snapshot() -> None:
+    # The preflight reads the IP Groups a firewall policy's rules name (getIpGroup).
+    subscription = _snapshot()[0]["id"].split("/")[2]
+    group = {
+        "id": f"/subscriptions/{subscription}/resourceGroups/rg-hub/providers/Microsoft.Network/ipGroups/ipg-agents",
+        "name": "ipg-agents",
+        "ipAddresses": ["10.50.1.0/24"],
+    }
+
+    def program() -> None:
+        found = network.get_ip_group(resource_group_name="rg-hub", ip_groups_name="ipg-agents")
+        pulumi.export("addresses", found.ip_addresses)
+
+    outputs = _run(program, existing=[*_snapshot(), group]).outputs
+    assert outputs["addresses"] == ["10.50.1.0/24"]
+
+
 def test_an_id_missing_from_the_snapshot_fails_as_azure_404s() -> None:
     def program() -> None:
         network.get_subnet(

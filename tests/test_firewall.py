@@ -10,6 +10,7 @@ import ipaddress
 from typing import Any
 
 import pytest
+from learn_facts import AGENT_POOL_EGRESS
 
 from private_acr_rules import nsg
 from private_acr_rules.firewall import (
@@ -22,7 +23,7 @@ from private_acr_rules.firewall import (
 from private_acr_rules.unknown import UNKNOWN
 
 AGENTS = nsg.addresses([ipaddress.ip_network("10.40.1.0/24")])
-TAGS = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
+TAGS = list(AGENT_POOL_EGRESS)
 
 
 def network(

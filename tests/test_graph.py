@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
+import struct
+import subprocess
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_random as random
@@ -20,9 +25,12 @@ from mermaid_check import Diagram, parse
 from previews import BRIDGE_ON_AGENT_SUBNET, STACKS, check, preview, short_type
 from pulumi_azure_native import network, resources
 
-from private_acr_preview import report
+from conftest import ROOT
+from private_acr_preview import diff, graph
 from private_acr_preview.analyzer import PolicyReport, Violation
+from private_acr_preview.base import Base, BaseResource
 from private_acr_preview.program import ProgramRun, RecordedResource, run_function
+from private_acr_rules.replacement import facts
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
 
@@ -40,7 +48,7 @@ class Picture:
 
     def __init__(self, run: ProgramRun, policy: PolicyReport | None, **options: int) -> None:
         self.run = run
-        self.text = report.render_mermaid(run, policy, **options)
+        self.text = graph.render_mermaid(run, policy, **options)
         self.diagram: Diagram = parse(self.text)
         self.by_urn = {r.urn: r for r in run.resources}
 
@@ -246,7 +254,7 @@ def test_without_a_policy_run_nothing_is_coloured_and_there_is_no_legend() -> No
 def test_ids_do_not_depend_on_registration_order() -> None:
     run, policy = preview("dev")
     reversed_run = dataclasses.replace(run, resources=run.resources[::-1])
-    assert report.render_mermaid(reversed_run, policy) == report.render_mermaid(run, policy)
+    assert graph.render_mermaid(reversed_run, policy) == graph.render_mermaid(run, policy)
 
 
 def test_removing_a_resource_leaves_every_other_id_as_it_was() -> None:
@@ -300,13 +308,13 @@ PRINTABLE = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1)
 @example("direction BT")  # Mermaid's lexer took this for a direction statement inside a label
 @example("a Direction lr b")
 def test_any_printable_text_survives_mermaid(text: str) -> None:
-    diagram = parse(f'flowchart TD\n  n["T<br/>{report.mermaid_text(text)}"]\n')
+    diagram = parse(f'flowchart TD\n  n["T<br/>{graph.mermaid_text(text)}"]\n')
     assert diagram.vertices["n"].lines == ["T", text]
 
 
 def test_a_control_character_shows_as_the_replacement_character() -> None:
     # As an HTML reference, U+0080 would show as the euro sign.
-    label = report.mermaid_text("a\x80b\x07")
+    label = graph.mermaid_text("a\x80b\x07")
     diagram = parse(f'flowchart TD\n  n["{label}"]\n')
     assert diagram.vertices["n"].lines == ["a\ufffdb\ufffd"]
 
@@ -407,8 +415,8 @@ def drawn_nodes(diagram: Diagram) -> list[str]:
 
 def test_large_stack_is_drawn_within_the_node_budget() -> None:
     picture = large_picture(False)
-    assert len(picture.run.resources) > 2 * report.MAX_GRAPH_NODES
-    assert 0 < len(drawn_nodes(picture.diagram)) <= report.MAX_GRAPH_NODES
+    assert len(picture.run.resources) > 2 * graph.MAX_GRAPH_NODES
+    assert 0 < len(drawn_nodes(picture.diagram)) <= graph.MAX_GRAPH_NODES
 
 
 def test_large_stack_collapses_its_largest_component_first_into_one_counted_node() -> None:
@@ -436,7 +444,7 @@ def test_a_component_wrapping_the_stack_stays_open_around_its_collapsed_parts() 
     platform = picture.diagram.subgraph("Platform: platform")
     spoke = picture.box(picture.resource("spoke-0").urn)
     assert spoke in platform.nodes and picture.diagram.vertices[spoke].shape == "subroutine"
-    assert len(drawn_nodes(picture.diagram)) <= report.MAX_GRAPH_NODES
+    assert len(drawn_nodes(picture.diagram)) <= graph.MAX_GRAPH_NODES
 
 
 def test_large_stack_stays_within_mermaid_default_limits() -> None:
@@ -450,3 +458,167 @@ def test_a_smaller_budget_collapses_the_dev_stack_and_it_still_parses() -> None:
     picture = Picture(run, policy, max_nodes=12)
     assert len(drawn_nodes(picture.diagram)) <= 12
     assert any(v.shape == "subroutine" for v in picture.diagram.vertices.values())
+
+
+# The overview: one box per component --------------------------------------------------------------
+
+
+def top_level(run: ProgramRun, resource: RecordedResource) -> RecordedResource:
+    """The child of the stack that ``resource`` belongs to."""
+    by_urn = {r.urn: r for r in run.resources}
+    while by_urn[resource.parent].type != "pulumi:pulumi:Stack":
+        resource = by_urn[resource.parent]
+    return resource
+
+
+@functools.cache
+def overview(stack: str) -> tuple[ProgramRun, Diagram]:
+    run, policy = preview(stack)
+    return run, parse(graph.render_overview(run, policy))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_overview_has_one_box_per_component_counting_its_resources(stack: str) -> None:
+    run, diagram = overview(stack)
+    counted: dict[str, int] = {}
+    for resource in run.resources:
+        if resource.custom and not is_group(resource) and resource.parent != run.stack_urn:
+            part = top_level(run, resource)
+            counted[f"{short_type(part)}|{part.name}"] = (
+                counted.get(f"{short_type(part)}|{part.name}", 0) + 1
+            )
+    boxes = {
+        f"{v.lines[0]}|{v.lines[1]}": v.lines[2]
+        for v in diagram.vertices.values()
+        if v.shape == "subroutine"
+    }
+    assert boxes == {key: f"({n} resource{'s' if n != 1 else ''})" for key, n in counted.items()}
+    assert {s.lines[0].split(":")[0] for s in diagram.subgraphs.values()} <= {"ResourceGroup"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_overview_links_components_whose_resources_reference_each_other(stack: str) -> None:
+    run, diagram = overview(stack)
+    ids = {(v.lines[0], v.lines[1]): v.id for v in diagram.vertices.values()}
+    by_urn = {r.urn: r for r in run.resources}
+
+    def box(resource: RecordedResource) -> str | None:
+        part = top_level(run, resource)
+        return ids.get((short_type(part), part.name))
+
+    expected: set[tuple[str, str]] = set()
+    for resource in run.resources:
+        if resource.urn == run.stack_urn or is_group(resource):
+            continue
+        for urn in {u for urns in resource.property_dependencies.values() for u in urns}:
+            source = by_urn.get(urn)
+            if source is None or is_group(source):
+                continue
+            pair = (box(source), box(resource))
+            if None not in pair and pair[0] != pair[1]:
+                expected.add((str(pair[0]), str(pair[1])))
+    assert set(diagram.edges) == expected and len(diagram.edges) == len(expected)
+
+
+def test_the_overview_marks_the_component_holding_a_violation() -> None:
+    run, policy = preview("dev", BRIDGE_ON_AGENT_SUBNET)
+    diagram = parse(graph.render_overview(run, policy))
+    network = next(v for v in diagram.vertices.values() if v.lines[:2] == ["Network", "network"])
+    assert network.classes == ["violation"]
+    assert diagram.with_class("violation") == {network.id}
+
+
+# The changes picture -------------------------------------------------------------------------------
+
+
+def _base_of(run: ProgramRun, **edits: dict[str, Any]) -> Base:
+    """``run`` as a base state, with the inputs of the resources named in ``edits`` changed."""
+    return Base(
+        Path("base.json"),
+        "plan",
+        {
+            r.urn: BaseResource(
+                r.urn,
+                r.type,
+                r.custom,
+                r.id,
+                r.parent,
+                r.protect,
+                {**r.inputs, **edits.get(r.name, {})},
+                r.outputs,
+                {"dependencies": r.dependencies, "propertyDependencies": r.property_dependencies},
+            )
+            for r in run.resources
+        },
+    )
+
+
+def test_a_change_is_drawn_with_its_direct_neighbours_left_to_right() -> None:
+    run, _ = preview("dev")
+    review = diff.review(run, _base_of(run, **{"build-pool": {"tier": "S3"}}), facts)
+    diagram = parse(graph.picture(run, None, review))
+    assert diagram.direction == "LR"
+    pool = diagram.vertex("AgentPool", "build-pool", "replace")
+    assert pool.classes == ["replace"]
+    by_urn = {r.urn: r for r in run.resources}
+    urn = next(r.urn for r in run.resources if r.name == "build-pool")
+    linked = {u for urns in by_urn[urn].property_dependencies.values() for u in urns} | {
+        r.urn for r in run.resources if any(urn in us for us in r.property_dependencies.values())
+    }
+    expected = {
+        (short_type(by_urn[u]), by_urn[u].name)
+        for u in linked
+        if by_urn[u].custom and not is_group(by_urn[u])
+    }
+    drawn = {(v.lines[0], v.lines[1]) for v in diagram.vertices.values() if v.id != pool.id}
+    assert drawn == expected
+    assert all(pool.id in edge for edge in diagram.edges)
+    assert diagram.with_class("neighbour") == {v.id for v in diagram.vertices.values()} - {pool.id}
+
+
+def test_a_deleted_resource_is_drawn_with_what_it_was_linked_to() -> None:
+    run, _ = preview("dev")
+    base = _base_of(run)
+    workspace = next(r for r in run.resources if r.name == "diagnostics-workspace")
+    fewer = dataclasses.replace(run, resources=[r for r in run.resources if r.urn != workspace.urn])
+    review = diff.review(fewer, base, facts)
+    diagram = parse(graph.picture(fewer, None, review))
+    gone = diagram.vertex("Workspace", "diagnostics-workspace", "delete")
+    assert gone.classes == ["delete"]
+    targets = {diagram.vertices[t].lines[1] for s, t in diagram.edges if s == gone.id}
+    assert targets == {"diagnostics-aks", "diagnostics-artifacts", "diagnostics-registry"}
+
+
+def test_a_change_too_large_to_draw_marks_the_components_instead() -> None:
+    run, _ = preview("dev")
+    edits = {r.name: {"tags": {"changed": "yes"}} for r in run.resources if r.custom}
+    review = diff.review(run, _base_of(run, **edits), facts)
+    assert graph.render_changes(run, review) is None
+    diagram = parse(graph.picture(run, None, review))
+    network = next(v for v in diagram.vertices.values() if v.lines[:2] == ["Network", "network"])
+    assert network.lines[3] == "update 7" and network.classes == ["update"]
+
+
+# Width at a pull request's scale -------------------------------------------------------------------
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+
+
+def png_width(mermaid: str, directory: Path) -> int:
+    """The width of ``mermaid`` as ``make graph`` renders it (Mermaid 11 in Chromium)."""
+    source, picture = directory / "graph.mmd", directory / "graph.png"
+    source.write_text(mermaid)
+    subprocess.run(
+        ["node", str(ROOT / "tests" / "mermaid" / "render-png.mjs"), str(source), str(picture)],
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    return struct.unpack(">I", picture.read_bytes()[16:20])[0]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (apt-get install chromium)")
+@pytest.mark.parametrize("stack", STACKS)
+def test_each_stacks_picture_is_at_most_2000_pixels_wide(stack: str, tmp_path: Path) -> None:
+    run, policy = preview(stack)
+    assert png_width(graph.picture(run, policy), tmp_path) <= 2000

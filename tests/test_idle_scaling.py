@@ -4,6 +4,7 @@ between the two directions, and the workflow that sets the count."""
 from typing import Any
 
 import pytest
+from learn_facts import CRON_WEEK_DAYS
 
 from private_acr_rules import idle_scaling
 from private_acr_rules.idle_scaling import Recurrence
@@ -34,6 +35,20 @@ def test_weekday_evenings_are_a_weekly_recurrence_on_those_days() -> None:
             },
         },
     }
+
+
+@pytest.mark.parametrize(("number", "name"), CRON_WEEK_DAYS.items())
+def test_each_cron_day_is_the_logic_apps_week_day_of_that_name(number: int, name: str) -> None:
+    schedule = recurrence_of(f"0 6 * * {number}").trigger()["recurrence"]["schedule"]
+    assert schedule["weekDays"] == [name]
+
+
+def test_learns_weekday_example_runs_monday_to_friday_at_0930() -> None:
+    recurrence = recurrence_of("30 9 * * 1-5").trigger()["recurrence"]
+    assert (recurrence["frequency"], recurrence["schedule"]) == (
+        "Week",
+        {"hours": [9], "minutes": [30], "weekDays": [CRON_WEEK_DAYS[d] for d in range(1, 6)]},
+    )
 
 
 def test_every_day_is_a_daily_recurrence_without_week_days() -> None:

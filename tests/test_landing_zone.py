@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
@@ -105,6 +106,7 @@ def test_bad_central_zone_ids_are_refused_by_key(zone_ids: dict[str, str], messa
 def test_a_public_zone_id_in_a_government_stack_is_refused() -> None:
     config = with_changes(DEV, dns__zoneIds={"registry": f"{HUB}/privatelink.azurecr.io"})
     config["azure-native:environment"] = "usgovernment"
+    config["azure-native:location"] = "usgovvirginia"
     assert any(
         "usgovernment cloud resolve through privatelink.azurecr.us" in p for p in problems(config)
     )
@@ -338,4 +340,90 @@ def test_the_spoke_report_says_its_endpoint_records_are_left_to_azure_policy(
     out = capsys.readouterr().out
     assert code == 0 and plan["policy"]["violations"] == []
     note = next(line for line in out.splitlines() if "left to Azure Policy" in line)
-    assert note.strip().startswith("- registry-private-endpoint-dns: not checked:")
+    assert note.strip().startswith("- registry-private-endpoint-dns (PrivateEndpoint registry-")
+    [entry] = [n for n in plan["policy"]["notChecked"] if "left to Azure Policy" in n["reason"]]
+    assert (entry["source"], entry["policy"]) == ("policy", "registry-private-endpoint-dns")
+    assert entry["urn"].endswith("::registry-endpoint-pe")
+
+
+SPOKE_SUBSCRIPTION = "5a6b7c8d-1111-4222-8333-944455556666"
+
+
+def spoke_network(**changes: Any) -> dict[str, Any]:
+    network = json.loads(stack_config("spoke")["private-acr-tasks:network"])
+    return {**network, **changes}
+
+
+def test_existing_subnets_of_another_subscription_than_the_stacks_are_refused_by_key() -> None:
+    # The subscription named once in the config: the settings refuse it before the preview runs.
+    other = "0a0b0c0d-aaaa-4bbb-8ccc-0d0e0f101112"
+    ids = {
+        role: subnet.replace(SPOKE_SUBSCRIPTION, other)
+        for role, subnet in spoke_network()["existingSubnetIds"].items()
+    }
+    config = {
+        **stack_config("spoke"),
+        "private-acr-tasks:network": json.dumps(spoke_network(existingSubnetIds=ids)),
+    }
+    (problem,) = problems(config)
+    assert problem.startswith(
+        f"network.existingSubnetIds: the network is in subscription {other}, but the stack "
+        f"deploys to subscription {SPOKE_SUBSCRIPTION} (azure-native:subscriptionId)"
+    )
+
+
+def test_an_existing_vnet_of_another_subscription_is_refused_when_the_provider_says_so(
+    tmp_path: Path,
+) -> None:
+    # No subscription in the config: the provider's comes from its credentials, which the
+    # preflight asks (getClientConfig) before anything registers; the snapshot's one
+    # subscription stands for them offline.
+    vnet = f"/subscriptions/{'1' * 8}-1111-4111-8111-{'1' * 12}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke"
+    config = {
+        **stack_config("spoke"),
+        "private-acr-tasks:network": json.dumps(
+            {
+                **{k: v for k, v in spoke_network().items() if k != "existingSubnetIds"},
+                "existingVnetId": vnet,
+            }
+        ),
+    }
+    del config["azure-native:subscriptionId"]
+    load_settings(config)
+    with pytest.raises(
+        pulumi.RunError, match=r"network\.existingVnetId: the network is in subscription 1{8}-"
+    ):
+        run_program(
+            ROOT,
+            "spoke",
+            loaded=("private-acr-tasks", config),
+            existing=json.loads((ROOT / "examples/existing/spoke.json").read_text()),
+        )
+
+
+def test_a_bad_firewall_policy_id_is_reported_with_the_other_network_problems() -> None:
+    found = problems(
+        with_changes(DEV, network__firewallPolicyId="fw-hub", network__agentSubnet="10.40.1.0/33")
+    )
+    assert {p.split(":")[0] for p in found} == {"network.firewallPolicyId", "network.agentSubnet"}
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        # Another provider namespace, another type of Microsoft.Network, a child of a policy.
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/firewallPolicies/fw",
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/fw",
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/firewallPolicies/fw/ruleCollectionGroups/g",
+    ],
+)
+def test_a_firewall_policy_id_of_another_kind_is_refused(policy: str) -> None:
+    assert problems(with_changes(DEV, network__firewallPolicyId=policy)) == [
+        f"network.firewallPolicyId: got {policy!r}; expected the ARM id of an Azure Firewall "
+        "policy (.../providers/Microsoft.Network/firewallPolicies/<name>)"
+    ]
+
+
+def test_a_firewall_policy_id_in_any_letter_case_is_accepted() -> None:
+    policy = "/SUBSCRIPTIONS/s/RESOURCEGROUPS/rg/PROVIDERS/microsoft.network/FIREWALLPOLICIES/fw"
+    assert load_settings(with_changes(DEV, network__firewallPolicyId=policy))

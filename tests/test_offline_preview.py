@@ -65,7 +65,8 @@ def test_the_json_plan_holds_each_resource_as_recorded_and_the_verdict(
     dev_preview: DevPreview,
 ) -> None:
     plan = json.loads(dev_preview.paths["plan.json"].read_text())
-    assert set(plan) == {"project", "stack", "resources", "outputs", "policy"}
+    assert set(plan) == {"project", "stack", "verdict", "resources", "outputs", "policy", "changes"}
+    assert plan["verdict"] == "passes"
     assert (plan["project"], plan["stack"]) == ("private-acr-tasks", "dev")
     pool = next(
         r for r in plan["resources"] if r["type"] == "azure-native:containerregistry:AgentPool"
@@ -76,6 +77,7 @@ def test_the_json_plan_holds_each_resource_as_recorded_and_the_verdict(
         "name",
         "custom",
         "parent",
+        "id",
         "dependencies",
         "propertyDependencies",
         "protect",
@@ -84,13 +86,18 @@ def test_the_json_plan_holds_each_resource_as_recorded_and_the_verdict(
     }
     assert "virtualNetworkSubnetResourceId" in pool["inputs"]
     assert plan["policy"]["violations"] == [] and plan["policy"]["pack"] == "private-acr-tasks"
+    assert plan["policy"]["notChecked"] == []
+    # Without a base every resource is created, as on a stack's first deployment.
+    assert {c["op"] for c in plan["changes"]} == {"create"}
+    assert len(plan["changes"]) == len(plan["resources"]) - 1  # all but the stack
 
 
 def test_the_graph_and_the_summary_are_written(dev_preview: DevPreview) -> None:
     graph = dev_preview.paths["graph.mmd"].read_text()
-    assert graph.startswith("flowchart TD") and "subgraph" in graph and "-->" in graph
+    assert "\nflowchart TD\n" in graph and "subgraph" in graph and "-->" in graph
     summary = dev_preview.paths["summary.md"].read_text()
-    assert "✅ passes policy" in summary and "```mermaid" in summary
+    assert summary.startswith("## ✅ passes: `private-acr-tasks` / `dev`\n")
+    assert "```mermaid" in summary
 
 
 def test_the_export_references_only_what_comes_before_it(dev_preview: DevPreview) -> None:
@@ -153,10 +160,10 @@ def test_a_known_conflict_exits_1_naming_policy_and_resource(
     bridge = [v for v in violations if v["policy"] == "docker-bridge-cidr-conflict"]
     assert {v["urn"].rsplit("::", 1)[-1] for v in bridge} == {"vnet", "inside"}
     assert all(v["level"] == "mandatory" and v["severity"] == "critical" for v in bridge)
-    assert (
-        "[mandatory]  docker-bridge-cidr-conflict  (azure-native:network:VirtualNetwork: vnet)"
-        in capsys.readouterr().out
-    )
+    out = capsys.readouterr().out
+    block = out.split("[mandatory] docker-bridge-cidr-conflict (critical)", 1)[1]
+    assert "        - azure-native:network:VirtualNetwork: vnet\n" in block
+    assert out.rstrip().endswith("❌ fails (2 mandatory violations, 1 advisory)")
 
 
 def _tiny_with_pack(config: Path, out: Path) -> int:
@@ -217,24 +224,34 @@ def test_bad_policy_config_exits_2(
     assert message in capsys.readouterr().err
 
 
-def test_policy_config_the_cli_accepts_is_accepted_with_a_warning_for_unknown_names(
+def test_policy_config_the_cli_accepts_is_accepted_with_a_warning_for_unknown_policies(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The CLI validates with gojsonschema: 22.0 is an integer, unknown names and keys pass.
+    # The CLI validates with gojsonschema: 22.0 is an integer; an unknown policy name passes.
     config = tmp_path / "policy.json"
     config.write_text(
-        json.dumps(
-            {
-                "no-such-policy": "mandatory",
-                "nsg-internet-admin-ingress": {"ports": [22.0, 3389], "port": 22},
-            }
-        )
+        json.dumps({"no-such-policy": "mandatory", "nsg-internet-admin-ingress": {"ports": [22.0]}})
     )
     assert _tiny_with_pack(config, tmp_path / "tiny.json") in (0, 1)
     err = capsys.readouterr().err
     assert "warning: no-such-policy: no such policy in the pack" in err
-    assert "warning: nsg-internet-admin-ingress.port: not a config property" in err
     assert "Invalid policy config" not in err
+
+
+def test_a_misspelt_policy_setting_exits_2_naming_file_policy_and_key_before_the_program_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "policy.json"
+    config.write_text(json.dumps({"nsg-internet-admin-ingress": {"port": [22]}}))
+    out = tmp_path / "tiny.json"
+    assert _tiny_with_pack(config, out) == 2
+    captured = capsys.readouterr()
+    assert f"Invalid policy config in {config}:" in captured.err
+    assert (
+        "nsg-internet-admin-ingress.port: not a setting of this policy; did you mean 'ports'?"
+        in (captured.err)
+    )
+    assert captured.out == "" and not out.exists()  # the program never ran
 
 
 def test_command_line_errors_have_no_traceback(tmp_path: Path) -> None:

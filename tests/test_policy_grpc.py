@@ -8,6 +8,7 @@ Every case of ``policy_cases`` runs here a second time, with the case's config i
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -157,9 +158,13 @@ def test_open_ssh_fails_the_offline_preview(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 1, result.stdout + result.stderr
-    flagged = [line for line in result.stdout.splitlines() if "nsg-internet-admin-ingress" in line]
+    # The policy once, its resources under it.
+    block = result.stdout.split("] nsg-internet-admin-ingress (", 1)[1].split("\n    [", 1)[0]
     for name in ("plain", "range", "lower", "ipv6", "standalone"):
-        assert any(f": {name})" in line for line in flagged), (name, result.stdout)
+        assert re.search(rf"^        - azure-native:network:\w+: {name}$", block, re.M), (
+            name,
+            result.stdout,
+        )
 
 
 ODD_VALUES: list[Any] = [

@@ -6,11 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from learn_facts import AGENT_POOL_EGRESS, AGENT_POOL_FLOWS, AGENT_SUBNET_SERVICE_ENDPOINTS
 
+from private_acr_preview.program import run_function
 from private_acr_rules import egress
 from private_acr_tasks.aks import OutboundType
-from private_acr_tasks.network import ExistingSubnets, NetworkPlan
-from private_acr_tasks.preflight import Findings, verify_existing_network
+from private_acr_tasks.network import ExistingSubnets, ExistingVnet, NetworkPlan
+from private_acr_tasks.preflight import (
+    CLIENT_CONFIG,
+    AzureLookups,
+    Findings,
+    verify_existing_network,
+)
 
 SPOKE = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-spoke/providers/Microsoft.Network"
 VNET = f"{SPOKE}/virtualNetworks/vnet-spoke"
@@ -27,7 +34,9 @@ PLAN = NetworkPlan(
         f"{VNET}/subnets/snet-agents", f"{VNET}/subnets/snet-endpoints", f"{VNET}/subnets/snet-aks"
     ),
 )
-ENDPOINTS = [{"service": s, "locations": ["*"]} for s in egress.AGENT_SUBNET_SERVICE_ENDPOINTS]
+ENDPOINTS = [{"service": s, "locations": ["*"]} for s in AGENT_SUBNET_SERVICE_ENDPOINTS]
+TAGS = list(AGENT_POOL_EGRESS)
+PORTS = sorted({str(port) for ports in AGENT_POOL_EGRESS.values() for port in ports})
 DENY_STORAGE = {
     "name": "deny-storage",
     "priority": 100,
@@ -41,16 +50,41 @@ DENY_STORAGE = {
 }
 
 
-def azure(documents: dict[tuple[str, str], Any]) -> Any:
-    """A lookup answering from documents keyed by (token, name of the looked-up resource)."""
+SPOKE_SUBSCRIPTION = "11111111-1111-1111-1111-111111111111"
+HUB_SUBSCRIPTION = "22222222-2222-2222-2222-222222222222"
 
-    def lookup(token: str, args: Mapping[str, str]) -> Mapping[str, Any]:
+
+class Azure:
+    """A lookup answering from documents keyed by (token, name of the looked-up resource), in
+    a provider whose subscription is ``subscription``; it records the subscription each lookup
+    was made in (``None``: the provider's)."""
+
+    def __init__(
+        self, documents: dict[tuple[str, str], Any], subscription: str = SPOKE_SUBSCRIPTION
+    ) -> None:
+        self.documents = documents
+        self.subscription = subscription
+        self.asked: list[tuple[str, str, str | None]] = []
+
+    def __call__(
+        self, token: str, args: Mapping[str, str], subscription: str | None = None, /
+    ) -> Mapping[str, Any]:
+        if token == CLIENT_CONFIG:
+            return {"subscriptionId": self.subscription}
         name = list(args.values())[-1]
-        if (token, name) not in documents:
+        self.asked.append((token, name, subscription))
+        if (token, name) not in self.documents:
             raise RuntimeError(f"ResourceNotFound: {name}")
-        return documents[(token, name)]
+        return self.documents[(token, name)]
 
-    return lookup
+
+def azure(documents: dict[tuple[str, str], Any]) -> Azure:
+    return Azure(documents)
+
+
+def nothing(token: str, args: Mapping[str, str], subscription: str | None = None, /) -> Any:
+    """The offline preview's answer without --existing: an empty result."""
+    return {}
 
 
 def subnets(**agent: Any) -> dict[Any, Any]:
@@ -113,11 +147,13 @@ def test_internet_traffic_routed_to_a_firewall_is_the_firewalls_to_decide() -> N
     assert warnings and not any("any internet address" in w for w in warnings)
 
 
-def test_a_missing_service_endpoint_is_refused_naming_the_subnet() -> None:
-    found = check(subnets(serviceEndpoints=ENDPOINTS[1:])).problems
+@pytest.mark.parametrize("missing", AGENT_SUBNET_SERVICE_ENDPOINTS)
+def test_a_missing_service_endpoint_is_refused_naming_the_subnet(missing: str) -> None:
+    endpoints = [e for e in ENDPOINTS if e["service"] != missing]
+    found = check(subnets(serviceEndpoints=endpoints)).problems
     assert found == [
         f"network.existingSubnetIds.agent {VNET}/subnets/snet-agents: lacks the service "
-        f"endpoint(s) {ENDPOINTS[0]['service']} an agent pool needs"
+        f"endpoint(s) {missing} an agent pool needs"
     ]
 
 
@@ -153,7 +189,7 @@ def test_a_subnet_azure_cannot_find_is_refused_with_its_error() -> None:
 
 
 def test_an_empty_answer_is_a_warning_that_nothing_was_verified() -> None:
-    findings = verify_existing_network(PLAN, lambda token, args: {})
+    findings = verify_existing_network(PLAN, nothing)
     assert findings.problems == []
     assert len(findings.warnings) == 3
     assert all("not verified" in w for w in findings.warnings)
@@ -207,7 +243,7 @@ def test_a_default_route_to_a_firewall_without_its_policy_warns_with_every_flow(
     )
     (warning,) = findings.warnings
     assert "its route table sends the agents' traffic to a virtual appliance or gateway" in warning
-    assert all(str(flow) in warning for flow in egress.required_flows())
+    assert all(flow in warning for flow in AGENT_POOL_FLOWS)
 
 
 def with_policy() -> NetworkPlan:
@@ -215,10 +251,7 @@ def with_policy() -> NetworkPlan:
 
 
 def test_a_firewall_policy_that_allows_every_flow_passes() -> None:
-    tags = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
-    findings = check(
-        firewall_documents(network_rules("Allow", tags, ["443", "12000"])), with_policy()
-    )
+    findings = check(firewall_documents(network_rules("Allow", TAGS, PORTS)), with_policy())
     assert findings.problems == [] and findings.warnings == []
 
 
@@ -260,7 +293,7 @@ def test_flows_only_application_rules_could_allow_are_warnings() -> None:
     findings = check(firewall_documents(application), with_policy())
     (problem,) = findings.problems
     assert "TCP 12000 to AzureMonitor from 10.50.1.0/24 is denied (no rule allows it)" in problem
-    assert len(findings.warnings) == len(egress.required_flows()) - 1
+    assert len(findings.warnings) == len(AGENT_POOL_FLOWS) - 1
     assert all("depends on fw-hub/spokes/fqdns/mcr" in w for w in findings.warnings)
 
 
@@ -277,7 +310,6 @@ def with_routes(documents: dict[Any, Any], *routes: dict[str, Any]) -> dict[Any,
 def test_a_child_policy_allows_the_flows_through_its_parent() -> None:
     # Learn, firewall/policy-rule-sets: a child policy inherits its parent's rule collections,
     # and the parent's rule collection groups are processed first.
-    tags = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
     documents = firewall_documents(network_rules("Deny", ["Internet"], ["80"]))
     documents[("azure-native:network:getFirewallPolicy", "fw-hub")] |= {
         "basePolicy": {"id": PARENT}
@@ -288,7 +320,7 @@ def test_a_child_policy_allows_the_flows_through_its_parent() -> None:
         },
         ("azure-native:network:getFirewallPolicyRuleCollectionGroup", "platform"): {
             "priority": 500,
-            "ruleCollections": [network_rules("Allow", tags, ["443", "12000"])],
+            "ruleCollections": [network_rules("Allow", TAGS, PORTS)],
         },
     }
     findings = check(documents, with_policy())
@@ -307,8 +339,7 @@ def test_a_parent_that_cannot_be_read_is_refused_with_its_error() -> None:
 
 
 def test_an_ip_group_holding_the_agent_subnet_is_read() -> None:
-    tags = ["AzureKeyVault", "Storage", "EventHub", "AzureActiveDirectory", "AzureMonitor"]
-    collection = network_rules("Allow", tags, ["443", "12000"])
+    collection = network_rules("Allow", TAGS, PORTS)
     collection["rules"][0] |= {"sourceAddresses": [], "sourceIpGroups": [IP_GROUP]}
     documents = firewall_documents(collection) | {
         ("azure-native:network:getIpGroup", "ipg-agents"): {
@@ -326,7 +357,7 @@ def test_a_none_next_hop_for_the_default_route_is_refused_naming_the_route() -> 
         {"name": "blackhole", "addressPrefix": "0.0.0.0/0", "nextHopType": "None"},
     )
     problems = check(documents).problems
-    assert len(problems) == 5  # one per service tag
+    assert len(problems) == len(AGENT_POOL_EGRESS)  # one per service tag
     assert all("route 'blackhole' (0.0.0.0/0 -> None)" in p for p in problems)
 
 
@@ -352,6 +383,99 @@ def test_a_tag_routed_to_the_internet_needs_no_firewall_rule() -> None:
     # No firewall rule is needed; with no NSG, though, the builds reach the whole internet.
     (warning,) = findings.warnings
     assert "builds can send TCP 443 to any internet address: it has no NSG" in warning
+
+
+def test_the_hubs_firewall_policy_is_read_in_the_hubs_subscription() -> None:
+    lookup = Azure(firewall_documents(network_rules("Allow", TAGS, PORTS)))
+    findings = verify_existing_network(with_policy(), lookup)
+    assert findings.problems == [] and findings.warnings == []
+    where = {token.rsplit(":", 1)[-1]: subscription for token, _, subscription in lookup.asked}
+    assert where == {
+        # The spoke's own resources, in the provider's subscription.
+        "getSubnet": None,
+        "getRouteTable": None,
+        # The hub's, in the subscription their ids name.
+        "getFirewallPolicy": HUB_SUBSCRIPTION,
+        "getFirewallPolicyRuleCollectionGroup": HUB_SUBSCRIPTION,
+    }
+
+
+def test_a_policy_in_the_stacks_own_subscription_is_read_by_the_provider() -> None:
+    documents = firewall_documents(network_rules("Allow", ["*"], ["*"]))
+    documents[("azure-native:network:getFirewallPolicy", "fw-hub")] = {
+        "ruleCollectionGroups": [{"id": GROUP.replace(HUB_SUBSCRIPTION, SPOKE_SUBSCRIPTION)}]
+    }
+    lookup = Azure(documents)
+    own = POLICY.replace(HUB_SUBSCRIPTION, SPOKE_SUBSCRIPTION)
+    verify_existing_network(dataclasses.replace(PLAN, firewall_policy_id=own), lookup)
+    assert {s for token, _, s in lookup.asked if "Firewall" in token} == {None}
+
+
+def test_subnets_in_another_subscription_are_refused_naming_the_key() -> None:
+    lookup = Azure(subnets(), subscription="33333333-3333-3333-3333-333333333333")
+    (problem,) = verify_existing_network(PLAN, lookup).problems
+    assert problem.startswith(
+        f"network.existingSubnetIds: the network is in subscription {SPOKE_SUBSCRIPTION}, but "
+        "the stack deploys to subscription 33333333-3333-3333-3333-333333333333"
+    )
+    assert problem.endswith(f"azure-native:subscriptionId: {SPOKE_SUBSCRIPTION}")
+    # Nothing is looked up in the wrong subscription.
+    assert lookup.asked == []
+
+
+def test_a_vnet_in_another_subscription_is_refused_naming_the_key() -> None:
+    plan = dataclasses.replace(
+        PLAN,
+        existing_subnets=None,
+        existing_vnet=ExistingVnet(VNET.replace(SPOKE_SUBSCRIPTION, HUB_SUBSCRIPTION), "rg", "v"),
+    )
+    (problem,) = verify_existing_network(plan, Azure({})).problems
+    assert problem.startswith(
+        f"network.existingVnetId: the network is in subscription {HUB_SUBSCRIPTION}, but the "
+        f"stack deploys to subscription {SPOKE_SUBSCRIPTION}"
+    )
+    assert "the NSG of each subnet created in it" in problem
+    same = dataclasses.replace(plan, existing_vnet=ExistingVnet(VNET, "rg", "v"))
+    assert verify_existing_network(same, Azure({})).problems == []
+
+
+def test_a_subnet_id_spelled_in_another_case_is_the_same_subnet() -> None:
+    # ARM ids are case-insensitive: .../Subnets/ names the same subnet, in the same VNet.
+    subnets_ = ExistingSubnets(*(f"{VNET}/Subnets/snet-{n}" for n in ("agents", "ep", "aks")))
+    assert subnets_.vnet_id == VNET
+
+
+def test_a_lookup_in_another_subscription_goes_through_a_provider_configured_as_the_stacks() -> (
+    None
+):
+    answers: list[Mapping[str, Any]] = []
+
+    def program() -> None:
+        lookups = AzureLookups()
+        for _ in range(2):
+            args = {"resourceGroupName": "rg-hub", "firewallPolicyName": "fw-hub"}
+            answers.append(
+                lookups("azure-native:network:getFirewallPolicy", args, HUB_SUBSCRIPTION)
+            )
+
+    config = {
+        "azure-native:location": "usgovvirginia",
+        "azure-native:environment": "usgovernment",
+        "azure-native:tenantId": "0a0b0c0d-aaaa-4bbb-8ccc-0d0e0f101112",
+        "azure-native:useOidc": "true",
+        "azure-native:subscriptionId": SPOKE_SUBSCRIPTION,
+    }
+    run = run_function(program, project="p", stack="s", config=config)
+    (provider,) = [r for r in run.resources if r.type == "pulumi:providers:azure-native"]
+    assert provider.name == f"lookups-{HUB_SUBSCRIPTION}"
+    assert provider.inputs["subscriptionId"] == HUB_SUBSCRIPTION
+    # An explicit provider reads no stack config: the stack's cloud, tenant and way of signing
+    # in are handed to it (the location is not a provider setting a lookup needs).
+    assert provider.inputs["environment"] == "usgovernment"
+    assert provider.inputs["tenantId"] == config["azure-native:tenantId"]
+    assert provider.inputs["useOidc"] in (True, "true")
+    assert "location" not in provider.inputs
+    assert len(answers) == 2
 
 
 AKS_ROUTES = f"{SPOKE}/routeTables/rt-aks"

@@ -290,7 +290,7 @@ def test_unprotected_prod_fails_the_offline_preview(
         (ROOT / "Pulumi.prod.yaml").read_text().replace("protect: true", "protect: false")
     )
     assert main(["--stack", "prod", "--program", str(ROOT), "--config-file", str(config)]) == 1
-    assert "[mandatory]  production-data-protection" in capsys.readouterr().out
+    assert "[mandatory] production-data-protection (" in capsys.readouterr().out
 
 
 def test_prod_with_open_agent_egress_fails_the_offline_preview(
@@ -304,5 +304,5 @@ def test_prod_with_open_agent_egress_fails_the_offline_preview(
     )
     assert main(["--stack", "prod", "--program", str(ROOT), "--config-file", str(config)]) == 1
     out = capsys.readouterr().out
-    assert "[mandatory]  agent-pool-internet-egress" in out
+    assert "[mandatory] agent-pool-internet-egress (" in out
     assert "'AllowInternetOutBound' (priority 65001)" in out

@@ -205,6 +205,75 @@ def test_missing_location_is_named() -> None:
         load_settings(config)
 
 
+def raw_problems(**raw: str) -> list[str]:
+    """The problems of the dev config with some provider keys (``azure-native:<key>``) set."""
+    try:
+        load_settings({**DEV, **{f"azure-native:{key}": value for key, value in raw.items()}})
+    except ConfigError as error:
+        return list(error.problems)
+    return []
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        # The CLI hands every config value to the program as text.
+        ("true", "got 'true'; expected a region of the public cloud"),
+        ('{"a": 1}', "got '{\"a\": 1}'; expected a region of the public cloud"),
+        ("east\u200bus2", "got 'east\\u200bus2'; expected a region of the public cloud"),
+        ("westus9", "got 'westus9'; expected a region of the public cloud"),
+        ("usgovvirginia", "got 'usgovvirginia', a region of the usgovernment cloud"),
+    ],
+)
+def test_the_location_must_name_a_region_of_the_stacks_cloud(location: str, message: str) -> None:
+    assert [p for p in raw_problems(location=location) if p.startswith("azure-native:location: ")]
+    assert any(message in p for p in raw_problems(location=location))
+
+
+@pytest.mark.parametrize("location", ["eastus2", "East US 2", "(US) East US 2"])
+def test_the_location_is_kept_as_written_in_any_form(location: str) -> None:
+    assert load_settings({**DEV, "azure-native:location": location}).location == location
+
+
+def test_a_government_stack_takes_a_government_region() -> None:
+    assert raw_problems(environment="usgovernment", location="usgovvirginia") == []
+    (problem,) = raw_problems(environment="usgovernment")
+    assert problem.startswith(
+        "azure-native:location: got 'eastus2', a region of the public cloud; expected a region "
+        "of the usgovernment cloud"
+    )
+
+
+@pytest.mark.parametrize("subscription", ["1e40", "1e+40", "sub-1", "5a6b7c8d-1111-4222-8333"])
+def test_a_subscription_id_that_is_no_guid_is_refused(subscription: str) -> None:
+    assert raw_problems(subscriptionId=subscription) == [
+        f"azure-native:subscriptionId: got {subscription!r}; expected a subscription id (a GUID)"
+    ]
+
+
+def test_a_subscription_id_is_kept() -> None:
+    guid = "5A6B7C8D-1111-4222-8333-944455556666"
+    assert load_settings({**DEV, "azure-native:subscriptionId": guid}).subscription_id == guid
+    assert load_settings(DEV).subscription_id is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    # Digits to str.isdigit and int() (superscript two, Arabic-Indic one, three two), or a
+    # sign check that int() then fails on; none is a number to the CLI's YAML or JSON.
+    ["--5", "+-5", "\u00b2", "\u0661", "\u0663\u0662", "1_000", "\u00bd", "9" * 5000],
+)
+def test_numbers_are_ascii_digits(text: str) -> None:
+    found = problems(agentPool__vcpuQuota=text) + problems(agentPoolQuota=text)
+    assert {p.split(":")[0] for p in found} == {"agentPool.vcpuQuota", "agentPoolQuota"}
+    assert all("expected a whole number" in p for p in found)
+
+
+def test_a_number_the_cli_hands_over_as_text_is_read() -> None:
+    settings = load_settings(with_changes(DEV, agentPool__count="2", agentPoolQuota=" 16 "))
+    assert settings.agent_pool.count == 2
+
+
 def test_a_component_rule_reads_the_same_under_config_and_args_names(refusal: Refusal) -> None:
     from private_acr_tasks.network import Network
 

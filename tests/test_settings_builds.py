@@ -1,6 +1,7 @@
 """Pools, tasks and private registries in the stack settings: each key refused by name, once."""
 
 import ipaddress
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from conftest import ROOT, stack_config, with_changes
 from private_acr_rules.agent_pools import AgentPoolTier
 from private_acr_tasks.build_task import BUILTIN_TASK, RegistryCredentials
 from private_acr_tasks.errors import ConfigError
+from private_acr_tasks.program_files import MAX_TASK_FILE_BYTES
 from private_acr_tasks.settings import StackSettings, load_settings
 
 BUILDS = stack_config("builds")
@@ -52,7 +54,8 @@ def test_the_builds_stack_has_two_pools_and_its_task_on_the_large_one() -> None:
     app = settings.tasks["app"]
     assert (app.agent_pool, app.plan.task_name, app.builtin) == ("heavy", "app-builds", False)
     assert app.plan.task_yaml == (ROOT / "tasks" / "app.yaml").read_text()
-    assert (app.plan.timer, app.plan.base_image_trigger) == ("0 3 * * *", True)
+    # Its base image is in the internal registry, which ACR cannot track: a timer, no trigger.
+    assert (app.plan.timer, app.plan.base_image_trigger) == ("0 3 * * *", False)
 
 
 def test_every_task_logs_in_to_every_private_registry_with_its_secret_names() -> None:
@@ -255,7 +258,7 @@ REFUSED: list[tuple[dict[str, Any], str, str]] = [
             }
         },
         "tasks.app.context",
-        "without credentials in it",
+        "holds credentials (https://***@git.internal/app.git)",
     ),
     (
         {"tasks": {"App": {"agentPool": "heavy", "file": "tasks/app.yaml"}}},
@@ -399,6 +402,152 @@ def test_a_task_file_that_is_not_text_is_refused(tmp_path: Path) -> None:
     )
 
 
+INTERNAL = "registry.internal.example.com"
+CREDENTIALS = {"usernameSecret": "internal-registry-user", "passwordSecret": "internal-registry-pw"}
+
+
+def with_registry(server: str, **entry: Any) -> dict[str, str]:
+    return with_changes(BUILDS, privateRegistries={server: {**CREDENTIALS, **entry}})
+
+
+def test_a_login_servers_own_port_is_the_port_the_agents_are_let_out_on() -> None:
+    # Docker pulls registry.internal.example.com:5000/base from port 5000, not 443.
+    network = load(with_registry(f"{INTERNAL}:5000", address="10.70.4.0/24")).network
+    (destination,) = network.build_destinations
+    assert (destination.label, destination.port) == (f"{INTERNAL}:5000", 5000)
+    (rule,) = [r for r in network.agent_rules if r.name.startswith("allow-build-destination")]
+    assert (rule.destination_address_prefix, rule.destination_port_range) == (
+        "10.70.4.0/24",
+        "5000",
+    )
+
+
+def test_a_port_that_says_the_same_as_the_login_server_is_accepted() -> None:
+    network = load(with_registry(f"{INTERNAL}:5000", address="10.70.4.0/24", port=5000)).network
+    assert [d.port for d in network.build_destinations] == [5000]
+
+
+def test_a_login_server_without_a_port_is_reached_on_port_or_443() -> None:
+    assert [
+        d.port
+        for d in load(with_registry(INTERNAL, address="10.70.4.4")).network.build_destinations
+    ] == [443]
+    assert [
+        d.port
+        for d in load(
+            with_registry(INTERNAL, address="10.70.4.4", port=8443)
+        ).network.build_destinations
+    ] == [8443]
+
+
+def test_a_port_other_than_the_login_servers_is_an_error_naming_both() -> None:
+    found = problems(with_registry(f"{INTERNAL}:5000", address="10.70.4.0/24", port=443))
+    assert found == [
+        f"privateRegistries.{INTERNAL}:5000.port: 443 is not the port of the login server "
+        f"{INTERNAL}:5000 (5000); the builds reach the registry on 5000: drop "
+        f"privateRegistries.{INTERNAL}:5000.port or make it 5000"
+    ]
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999"])
+def test_a_login_server_port_out_of_range_is_refused(port: str) -> None:
+    (problem,) = problems(with_registry(f"{INTERNAL}:{port}", address="10.70.4.0/24"))
+    assert problem.startswith(f"privateRegistries.{INTERNAL}:{port}: got '{INTERNAL}:{port}'")
+
+
+def with_task_file(name: str) -> dict[str, str]:
+    return with_changes(BUILDS, tasks={"app": {"agentPool": "heavy", "file": name}})
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("../../../../etc/hostname", "../../../../etc/hostname is outside the program directory"),
+        ("/dev/zero", "/dev/zero is an absolute path"),
+        ("/dev/stdin", "/dev/stdin is an absolute path"),
+        ("/etc/hostname", "/etc/hostname is an absolute path"),
+        ("tasks", "tasks is a directory; expected a task file"),
+        ("tasks/missing.yaml", "tasks/missing.yaml does not exist"),
+    ],
+)
+def test_a_task_file_is_a_file_of_the_program(name: str, message: str) -> None:
+    (problem,) = named(with_task_file(name), "tasks.app.file")
+    assert problem.startswith(f"tasks.app.file: {message}")
+
+
+def test_a_link_is_judged_by_where_it_leads(tmp_path: Path) -> None:
+    program = task_dir(tmp_path, "steps:\n  - cmd: bash echo hello\n")
+    (program / "zero.yaml").symlink_to("/dev/zero")
+    (program / "up.yaml").symlink_to(Path("/etc/hostname"))
+    (program / "inside.yaml").symlink_to(program / "tasks" / "app.yaml")
+    assert problems(with_task_file("inside.yaml"), program) == []
+    for name in ("zero.yaml", "up.yaml"):
+        (problem,) = problems(with_task_file(name), program)
+        assert problem.startswith(f"tasks.app.file: {name} is outside the program directory")
+
+
+def test_a_name_that_resolves_to_no_file_is_refused_by_key(tmp_path: Path) -> None:
+    program = task_dir(tmp_path, "steps: []\n")
+    (program / "loop-a").symlink_to("loop-b")
+    (program / "loop-b").symlink_to("loop-a")
+    for name, message in [
+        ("loop-a", "'loop-a' names no file (Symlink loop"),
+        ("tasks\x00app.yaml", "'tasks\\x00app.yaml' names no file (embedded null byte)"),
+        ("tasks/app.yaml/x", "cannot open tasks/app.yaml/x (Not a directory)"),
+        ("x" * 300, "cannot open xxx"),
+    ]:
+        (problem,) = problems(with_task_file(name), program)
+        assert problem.startswith(f"tasks.app.file: {message}"), problem
+
+
+def test_a_fifo_or_a_device_in_the_program_is_refused_without_reading_it(tmp_path: Path) -> None:
+    # Opening a FIFO for reading blocks until a writer comes; a device may never end.
+    program = task_dir(tmp_path, "steps: []\n")
+    os.mkfifo(program / "tasks" / "pipe.yaml")
+    (problem,) = problems(with_task_file("tasks/pipe.yaml"), program)
+    assert problem == "tasks.app.file: tasks/pipe.yaml is a FIFO; expected a task file"
+
+
+def test_a_task_file_is_read_up_to_a_bound(tmp_path: Path) -> None:
+    text = "steps:\n  - cmd: bash echo hello\n"
+    program = task_dir(tmp_path, text + "#" * (MAX_TASK_FILE_BYTES - len(text)))
+    assert problems(with_task_file("tasks/app.yaml"), program) == []
+    (program / "tasks" / "big.yaml").write_text(text + "#" * MAX_TASK_FILE_BYTES)
+    (problem,) = problems(with_task_file("tasks/big.yaml"), program)
+    assert problem == (
+        "tasks.app.file: tasks/big.yaml is larger than 1024 KiB, the most a task file is read up to"
+    )
+
+
+def test_a_context_with_credentials_is_refused_and_never_shown() -> None:
+    context = "https://builder:ghp_S3cretT0ken@git.example.com/team/app.git#main"
+    tasks = {"app": {"agentPool": "heavy", "file": "tasks/app.yaml", "context": context}}
+    with pytest.raises(ConfigError) as caught:
+        load(with_changes(BUILDS, tasks=tasks))
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "tasks.app.context: holds credentials (https://***@git.example.com/team/app.git#main)"
+    )
+    assert "S3cret" not in str(caught.value) and "builder" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        # Wherever a value with credentials is echoed, they are masked.
+        ({"network__firewallPolicyId": "https://u:S3cret@example.com/fw"}, "network"),
+        ({"agentPools": {"small": {"tier": "https://u:S3cret@example.com/"}}}, "agentPools.small"),
+        ({"privateRegistries": {"https://u:S3cret@r.example.com": {}}}, "privateRegistries"),
+    ],
+)
+def test_no_message_prints_a_credential(changes: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(with_changes(BUILDS, **changes))
+    assert key in str(caught.value) and "https://***@" in str(caught.value)
+    assert "S3cret" not in str(caught.value)
+    assert not any("S3cret" in p for p in caught.value.problems)
+
+
 # Idle scaling --------------------------------------------------------------------------------
 
 WORKING_HOURS = {"scaleDown": "0 20 * * 1-5", "scaleUp": "0 6 * * 1-5"}
@@ -420,6 +569,7 @@ def test_each_of_several_pools_may_have_a_schedule_of_its_own() -> None:
 def test_a_schedule_calls_the_resource_manager_of_the_stacks_cloud() -> None:
     config = with_changes(DEV, agentPool__schedule=WORKING_HOURS)
     config["azure-native:environment"] = "china"
+    config["azure-native:location"] = "chinanorth3"
     assert load(config).agent_pool.cloud.value == "china"
 
 

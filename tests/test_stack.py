@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import kubernetes_validate
 import pytest
 import yaml
+from learn_facts import BUILD_TRIGGER_ACTIONS, POOL_SCALER_ACTIONS, PRIVATE_DNS_ZONES, ROLE_IDS
 
 from conftest import ROOT, by_name, stack_config, with_changes
 from private_acr_preview.program import ProgramRun, run_program
 from private_acr_rules import nsg
-from private_acr_rules.roles import BUILD_TRIGGER_ACTIONS, BUILTIN_ROLES, POOL_SCALER_ACTIONS
 
 DEPLOYER = "11111111-2222-3333-4444-555555555555"
+
+
+def test_the_readme_counts_what_the_dev_stack_creates(dev_run: ProgramRun) -> None:
+    readme = (ROOT / "README.md").read_text()
+    words = r"What the dev stack creates \((\d+) to create, as `make preview` counts them: (\d+)"
+    words += r" cloud resources and (\d+) components"
+    found = re.search(words.replace(" ", r"\s+"), readme)
+    assert found, "README.md no longer says what the dev stack creates in the words this test reads"
+    cloud = sum(r.custom for r in dev_run.resources)
+    counted = (len(dev_run.resources), cloud, len(dev_run.resources) - cloud)
+    assert tuple(int(n) for n in found.groups()) == counted
 
 
 def test_registry_endpoint_is_in_the_endpoint_subnet_never_the_agent_subnet(
@@ -26,7 +38,7 @@ def test_registry_endpoint_is_in_the_endpoint_subnet_never_the_agent_subnet(
     ]
     assert endpoint.inputs["privateLinkServiceConnections"][0]["groupIds"] == ["registry"]
     zone = by_name(dev_run, "registry-endpoint-zone")
-    assert zone.inputs["privateZoneName"] == "privatelink.azurecr.io"
+    assert zone.inputs["privateZoneName"] == PRIVATE_DNS_ZONES["public"]["registry"]
     link = by_name(dev_run, "registry-endpoint-link-build")
     assert link.inputs["registrationEnabled"] is False
     assert link.property_dependencies["virtualNetwork"] == [by_name(dev_run, "network-vnet").urn]
@@ -59,7 +71,7 @@ def test_agent_pool_is_created_after_its_subnet_nsg_and_service_endpoints(
 
 def test_task_identity_reads_the_artifact_with_the_least_role(dev_run: ProgramRun) -> None:
     reader = by_name(dev_run, "artifacts-reader-build-task")
-    assert reader.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Storage Blob Data Reader"])
+    assert reader.inputs["roleDefinitionId"].endswith(ROLE_IDS["Storage Blob Data Reader"])
     assert reader.inputs["principalType"] == "ServicePrincipal"
     assert (
         reader.inputs["principalId"]
@@ -82,7 +94,7 @@ def test_storage_is_private(dev_run: ProgramRun) -> None:
     assert blob["privateLinkServiceConnections"][0]["groupIds"] == ["blob"]
     assert (
         by_name(dev_run, "artifacts-blob-zone").inputs["privateZoneName"]
-        == "privatelink.blob.core.windows.net"
+        == PRIVATE_DNS_ZONES["public"]["blob"]
     )
 
 
@@ -138,7 +150,7 @@ def test_no_network_contributor_assignment_in_the_dev_plan(dev_run: ProgramRun) 
 def test_kubelet_pulls_from_the_registry(dev_run: ProgramRun) -> None:
     pull = by_name(dev_run, "aks-acr-pull")
     cluster = by_name(dev_run, "aks-cluster")
-    assert pull.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["AcrPull"])
+    assert pull.inputs["roleDefinitionId"].endswith(ROLE_IDS["AcrPull"])
     assert pull.inputs["scope"] == by_name(dev_run, "registry-acr").outputs["id"]
     assert (
         pull.inputs["principalId"]
@@ -192,7 +204,7 @@ def test_dev_pool_idles_at_night_and_its_scaler_holds_no_role_beyond_the_pool(
 
 
 def test_no_identity_holds_tasks_contributor(dev_run: ProgramRun) -> None:
-    tasks_contributor = BUILTIN_ROLES["Container Registry Tasks Contributor"]
+    tasks_contributor = ROLE_IDS["Container Registry Tasks Contributor"]
     assert not [
         r.name
         for r in dev_run.resources
@@ -207,9 +219,7 @@ def test_deployers_may_apply_the_manifests_in_the_ci_namespace() -> None:
     writer = by_name(run, f"ci-trigger-deployer-{DEPLOYER}").inputs
     cluster_id = by_name(run, "aks-cluster").outputs["id"]
     assert writer["scope"] == f"{cluster_id}/namespaces/ci"
-    assert writer["roleDefinitionId"].endswith(
-        BUILTIN_ROLES["Azure Kubernetes Service RBAC Writer"]
-    )
+    assert writer["roleDefinitionId"].endswith(ROLE_IDS["Azure Kubernetes Service RBAC Writer"])
     assert writer["principalType"] == "Group"
 
 

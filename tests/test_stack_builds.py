@@ -2,12 +2,13 @@
 
 import base64
 import functools
+import json
 
+from learn_facts import PRIVATE_DNS_ZONES, ROLE_IDS
 from previews import check, preview
 
 from conftest import ROOT, by_name, stack_config, with_changes
 from private_acr_preview.program import ProgramRun, RecordedResource, run_program
-from private_acr_rules.roles import BUILTIN_ROLES
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
@@ -45,7 +46,27 @@ def test_the_task_runs_on_the_large_pool_with_its_file_and_triggers() -> None:
     assert base64.b64decode(encoded).decode() == (ROOT / "tasks" / "app.yaml").read_text()
     trigger = task.inputs["trigger"]
     assert [t["schedule"] for t in trigger["timerTriggers"]] == ["0 3 * * *"]
-    assert trigger["baseImageTrigger"]["status"] == "Enabled"
+    assert trigger.get("baseImageTrigger") is None
+
+
+def test_the_builds_example_warns_of_nothing() -> None:
+    assert [message for level, message in builds().log if level == "warning"] == []
+
+
+def test_a_base_image_trigger_on_a_task_of_a_private_registry_is_warned_of_at_preview() -> None:
+    tasks = json.loads(stack_config("builds")["private-acr-tasks:tasks"])
+    tasks["app"]["triggers"]["baseImage"] = True
+    config = {**stack_config("builds"), "private-acr-tasks:tasks": json.dumps(tasks)}
+    run = run_program(ROOT, "builds", loaded=("private-acr-tasks", config))
+    (warning,) = [message for level, message in run.log if level == "warning"]
+    assert warning.startswith(
+        "tasks.app.triggers.baseImage: task app-builds logs in to registry.internal.example.com, "
+        "where ACR Tasks cannot track base images"
+    )
+    # The trigger is still created: the task's base image may be in an Azure registry.
+    assert by_name(run, "build-app-task").inputs["trigger"]["baseImageTrigger"]["status"] == (
+        "Enabled"
+    )
 
 
 def test_the_key_vault_is_private_with_its_endpoint_and_zone() -> None:
@@ -63,7 +84,7 @@ def test_the_key_vault_is_private_with_its_endpoint_and_zone() -> None:
     assert endpoint.property_dependencies["privateLinkServiceConnections"] == [vault.urn]
     assert endpoint.inputs["privateLinkServiceConnections"][0]["groupIds"] == ["vault"]
     zone = by_name(run, "secrets-endpoint-zone")
-    assert zone.inputs["privateZoneName"] == "privatelink.vaultcore.azure.net"
+    assert zone.inputs["privateZoneName"] == PRIVATE_DNS_ZONES["public"]["vault"]
     link = by_name(run, "secrets-endpoint-link-build")
     assert link.property_dependencies["virtualNetwork"] == [by_name(run, "network-vnet").urn]
     assert by_name(run, "secrets-endpoint-dns").parent == endpoint.urn
@@ -77,7 +98,7 @@ def test_the_task_identity_holds_key_vault_secrets_user_on_the_vault_and_nothing
     ]
     assert [r.name for r in on_vault] == ["build-app-task-secrets-user"]
     (role,) = on_vault
-    assert role.inputs["roleDefinitionId"].endswith(BUILTIN_ROLES["Key Vault Secrets User"])
+    assert role.inputs["roleDefinitionId"].endswith(ROLE_IDS["Key Vault Secrets User"])
     identity = by_name(run, "build-app-task-identity")
     assert role.inputs["principalId"] == identity.outputs["principalId"]
     held = [

@@ -27,6 +27,13 @@ class SharedArgs(TypedDict):
     """Tags for every resource the component creates. Default: none."""
 
 
+def camel_case(field_name: str) -> str:
+    """How other languages and the stack config write an args field: ``agent_pool_name`` is
+    ``agentPoolName``."""
+    head, *rest = field_name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def type_token(component: str) -> str:
     return f"{PACKAGE}:index:{component}"
 
@@ -74,6 +81,19 @@ def tags_of(args: SharedArgs) -> dict[str, str]:
     return dict(args.get("tags", {}))
 
 
+_INIT_DOC = """Validate ``args`` and create the {component}: {what}
+
+:param name: The component's name; every child's logical name starts with it.
+:param args: A :class:`{args}` (``help({args})`` lists each field and its default).
+:param opts: Options of the component itself (parent, protect, providers, aliases...).
+:raises ComponentArgsError: Naming every bad or unknown field, before anything is registered.
+"""
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n", 1)[0]
+
+
 @dataclass(frozen=True)
 class _Shape:
     """What a component declares once: its args type and the validation that plans it."""
@@ -101,6 +121,11 @@ class PlannedComponent(pulumi.ComponentResource, Generic[_Plan, _Inputs]):
     ) -> None:
         super().__init_subclass__(**kwargs)
         cls._shape = _Shape(args, validate)
+        own_init = vars(cls).get("__init__")
+        if own_init is not None and own_init.__doc__ is None:
+            own_init.__doc__ = _INIT_DOC.format(
+                component=cls.__name__, args=args.__name__, what=_first_line(cls.__doc__)
+            )
 
     @classmethod
     def plan(cls, args: Mapping[str, object]) -> _Plan:
@@ -138,6 +163,7 @@ class PlannedComponent(pulumi.ComponentResource, Generic[_Plan, _Inputs]):
         self._check_links(plan, FieldReader(inputs, Labels.of(self._shape.args.__name__), problems))
         if problems:
             raise ComponentArgsError(problems)
+        self._component_name = name
         self._child_aliases = dict(child_aliases or {})
         self._build(name, plan, cast(_Inputs, inputs), opts)
 

@@ -44,7 +44,7 @@ from typing import NotRequired, TypedDict, cast
 import pulumi
 from pulumi_azure_native import authorization, containerregistry, managedidentity
 
-from private_acr_rules import cron, naming, task_file
+from private_acr_rules import cron, naming, task_file, urls
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
@@ -92,6 +92,7 @@ _VALUE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CONTEXT = re.compile(r"^https://[^\s@/]+/\S*$")
 """An https URL without credentials in it: a token in the URL would be in the task and the state."""
 _GIVEN_VALUES = ("identityClientId", "keyVaultUri")
+MAX_PORT = 65535
 _REGISTRY_KEYS = ("username_secret", "password_secret")
 
 
@@ -185,6 +186,29 @@ class BuildTaskPlan:
     )
     timeout: int = DEFAULT_TIMEOUT
     context: str | None = None
+    base_image_trigger_label: str = "base_image_trigger"
+    """How a message names the base-image trigger: the config key in a stack
+    (``tasks.app.triggers.baseImage``), the args field in a library call."""
+
+    def base_image_warning(self) -> str | None:
+        """Why the base-image trigger cannot see a base image of the registries the task logs
+        in to, when it has both. ACR Tasks detects base images only in "the same Azure container
+        registry where the task runs", "another private Azure container registry in the same
+        or a different region", "a public repo in Docker Hub" and "a public repo in Microsoft
+        Container Registry" (Learn, container-registry-tasks-base-images, "Base image
+        locations"); a private registry that is not ACR is none of these. Whether the task's
+        base image is there the program cannot tell (the FROM line is in the build context)."""
+        if not self.base_image_trigger or not self.private_registries:
+            return None
+        servers = ", ".join(sorted(self.private_registries))
+        return (
+            f"{self.base_image_trigger_label}: task {self.task_name} logs in to {servers}, where "
+            "ACR Tasks cannot track base images (it tracks them in Azure container registries "
+            "and public Docker Hub and Microsoft Container Registry repositories; Learn, "
+            f"container-registry-tasks-base-images), so a base image from {servers} never "
+            "triggers a rebuild: import it into an Azure container registry (az acr import) "
+            "and build from there, or rebuild on a timer"
+        )
 
 
 def validate_registry_credentials(fields: FieldReader) -> dict[str, RegistryCredentials]:
@@ -193,8 +217,14 @@ def validate_registry_credentials(fields: FieldReader) -> dict[str, RegistryCred
     entries = fields.mapping("private_registries", "a map of login servers to secret names")
     for server, entry in entries.items():
         path = f"private_registries.{server}"
-        if not naming.LOGIN_SERVER.fullmatch(server):
-            fields.invalid(path, server, "a login server such as registry.internal.example.com")
+        _, colon, port = server.rpartition(":")
+        if not naming.LOGIN_SERVER.fullmatch(server) or (colon and not 1 <= int(port) <= MAX_PORT):
+            fields.invalid(
+                path,
+                server,
+                "a login server such as registry.internal.example.com or, with its port, "
+                "registry.internal.example.com:5000",
+            )
         if not isinstance(entry, Mapping):
             fields.invalid(path, entry, "an object with username_secret and password_secret")
             continue
@@ -233,6 +263,27 @@ def _values_problems(fields: FieldReader) -> None:
             fields.invalid("values", name, "value names of letters, digits and '_'")
 
 
+def _context(fields: FieldReader) -> str | None:
+    context = fields.values.get("context")
+    if isinstance(context, str) and urls.has_credentials(context):
+        fields.problem(
+            "context",
+            f"holds credentials ({urls.redact(context)}), which would be in the task, the "
+            "program and the Pulumi state; give the URL without them (a token the build needs "
+            "is a Key Vault secret the task file reads)",
+        )
+        return None
+    return (
+        fields.text(
+            "context",
+            _CONTEXT,
+            "an https URL of a Git repository or tarball, without credentials in it",
+            "",
+        )
+        or None
+    )
+
+
 def validate_build_task(fields: FieldReader) -> BuildTaskPlan | None:
     mark = fields.mark()
     name = fields.text("task_name", naming.TASK_NAME, "5-50 letters, digits, '-' or '_'")
@@ -247,13 +298,8 @@ def validate_build_task(fields: FieldReader) -> BuildTaskPlan | None:
         base_image_trigger=fields.flag("base_image_trigger", False),
         private_registries=validate_registry_credentials(fields),
         timeout=fields.whole("timeout", 300, 28800, DEFAULT_TIMEOUT),
-        context=fields.text(
-            "context",
-            _CONTEXT,
-            "an https URL of a Git repository or tarball, without credentials in it",
-            "",
-        )
-        or None,
+        context=_context(fields),
+        base_image_trigger_label=fields.label("base_image_trigger"),
     )
     return None if fields.failed_since(mark) else plan
 
@@ -337,6 +383,8 @@ class BuildTask(
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         super().__init__(type_token("BuildTask"), name, {}, opts)
+        if (warning := plan.base_image_warning()) is not None:
+            pulumi.log.warn(warning, resource=self)
         identity = managedidentity.UserAssignedIdentity(
             child_name(name, "task-identity"),
             resource_group_name=inputs["resource_group_name"],

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, Required
 
-from private_acr_tasks._common import SharedArgs, known_fields
+from private_acr_tasks._common import SharedArgs, camel_case, known_fields
 from private_acr_tasks.agent_pool import BuildAgentPoolArgs, BuildAgentPoolInputs
 from private_acr_tasks.aks import AksClusterArgs, AksClusterInputs
 from private_acr_tasks.build_task import BuildTaskArgs, BuildTaskInputs, BuildTaskRegistryArgs
@@ -41,11 +41,6 @@ from private_acr_tasks.key_vault import BuildKeyVaultArgs, BuildKeyVaultInputs
 from private_acr_tasks.network import NetworkArgs
 from private_acr_tasks.private_endpoint import EndpointDnsArgs
 from private_acr_tasks.registry import RegistryArgs, RegistryInputs
-
-
-def camel_case(field_name: str) -> str:
-    head, *rest = field_name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,6 @@ from private_acr_tasks.errors import ComponentArgsError
 RETENTION_DAYS = (30, 730)
 """Analytics retention a PerGB2018 workspace accepts through this API (Learn, data-retention-configure)."""
 
-_WORKSPACE_ID = re.compile(
-    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.OperationalInsights/"
-    r"workspaces/[^/]+$",
-    re.IGNORECASE,
-)
 _WORKSPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$")
 _RESOURCE_TYPE = re.compile(r"^[A-Za-z]+\.[A-Za-z]+(/[A-Za-z]+)+$")
 _CATEGORY = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
@@ -93,20 +88,19 @@ class DiagnosticsPlan:
 def validate_diagnostics(fields: FieldReader) -> DiagnosticsPlan | None:
     mark = fields.mark()
     low, high = RETENTION_DAYS
-    workspace_id = None
-    if fields.present("workspace_id"):
-        workspace_id = fields.text(
-            "workspace_id",
-            _WORKSPACE_ID,
-            "the ARM id of a Log Analytics workspace "
-            "(.../providers/Microsoft.OperationalInsights/workspaces/<name>)",
+    workspace_id = fields.arm_id(
+        "workspace_id",
+        "microsoft.operationalinsights",
+        ("workspaces",),
+        "the ARM id of a Log Analytics workspace "
+        "(.../providers/Microsoft.OperationalInsights/workspaces/<name>)",
+    )
+    if workspace_id is not None and fields.present("retention_days"):
+        fields.problem(
+            "retention_days",
+            f"applies only to a workspace this stack creates, but {fields.label('workspace_id')} "
+            "names an existing one (set its retention there)",
         )
-        if workspace_id is not None and fields.present("retention_days"):
-            fields.problem(
-                "retention_days",
-                f"applies only to a workspace this stack creates, but {fields.label('workspace_id')} "
-                "names an existing one (set its retention there)",
-            )
     name = None
     if fields.present("workspace_name"):
         name = fields.text("workspace_name", _WORKSPACE_NAME, "4-63 letters, digits or '-'")
@@ -183,7 +177,6 @@ class Diagnostics(
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         super().__init__(type_token("Diagnostics"), name, {}, opts)
-        self._name = name
         if plan.workspace_id is not None:
             self.workspace_id = pulumi.Output.from_input(plan.workspace_id)
         else:
@@ -216,7 +209,7 @@ class Diagnostics(
 
     def _setting(self, key: str, target: DiagnosticTargetArgs) -> monitor.DiagnosticSetting:
         logs, metrics, dedicated = _categories(target)
-        setting_name = child_name(self._name, key)
+        setting_name = child_name(self._component_name, key)
         setting = monitor.DiagnosticSetting(
             setting_name,
             name=setting_name,

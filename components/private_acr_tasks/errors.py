@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from private_acr_rules import urls
+
 
 class InputError(ValueError):
     """Bad input: every problem at once, each naming the key or field it concerns."""
@@ -13,7 +15,8 @@ class InputError(ValueError):
     """Tools that run programs (the offline preview) show this message alone, no traceback."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = tuple(problems)
+        # A problem may echo a value with a URL in it: its credentials are never shown.
+        self.problems = tuple(urls.redact(problem) for problem in problems)
         super().__init__(self.render())
 
     def render(self) -> str:

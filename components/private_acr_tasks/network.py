@@ -111,7 +111,9 @@ class NetworkArgs(SharedArgs):
     Default ``172.17.0.0/16``."""
     existing_vnet_id: NotRequired[str]
     """ARM id of a VNet owned elsewhere (a landing-zone spoke): the subnets and their NSGs are
-    created in it and no VNet is. Default: a VNet is created."""
+    created in it and no VNet is. It must be in the subscription of the component's provider
+    (Azure associates a subnet only with an NSG of its VNet's subscription;
+    ``preflight.verify_existing_network`` checks it). Default: a VNet is created."""
     existing_subnet_ids: NotRequired[NetworkExistingSubnetsArgs]
     """Subnets owned elsewhere, used as they are: no VNet, subnet, NSG or service endpoint is
     created. All three, in one VNet. Default: subnets are created."""
@@ -166,7 +168,8 @@ class ExistingSubnets:
 
     @property
     def vnet_id(self) -> str:
-        return self.agent.rsplit("/subnets/", 1)[0] if "/subnets/" in self.agent else self.agent
+        """The VNet of the subnets (validation holds all three to one), as written."""
+        return arm.parent_id(self.agent) or self.agent
 
     @property
     def by_role(self) -> dict[str, str]:
@@ -214,8 +217,9 @@ class NetworkPlan:
 
 def _names_as_written(resource_id: str) -> tuple[str, str]:
     """Resource group and last name of an id ``parse_id`` accepted, in their original case."""
-    parts = resource_id.strip().strip("/").split("/")
-    return parts[3], parts[-1]
+    parts = arm.written(resource_id)
+    assert parts is not None, resource_id  # validated before
+    return parts.resource_group, parts.names[-1]
 
 
 def _existing_vnet(fields: FieldReader) -> ExistingVnet | None:

@@ -18,15 +18,29 @@ without it a warning lists exactly the flows the firewall must allow.
 
 A lookup that comes back empty (the offline preview without ``--existing``) cannot verify
 anything: that is a warning, not an error.
+
+Subscriptions. Every lookup is made in the subscription its ARM id names. The stack's own
+network ids (``network.existingVnetId``, ``network.existingSubnetIds``) must be in the
+subscription the stack deploys to (the provider's, which ``getClientConfig`` answers):
+Azure associates a subnet only with an NSG of the VNet's subscription (Learn,
+virtual-network-manage-subnet, "Network security group") and places a private endpoint only
+in its VNet's subscription (Learn, private-endpoint-overview, "Private endpoint properties"),
+so a network in another subscription is refused naming the key, never used as if it were in
+the provider's. The firewall policy (``network.firewallPolicyId``), its parents, rule
+collection groups and IP Groups usually live in the hub's subscription: they are read there,
+through an explicit azure-native provider for that subscription with the stack's other
+provider settings (cloud, tenant, credentials).
 """
 
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pulumi
+import pulumi_azure_native as azure_native
 from pulumi.runtime import invoke
+from pulumi.runtime.config import is_config_secret
 
 from private_acr_rules import arm, cidr, documents, egress, firewall, nsg, routes
 from private_acr_rules.unknown import UNKNOWN
@@ -34,8 +48,17 @@ from private_acr_tasks.aks import OutboundType
 from private_acr_tasks.errors import InputError
 from private_acr_tasks.network import ExistingSubnets, NetworkPlan
 
-Lookup = Callable[[str, Mapping[str, str]], Mapping[str, Any]]
-"""Answers an azure-native invoke (token, args) with its result, raising when Azure does."""
+
+class Lookup(Protocol):
+    """Answers an azure-native invoke (token, args) with its result, raising when Azure does;
+    in ``subscription`` when one is given, else in the provider's."""
+
+    def __call__(
+        self, token: str, args: Mapping[str, str], subscription: str | None = None, /
+    ) -> Mapping[str, Any]: ...
+
+
+CLIENT_CONFIG = "azure-native:authorization:getClientConfig"
 
 ROLE_LABELS = {
     "agent": "network.existingSubnetIds.agent",
@@ -50,10 +73,79 @@ class PreflightError(InputError):
     heading = "The existing network cannot host this stack"
 
 
-def azure_lookup(token: str, args: Mapping[str, str]) -> Mapping[str, Any]:
-    """The engine's answer to an azure-native lookup (a real one under ``pulumi up``)."""
-    result = invoke(token, dict(args))
-    return cast(Mapping[str, Any], result.value or {})
+class AzureLookups:
+    """Lookups through the engine (real ones under ``pulumi up``): in the provider's
+    subscription, or in another through an explicit provider for it, one per subscription."""
+
+    def __init__(self) -> None:
+        self._providers: dict[str, azure_native.Provider] = {}
+
+    def __call__(
+        self, token: str, args: Mapping[str, str], subscription: str | None = None, /
+    ) -> Mapping[str, Any]:
+        options = None
+        if subscription is not None:
+            options = pulumi.InvokeOptions(provider=self._provider_in(subscription))
+        result = invoke(token, dict(args), opts=options)
+        return cast(Mapping[str, Any], result.value or {})
+
+    def _provider_in(self, subscription: str) -> azure_native.Provider:
+        key = subscription.lower()
+        if key not in self._providers:
+            self._providers[key] = azure_native.Provider(
+                f"lookups-{key}", subscription_id=subscription, **_stack_provider_settings()
+            )
+        return self._providers[key]
+
+
+_PROVIDER_SETTINGS: Mapping[str, type] = {
+    "environment": str,
+    "tenantId": str,
+    "auxiliaryTenantIds": list,
+    "clientId": str,
+    "clientSecret": str,
+    "clientCertificatePath": str,
+    "clientCertificatePassword": str,
+    "useOidc": bool,
+    "oidcToken": str,
+    "oidcTokenFilePath": str,
+    "oidcRequestToken": str,
+    "oidcRequestUrl": str,
+    "useMsi": bool,
+    "msiEndpoint": str,
+    "useDefaultAzureCredential": bool,
+    "metadataHost": str,
+    "disableInstanceDiscovery": bool,
+    "partnerId": str,
+    "disablePulumiPartnerId": bool,
+}
+"""The azure-native provider's settings besides subscription and location (its ``ProviderArgs``
+in v3, by config key). An explicit provider reads none of the stack's ``azure-native:*``
+config, which configures only the default provider, so the lookup provider is given them."""
+
+
+def _stack_provider_settings() -> dict[str, Any]:
+    """The stack's ``azure-native:*`` settings as ``Provider`` keyword arguments, secrets kept
+    secret."""
+    config = pulumi.Config("azure-native")
+    settings: dict[str, Any] = {}
+    for name, kind in _PROVIDER_SETTINGS.items():
+        if kind is bool:
+            value: Any = config.get_bool(name)
+        elif kind is list:
+            value = config.get_object(name)
+        elif is_config_secret(f"azure-native:{name}"):
+            value = config.get_secret(name)
+        else:
+            value = config.get(name)
+        if value is not None:
+            settings[_keyword_of(name)] = value
+    return settings
+
+
+def _keyword_of(name: str) -> str:
+    """A config key as the SDK's keyword argument (``tenantId`` is ``tenant_id``)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
 @dataclass
@@ -62,14 +154,16 @@ class Findings:
     warnings: list[str] = field(default_factory=list[str])
 
 
-def _subnet_args(subnet_id: str) -> dict[str, str]:
-    parts = subnet_id.strip().strip("/").split("/")
-    return {"resourceGroupName": parts[3], "virtualNetworkName": parts[7], "subnetName": parts[9]}
-
-
-def _child_args(resource_id: str, name_key: str) -> dict[str, str]:
-    parts = resource_id.strip().strip("/").split("/")
-    return {"resourceGroupName": parts[3], name_key: parts[7]}
+def _lookup_args(resource_id: str, *name_keys: str) -> dict[str, str] | None:
+    """A lookup's arguments for the resource ``resource_id`` names: its group and the names of
+    it and its parents, as written; ``None`` when it is no ARM id of that depth."""
+    parts = arm.written(resource_id)
+    if parts is None or len(parts.names) != len(name_keys):
+        return None
+    return {
+        "resourceGroupName": parts.resource_group,
+        **dict(zip(name_keys, parts.names, strict=True)),
+    }
 
 
 def _prefixes(subnet: Mapping[str, Any]) -> list[cidr.Network]:
@@ -82,6 +176,8 @@ class _Check:
     plan: NetworkPlan
     subnets: ExistingSubnets
     lookup: Lookup
+    subscription: str | None = None
+    """The provider's subscription, as ``getClientConfig`` answered it (``None``: unknown)."""
     findings: Findings = field(default_factory=Findings)
     internet_rules: tuple[str | None, list[Mapping[str, Any]]] | None = None
     """The agent NSG's id and rules (no id: no NSG); ``None`` when they could not be read."""
@@ -90,9 +186,24 @@ class _Check:
     _read: dict[str, Mapping[str, Any]] = field(default_factory=dict[str, Mapping[str, Any]])
     _ip_groups: dict[str, list[str] | None] = field(default_factory=dict[str, list[str] | None])
 
-    def fetch(self, what: str, token: str, args: Mapping[str, str]) -> Mapping[str, Any] | None:
+    def fetch(
+        self, what: str, token: str, resource_id: str, *name_keys: str
+    ) -> Mapping[str, Any] | None:
+        """The resource ``resource_id`` names, looked up in its own subscription."""
+        args = _lookup_args(resource_id, *name_keys)
+        if args is None:
+            self.findings.problems.append(f"{what}: is not the ARM id of such a resource")
+            return None
+        written = arm.written(resource_id)
+        elsewhere = (
+            written.subscription
+            if written is not None
+            and self.subscription is not None
+            and written.subscription.lower() != self.subscription.lower()
+            else None
+        )
         try:
-            found = self.lookup(token, args)
+            found = self.lookup(token, args, elsewhere)
         except Exception as error:  # noqa: BLE001 - Azure's own error is the message
             self.findings.problems.append(f"{what}: cannot be read ({error})")
             return None
@@ -107,7 +218,9 @@ class _Check:
     def subnet(self, role: str, declared: ipaddress.IPv4Network) -> Mapping[str, Any] | None:
         subnet_id = self.subnets.by_role[role]
         what = f"{ROLE_LABELS[role]} {subnet_id}"
-        found = self.fetch(what, "azure-native:network:getSubnet", _subnet_args(subnet_id))
+        found = self.fetch(
+            what, "azure-native:network:getSubnet", subnet_id, "virtualNetworkName", "subnetName"
+        )
         if found is not None and declared not in _prefixes(found):
             actual = ", ".join(str(p) for p in _prefixes(found)) or "none"
             self.findings.problems.append(
@@ -134,9 +247,7 @@ class _Check:
             return
         what = f"NSG {nsg_id} of {ROLE_LABELS['agent']}"
         nsg = self.fetch(
-            what,
-            "azure-native:network:getNetworkSecurityGroup",
-            _child_args(nsg_id, "networkSecurityGroupName"),
+            what, "azure-native:network:getNetworkSecurityGroup", nsg_id, "networkSecurityGroupName"
         )
         if nsg is None:
             return
@@ -178,7 +289,8 @@ class _Check:
         table = self.fetch(
             f"route table {table_id} of {ROLE_LABELS['agent']}",
             "azure-native:network:getRouteTable",
-            _child_args(table_id, "routeTableName"),
+            table_id,
+            "routeTableName",
         )
         if table is None:
             return
@@ -190,7 +302,9 @@ class _Check:
         )
         agent = f"{ROLE_LABELS['agent']} {self.subnets.agent}"
         internet = effective.route_to_tag("Internet")
-        self.internet_inspected = not internet.uncertain and internet.hops() <= {
+        self.internet_inspected = not internet.uncertain and {
+            p.next_hop for p in internet.parts
+        } <= {
             routes.NextHop.VIRTUAL_APPLIANCE,
             routes.NextHop.VIRTUAL_NETWORK_GATEWAY,
             routes.NextHop.NONE,
@@ -245,7 +359,8 @@ class _Check:
         table = self.fetch(
             f"route table {table_id} of {ROLE_LABELS['aks']}",
             "azure-native:network:getRouteTable",
-            _child_args(table_id, "routeTableName"),
+            table_id,
+            "routeTableName",
         )
         if table is None:
             return
@@ -267,29 +382,25 @@ class _Check:
             else f"firewall policy {policy_id} (a parent of network.firewallPolicyId)"
         )
         policy = self.fetch(
-            what,
-            "azure-native:network:getFirewallPolicy",
-            _child_args(policy_id, "firewallPolicyName"),
+            what, "azure-native:network:getFirewallPolicy", policy_id, "firewallPolicyName"
         )
         if policy is None:
             return None
         groups: list[Mapping[str, Any]] = []
         for reference in documents.mappings(policy.get("ruleCollectionGroups")):
             group_id = documents.text(reference.get("id"))
-            if group_id is None or arm.parse_id(group_id) is None:
+            written = arm.written(group_id)
+            if group_id is None or written is None:
                 continue
-            parts = group_id.strip().strip("/").split("/")
             group = self.fetch(
                 f"rule collection group {group_id}",
                 "azure-native:network:getFirewallPolicyRuleCollectionGroup",
-                {
-                    "resourceGroupName": parts[3],
-                    "firewallPolicyName": parts[7],
-                    "ruleCollectionGroupName": parts[9],
-                },
+                group_id,
+                "firewallPolicyName",
+                "ruleCollectionGroupName",
             )
             if group is not None:
-                groups.append({"name": parts[9], **group})
+                groups.append({"name": written.names[-1], **group})
         name = policy_id.rstrip("/").rsplit("/", 1)[-1]
         self._read[policy_id.lower()] = policy
         return firewall.PolicyDocument(name, groups)
@@ -301,7 +412,8 @@ class _Check:
                 self.fetch(
                     f"IP Group {group_id} in network.firewallPolicyId's rules",
                     "azure-native:network:getIpGroup",
-                    _child_args(group_id, "ipGroupsName"),
+                    group_id,
+                    "ipGroupsName",
                 )
                 if arm.parse_id(group_id) is not None
                 else None
@@ -341,17 +453,92 @@ class _Check:
                 )
 
 
+@dataclass(frozen=True)
+class _NetworkId:
+    key: str
+    resource_id: str
+    placed: str
+    """What Azure creates only in the VNet's subscription, and where Learn says so."""
+    source: str
+
+
+def _network_ids(plan: NetworkPlan) -> list[_NetworkId]:
+    """The stack's own network ids."""
+    found: list[_NetworkId] = []
+    if plan.existing_vnet is not None:
+        found.append(
+            _NetworkId(
+                "network.existingVnetId",
+                plan.existing_vnet.id,
+                "the NSG of each subnet created in it and the private endpoints",
+                "Learn, virtual-network-manage-subnet and private-endpoint-overview",
+            )
+        )
+    if plan.existing_subnets is not None:
+        found.append(
+            _NetworkId(
+                "network.existingSubnetIds",
+                plan.existing_subnets.agent,
+                "the private endpoints",
+                "Learn, private-endpoint-overview",
+            )
+        )
+    return found
+
+
+def subscription_problems(plan: NetworkPlan, subscription: str, source: str) -> list[str]:
+    """The stack's network ids in a subscription other than ``subscription``, the one the stack
+    deploys to (``source`` says who says so), each naming its key."""
+    problems: list[str] = []
+    for network_id in _network_ids(plan):
+        written = arm.written(network_id.resource_id)
+        if written is None or written.subscription.lower() == subscription.strip().lower():
+            continue
+        problems.append(
+            f"{network_id.key}: the network is in subscription {written.subscription}, but the "
+            f"stack deploys to subscription {subscription} ({source}); Azure creates "
+            f"{network_id.placed} only in the VNet's own subscription ({network_id.source}), so "
+            f"deploy the stack there: azure-native:subscriptionId: {written.subscription}"
+        )
+    return problems
+
+
+def _provider_subscription(lookup: Lookup, findings: Findings) -> str | None:
+    """The subscription the stack's provider deploys to, as Azure answers it."""
+    try:
+        answer = lookup(CLIENT_CONFIG, {})
+    except Exception as error:  # noqa: BLE001 - Azure's own error is the message
+        findings.warnings.append(
+            f"the provider's subscription cannot be read ({error}); the network's subscription "
+            "is not checked"
+        )
+        return None
+    subscription = answer.get("subscriptionId")
+    return subscription if isinstance(subscription, str) and subscription else None
+
+
 def verify_existing_network(
     plan: NetworkPlan,
-    lookup: Lookup = azure_lookup,
+    lookup: Lookup | None = None,
     *,
     aks_outbound: OutboundType = OutboundType.LOAD_BALANCER,
 ) -> Findings:
-    """Problems and warnings about the existing subnets of ``plan`` (none in other modes);
-    with ``aks_outbound`` userDefinedRouting, the node subnet's route table too."""
-    if plan.existing_subnets is None:
+    """Problems and warnings about the existing network of ``plan``: its subscription, and the
+    existing subnets themselves (nothing in the create mode); with ``aks_outbound``
+    userDefinedRouting, the node subnet's route table too. ``lookup`` defaults to the engine's
+    (``AzureLookups``)."""
+    if plan.existing_subnets is None and plan.existing_vnet is None:
         return Findings()
-    check = _Check(plan, plan.existing_subnets, lookup)
+    lookup = lookup or AzureLookups()
+    findings = Findings()
+    subscription = _provider_subscription(lookup, findings)
+    if subscription is not None:
+        findings.problems += subscription_problems(
+            plan, subscription, "the azure-native provider's, as getClientConfig answers"
+        )
+    if findings.problems or plan.existing_subnets is None:
+        return findings
+    check = _Check(plan, plan.existing_subnets, lookup, subscription, findings)
     agent = check.subnet("agent", plan.agent_subnet)
     check.subnet("private_endpoint", plan.private_endpoint_subnet)
     nodes = check.subnet("aks", plan.aks_subnet)
@@ -367,7 +554,7 @@ def verify_existing_network(
 
 def require_existing_network(
     plan: NetworkPlan,
-    lookup: Lookup = azure_lookup,
+    lookup: Lookup | None = None,
     *,
     aks_outbound: OutboundType = OutboundType.LOAD_BALANCER,
 ) -> None:

@@ -37,11 +37,6 @@ from private_acr_tasks._common import (
 
 _GROUP = re.compile(r"^[a-zA-Z_]+$")
 _ZONE = re.compile(r"^privatelink(\.[a-z0-9-]+)+$")
-_ZONE_ID = re.compile(
-    r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/privateDnsZones/"
-    r"(?P<zone>[^/]+)$",
-    re.IGNORECASE,
-)
 
 
 class PrivateEndpointArgs(TypedDict):
@@ -149,31 +144,31 @@ def validate_endpoint_dns(fields: FieldReader, cloud: AzureCloud) -> EndpointDns
     """Central zone ids per purpose (each must be that cloud's zone for it) and the zone-group mode."""
     mark = fields.mark()
     zone_ids: dict[EndpointPurpose, str] = {}
-    for key, value in fields.mapping(
-        "zone_ids", "a map of registry, blob, vault, aks to zone ids"
-    ).items():
+    given = fields.mapping("zone_ids", "a map of registry, blob, vault, aks to zone ids")
+    zones = fields.nested("zone_ids", given)
+    for key in given:
         if key == AKS_ZONE_KEY:
             continue  # the cluster's own endpoint: the cluster checks its zone (aks.py)
         purpose = next((p for p in EndpointPurpose if p.value == key), None)
-        path = f"zone_ids.{key}"
-        match = _ZONE_ID.match(value) if isinstance(value, str) else None
         if purpose is None:
             known = [p.value for p in EndpointPurpose] + [AKS_ZONE_KEY]
-            fields.invalid(path, key, "one of " + ", ".join(known))
-        elif match is None:
-            fields.invalid(
-                path,
-                value,
-                "the ARM id of a private DNS zone (.../providers/Microsoft.Network/privateDnsZones/<zone>)",
-            )
-        elif match["zone"].lower() != zone_name(cloud, purpose):
-            fields.problem(
-                path,
-                f"names the zone {match['zone']}, but {purpose.value} endpoints in the "
+            zones.invalid(key, key, "one of " + ", ".join(known))
+            continue
+        zone_id = zones.arm_id(
+            key,
+            "microsoft.network",
+            ("privatednszones",),
+            "the ARM id of a private DNS zone (.../providers/Microsoft.Network/privateDnsZones/<zone>)",
+        )
+        zone = None if zone_id is None else zone_id.rsplit("/", 1)[-1]
+        if zone is not None and zone.lower() != zone_name(cloud, purpose):
+            zones.problem(
+                key,
+                f"names the zone {zone}, but {purpose.value} endpoints in the "
                 f"{cloud.value} cloud resolve through {zone_name(cloud, purpose)}",
             )
-        else:
-            zone_ids[purpose] = value
+        elif zone_id is not None:
+            zone_ids[purpose] = zone_id
     groups = fields.choice("zone_groups", ZoneGroups, ZoneGroups.MANAGED)
     return None if fields.failed_since(mark) else EndpointDnsPlan(zone_ids, groups)
 

@@ -48,8 +48,6 @@ from private_acr_tasks.private_endpoint import (
 
 _SUFFIX_LENGTH = 8
 _PREFIX = re.compile(r"^[a-z0-9]{0,40}$")
-# A replication is named after its region; ARM allows 5-50 alphanumerics for the name.
-_REGION = re.compile(r"^[a-z][a-z0-9]{4,49}$")
 
 
 class ArtifactLifecycleMode(StrEnum):
@@ -110,9 +108,10 @@ class RegistryArgs(RegistryInputs):
     """The Azure cloud, for the private DNS zone of the endpoints (``privatelink.azurecr.io``,
     ``.us`` in Azure Government, ``.cn`` in China). Default public."""
     replicas: NotRequired[Sequence[str]]
-    """Regions to geo-replicate to (e.g. ``["westus3"]``), other than the registry's own; each is
-    a ``<name>-replica-<region>`` child, zone redundant when the registry is. Not with soft
-    delete. Default: none."""
+    """Regions to geo-replicate to (e.g. ``["westus3"]``), regions of ``cloud`` other than the
+    registry's own, by name or display name (``West US 3``); each is a
+    ``<name>-replica-<region>`` child (the programmatic name), zone redundant when the registry
+    is. Not with soft delete. Default: none."""
 
 
 @dataclass(frozen=True)
@@ -146,31 +145,37 @@ def validate_registry(fields: FieldReader) -> RegistryPlan | None:
     if fields.present("artifact_lifecycle"):
         values = fields.mapping("artifact_lifecycle", "an object with mode and days")
         lifecycle = validate_lifecycle(fields.nested("artifact_lifecycle", values))
+    cloud = fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC)
     plan = RegistryPlan(
         prefix or "",
         lifecycle,
         zone_redundancy=fields.flag("zone_redundancy", False),
         public_network_access=fields.flag("public_network_access", False),
         allow_trusted_services=fields.flag("allow_trusted_services", False),
-        cloud=fields.choice("cloud", AzureCloud, AzureCloud.PUBLIC),
-        replicas=_replicas(fields, lifecycle),
+        cloud=cloud,
+        replicas=_replicas(fields, lifecycle, cloud),
     )
     return None if fields.failed_since(mark) else plan
 
 
-def _replicas(fields: FieldReader, lifecycle: ArtifactLifecycle) -> tuple[str, ...]:
+def _replicas(
+    fields: FieldReader, lifecycle: ArtifactLifecycle, cloud: AzureCloud
+) -> tuple[str, ...]:
+    """The replicas' regions, each a region of the registry's cloud other than its home, by
+    its programmatic name (which names the replication and its child)."""
     home = fields.values.get("location")
     regions: list[str] = []
-    for index, region in enumerate(fields.items("replicas", "a list of Azure region names")):
+    for index, written in enumerate(fields.items("replicas", "a list of Azure region names")):
         path = f"replicas[{index}]"
-        if not isinstance(region, str) or not _REGION.fullmatch(region):
-            fields.invalid(path, region, "an Azure region name such as westus3")
-        elif region in regions:
-            fields.problem(path, f"{region} is listed twice")
+        region = fields.region_value(path, written, cloud)
+        if region is None:
+            continue
+        if region in regions:
+            fields.problem(path, f"{written} is listed twice")
         elif isinstance(home, str) and same_region(region, home):
             fields.problem(
                 path,
-                f"{region} is the registry's own region ({fields.label('location')}); "
+                f"{written} is the registry's own region ({fields.label('location')}); "
                 "a registry always serves its home region",
             )
         else:

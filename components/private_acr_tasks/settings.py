@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
 from private_acr_tasks.aks import AksClusterPlan, OutboundType, validate_aks_cluster
 from private_acr_tasks.build_task import (
     BUILTIN_TASK,
+    MAX_PORT,
     BuildTaskPlan,
     RegistryCredentials,
     validate_build_task,
@@ -47,6 +49,7 @@ from private_acr_tasks.diagnostics import DiagnosticsPlan, validate_diagnostics
 from private_acr_tasks.errors import ConfigError
 from private_acr_tasks.key_vault import BuildKeyVaultPlan, validate_key_vault
 from private_acr_tasks.network import SUBNET_FIELDS, NetworkPlan, validate_network
+from private_acr_tasks.preflight import subscription_problems
 from private_acr_tasks.private_endpoint import (
     AKS_ZONE_KEY,
     EndpointDnsPlan,
@@ -54,12 +57,14 @@ from private_acr_tasks.private_endpoint import (
     ZoneGroups,
     validate_endpoint_dns,
 )
+from private_acr_tasks.program_files import ProgramFileError, read_program_file
 from private_acr_tasks.registry import RegistryPlan, validate_registry
 from private_acr_tasks.storage import ArtifactStorePlan, validate_artifact_store
 
 PROJECT = "private-acr-tasks"
 LOCATION_KEY = "azure-native:location"
 CLOUD_KEY = "azure-native:environment"
+SUBSCRIPTION_KEY = "azure-native:subscriptionId"
 ARTIFACT_CONTAINER = "artifacts"
 
 
@@ -97,6 +102,9 @@ class StackSettings:
     """The workspace every resource sends its logs to (created, or an existing one)."""
     cloud: AzureCloud = AzureCloud.PUBLIC
     """The Azure cloud (the provider's ``azure-native:environment``)."""
+    subscription_id: str | None = None
+    """The subscription the stack deploys to when its config names it
+    (``azure-native:subscriptionId``); otherwise the provider takes its credentials' own."""
     protect: bool = False
     """Protect the registry, agent pool, cluster and storage from deletion."""
     key_vault: BuildKeyVaultPlan | None = None
@@ -132,14 +140,22 @@ class _BuildConfig:
     network_labels: dict[str, str] = field(default_factory=dict[str, str])
 
 
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
+"""A whole number as the CLI writes one (``pulumi config set --path`` hands the program the
+text ``"3"``): ASCII digits only. ``str.isdigit`` and ``int`` also take ``²``, U+0661 (the
+Arabic-Indic one) and ``1_000``, which no YAML or JSON reader of the CLI reads as a number.
+Past 18 digits no setting means anything (and ``int`` refuses text over 4,300 digits)."""
+
+
 def _from_text(value: object, kind: type | None) -> object:
-    """A scalar the CLI delivered as text, read as the type its key expects."""
+    """A scalar the CLI delivered as text, read as the type its key expects; text that is not
+    one stays text, for the key's own check to refuse by name."""
     if not isinstance(value, str) or kind is None:
         return value
     text = value.strip().lower()
     if kind is bool and text in ("true", "false"):
         return text == "true"
-    if kind is int and text.lstrip("-").isdigit():
+    if kind is int and _WHOLE_NUMBER.fullmatch(text):
         return int(text)
     return value
 
@@ -211,8 +227,14 @@ def _read(path: str, raw: Mapping[str, object], keys: Keys, problems: list[str])
 
 
 def _decoded(raw: object) -> object:
-    """An object the engine passed JSON-encoded, decoded."""
-    return json.loads(raw) if isinstance(raw, str) and raw.strip().startswith("{") else raw
+    """An object the engine passed JSON-encoded, decoded; text that is no JSON stays text, for
+    the key's check to refuse by name."""
+    if not isinstance(raw, str) or not raw.strip().startswith("{"):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:  # JSONDecodeError, or a number past int's 4,300 digits
+        return raw
 
 
 class _Config:
@@ -483,11 +505,22 @@ class _Loader:
         return validate_build_trigger(section.reader(self.problems, cloud=self.cloud))
 
     def location(self) -> str:
+        """The region of every resource, as written (ARM takes either form), once it names a
+        region of the stack's cloud."""
         location = self.raw.get(LOCATION_KEY)
-        if isinstance(location, str) and location:
-            return location
-        self.problems.append(f"{LOCATION_KEY}: missing; set the Azure region, e.g. eastus2")
-        return ""
+        if location is None or (isinstance(location, str) and not location.strip()):
+            self.problems.append(f"{LOCATION_KEY}: missing; set the Azure region, e.g. eastus2")
+            return ""
+        reader = FieldReader({}, Labels.mapped({}), self.problems)
+        if reader.region_value(LOCATION_KEY, location, self.cloud) is None:
+            return ""
+        return cast(str, location)
+
+    def subscription(self) -> str | None:
+        """The provider's subscription when the config names one: a GUID, which ARM puts in
+        every id (``1e40`` would be written into each of them)."""
+        reader = FieldReader(self.raw, Labels.mapped({}), self.problems)
+        return reader.text(SUBSCRIPTION_KEY, naming.GUID, "a subscription id (a GUID)", "") or None
 
     def protect(self) -> bool:
         protect = self.config.scalar("protect", bool)
@@ -601,11 +634,12 @@ class _Loader:
             labels[f"private_registries.{server}"] = path
             section = self.config.entry("privateRegistries", server, entry)
             address, port = section.own.get("address"), section.own.get("port")
+            port = self._registry_port(path, server, port)
             credentials[server] = section.values
             labels.update(
                 {f"private_registries.{server}.{k}": v for k, v in section.labels.items()}
             )
-            if address is None and port is not None:
+            if address is None and section.own.get("port") is not None:
                 self.problems.append(
                     f"{path}.port: needs {path}.address (the agents' NSG opens that port to that address)"
                 )
@@ -620,6 +654,23 @@ class _Loader:
             self.problems,
         )
         builds.registries = validate_registry_credentials(reader)
+
+    def _registry_port(self, path: str, server: str, port: object) -> object:
+        """The port the agents reach a registry on: its login server's own
+        (``registry.internal.example.com:5000``, where Docker pulls from), unless ``port`` says
+        it; the two may not disagree."""
+        _, colon, written = server.rpartition(":")
+        if not colon or not written.isascii() or not written.isdigit():
+            return port
+        own = int(written)
+        if not 1 <= own <= MAX_PORT:
+            return port  # the login server's own check names it
+        if port is not None and port != own:
+            self.problems.append(
+                f"{path}.port: {port!r} is not the port of the login server {server} ({own}); "
+                f"the builds reach the registry on {own}: drop {path}.port or make it {own}"
+            )
+        return own if port is None else port
 
     def tasks(self, builds: _BuildConfig) -> dict[str, StackTask]:
         configured = self.config.entries("tasks")
@@ -683,16 +734,10 @@ class _Loader:
                 f"{path}.file: {got}; expected the path of a task file, e.g. tasks/app.yaml"
             )
             return None
-        file = self.program_dir / name
         try:
-            return file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            self.problems.append(
-                f"{path}.file: {name} does not exist (task files are read relative to the "
-                f"program directory, {self.program_dir})"
-            )
-        except (OSError, UnicodeDecodeError) as error:
-            self.problems.append(f"{path}.file: cannot read {name} as UTF-8 text ({error})")
+            return read_program_file(self.program_dir, name)
+        except ProgramFileError as error:
+            self.problems.append(f"{path}.file: {error}")
         return None
 
     def key_vault(
@@ -718,7 +763,7 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     config = _Config(raw)
     environment, cloud = _environment(config), _cloud(raw, config.problems)
     load = _Loader(raw, config, environment, cloud, program_dir or Path.cwd())
-    location, protect = load.location(), load.protect()
+    location, protect, subscription = load.location(), load.protect(), load.subscription()
     builds = load.builds()
     network, (dns, aks_zone) = load.network(builds), load.dns()
     registry, trigger = load.registry(location), load.build_trigger()
@@ -729,6 +774,8 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
         _stack_rules(network, registry, aks, config.problems, vault=key_vault is not None)
     if dns is not None:
         _policy_dns_rule(dns, config.problems, vault=key_vault is not None)
+    if network is not None and subscription is not None:
+        config.problems.extend(subscription_problems(network, subscription, SUBSCRIPTION_KEY))
     if (
         config.problems
         or network is None
@@ -755,6 +802,7 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
         dns=dns,
         diagnostics=diagnostics,
         cloud=load.cloud,
+        subscription_id=subscription,
         protect=protect,
         key_vault=key_vault,
     )

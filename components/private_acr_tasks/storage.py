@@ -178,7 +178,6 @@ class ArtifactStore(
             entries=inputs.get("private_endpoints", {}),
             placement=inputs,
         )
-        self._name = name
         self._subscription_id = inputs["subscription_id"]
         for key, principal_id in sorted(inputs.get("reader_principal_ids", {}).items()):
             self._reader(key, principal_id)
@@ -231,7 +230,7 @@ class ArtifactStore(
 
     def _reader(self, key: str, principal_id: pulumi.Input[str]) -> authorization.RoleAssignment:
         return authorization.RoleAssignment(
-            child_name(self._name, "reader", key),
+            child_name(self._component_name, "reader", key),
             scope=self.container.id,
             principal_id=principal_id,
             principal_type="ServicePrincipal",

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import difflib
 import functools
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -66,6 +68,8 @@ class PolicyReport:
     policies: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     violations: list[Violation] = field(default_factory=list[Violation])
     not_applicable: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
+    not_checked: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
+    """What a policy applied to but could not check (``policy``, ``urn``, ``reason``)."""
     remediations: list[dict[str, str]] = field(default_factory=list[dict[str, str]])
 
     @property
@@ -248,7 +252,7 @@ def _schema_problems(
     policy: str, schema: Mapping[str, Any], values: Mapping[str, Any]
 ) -> list[str]:
     """JSON Schema validation of one policy's merged config, as the CLI does it (gojsonschema:
-    an integral number is an integer, extra properties are allowed)."""
+    an integral number is an integer)."""
     from jsonschema import Draft7Validator  # only a preview with a pack pays for the import
 
     def where(path: Sequence[object]) -> str:
@@ -280,11 +284,7 @@ def _policy_config(
                 level = str(value)
                 continue
             if key not in properties:
-                known = ", ".join(properties) or "none"
-                warn(
-                    f"{policy.name}.{key}: not a config property of this policy (known: {known}); "
-                    "passed on to the pack, as the Pulumi CLI does"
-                )
+                _undeclared(policy.name, key, properties, problems, warn)
             values[key] = value
     elif override is not None:
         problems.append(
@@ -299,6 +299,36 @@ def _policy_config(
     return analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=_struct(values))
 
 
+def _undeclared(
+    policy: str,
+    key: str,
+    properties: Mapping[str, Any],
+    problems: list[str],
+    warn: Callable[[str], None],
+) -> None:
+    """A key the policy's schema does not declare: refused when the policy declares its
+    settings, since a misspelt key would otherwise leave the setting at its default unnoticed.
+
+    The Pulumi CLI passes such a key on (pkg/resource/analyzer/config.go ``convertSchema`` builds
+    the schema from the policy's properties and required keys alone; the analyzer protocol's
+    ``PolicyConfigSchema`` carries nothing else, so a pack cannot declare
+    ``additionalProperties: false`` to it). A policy without a schema may read any key: that
+    stays a warning.
+    """
+    if not properties:
+        warn(
+            f"{policy}.{key}: this policy declares no config schema; passed on to the pack, as "
+            "the Pulumi CLI does"
+        )
+        return
+    close = difflib.get_close_matches(key, list(properties), n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    problems.append(
+        f"{policy}.{key}: not a setting of this policy; {hint}"
+        f"expected one of {', '.join(sorted(properties))}"
+    )
+
+
 def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
@@ -307,10 +337,12 @@ def reconcile_config(
     policies: Sequence[analyzer_pb2.PolicyInfo],
     overrides: Mapping[str, Any],
     warn: Callable[[str], None] = _warn,
+    source: str = "",
 ) -> dict[str, analyzer_pb2.PolicyConfig]:
     """Defaults from each policy's schema and level, then the overrides, validated like the CLI
-    (pkg/resource/analyzer/config.go ReconcilePolicyPackConfig): a bad level or a value the
-    schema refuses stops the run; a name the pack does not know is kept, with a warning."""
+    (pkg/resource/analyzer/config.go ReconcilePolicyPackConfig): a bad level, a value the
+    schema refuses or a key a policy's schema does not declare stops the run, naming
+    ``source`` (the file); a policy name the pack does not know is kept, with a warning."""
     names = {p.name for p in policies}
     for name in overrides:
         if name not in names and name not in ("all", "environments"):
@@ -329,8 +361,39 @@ def reconcile_config(
             policy, overrides.get(policy.name), level, problems, warn
         )
     if problems:
-        raise PolicyError("Invalid policy config:\n" + "\n".join(f"  - {p}" for p in problems))
+        where = f" in {source}" if source else ""
+        raise PolicyError(
+            f"Invalid policy config{where}:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
     return configured
+
+
+NOT_CHECKED = "not checked: "
+_BRACKETED_URN = re.compile(r"\s\[(urn:pulumi:[^\]\s]*)\]$")
+
+
+def not_checked_notes(policy: str, reason: str, urn: str) -> tuple[list[dict[str, str]], str]:
+    """The notes of a not-applicable reason that says what was left unchecked, and the rest.
+
+    The convention (the analyzer protocol carries one reason per policy and resource): each
+    line of the reason that begins with ``not checked: `` is one thing not checked, and may end
+    with the URN of the resource it concerns in brackets; otherwise the note concerns the
+    resource analyzed (the stack, for a stack policy). The other lines are the reason the
+    policy did not apply.
+    """
+    notes: list[dict[str, str]] = []
+    rest: list[str] = []
+    for line in reason.splitlines():
+        if not line.startswith(NOT_CHECKED):
+            rest.append(line)
+            continue
+        what = line[len(NOT_CHECKED) :].strip()
+        named = _BRACKETED_URN.search(what)
+        about = named.group(1) if named else urn
+        notes.append(
+            {"policy": policy, "urn": about, "reason": what[: named.start()] if named else what}
+        )
+    return notes, "\n".join(rest).strip()
 
 
 def _collect(report: PolicyReport, response: analyzer_pb2.AnalyzeResponse, urn: str) -> None:
@@ -345,13 +408,18 @@ def _collect(report: PolicyReport, response: analyzer_pb2.AnalyzeResponse, urn: 
             )
         )
     for entry in response.not_applicable:
-        report.not_applicable.append(
-            {"policy": entry.policy_name, "urn": urn, "reason": entry.reason}
-        )
+        notes, rest = not_checked_notes(entry.policy_name, entry.reason, urn)
+        report.not_checked.extend(notes)
+        if rest or not notes:
+            report.not_applicable.append({"policy": entry.policy_name, "urn": urn, "reason": rest})
 
 
 def _configure(
-    stub: _Analyzer, pack: PolicyPackProcess, stack: StackInfo, overrides: Mapping[str, Any]
+    stub: _Analyzer,
+    pack: PolicyPackProcess,
+    stack: StackInfo,
+    overrides: Mapping[str, Any],
+    source: str = "",
 ) -> tuple[PolicyReport, bool]:
     """Handshake, stack config, pack info and policy config; and whether any policy remediates."""
     _tolerate_unimplemented(
@@ -375,7 +443,7 @@ def _configure(
         )
     )
     info = stub.GetAnalyzerInfo(empty_pb2.Empty())
-    configured = reconcile_config(info.policies, overrides)
+    configured = reconcile_config(info.policies, overrides, source=source)
     stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=configured))
     remediating = any(c.enforcementLevel == LEVELS["remediate"] for c in configured.values())
     report = PolicyReport(
@@ -385,6 +453,7 @@ def _configure(
         policies=[
             {
                 "name": p.name,
+                "description": p.description,
                 "level": LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
                 "severity": SEVERITIES.get(p.severity, "unspecified"),
                 "remediation": p.remediation_steps,
@@ -433,11 +502,17 @@ class Analysis:
     """
 
     def __init__(
-        self, pack: PolicyPackProcess, stack: StackInfo, overrides: Mapping[str, Any]
+        self,
+        pack: PolicyPackProcess,
+        stack: StackInfo,
+        overrides: Mapping[str, Any],
+        config_source: str = "",
     ) -> None:
         self.pack = pack
         self._stack = stack
         self._overrides = overrides
+        self._source = config_source
+        self._configured = threading.Event()
         self._queue: queue.SimpleQueue[RecordedResource | None] = queue.SimpleQueue()
         self._report: PolicyReport | None = None
         self._error: BaseException | None = None
@@ -455,12 +530,26 @@ class Analysis:
                 f"127.0.0.1:{self.pack.port()}", options=_CHANNEL_OPTIONS
             )
             self._stub = cast(_Analyzer, analyzer_pb2_grpc.AnalyzerStub(self._channel))
-            report, remediating = _configure(self._stub, self.pack, self._stack, self._overrides)
+            report, remediating = _configure(
+                self._stub, self.pack, self._stack, self._overrides, self._source
+            )
             self._report = report
+            self._configured.set()
             while (resource := self._queue.get()) is not None:
                 _analyze_one(self._stub, report, resource, remediating)
         except BaseException as error:  # noqa: BLE001 - handed to the caller of finish()
             self._error = error
+        finally:
+            self._configured.set()
+
+    def wait_configured(self) -> None:
+        """Block until the pack has its policy config; raise what stopped it (bad config)."""
+        self._configured.wait()
+        if self._error is not None:
+            error = self._error
+            if isinstance(error, grpc.RpcError):
+                raise PolicyError(f"the policy pack failed: {cast(grpc.Call, error).details()}")
+            raise error
 
     def finish(self, run: ProgramRun) -> PolicyReport:
         """AnalyzeStack over the whole run, Cancel, and stop the pack (also on failure)."""

@@ -1,6 +1,10 @@
 """``offline-preview``: see what a stack would create and whether it passes policy, offline.
 
-Exit status: 0 no mandatory violation, 1 mandatory violations, 2 bad input or program error,
+With ``--base`` it reviews the plan against a base plan or state: what each resource's change
+is, and whether one destroys data or an identity.
+
+Exit status: 0 no mandatory finding, 1 mandatory findings (policy violations, or destructive
+changes against ``--base`` not accepted with ``--allow-replace``), 2 bad input or program error,
 128 + N when stopped by signal N (SIGINT, SIGTERM, SIGHUP; see ``stopping``); the policy pack is
 stopped and reaped in every case. Errors are one message on stderr (see ``errors`` for how a
 program's own errors qualify); ``--debug`` adds the traceback. Output paths are checked before
@@ -82,6 +86,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="JSON list of cloud resources that already exist (as `az ... show` prints them); "
         "the program's lookups are answered from it",
+    )
+    parser.add_argument(
+        "--base",
+        type=Path,
+        metavar="FILE",
+        help="a plan written by --json, or a `pulumi stack export`, to review this plan against: "
+        "what is created, updated, replaced or deleted",
+    )
+    parser.add_argument(
+        "--allow-replace",
+        action="append",
+        default=[],
+        metavar="URN",
+        help="accept the replacement or deletion of this resource (repeatable); without it a "
+        "destructive change is a mandatory finding",
+    )
+    parser.add_argument(
+        "--full-graph",
+        action="store_true",
+        help="draw every resource in --graph and --summary, not just the changes or the components",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
@@ -253,7 +277,8 @@ def _pack_dir(args: argparse.Namespace, program_dir: Path) -> tuple[Path | None,
 
 
 def _run(args: argparse.Namespace, progress: _Progress) -> int:
-    from private_acr_preview import analyzer, report
+    from private_acr_preview import analyzer, diff, report
+    from private_acr_preview.base import read_base
     from private_acr_preview.models.azure_existing import load_snapshot
     from private_acr_preview.program import load_config, run_program
 
@@ -262,7 +287,12 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
     pack_dir, no_pack_reason = _pack_dir(args, program_dir)
     overrides: dict[str, Any] = analyzer.read_policy_config(args.policy_config)
     existing = load_snapshot(args.existing) if args.existing is not None else None
+    base = read_base(args.base) if args.base is not None else None
     project, config = load_config(program_dir, args.stack, args.config_file)
+    if base is not None:
+        base.check_stack(project, args.stack)
+    # Entry points are looked up only for a review (scanning the installed packages costs).
+    facts = diff.ProviderFacts.installed() if base is not None else diff.ProviderFacts({})
     analysis = None
     if pack_dir is not None:
         progress.step("starting the policy pack")
@@ -270,9 +300,17 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
             pack_dir, project=project, stack=args.stack, config=config
         )
         analysis = analyzer.Analysis(
-            pack, analyzer.StackInfo(project, args.stack, config), overrides
+            pack,
+            analyzer.StackInfo(project, args.stack, config),
+            overrides,
+            str(args.policy_config or ""),
         )
     try:
+        if analysis is not None and overrides:
+            # A policy config can be bad input: refused before the program runs. Without one
+            # there is nothing to refuse, and the pack keeps starting while the program runs.
+            progress.step("configuring the policy pack")
+            analysis.wait_configured()
         progress.step(f"running {program_dir.name}/__main__.py under the mock engine")
         run = run_program(
             program_dir,
@@ -280,6 +318,7 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
             loaded=(project, config),
             existing=existing,
             on_resource=analysis.submit if analysis is not None else None,
+            prior=diff.BaseState(base, facts) if base is not None else None,
         )
         policy = None
         if analysis is not None:
@@ -290,15 +329,24 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
             analysis.close()
     progress.done()
 
-    sys.stdout.write(report.render_text(run, policy))
-    if policy is None:
-        sys.stdout.write(f"\nPolicies: {no_pack_reason}\n")
-    if run.notes:
-        sys.stdout.write("\nNotes:\n" + "".join(f"    {note}\n" for note in run.notes))
+    if base is not None:
+        changes = diff.review(run, base, facts, allow_replace=args.allow_replace, knows=facts.knows)
+    else:
+        changes = None
+    kind = "a stack export" if base is not None and base.kind == "export" else "a plan"
+    outcome = report.Outcome(
+        run,
+        policy,
+        changes,
+        no_pack_reason=no_pack_reason,
+        full_graph=args.full_graph,
+        review_source=f"{args.base} ({kind})",
+    )
+    sys.stdout.write(report.render_text(outcome))
     writers: dict[str, Callable[[], str]] = {
-        "json": lambda: json.dumps(report.to_json(run, policy), indent=2) + "\n",
-        "graph": lambda: report.render_mermaid(run, policy),
-        "summary": lambda: report.render_summary(run, policy),
+        "json": lambda: json.dumps(report.to_json(outcome), indent=2) + "\n",
+        "graph": lambda: report.render_graph(outcome),
+        "summary": lambda: report.render_summary(outcome),
         "export": lambda: json.dumps(report.to_export(run), indent=2) + "\n",
     }
     for option, render in writers.items():
@@ -308,4 +356,4 @@ def _run(args: argparse.Namespace, progress: _Progress) -> int:
     errors = [message for level, message in run.log if level == "error"]
     if errors:
         return EXIT_ERROR
-    return EXIT_VIOLATIONS if policy is not None and policy.mandatory else EXIT_OK
+    return EXIT_VIOLATIONS if outcome.fails else EXIT_OK

@@ -163,6 +163,13 @@ def _constant_position(text: str, name: str) -> str:
 
 def read_json(path: Path, *, option: str | None = None, limit: int = JSON_LIMIT) -> object:
     """A JSON file's value, read as Go's ``encoding/json`` reads it."""
+    return read_json_and_text(path, option=option, limit=limit)[0]
+
+
+def read_json_and_text(
+    path: Path, *, option: str | None = None, limit: int = JSON_LIMIT
+) -> tuple[object, str]:
+    """:func:`read_json`, and the text it was read from."""
     data = read_bytes(path, option=option, limit=limit)
     where = _where(path, option)
     if data.startswith(codecs.BOM_UTF8):
@@ -172,7 +179,7 @@ def read_json(path: Path, *, option: str | None = None, limit: int = JSON_LIMIT)
         )
     text = _utf8(data, where)
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite), text
     except _NotJsonNumber as error:
         raise InputFileError(
             f"{where}: not valid JSON: {error} at {_constant_position(text, str(error))} is not "

@@ -8,7 +8,10 @@ and each provider function called), loads the stack's config as the CLI passes i
 exports and outstanding RPCs are awaited exactly as under ``pulumi preview``.
 
 The answers (ids, outputs, function results) come from provider models chosen by token prefix
-(``private_acr_preview.models``); the monitor alone writes the ``ProgramRun``.
+(``private_acr_preview.models``); the monitor alone writes the ``ProgramRun``. With a base state
+(``--base``), a resource the state holds (by URN or by an alias) is answered as the Pulumi engine
+answers it from its state: its id and outputs are the state's, with the inputs that changed
+applied on top (an update or replacement happens at deployment, out of this preview's sight).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import logging
 import os
 import runpy
 import sys
+import threading
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +35,11 @@ from pulumi.runtime import mocks, settings
 from pulumi.runtime import stack as stack_runtime
 from pulumi.runtime.proto import alias_pb2, resource_pb2
 
+from private_acr_preview.base import BaseResource
 from private_acr_preview.errors import UserError
 from private_acr_preview.models import InvokeFailure, ModelContext, ModelFactory, ModelSet
 from private_acr_preview.project import load_config
+from private_acr_preview.values import ENCRYPTED, secret
 
 __all__ = [
     "STACK_TYPE",
@@ -131,6 +137,63 @@ def _aliases(request: resource_pb2.RegisterResourceRequest) -> Sequence[alias_pb
     return request.aliases  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
 
+def _answerable(value: Any, fresh: Any) -> Any:
+    """``value`` from a base state, with what it holds encrypted answered from ``fresh`` (the
+    model's answer at the same place), marked secret: the SDK needs a value to hand on."""
+    if value is ENCRYPTED:
+        return secret(fresh if fresh is not None else "")
+    if isinstance(value, dict):
+        mapping = cast(dict[str, Any], value)
+        others = cast(dict[str, Any], fresh) if isinstance(fresh, dict) else {}
+        return {k: _answerable(v, others.get(k)) for k, v in mapping.items()}
+    if isinstance(value, list):
+        items = cast(list[Any], value)
+        others_list = cast(list[Any], fresh) if isinstance(fresh, list) else []
+        return [
+            _answerable(v, others_list[i] if i < len(others_list) else None)
+            for i, v in enumerate(items)
+        ]
+    return value
+
+
+class PriorState(Protocol):
+    """The base state (``--base``) as the engine reads it for a resource it already holds."""
+
+    @property
+    def resources(self) -> Mapping[str, BaseResource]:
+        """The state's resources by URN."""
+        ...
+
+    def replaced(self, prior: BaseResource, goal: Any) -> bool:
+        """Whether the registration ``goal`` (a ``diff.Goal``) replaces ``prior``."""
+        ...
+
+
+class _StateAnswers(mocks.Mocks):
+    """The models' answers, except for a resource the base state holds and the registration
+    does not replace: the state's id and outputs, with each top-level input that differs from
+    the state's answered anew. A replaced resource is a new one: the models answer it."""
+
+    def __init__(self, models: ModelSet, local: threading.local) -> None:
+        self.models = models
+        self.local = local
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        prior: BaseResource | None = getattr(self.local, "prior", None)
+        resource_id, fresh = self.models.new_resource(args)
+        if prior is None or args.resource_id or not args.custom:
+            return resource_id, fresh
+        inputs = cast(dict[str, Any], vars(args)["inputs"])
+        outputs = _answerable(prior.outputs, fresh)
+        for key, value in inputs.items():
+            if key in fresh and value != prior.inputs.get(key):
+                outputs[key] = fresh[key]
+        return prior.id or resource_id, outputs
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return self.models.call(args)
+
+
 class RecordingMonitor(mocks.MockMonitor):
     """The SDK's MockMonitor, also recording each registration and call as the engine sees it."""
 
@@ -139,12 +202,29 @@ class RecordingMonitor(mocks.MockMonitor):
         models: ModelSet,
         run: ProgramRun,
         on_resource: Callable[[RecordedResource], None] | None = None,
+        prior: PriorState | None = None,
+        goal: Callable[[resource_pb2.RegisterResourceRequest], Any] | None = None,
     ) -> None:
-        super().__init__(models)
+        self._local = threading.local()
+        super().__init__(_StateAnswers(models, self._local) if prior else models)
         self.models = models
         self.run = run
         self.on_resource = on_resource
+        self.prior = prior
+        self._goal = goal
         self._aliases: dict[str, list[str]] = {}
+
+    def _prior_for(
+        self, request: resource_pb2.RegisterResourceRequest, urns: Sequence[str]
+    ) -> BaseResource | None:
+        """The state this registration continues, unless it replaces it."""
+        if self.prior is None or not request.custom:
+            return None
+        held = self.prior.resources
+        found = next((held[u] for u in urns if u in held), None)
+        if found is None or self._goal is None:
+            return found
+        return None if self.prior.replaced(found, self._goal(request)) else found
 
     def _base(self) -> _MockMonitorMethods:
         return cast(_MockMonitorMethods, super())
@@ -200,8 +280,16 @@ class RecordingMonitor(mocks.MockMonitor):
     def RegisterResource(
         self, request: resource_pb2.RegisterResourceRequest
     ) -> resource_pb2.RegisterResourceResponse:
-        response = self._base().RegisterResource(request)
-        recorded = self._recorded(request, response)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        aliases = [self._alias_urn(alias, request) for alias in _aliases(request)]
+        aliases += self._inherited_aliases(request)
+        self._aliases[urn] = aliases
+        self._local.prior = self._prior_for(request, [urn, *aliases])
+        try:
+            response = self._base().RegisterResource(request)
+        finally:
+            self._local.prior = None
+        recorded = self._recorded(request, response, urn, aliases)
         self.run.resources.append(recorded)
         if self.on_resource is not None:
             self.on_resource(recorded)
@@ -211,12 +299,10 @@ class RecordingMonitor(mocks.MockMonitor):
         self,
         request: resource_pb2.RegisterResourceRequest,
         response: resource_pb2.RegisterResourceResponse,
+        urn: str,
+        aliases: list[str],
     ) -> RecordedResource:
         is_stack = request.type == STACK_TYPE
-        urn = self.make_urn(request.parent, request.type, request.name)
-        aliases = [self._alias_urn(alias, request) for alias in _aliases(request)]
-        aliases += self._inherited_aliases(request)
-        self._aliases[urn] = aliases
         return RecordedResource(
             urn=urn,
             type=request.type,
@@ -250,6 +336,18 @@ class RecordingMonitor(mocks.MockMonitor):
     def record_notes(self) -> None:
         """At the end of the run: what the models could not answer faithfully."""
         self.run.notes = self.models.notes()
+
+
+def _goal(request: resource_pb2.RegisterResourceRequest) -> Any:
+    """The registration as ``diff.Goal`` reads it: inputs as they are recorded."""
+    from private_acr_preview.diff import Goal
+
+    return Goal(
+        request.type,
+        _to_plain(request.object),
+        list(request.replaceOnChanges),
+        list(request.ignoreChanges),
+    )
 
 
 class _CollectingHandler(logging.Handler):
@@ -305,17 +403,25 @@ def run_function(
     existing: Sequence[Mapping[str, Any]] | None = None,
     models: Mapping[str, ModelFactory] | None = None,
     on_resource: Callable[[RecordedResource], None] | None = None,
+    prior: PriorState | None = None,
 ) -> ProgramRun:
     """Run ``function`` as a Pulumi program under the mock engine and record what it registers.
 
     ``existing`` is the ``--existing`` snapshot; ``models`` replaces the default provider models
     (``models.default_factories()``) by package prefix; ``on_resource`` sees each resource as
-    it is recorded (from the SDK's worker threads).
+    it is recorded (from the SDK's worker threads); ``prior`` is the base state by URN, whose
+    resources are answered from it.
     """
     config = dict(config or {})
     run = ProgramRun(project=project, stack=stack, config=config)
-    model_set = ModelSet.build(ModelContext(project, stack, config, existing), models)
-    monitor = RecordingMonitor(model_set, run, on_resource)
+    state = None
+    if prior is not None:
+        state = [
+            {"type": r.type, "id": r.id, "outputs": r.outputs} for r in prior.resources.values()
+        ]
+    context = ModelContext(project, stack, config, existing, state)
+    model_set = ModelSet.build(context, models)
+    monitor = RecordingMonitor(model_set, run, on_resource, prior, _goal)
     logger = logging.getLogger(f"private_acr_preview.{project}.{stack}")
     logger.propagate = False
     logger.handlers[:] = [_CollectingHandler(run)]
@@ -354,6 +460,7 @@ def run_program(
     existing: Sequence[Mapping[str, Any]] | None = None,
     models: Mapping[str, ModelFactory] | None = None,
     on_resource: Callable[[RecordedResource], None] | None = None,
+    prior: PriorState | None = None,
 ) -> ProgramRun:
     """Run ``program_dir/__main__.py`` for ``stack_name`` as the Python language host would.
 
@@ -374,4 +481,5 @@ def run_program(
             existing=existing,
             models=models,
             on_resource=on_resource,
+            prior=prior,
         )

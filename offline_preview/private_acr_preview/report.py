@@ -1,22 +1,230 @@
-"""What the offline preview writes: the plan tree, JSON, a Mermaid graph, a PR summary, an export."""
+"""What the offline preview writes: the plan tree and verdict, JSON, a PR summary, an export.
+
+Every output tells the same story, computed once in ``Outcome``: the verdict's headline (passes;
+passes, with N things not checked; fails), the destructive changes against a base, the policy
+violations grouped by policy, and what was not checked.
+
+**Not checked** is everything a reviewer must look at by hand, whatever reported it:
+
+- a policy's note that it could not check something (a value unknown until deployment, a
+  resource outside the stack): a not-applicable reason whose lines begin ``not checked: ``
+  (``analyzer.not_checked_notes``);
+- every warning the program logs (``pulumi.log.warn``): a program warns about what it could not
+  verify, such as flows a firewall it cannot see must allow;
+- each lookup of an existing resource the engine could not verify (no ``--existing`` entry);
+- a policy pack that did not run, and, against a base, a package whose provider facts are not
+  installed (its replacements cannot be told from updates).
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import importlib.metadata
 import json
 import re
-import string
-import unicodedata
-from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from private_acr_preview.analyzer import PolicyReport
+from private_acr_preview import graph
+from private_acr_preview.analyzer import PolicyReport, Violation
+from private_acr_preview.diff import MISSING, Change, Review, ValueChange, everything_created
 from private_acr_preview.program import STACK_TYPE, ProgramRun, RecordedResource
 from private_acr_preview.values import plaintext_secrets, redact
+
+_OP_MARKS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
+_OP_WORDS = {
+    "create": "to create",
+    "update": "to update",
+    "replace": "to replace",
+    "delete": "to delete",
+    "same": "unchanged",
+}
+
+
+@dataclass(frozen=True)
+class NotChecked:
+    """One thing a reviewer must check by hand."""
+
+    source: str
+    """``policy`` (a policy's note, or no policy run), ``preflight`` (the program's warning or a
+    lookup the engine could not verify) or ``review`` (what the comparison could not tell)."""
+    policy: str
+    """The policy's name for a policy note, else ``""``."""
+    urn: str
+    """The resource it concerns, or ``""`` for the stack as a whole."""
+    reason: str
+
+
+@dataclass
+class Outcome:
+    """One run's results, as every output reports them."""
+
+    run: ProgramRun
+    policy: PolicyReport | None
+    review: Review | None = None
+    """The comparison with ``--base``; None without a base."""
+    no_pack_reason: str = ""
+    full_graph: bool = False
+    review_source: str = ""
+    """What the base is, for the reader (``base.json, a stack export``)."""
+
+    @functools.cached_property
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.run.resources}
+
+    @functools.cached_property
+    def not_checked(self) -> list[NotChecked]:
+        items: list[NotChecked] = []
+        if self.policy is None:
+            items.append(
+                NotChecked("policy", "", "", f"policies {self.no_pack_reason or 'not run'}")
+            )
+        else:
+            items += [
+                NotChecked("policy", n["policy"], n["urn"], n["reason"])
+                for n in self.policy.not_checked
+            ]
+        items += [
+            NotChecked("preflight", "", "", m) for level, m in self.run.log if level == "warning"
+        ]
+        items += [NotChecked("preflight", "", "", note) for note in self.run.notes]
+        if self.review is not None:
+            items += [
+                NotChecked(
+                    "review",
+                    "",
+                    "",
+                    f"{package}: no provider facts are installed, so a property change of its "
+                    "resources reads as an update and a delete as harmless",
+                )
+                for package in self.review.unknown_packages
+            ]
+        return list(dict.fromkeys(items))
+
+    @property
+    def violations(self) -> list[Violation]:
+        return self.policy.violations if self.policy is not None else []
+
+    @property
+    def mandatory_violations(self) -> list[Violation]:
+        return self.policy.mandatory if self.policy is not None else []
+
+    @property
+    def destructive(self) -> list[Change]:
+        return self.review.destructive if self.review is not None else []
+
+    @property
+    def fails(self) -> bool:
+        blocked = self.review is not None and bool(self.review.mandatory)
+        return bool(self.mandatory_violations) or blocked
+
+    @property
+    def headline(self) -> str:
+        """The verdict: ``fails``, ``passes, with N things not checked`` or ``passes``."""
+        if self.fails:
+            return "fails"
+        count = len(self.not_checked)
+        if count:
+            return f"passes, with {count} thing{'s' if count != 1 else ''} not checked"
+        return "passes"
+
+    @property
+    def mark(self) -> str:
+        if self.fails:
+            return "❌"
+        return "⚠️" if self.not_checked else "✅"
+
+    def why(self) -> str:
+        """What the headline rests on, for the line after it."""
+        parts: list[str] = []
+        if self.review is not None:
+            blocked = len(self.review.mandatory)
+            accepted = len(self.destructive) - blocked
+            if blocked:
+                parts.append(f"{_count(blocked, 'destructive change')} not accepted")
+            if accepted:
+                parts.append(f"{_count(accepted, 'destructive change')} accepted")
+        if self.policy is not None:
+            mandatory = len(self.mandatory_violations)
+            advisory = len(self.violations) - mandatory
+            parts.append(f"{_count(mandatory, 'mandatory violation')}, {advisory} advisory")
+        return "; ".join(parts)
+
+    @property
+    def changes(self) -> Review:
+        """The review, or, without a base, every resource created (a stack's first deploy)."""
+        return self.review if self.review is not None else everything_created(self.run)
+
+    def label(self, urn: str) -> str:
+        """``Type name`` of the resource at ``urn`` (the stack as ``the stack``)."""
+        if not urn or urn == self.run.stack_urn:
+            return "the stack"
+        resource = self.by_urn.get(urn)
+        if resource is not None:
+            return f"{_short_type(resource.type)} {resource.name}"
+        parts = urn.split("::")
+        if len(parts) >= 4:
+            return f"{_short_type(parts[2].rsplit('$', 1)[-1])} {parts[-1]}"
+        return urn
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
+
+
+def _short_type(type_: str) -> str:
+    return type_.rsplit(":", 1)[-1]
+
+
+def _integral(value: Any) -> Any:
+    """Numbers as written: the engine's wire format has only doubles (``7.0`` for ``7``)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in cast(dict[str, Any], value).items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in cast(list[Any], value)]
+    return value
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    if value is MISSING:
+        return "(none)"
+    text = json.dumps(_integral(value), sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _value_line(change: ValueChange) -> str:
+    return f"{change.path}: {_shown(change.old)} => {_shown(change.new)}"
+
+
+def _policies_by_name(policy: PolicyReport) -> dict[str, dict[str, Any]]:
+    return {str(p["name"]): p for p in policy.policies}
+
+
+def _finding(violation: Violation, meta: dict[str, Any]) -> str:
+    """What a violation says about its resource: pulumi-policy sends the policy's description
+    as the message's first line (``policy.py``, ``report_violation``), shown once per policy."""
+    description = str(meta.get("description") or "")
+    message = violation.message
+    if description and message.startswith(description):
+        message = message[len(description) :].lstrip("\n") or message
+    return message
+
+
+def _grouped(violations: list[Violation]) -> list[tuple[str, list[Violation]]]:
+    """Violations by policy, mandatory policies first, each policy once."""
+    groups: dict[str, list[Violation]] = {}
+    for violation in sorted(violations, key=lambda v: (v.level != "mandatory", v.policy, v.urn)):
+        groups.setdefault(violation.policy, []).append(violation)
+    return list(groups.items())
+
+
+# The console ----------------------------------------------------------------------------------
 
 
 def _children(run: ProgramRun) -> dict[str, list[RecordedResource]]:
@@ -43,17 +251,31 @@ def _walk(run: ProgramRun) -> Iterator[tuple[RecordedResource, str]]:
         yield from visit(root, "", True, 0)
 
 
-def render_text(run: ProgramRun, policy: PolicyReport | None) -> str:
+def render_text(outcome: Outcome) -> str:
+    """The console report: the plan tree, outputs, policies, changes, what was not checked,
+    and the verdict's headline last, where the eye lands."""
+    run, review = outcome.run, outcome.review
     rows = list(_walk(run))
-    type_width = max((len(branch) + len(r.type) for r, branch in rows), default=4) + 2
+    deleted = [c for c in review.changes if c.op == "delete"] if review else []
+    type_width = max(
+        [len(branch) + len(r.type) for r, branch in rows] + [len(c.type) for c in deleted] + [4]
+    )
+    type_width += 2
+    against = f", against {outcome.review_source}" if review is not None else ""
     lines = [
-        f"Previewing stack {run.stack} of {run.project} (offline: SDK mock engine, no cloud calls)",
+        f"Previewing stack {run.stack} of {run.project} (offline: SDK mock engine, no cloud "
+        f"calls{against})",
         "",
+        f"     {'Type':<{type_width}} Name",
     ]
-    lines.append(f"     {'Type':<{type_width}} Name")
     for resource, branch in rows:
+        op = review.op_of(resource.urn) if review is not None else "create"
         mark = " (protected)" if resource.protect else ""
-        lines.append(f" +   {branch + resource.type:<{type_width}} {resource.name}{mark}")
+        lines.append(
+            f" {_OP_MARKS[op]:<3} {branch + resource.type:<{type_width}} {resource.name}{mark}"
+        )
+    for change in deleted:
+        lines.append(f" -   {change.type:<{type_width}} {change.name} (deleted)")
     if run.outputs:
         lines += ["", "Outputs:"]
         for key, value in sorted(redact(run.outputs).items()):
@@ -62,47 +284,144 @@ def render_text(run: ProgramRun, policy: PolicyReport | None) -> str:
             lines.append(
                 f"    {key}: {first}" + (f"  (+{len(rest)} more lines, see --json)" if rest else "")
             )
-    for level, message in run.log:
-        if level in ("warning", "error"):
-            lines.append(f"{level}: {message}")
-    if policy is not None:
-        lines += ["", "Policies:"]
-        marker = "✅" if not policy.mandatory else "❌"
-        lines.append(
-            f"    {marker} {policy.pack}@v{policy.version} ({len(policy.policies)} policies)"
-        )
-        by_urn = {r.urn: r for r in run.resources}
-        for violation in policy.violations:
-            resource = by_urn.get(violation.urn)
-            where = f"{resource.type}: {resource.name}" if resource else violation.urn
-            lines.append(f"        - [{violation.level}]  {violation.policy}  ({where})")
-            lines.extend(f"          {line}" for line in violation.message.splitlines())
-        lines += _not_applicable_lines(policy)
-    counts = Counter(r.custom for r in run.resources)
+    lines += [f"error: {message}" for level, message in run.log if level == "error"]
+    lines += _policy_lines(outcome)
+    if review is not None:
+        lines += _change_lines(outcome, review)
+    lines += _not_checked_lines(outcome)
+    lines += ["", "Resources:", f"    {_counts_text(outcome)}"]
     lines += [
         "",
-        "Resources:",
-        f"    + {len(run.resources)} to create ({counts[True]} cloud resources, {counts[False]} components)",
+        f"{outcome.mark} {outcome.headline}" + (f" ({outcome.why()})" if outcome.why() else ""),
     ]
     return "\n".join(lines) + "\n"
 
 
-def _not_applicable_lines(policy: PolicyReport) -> list[str]:
-    """Each not-applicable reason once: what a policy skipped, or could not check yet (the
-    Pulumi CLI keeps only the policy names, so this report is where the reasons show)."""
-    reasons = sorted({(entry["policy"], entry["reason"]) for entry in policy.not_applicable})
-    if not reasons:
-        return []
-    count = len(policy.not_applicable)
-    lines = [f"    Not applicable or not checked ({count} results, each reason once):"]
-    lines += [f"        - {name}: {reason}" for name, reason in reasons if reason]
+def _counts_text(outcome: Outcome, *, marks: bool = True) -> str:
+    if outcome.review is None:
+        custom = sum(1 for r in outcome.run.resources if r.custom)
+        components = len(outcome.run.resources) - custom
+        return (
+            f"+ {len(outcome.run.resources)} to create ({custom} cloud resources, "
+            f"{components} components)"
+        )
+    counts = outcome.review.counts()
+    shown = [
+        (f"{_OP_MARKS[op].strip() or '='} " if marks else "") + f"{counts[op]} {_OP_WORDS[op]}"
+        for op in ("create", "update", "replace", "delete", "same")
+        if counts[op] or op == "same"
+    ]
+    return ", ".join(shown)
+
+
+def _policy_lines(outcome: Outcome) -> list[str]:
+    policy = outcome.policy
+    if policy is None:
+        return ["", f"Policies: {outcome.no_pack_reason or 'not run'}"]
+    marker = "✅" if not policy.mandatory else "❌"
+    lines = [
+        "",
+        "Policies:",
+        f"    {marker} {policy.pack}@v{policy.version} ({len(policy.policies)} policies)",
+    ]
+    known = _policies_by_name(policy)
+    for name, violations in _grouped(policy.violations):
+        meta = known.get(name, {})
+        head = f"    [{violations[0].level}] {name} ({violations[0].severity})"
+        lines.append(head + (f": {meta['description']}" if meta.get("description") else ""))
+        for violation in violations:
+            resource = outcome.by_urn.get(violation.urn)
+            where = (
+                f"{resource.type}: {resource.name}" if resource else outcome.label(violation.urn)
+            )
+            lines.append(f"        - {where}")
+            lines.extend(f"          {line}" for line in _finding(violation, meta).splitlines())
+        if meta.get("remediation"):
+            fix, *more = str(meta["remediation"]).splitlines()
+            lines.append(f"        Fix: {fix}")
+            lines.extend(f"             {line}" for line in more)
+    reasons = sorted({(e["policy"], e["reason"]) for e in policy.not_applicable if e["reason"]})
+    if reasons:
+        lines.append(
+            f"    Not applicable ({len(policy.not_applicable)} results, each reason once):"
+        )
+        lines += [f"        - {name}: {reason}" for name, reason in reasons]
     return lines
 
 
-def to_json(run: ProgramRun, policy: PolicyReport | None) -> dict[str, Any]:
-    return {
+def _change_lines(outcome: Outcome, review: Review) -> list[str]:
+    lines = ["", "Changes:" if review.changes else "Changes: none, every resource is the same"]
+    for change in review.changes:
+        lines.append(f"    {_OP_MARKS[change.op]:<2} {change.op} {outcome.label(change.urn)}")
+        lines += [f"          {_value_line(v)}" for v in change.values]
+        lines += [f"          why: {reason}" for reason in change.reasons if change.op != "delete"]
+        if change.destroys:
+            state = "accepted with --allow-replace" if change.accepted else "destructive"
+            lines.append(f"          {state}: {change.destroys}")
+    for urn, paths in sorted(review.not_compared.items()):
+        lines.append(
+            f"    not compared (encrypted in the base): {outcome.label(urn)}: {', '.join(paths)}"
+        )
+    lines += [
+        f"    warning: --allow-replace {urn}: no replacement or deletion of that resource"
+        for urn in review.unmatched_allowances
+    ]
+    return lines
+
+
+def _not_checked_lines(outcome: Outcome) -> list[str]:
+    items = outcome.not_checked
+    if not items:
+        return []
+    lines = ["", f"Not checked ({len(items)}):"]
+    for item in items:
+        who = item.policy or item.source
+        where = f" ({outcome.label(item.urn)})" if item.urn else ""
+        lines.append(f"    - {who}{where}: {item.reason}")
+    return lines
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "urn": change.urn,
+        "type": change.type,
+        "op": change.op,
+        "paths": change.paths,
+        "reasons": change.reasons,
+    }
+    if change.values:
+        entry["values"] = [
+            {
+                "path": v.path,
+                **({} if v.old is MISSING else {"old": v.old}),
+                **({} if v.new is MISSING else {"new": v.new}),
+            }
+            for v in change.values
+        ]
+    if change.old_urn:
+        entry["oldUrn"] = change.old_urn
+    if change.destroys:
+        entry["destroys"] = change.destroys
+        entry["accepted"] = change.accepted
+    return entry
+
+
+def to_json(outcome: Outcome) -> dict[str, Any]:
+    """The plan, the policy report and, against a base, the changes, for other tools."""
+    run, policy = outcome.run, outcome.policy
+    not_checked = [
+        {
+            "source": item.source,
+            "policy": item.policy or None,
+            "urn": item.urn or None,
+            "reason": item.reason,
+        }
+        for item in outcome.not_checked
+    ]
+    document: dict[str, Any] = {
         "project": run.project,
         "stack": run.stack,
+        "verdict": outcome.headline,
         "resources": [
             {
                 "urn": r.urn,
@@ -110,6 +429,7 @@ def to_json(run: ProgramRun, policy: PolicyReport | None) -> dict[str, Any]:
                 "name": r.name,
                 "custom": r.custom,
                 "parent": r.parent or None,
+                "id": r.id or None,
                 "dependencies": r.dependencies,
                 "propertyDependencies": r.property_dependencies,
                 "protect": r.protect,
@@ -119,11 +439,9 @@ def to_json(run: ProgramRun, policy: PolicyReport | None) -> dict[str, Any]:
             for r in run.resources
         ],
         "outputs": redact(run.outputs),
-        "policy": None
-        if policy is None
-        else {
-            "pack": policy.pack,
-            "version": policy.version,
+        "policy": {
+            "pack": policy.pack if policy else None,
+            "version": policy.version if policy else None,
             "violations": [
                 {
                     "policy": v.policy,
@@ -132,285 +450,28 @@ def to_json(run: ProgramRun, policy: PolicyReport | None) -> dict[str, Any]:
                     "urn": v.urn,
                     "message": v.message,
                 }
-                for v in policy.violations
+                for v in outcome.violations
             ],
-            "notApplicable": policy.not_applicable,
+            "notApplicable": policy.not_applicable if policy else [],
+            "notChecked": not_checked,
         },
+        "changes": [_change_json(c) for c in outcome.changes.changes],
     }
+    if outcome.review is not None and outcome.review.not_compared:
+        document["notCompared"] = [
+            {"urn": urn, "paths": paths}
+            for urn, paths in sorted(outcome.review.not_compared.items())
+        ]
+    return document
 
 
-# The pull-request picture ------------------------------------------------------------------------
-
-# Resource groups are drawn as frames around what they hold: as edges they would point at nearly
-# every resource and hide the dependencies a reviewer is looking for.
-CONTAINER_TYPES = frozenset(
-    {"azure-native:resources:ResourceGroup", "azure:core/resourceGroup:ResourceGroup"}
-)
-# Beyond about this many boxes a top-down picture no longer reads at a PR comment's width; the
-# graph then draws whole components as single nodes (see _Flowchart._collapse).
-MAX_GRAPH_NODES = 60
-# The Mermaid class and its style (red, amber) for each enforcement level the picture marks.
-_LEVEL_CLASSES = {
-    "mandatory": ("violation", "fill:#ffcdd2,stroke:#c62828,stroke-width:3px,color:#000"),
-    "advisory": ("advisory", "fill:#ffe8b0,stroke:#e69500,stroke-width:3px,color:#000"),
-}
-_LABEL_SAFE = frozenset(string.ascii_letters + string.digits + " -_./@+,=()")
-_DIRECTION_WORD = re.compile(r"(d)(irection\s)", re.IGNORECASE)
+def render_graph(outcome: Outcome) -> str:
+    """The picture for this outcome (see ``graph``): every resource with ``--full-graph``;
+    against a base with changes, what changes and its neighbours; otherwise the components."""
+    return graph.picture(outcome.run, outcome.policy, outcome.review, full=outcome.full_graph)
 
 
-def mermaid_text(text: str) -> str:
-    """``text`` for a quoted Mermaid label: all but a few plain characters as ``#<code point>;``.
-
-    Inside ``"..."`` Mermaid ends the label at ``"``, reads ``#name;`` as an entity code, hands
-    ``<``, ``>`` and ``&`` to its HTML sanitizer, and rewrites any line matching
-    ``style.*:\\S*#.*;`` before parsing (``encodeEntities`` in mermaid's ``src/utils.ts``);
-    numeric entity codes are its documented escape ("Entity codes to escape characters",
-    mermaid.js.org/syntax/flowchart.html) and sidestep all of these. Control characters become
-    U+FFFD: as HTML character references some would show as other characters (``&#128;`` is
-    "€", HTML Living Standard, numeric character reference end state).
-    """
-    escaped = "".join(
-        char
-        if char in _LABEL_SAFE
-        else f"#{0xFFFD if unicodedata.category(char) == 'Cc' else ord(char)};"
-        for char in text
-    )
-    # Mermaid's flowchart lexer matches ``direction TB`` (and BT, LR, RL, TD) anywhere, even in
-    # a quoted label, and then fails to parse; an entity for its first letter hides the word.
-    return _DIRECTION_WORD.sub(lambda m: f"#{ord(m.group(1))};{m.group(2)}", escaped)
-
-
-def _label(*lines: str) -> str:
-    """A quoted label, one line per argument (``<br/>`` is Mermaid's line break in labels)."""
-    return '"' + "<br/>".join(mermaid_text(line) for line in lines) + '"'
-
-
-def _short_type(type_: str) -> str:
-    return type_.rsplit(":", 1)[-1]
-
-
-def _title(resource: RecordedResource) -> str:
-    """A subgraph title on one line: Mermaid 11 does not make room for a second title line and
-    draws the first box over it (seen rendering in Chromium)."""
-    return _label(f"{_short_type(resource.type)}: {resource.name}")
-
-
-def _node_id(resource: RecordedResource) -> str:
-    """Readable and stable: the name, plus a digest of the URN so equal names stay distinct.
-
-    It depends on nothing but the URN, so registration order and other resources never move it.
-    """
-    kind = "g" if resource.type in CONTAINER_TYPES else ("r" if resource.custom else "c")
-    slug = re.sub(r"[^A-Za-z0-9]+", "_", resource.name).strip("_")[:40]
-    digest = hashlib.sha256(resource.urn.encode()).hexdigest()[:6]
-    return f"{kind}_{slug}_{digest}" if slug else f"{kind}_{digest}"
-
-
-class _Flowchart:
-    """The resource tree as Mermaid: components as subgraphs, resource groups as frames."""
-
-    def __init__(self, run: ProgramRun, policy: PolicyReport | None, max_nodes: int) -> None:
-        self.policy = policy
-        self.by_urn = {r.urn: r for r in run.resources}
-        self.ids = {r.urn: _node_id(r) for r in run.resources}
-        children = _children(run)
-        self.children = {
-            urn: sorted(kids, key=lambda r: (r.name, r.type)) for urn, kids in children.items()
-        }
-        self.roots: list[RecordedResource] = []
-        for root in self.children.get("", []):
-            is_stack = root.type == STACK_TYPE
-            self.roots.extend(self.children.get(root.urn, []) if is_stack else [root])
-        self.containers = {r.urn for r in run.resources if r.type in CONTAINER_TYPES}
-        self.collapsed: set[str] = set()
-        self._collapse(max_nodes)
-
-    def _kids(self, urn: str) -> list[RecordedResource]:
-        return self.children.get(urn, [])
-
-    def _boxes(self, resource: RecordedResource) -> int:
-        """How many nodes drawing ``resource`` takes (a container is a frame, not a node)."""
-        inside = sum(self._boxes(kid) for kid in self._kids(resource.urn))
-        if resource.urn in self.containers:
-            return inside
-        if resource.custom:
-            return 1 + inside
-        return 1 if resource.urn in self.collapsed or not inside else inside
-
-    def _inner_components(self, resource: RecordedResource) -> Iterator[RecordedResource]:
-        for kid in self._kids(resource.urn):
-            if not kid.custom and kid.urn not in self.collapsed:
-                yield kid
-            yield from self._inner_components(kid)
-
-    def _collapse(self, max_nodes: int) -> None:
-        """Collapse components, innermost and largest first, until at most ``max_nodes`` remain.
-
-        Innermost first keeps an outer component that wraps the whole stack open, showing its
-        parts as single nodes, instead of reducing the picture to one box.
-        """
-        components = [r for r in self.by_urn.values() if not r.custom and r.type != STACK_TYPE]
-        total = sum(self._boxes(root) for root in self.roots)
-        while total > max_nodes:
-            candidates = [
-                (self._boxes(c) - 1, self.ids[c.urn], c.urn)
-                for c in components
-                if c.urn not in self.collapsed and next(self._inner_components(c), None) is None
-            ]
-            saving, _, urn = max(candidates, default=(0, "", ""))
-            if saving <= 0:
-                return
-            self.collapsed.add(urn)
-            total -= saving
-
-    def drawn(self, urn: str) -> str:
-        """The URN whose box shows ``urn``: itself, or its outermost collapsed component.
-
-        A resource group is always its own frame, wherever the program declared it.
-        """
-        if urn in self.containers:
-            return urn
-        shown = urn
-        parent = self.by_urn[urn].parent
-        while parent in self.by_urn:
-            if parent in self.collapsed:
-                shown = parent
-            parent = self.by_urn[parent].parent
-        return shown
-
-    def _frames_other(self, outer: str, inner: str) -> bool:
-        """Whether ``outer`` is drawn as a subgraph around ``inner`` (no arrow can join them)."""
-        if self.by_urn[outer].custom:
-            return False
-        parent = self.by_urn[inner].parent
-        while parent in self.by_urn:
-            if parent == outer:
-                return True
-            parent = self.by_urn[parent].parent
-        return False
-
-    def _groups_of(self, resource: RecordedResource) -> set[str]:
-        """The resource groups that ``resource`` or anything under it is placed in."""
-        groups = {
-            urn
-            for urns in resource.property_dependencies.values()
-            for urn in urns
-            if urn in self.containers
-        }
-        for kid in self._kids(resource.urn):
-            groups |= self._groups_of(kid)
-        return groups
-
-    def _emit(self, resource: RecordedResource, indent: str, out: list[str]) -> None:
-        kids = self._kids(resource.urn)
-        node = self.ids[resource.urn]
-        label = (_short_type(resource.type), resource.name)
-        if resource.urn in self.containers:  # drawn as a frame by _frames
-            for kid in kids:
-                self._emit(kid, indent, out)
-        elif resource.urn in self.collapsed:
-            count = sum(
-                1 for r in self.by_urn.values() if r.custom and self.drawn(r.urn) == resource.urn
-            )
-            out.append(f"{indent}{node}[[{_label(*label, f'({count} resources)')}]]")
-        elif not resource.custom and kids:
-            out.append(f"{indent}subgraph {node}[{_title(resource)}]")
-            # Without it Mermaid turns a subgraph that no arrow crosses sideways (left-right).
-            out.append(f"{indent}  direction TB")
-            for kid in kids:
-                self._emit(kid, indent + "  ", out)
-            out.append(f"{indent}end")
-        else:
-            # A custom resource's children (a VNet's subnets) sit beside it, linked by their inputs.
-            out.append(f"{indent}{node}[{_label(*label)}]")
-            for kid in kids:
-                self._emit(kid, indent, out)
-
-    def _frames(self, out: list[str]) -> None:
-        """Each resource group as a frame around the top-level parts placed wholly in it."""
-        members: dict[str, list[RecordedResource]] = {urn: [] for urn in self.containers}
-        loose: list[RecordedResource] = []
-        for root in self.roots:
-            groups = self._groups_of(root) if root.urn not in self.containers else set[str]()
-            (members[groups.pop()] if len(groups) == 1 else loose).append(root)
-        for urn in sorted(self.containers, key=lambda u: self.ids[u]):
-            group = self.by_urn[urn]
-            if not members[urn]:
-                out.append(f"  {self.ids[urn]}[{_label(_short_type(group.type), group.name)}]")
-                continue
-            out.append(f"  subgraph {self.ids[urn]}[{_title(group)}]")
-            out.append("    direction TB")
-            for member in members[urn]:
-                self._emit(member, "    ", out)
-            out.append("  end")
-        for root in loose:
-            self._emit(root, "  ", out)
-
-    def edges(self) -> list[tuple[str, str]]:
-        """One arrow per pair, from a resource to each one whose inputs reference it."""
-        pairs: set[tuple[str, str]] = set()
-        for resource in self.by_urn.values():
-            if resource.urn in self.containers:
-                continue
-            target = self.drawn(resource.urn)
-            for urn in {u for urns in resource.property_dependencies.values() for u in urns}:
-                if urn not in self.by_urn or urn in self.containers:
-                    continue
-                source = self.drawn(urn)
-                if source == target or self._frames_other(source, target):
-                    continue
-                if not self._frames_other(target, source):
-                    pairs.add((self.ids[source], self.ids[target]))
-        return sorted(pairs)
-
-    def classes(self) -> dict[str, set[str]]:
-        """Node ids by Mermaid class: the worst level reported on anything a node shows."""
-        worst: dict[str, str] = {}
-        for violation in self.policy.violations if self.policy else []:
-            resource = self.by_urn.get(violation.urn)
-            if resource is None or resource.type == STACK_TYPE:
-                continue
-            node = self.ids[self.drawn(resource.urn)]
-            if violation.level == "mandatory" or worst.get(node) not in _LEVEL_CLASSES:
-                worst[node] = violation.level
-        by_class: dict[str, set[str]] = {name: set() for name, _ in _LEVEL_CLASSES.values()}
-        for node, level in worst.items():
-            if level in _LEVEL_CLASSES:
-                by_class[_LEVEL_CLASSES[level][0]].add(node)
-        return by_class
-
-    def render(self) -> str:
-        out = ["flowchart TD"]
-        out += [f"  classDef {name} {style}" for name, style in _LEVEL_CLASSES.values()]
-        self._frames(out)
-        out += [f"  {source} --> {target}" for source, target in self.edges()]
-        if self.policy is not None:
-            out += self._legend()
-        return "\n".join(out) + "\n"
-
-    def _legend(self) -> list[str]:
-        """What the colours mean, each key styled by the class it explains."""
-        out = ['  subgraph legend["Policy results"]']
-        classes = self.classes()
-        for level, (name, _) in _LEVEL_CLASSES.items():
-            key = f"{level.capitalize()} violation ({len(classes[name])})"
-            out.append(f"    legend_{name}[{_label(key)}]")
-        out.append("  end")
-        for name, nodes in classes.items():
-            out.append(f"  class {','.join(sorted(nodes | {f'legend_{name}'}))} {name}")
-        return out
-
-
-def render_mermaid(
-    run: ProgramRun, policy: PolicyReport | None = None, *, max_nodes: int = MAX_GRAPH_NODES
-) -> str:
-    """The plan as a top-down Mermaid flowchart (GitHub renders it in comments).
-
-    Components are subgraphs, resource groups frames; an arrow runs from a resource to each one
-    whose inputs reference it. With ``policy``, resources carry the class ``violation`` (a
-    mandatory violation) or ``advisory``, explained by a legend.
-    """
-    return _Flowchart(run, policy, max_nodes).render()
+# The pull-request summary -----------------------------------------------------------------------
 
 
 def _cell(text: str) -> str:
@@ -427,38 +488,107 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _violation_section(run: ProgramRun, policy: PolicyReport | None) -> list[str]:
+def _where(outcome: Outcome, urn: str) -> str:
+    """A resource for a table cell: its name in code and its short type."""
+    if not urn or urn == outcome.run.stack_urn:
+        return "the stack"
+    label = outcome.label(urn)
+    kind, _, name = label.partition(" ")
+    return f"{_code(name)} ({_cell(kind)})" if name else _cell(label)
+
+
+def _destructive_section(outcome: Outcome) -> list[str]:
+    changes = outcome.destructive
+    if not changes:
+        return []
+    lines = [
+        f"### {'❌' if any(not c.accepted for c in changes) else '⚠️'} Destructive changes ({len(changes)})",
+        "",
+        "| | Resource | Change | What is lost | Why it happens |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for change in changes:
+        state = "accepted (`--allow-replace`)" if change.accepted else "❌ not accepted"
+        lines.append(
+            f"| {state} | {_where(outcome, change.urn)} | {change.op} | {_cell(change.destroys)} "
+            f"| {_cell('; '.join(change.reasons))} |"
+        )
+    return [*lines, ""]
+
+
+def _violation_section(outcome: Outcome) -> list[str]:
+    policy = outcome.policy
     if policy is None:
-        return ["No policy pack ran."]
+        return [f"No policy pack ran ({outcome.no_pack_reason or 'not run'}).", ""]
     pack = f"Policy pack {_code(policy.pack)} v{policy.version}"
     if not policy.violations:
-        return [f"{pack}: all {len(policy.policies)} policies pass."]
-    remediation = {str(p["name"]): str(p.get("remediation") or "") for p in policy.policies}
-    by_urn = {r.urn: r for r in run.resources}
-    rows = [
-        f"### Violations ({len(policy.mandatory)} mandatory, "
-        f"{len(policy.violations) - len(policy.mandatory)} advisory)",
+        return [f"{pack}: all {len(policy.policies)} policies pass.", ""]
+    mandatory = len(policy.mandatory)
+    lines = [
+        f"### Violations ({mandatory} mandatory, {len(policy.violations) - mandatory} advisory)",
         "",
         f"{pack}.",
         "",
-        "| Level | Policy | Resource | Message | Remediation |",
-        "| --- | --- | --- | --- | --- |",
     ]
-    ordered = sorted(policy.violations, key=lambda v: (v.level != "mandatory", v.policy, v.urn))
-    for v in ordered:
-        resource = by_urn.get(v.urn)
-        if resource is None:
-            where = _code(v.urn)
-        elif resource.type == STACK_TYPE:
-            where = "the stack"
-        else:
-            where = f"{_code(resource.name)} ({_cell(_short_type(resource.type))})"
-        mark = "❌ mandatory" if v.level == "mandatory" else f"⚠️ {_cell(v.level)}"
-        rows.append(
-            f"| {mark} | {_code(v.policy)} | {where} | {_cell(v.message)} "
-            f"| {_cell(remediation.get(v.policy, ''))} |"
+    known = _policies_by_name(policy)
+    for name, violations in _grouped(policy.violations):
+        meta = known.get(name, {})
+        level = violations[0].level
+        mark = "❌" if level == "mandatory" else "⚠️"
+        lines.append(f"#### {mark} {_code(name)} ({_cell(level)}, {_cell(violations[0].severity)})")
+        lines.append("")
+        if meta.get("description"):
+            lines += [_cell(str(meta["description"])), ""]
+        if meta.get("remediation"):
+            lines += [f"**Fix:** {_cell(str(meta['remediation']))}", ""]
+        lines += ["| Resource | Finding |", "| --- | --- |"]
+        lines += [f"| {_where(outcome, v.urn)} | {_cell(_finding(v, meta))} |" for v in violations]
+        lines.append("")
+    return lines
+
+
+def _not_checked_section(outcome: Outcome) -> list[str]:
+    items = outcome.not_checked
+    if not items:
+        return []
+    lines = [
+        f"### Not checked ({len(items)})",
+        "",
+        "| By | Resource | What |",
+        "| --- | --- | --- |",
+    ]
+    for item in items:
+        who = _code(item.policy) if item.policy else item.source
+        where = _where(outcome, item.urn) if item.urn else ""
+        lines.append(f"| {who} | {where} | {_cell(item.reason)} |")
+    return [*lines, ""]
+
+
+def _change_section(outcome: Outcome, review: Review) -> list[str]:
+    counts = review.counts()
+    if not review.changes:
+        return [f"### Changes: none ({counts['same']} resources unchanged)", ""]
+    lines = [
+        f"### Changes ({_counts_text(outcome, marks=False)})",
+        "",
+        "| Change | Resource | What |",
+        "| --- | --- | --- |",
+    ]
+    for change in review.changes:
+        what = [
+            f"{_code(v.path)}: {_code(_shown(v.old))} → {_code(_shown(v.new))}"
+            for v in change.values
+        ]
+        what += [_cell(reason) for reason in change.reasons if change.op == "replace"]
+        lines.append(
+            f"| {_OP_MARKS[change.op]} {change.op} | {_where(outcome, change.urn)} | {'<br>'.join(what)} |"
         )
-    return rows
+    for urn, paths in sorted(review.not_compared.items()):
+        lines.append(
+            f"| not compared | {_where(outcome, urn)} | encrypted in the base: "
+            f"{', '.join(_code(p) for p in paths)} |"
+        )
+    return [*lines, ""]
 
 
 def _resource_table(run: ProgramRun) -> list[str]:
@@ -466,40 +596,69 @@ def _resource_table(run: ProgramRun) -> list[str]:
     for resource in run.resources:
         if resource.type != STACK_TYPE:
             names.setdefault(resource.type, []).append(resource.name)
-    rows = ["### Resources", "", "| Type | Count | Names |", "| --- | ---: | --- |"]
+    rows = ["| Type | Count | Names |", "| --- | ---: | --- |"]
     for type_, members in sorted(names.items()):
         listed = ", ".join(_code(name) for name in sorted(members))
         rows.append(f"| {_code(type_)} | {len(members)} | {listed} |")
     return rows
 
 
-def render_summary(run: ProgramRun, policy: PolicyReport | None) -> str:
-    """GitHub Markdown for a PR comment or step summary: violations, then resources, then graph."""
-    if policy is None:
-        status = "no policy run"
+def summary_headline(outcome: Outcome) -> str:
+    """The summary's first line: the verdict, then which stack."""
+    run = outcome.run
+    return f"## {outcome.mark} {outcome.headline}: {_code(run.project)} / {_code(run.stack)}"
+
+
+def render_summary(outcome: Outcome) -> str:
+    """GitHub Markdown for a PR comment or step summary, the verdict first: destructive changes,
+    violations by policy, what was not checked, the changes, the resources, then the picture."""
+    run, review = outcome.run, outcome.review
+    if review is None:
+        scope = (
+            f"{len(run.resources)} resources to create (as `pulumi preview` counts them, the "
+            "stack included)"
+        )
     else:
-        status = "❌ mandatory violations" if policy.mandatory else "✅ passes policy"
+        scope = f"Against {_cell(outcome.review_source)}: {_counts_text(outcome, marks=False)}"
+    why = outcome.why()
     lines = [
-        f"## Offline preview: {_code(run.project)} / {_code(run.stack)}: {status}",
+        summary_headline(outcome),
         "",
-        f"{len(run.resources)} resources to create (as `pulumi preview` counts them, the stack "
-        "included). Produced by `offline-preview` under the Pulumi SDK mock engine; no Azure calls.",
+        f"{scope}. {why + '. ' if why else ''}Produced by `offline-preview` under the Pulumi SDK "
+        "mock engine; no Azure calls.",
         "",
-        *_violation_section(run, policy),
-        "",
-        *_resource_table(run),
+        *_destructive_section(outcome),
+        *_violation_section(outcome),
+        *_not_checked_section(outcome),
+    ]
+    if review is not None:
+        lines += _change_section(outcome, review)
+        lines += [
+            "<details><summary>Resources</summary>",
+            "",
+            *_resource_table(run),
+            "",
+            "</details>",
+        ]
+    else:
+        lines += ["### Resources", "", *_resource_table(run)]
+    marked = bool(outcome.violations) or (review is not None and bool(review.changes))
+    lines += [
         "",
         # Open when something is marked on it, so the reviewer sees where.
-        f"<details{' open' if policy and policy.violations else ''}><summary>Resource graph</summary>",
+        f"<details{' open' if marked else ''}><summary>{graph.caption(outcome.run, outcome.policy, review, full=outcome.full_graph)}</summary>",
         "",
         "```mermaid",
-        render_mermaid(run, policy).rstrip(),
+        render_graph(outcome).rstrip(),
         "```",
         "",
         "</details>",
         "",
     ]
     return "\n".join(lines)
+
+
+# The stack export -------------------------------------------------------------------------------
 
 
 def _package_version(package: str) -> str:

@@ -19,6 +19,7 @@ from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 __all__ = [
     "ENCRYPTED",
     "REDACTED",
+    "SPECIAL_SIG_KEY",
     "UNKNOWN",
     "Encrypted",
     "is_secret",

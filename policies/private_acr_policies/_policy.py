@@ -6,9 +6,9 @@ yield ``Finding``s (a violation, with the resource to blame) and ``Unchecked`` n
 that could not be checked, e.g. a value unknown until deployment). Either may raise
 ``NotApplicable``. The wrapper here decodes the settings (``_config``), runs the check and
 reports: findings as violations, notes as one "not applicable" entry whose reason lists what
-was not checked. It guarantees what the Pulumi CLI cannot survive never happens: an exception
-escaping ``validate`` aborts the user's whole preview, so an unexpected error becomes a
-violation that says so.
+was not checked, a ``not checked: <what> [<urn>]`` line each. It guarantees what the Pulumi
+CLI cannot survive never happens: an exception escaping ``validate`` aborts the user's whole
+preview, so an unexpected error becomes a violation that says so.
 
 Adding a policy: write ``check(stack, settings)`` (or ``check(resource, settings)``), declare
 ``RULE = Rule(name, description, severity, level, remediation, MySettings)``, wrap it
@@ -41,8 +41,6 @@ from private_acr_policies import _config, _stack_config
 from private_acr_policies._model import Resource, Stack, kind_of, plain_props
 
 S = TypeVar("S")
-
-_MAX_NOTES = 8
 
 
 class NotApplicable(Exception):
@@ -143,10 +141,17 @@ def stack_name() -> str:
         return os.environ.get("PULUMI_STACK", "")
 
 
+NOT_CHECKED = "not checked: "
+"""How a not-applicable reason says what was left unchecked, one line per note, each line
+ending with the URN of the resource it concerns in brackets. The pulumi-policy SDK lets a
+policy give one reason per call; the offline review (``offline-preview``) reads these lines as
+its not-checked list, and the Pulumi CLI keeps only the policy name."""
+
+
 def _not_checked(notes: Sequence[Unchecked]) -> str:
-    shown = [n.what for n in notes[:_MAX_NOTES]]
-    more = len(notes) - len(shown)
-    return "not checked: " + "; ".join(shown) + (f"; and {more} more" if more else "")
+    return "\n".join(
+        NOT_CHECKED + note.what + (f" [{note.urn}]" if note.urn else "") for note in notes
+    )
 
 
 def _report(
@@ -163,11 +168,13 @@ def _report(
             assumed.append(outcome.what)
         else:
             notes.append(outcome)
-    # After the violations: the SDK keeps both, so the report says what was left out.
-    if notes:
-        not_applicable(_not_checked(notes))
+    # After the violations: the SDK keeps both, so the report says what was left out. One
+    # reason, since the first call to not_applicable ends the policy (it raises).
+    reason = [_not_checked(notes)] if notes else []
     if assumed:
-        not_applicable("; ".join(assumed))
+        reason.append("; ".join(assumed))
+    if reason:
+        not_applicable("\n".join(reason))
 
 
 ResourceCheck = Callable[[Resource, S], Iterable[Outcome]]

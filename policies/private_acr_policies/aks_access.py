@@ -14,7 +14,14 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from private_acr_policies._config import NoSettings
 from private_acr_policies._model import UNKNOWN, Resource, get, items
-from private_acr_policies._policy import Finding, NotApplicable, Outcome, Rule, resource_policy
+from private_acr_policies._policy import (
+    Finding,
+    NotApplicable,
+    Outcome,
+    Rule,
+    Unchecked,
+    resource_policy,
+)
 from private_acr_rules.aks import api_server_exposure_problems
 
 CLUSTER = [("containerservice", "ManagedCluster")]
@@ -56,28 +63,49 @@ def check_exposure(cluster: Resource, settings: NoSettings) -> Iterator[Outcome]
 
 
 def check_identity(cluster: Resource, settings: NoSettings) -> Iterator[Outcome]:
-    return (Finding(cluster.urn, problem) for problem in _identity_problems(cluster))
-
-
-def _identity_problems(cluster: Resource) -> list[str]:
+    """Each setting that is known and wrong is a violation; one not known yet is noted."""
     props = cluster.props
-    problems: list[str] = []
-    if get(props, "disableLocalAccounts") is not True:
-        problems.append(
-            f"{cluster.name}: disableLocalAccounts is not true; the static cluster-admin credential stays available."
+    if get(props, "disableLocalAccounts") is UNKNOWN:
+        yield Unchecked(
+            cluster.urn, f"{cluster.name}: disableLocalAccounts (unknown until deployment)"
         )
-    aad = get(props, "aadProfile")
-    if not isinstance(aad, Mapping) or get(aad, "managed") is not True:
-        problems.append(
-            f"{cluster.name}: aadProfile.managed is not true; the cluster is not integrated with Entra ID."
+    elif get(props, "disableLocalAccounts") is not True:
+        yield Finding(
+            cluster.urn,
+            f"{cluster.name}: disableLocalAccounts is not true; the static cluster-admin credential stays available.",
         )
-    elif get(aad, "enableAzureRBAC") is not True and get(aad, "enableAzureRbac") is not True:
-        problems.append(
-            f"{cluster.name}: aadProfile.enableAzureRBAC is not true; access is not governed by Azure RBAC."
+    yield from _aad_problems(cluster)
+    if get(props, "enableRBAC") is UNKNOWN:
+        yield Unchecked(cluster.urn, f"{cluster.name}: enableRBAC (unknown until deployment)")
+    elif get(props, "enableRBAC") is False:
+        yield Finding(
+            cluster.urn, f"{cluster.name}: enableRBAC is false; Kubernetes RBAC must stay on."
         )
-    if get(props, "enableRBAC") is False:
-        problems.append(f"{cluster.name}: enableRBAC is false; Kubernetes RBAC must stay on.")
-    return problems
+
+
+def _aad_problems(cluster: Resource) -> Iterator[Outcome]:
+    aad = get(cluster.props, "aadProfile")
+    managed = get(aad, "managed")
+    rbac = get(aad, "enableAzureRBAC")
+    rbac = get(aad, "enableAzureRbac") if rbac is None else rbac
+    if managed is UNKNOWN:
+        yield Unchecked(
+            cluster.urn, f"{cluster.name}: aadProfile.managed (unknown until deployment)"
+        )
+    elif not isinstance(aad, Mapping) or managed is not True:
+        yield Finding(
+            cluster.urn,
+            f"{cluster.name}: aadProfile.managed is not true; the cluster is not integrated with Entra ID.",
+        )
+    elif rbac is UNKNOWN:
+        yield Unchecked(
+            cluster.urn, f"{cluster.name}: aadProfile.enableAzureRBAC (unknown until deployment)"
+        )
+    elif rbac is not True:
+        yield Finding(
+            cluster.urn,
+            f"{cluster.name}: aadProfile.enableAzureRBAC is not true; access is not governed by Azure RBAC.",
+        )
 
 
 EXPOSURE_POLICY = resource_policy(EXPOSURE, CLUSTER, check_exposure)

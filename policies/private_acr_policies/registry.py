@@ -172,6 +172,27 @@ def _unknown_target(endpoint: Resource) -> bool:
     return any(get(c, "privateLinkServiceId") is UNKNOWN for c in _connections(endpoint))
 
 
+def _unknown_groups(endpoint: Resource) -> bool:
+    """Some of the endpoint's connections or group ids are not known until deployment, so it
+    may be a registry endpoint."""
+    for key in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        listed = get(endpoint.props, key)
+        if listed is UNKNOWN:
+            return True
+        for connection in items(listed):
+            ids = get(connection, "groupIds")
+            if connection is UNKNOWN or ids is UNKNOWN or UNKNOWN in items(ids):
+                return True
+    return False
+
+
+def _may_target(stack: Stack, endpoint: Resource, registry: Resource) -> bool:
+    """The endpoint may be ``registry``'s: what would tell is not known yet."""
+    if _registry_groups(endpoint):
+        return _target(stack, endpoint) is None and _unknown_target(endpoint)
+    return _unknown_groups(endpoint) and _target(stack, endpoint) in (None, registry)
+
+
 def _endpoint_subnet(stack: Stack, endpoint: Resource) -> SubnetRef | None:
     return subnet_for(stack, endpoint, "subnet", get(endpoint.props, "subnet", "id")).target
 
@@ -326,22 +347,25 @@ def _replicas(stack: Stack, registry: Resource) -> int:
 
 def _capacity(stack: Stack, registries: list[Resource]) -> Iterator[Outcome]:
     """Every endpoint subnet holds the addresses its endpoints take."""
-    demand: dict[tuple[str, str], tuple[SubnetRef, int]] = {}
+    # Per subnet: the addresses its endpoints surely take, and at most (an endpoint whose group
+    # ids are not known yet may be a registry's, which takes more).
+    demand: dict[tuple[str, str], tuple[SubnetRef, int, int]] = {}
     for endpoint in stack.of_type(*ENDPOINT):
         subnet = _endpoint_subnet(stack, endpoint)
         if subnet is None:
             continue
-        registry = _target(stack, endpoint) if _registry_groups(endpoint) else None
-        needed = capacity.OTHER_ENDPOINT_ADDRESSES
-        if registry is not None and registry in registries:
+        needed = most = capacity.OTHER_ENDPOINT_ADDRESSES
+        registry = _target(stack, endpoint)
+        if registry in registries and (_registry_groups(endpoint) or _unknown_groups(endpoint)):
             regional = lower(get(registry.props, "regionalEndpoints")) == "enabled"
-            needed = capacity.registry_endpoint_addresses(
+            most = capacity.registry_endpoint_addresses(
                 _replicas(stack, registry), regional_endpoints=regional
             )
+            needed = most if _registry_groups(endpoint) else needed
         key = (subnet.owner.urn, subnet.label)
-        _, used = demand.get(key, (subnet, 0))
-        demand[key] = (subnet, used + needed)
-    for subnet, needed in demand.values():
+        _, used, at_most = demand.get(key, (subnet, 0, 0))
+        demand[key] = (subnet, used + needed, at_most + most)
+    for subnet, needed, at_most in demand.values():
         networks, unknown = subnet.prefixes(stack)
         if unknown:
             yield Unchecked(
@@ -349,9 +373,17 @@ def _capacity(stack: Stack, registries: list[Resource]) -> Iterator[Outcome]:
                 f"{subnet.owner.name} {subnet.label} capacity (prefixes unknown until deployment)",
             )
             continue
-        if networks:
-            for problem in capacity.endpoint_capacity_problems(subnet.label, networks, needed):
-                yield Finding(subnet.owner.urn, f"{subnet.owner.name}: {problem}.")
+        if not networks:
+            continue
+        for problem in capacity.endpoint_capacity_problems(subnet.label, networks, needed):
+            yield Finding(subnet.owner.urn, f"{subnet.owner.name}: {problem}.")
+        if (
+            at_most > needed
+            and not capacity.endpoint_capacity_problems(subnet.label, networks, needed)
+            and capacity.endpoint_capacity_problems(subnet.label, networks, at_most)
+        ):
+            what = f"{subnet.owner.name} {subnet.label} capacity (an endpoint's group ids are not known until deployment)"
+            yield Unchecked(subnet.owner.urn, what)
 
 
 def check_endpoint_dns(stack: Stack, settings: EndpointDnsSettings) -> Iterator[Outcome]:
@@ -363,10 +395,10 @@ def check_endpoint_dns(stack: Stack, settings: EndpointDnsSettings) -> Iterator[
     endpoints = [e for e in stack.of_type(*ENDPOINT) if _registry_groups(e)]
     for registry in registries:
         mine = [e for e in endpoints if _target(stack, e) is registry]
-        if not mine and any(_target(stack, e) is None and _unknown_target(e) for e in endpoints):
+        if not mine and any(_may_target(stack, e, registry) for e in stack.of_type(*ENDPOINT)):
             yield Unchecked(
                 registry.urn,
-                f"{registry.name}: its private endpoint (target not known until deployment)",
+                f"{registry.name}: its private endpoint (which registry an endpoint serves is not known until deployment)",
             )
         elif not mine:
             yield Finding(

@@ -75,3 +75,34 @@ def parse_id(text: object) -> ResourceKey | None:
     return ResourceKey(
         match["sub"].lower(), match["group"].lower(), match["namespace"].lower(), path
     )
+
+
+def parent_id(text: object) -> str | None:
+    """The id of a child resource's parent, as written: ``.../virtualNetworks/hub`` for
+    ``.../virtualNetworks/hub/Subnets/agents`` (types in any letter case, as ARM takes them);
+    ``None`` for a top-level resource or for text that is no ARM id."""
+    key = parse_id(text)
+    if key is None or len(key.path) < 2:
+        return None
+    return str(text).strip().rstrip("/").rsplit("/", 2)[0]
+
+
+@dataclass(frozen=True)
+class WrittenId:
+    """An ARM id's parts as written: ARM answers names in the case they were created with, and
+    lookups and messages name them so."""
+
+    subscription: str
+    resource_group: str
+    names: tuple[str, ...]
+    """The name of each resource from the top-level one down (``("hub", "agents")`` for a
+    subnet ``agents`` of the VNet ``hub``)."""
+
+
+def written(text: object) -> WrittenId | None:
+    """The parts of an ARM id as written; ``None`` when ``text`` is not one."""
+    key = parse_id(text)
+    if key is None:
+        return None
+    parts = str(text).strip().strip("/").split("/")
+    return WrittenId(parts[1], parts[3], tuple(parts[7::2]))

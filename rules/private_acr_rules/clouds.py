@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from private_acr_rules.regions import region_name
+from private_acr_rules.regions import cloud_with_region, region_name
 
 
 class AzureCloud(StrEnum):
@@ -142,7 +142,11 @@ operated by 21Vianet's are China East and North 1-3 (docs.azure.cn, "Azure China
 
 
 def cloud_of_region(location: str) -> AzureCloud:
-    """The cloud a region belongs to, in either form (``USGov Virginia``, ``usgovvirginia``)."""
+    """The cloud a region belongs to, in either form (``USGov Virginia``, ``usgovvirginia``):
+    the cloud whose table (``regions.REGIONS``) lists it, else the one its name's prefix says."""
+    listed = cloud_with_region(location)
+    if listed is not None:
+        return AzureCloud(listed)
     name = region_name(location)
     return next((c for prefix, c in _REGION_PREFIXES if name.startswith(prefix)), AzureCloud.PUBLIC)
 

@@ -321,11 +321,6 @@ class EffectiveRules:
     def evaluate(self, flow: nsg.Flow) -> nsg.Verdict:
         return nsg.evaluate_in_order(self.rules, flow, self._defaults)
 
-    @property
-    def unknown_rules(self) -> list[str]:
-        """The rules some of whose values are not known yet (as the verdict names them)."""
-        return [r.name for r in self.rules if r.uncertain]
-
 
 def _read_policy(reader: _Reader, depth: int, policy: PolicyDocument) -> None:
     if policy.groups is UNKNOWN:

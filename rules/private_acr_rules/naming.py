@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import re
 
-REGISTRY_NAME = re.compile(r"^[a-zA-Z0-9]{5,50}$")
 AGENT_POOL_NAME = re.compile(r"^[a-zA-Z0-9-]{3,20}$")
 TASK_NAME = re.compile(r"^[a-zA-Z0-9_-]{5,50}$")
 BLOB_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
-BLOB_NAME = re.compile(r"^[A-Za-z0-9._/-]{1,1024}$")
-IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
 KUBERNETES_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 AKS_DNS_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$")
 VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
 KUBERNETES_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
-KEY_VAULT_NAME = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$")
 KEY_VAULT_SECRET_NAME = re.compile(r"^[0-9a-zA-Z-]{1,127}$")
 AGENT_POOL_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{2,19}$")
 """A pool's key in a stack's ``agentPools``: it is the pool's name (3-20 of ``a-z0-9-``) and part
@@ -45,5 +41,7 @@ IMAGE_REFERENCE = re.compile(
 )
 """A container image reference with a registry host: ``host[:port]/path[:tag][@digest]``, the
 digest a SHA-256 of 64 lower-case hex digits (kubernetes.io, "Images": ``image@sha256:...``)."""
-OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+"""A GUID, as Azure writes one: a subscription id, a tenant id, an object id."""
+OBJECT_ID = GUID
 """An Entra object id (user, group or service principal): a GUID."""

@@ -304,6 +304,22 @@ ROLE_PERMISSIONS: Mapping[str, tuple[Permission, ...]] = {
             )
         ),
     ),
+    "bf94e731-3a51-4a7c-8c54-a1ab9971dfc1": (  # Container Registry Transfer Pipeline Contributor
+        Permission(
+            actions=(
+                f"{_REGISTRY}/exportPipelines/read",
+                f"{_REGISTRY}/exportPipelines/write",
+                f"{_REGISTRY}/exportPipelines/delete",
+                f"{_REGISTRY}/importPipelines/read",
+                f"{_REGISTRY}/importPipelines/write",
+                f"{_REGISTRY}/importPipelines/delete",
+                f"{_REGISTRY}/pipelineRuns/read",
+                f"{_REGISTRY}/pipelineRuns/write",
+                f"{_REGISTRY}/pipelineRuns/delete",
+                f"{_REGISTRY}/pipelineRuns/operationStatuses/read",
+            )
+        ),
+    ),
 }
 """The permissions of each built-in role that can act on a registry, or on everything under a
 scope above it, by role definition GUID (Learn, "Azure built-in roles", see the module's
@@ -338,6 +354,7 @@ _ROLE_NAMES: Mapping[str, str] = {
     "Container Registry Repository Reader": "b93aa761-3e63-49ed-ac28-beffa264f7ac",
     "Container Registry Repository Writer": "2a1e307c-b015-4ebd-883e-5b7698a07328",
     "Container Registry Tasks Contributor": "fb382eab-e894-4461-af04-94435c366c3f",
+    "Container Registry Transfer Pipeline Contributor": "bf94e731-3a51-4a7c-8c54-a1ab9971dfc1",
 }
 
 BUILTIN_ROLES: Mapping[str, str] = {
@@ -405,6 +422,9 @@ OVERPRIVILEGED_OPERATIONS: tuple[str, ...] = (
     f"{_REGISTRY}/delete",
     f"{_REGISTRY}/push/write",
     f"{_REGISTRY}/importImage/action",
+    # Other ways images enter the registry: a transfer pipeline run, an artifact cache rule.
+    f"{_REGISTRY}/pipelineRuns/write",
+    f"{_REGISTRY}/cacheRules/write",
     f"{_REGISTRY}/artifacts/delete",
     f"{_REGISTRY}/listCredentials/action",
     f"{_REGISTRY}/regenerateCredential/action",

@@ -35,10 +35,9 @@ RFC 6598 ranges the default system routes drop. A route whose prefix or next hop
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Any
 
 from private_acr_rules import documents, nsg
 from private_acr_rules.regions import region_name
@@ -184,9 +183,6 @@ class RoutePart:
 @dataclass(frozen=True)
 class RouteVerdict:
     parts: tuple[RoutePart, ...]
-
-    def hops(self) -> set[NextHop | None]:
-        return {p.next_hop for p in self.parts}
 
     def through(self, *hops: NextHop) -> list[RoutePart]:
         return [p for p in self.parts if p.next_hop in hops]
@@ -334,8 +330,3 @@ def _merged(pieces: list[tuple[Span, Route | None]]) -> list[tuple[Span, Route |
         else:
             merged.append((span, route))
     return merged
-
-
-def route_documents(value: Any) -> list[Mapping[str, Any]]:
-    """The route dicts of a route table document (``routes``), for callers holding one."""
-    return documents.mappings(documents.mapping(value).get("routes"))

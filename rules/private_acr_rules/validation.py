@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, TypeVar, cast, overload
 
-from private_acr_rules import arm, cidr
+from private_acr_rules import arm, cidr, regions
 
 _E = TypeVar("_E", bound=Enum)
 _PATH_HEAD = re.compile(r"^[^.\[]+")
@@ -127,6 +127,15 @@ class FieldReader:
             self.invalid(field, value, expected)
             return None
         return value.strip()
+
+    def region_value(self, path: str, value: object, cloud: str) -> str | None:
+        """The programmatic name of the region of ``cloud`` that ``value`` names in either
+        form (``East US 2`` is ``eastus2``); anything else is a problem (``regions.REGIONS``)."""
+        problem = regions.region_problem(value, cloud)
+        if problem is not None:
+            self.problem(path, problem)
+            return None
+        return regions.region_name(cast(str, value))
 
     def _raw(self, field: str, required: bool) -> object:
         return self.require(field) if required else self.values.get(field)

@@ -43,6 +43,9 @@ class ModelContext:
     config: Mapping[str, str]
     existing: Sequence[Mapping[str, Any]] | None = None
     """``--existing``: cloud resources as their provider's CLI prints them; None without it."""
+    prior: Sequence[Mapping[str, Any]] | None = None
+    """``--base``: the resources of the state the plan is compared with (``type``, ``id`` and
+    ``outputs`` each), whose answers the models agree with; None without a base."""
 
 
 class ProviderModel(Protocol):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, cast
 
 from pulumi.runtime import mocks
@@ -197,6 +197,34 @@ def _path_inputs(module: str, kind: str) -> set[str]:
     return found - {"name"}  # the answer's own name, whatever the input naming it was called
 
 
+_PREFIX = "azure-native:"
+
+
+def _subscription_of(resource_id: str) -> str:
+    parts = resource_id.split("/")
+    return parts[2] if len(parts) > 2 and parts[1].lower() == "subscriptions" else ""
+
+
+def _tenants(value: object) -> Iterator[str]:
+    """Every ``tenantId`` text in a resource's outputs (identities and vaults answer one)."""
+    if isinstance(value, dict):
+        for key, item in cast(dict[str, object], value).items():
+            if key == "tenantId" and isinstance(item, str):
+                yield item
+            else:
+                yield from _tenants(item)
+    elif isinstance(value, list):
+        for item in cast(list[object], value):
+            yield from _tenants(item)
+
+
+def _only(groups: Iterable[Iterable[str]]) -> str:
+    """The one non-empty value all ``groups`` hold together, or ``""`` when there are none or
+    several (then it cannot be told which one the provider uses)."""
+    found = {value.lower(): value for group in groups for value in group if value}
+    return next(iter(found.values())) if len(found) == 1 else ""
+
+
 def _mapping(value: object) -> dict[str, Any]:
     return cast(dict[str, Any], value) if isinstance(value, dict) else {}
 
@@ -219,8 +247,13 @@ class AzureModel:
             )
         self.cloud: Cloud = CLOUDS[environment]
         self.snapshot = Snapshot(context.existing) if context.existing is not None else None
+        self.prior = [p for p in context.prior or () if str(p.get("type", "")).startswith(_PREFIX)]
         self.subscription_id = self._subscription(config.get("azure-native:subscriptionId"))
-        self.tenant_id = config.get("azure-native:tenantId") or self.values.uuid("tenant")
+        self.tenant_id = (
+            config.get("azure-native:tenantId")
+            or _only(_tenants(p.get("outputs")) for p in self.prior)
+            or self.values.uuid("tenant")
+        )
         self._unverified: list[str] = []
         self._unmodelled: list[str] = []
         self._subnet_prefixes: dict[str, ipaddress.IPv4Network] = {}
@@ -247,6 +280,10 @@ class AzureModel:
             found = self.snapshot.subscriptions()
             if len(found) == 1:
                 return found[0]
+        # A base state was deployed with the provider's subscription: its ids hold it.
+        deployed = _only([_subscription_of(str(p.get("id", "")))] for p in self.prior)
+        if deployed:
+            return deployed
         # Never read from the environment: the same stack must give the same plan everywhere.
         return self.values.uuid("subscription")
 
