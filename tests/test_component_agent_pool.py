@@ -170,11 +170,15 @@ def test_a_scheduled_pools_count_is_left_to_the_schedule(run_components: Runner)
     assert by_name(pool_run(run_components), "build-pool").ignore_changes == []
 
 
-def test_a_new_tier_replaces_the_pool_since_acr_updates_only_its_count(
+def test_a_new_tier_os_or_subnet_replaces_the_pool_since_acr_updates_only_its_count(
     run_components: Runner,
 ) -> None:
     # AgentPoolUpdateParameters holds count and tags alone; the provider would try it in place.
-    assert by_name(pool_run(run_components), "build-pool").replace_on_changes == ["tier"]
+    assert by_name(pool_run(run_components), "build-pool").replace_on_changes == [
+        "tier",
+        "os",
+        "virtualNetworkSubnetResourceId",
+    ]
 
 
 def test_a_sovereign_cloud_schedule_calls_that_clouds_resource_manager(

@@ -231,11 +231,12 @@ class BuildAgentPool(
             # The schedule owns the count; Pulumi would otherwise undo every scale-down.
             # ACR updates a pool's count (and tags) in place and nothing else
             # (AgentPoolUpdateParameters, Learn @azure/arm-containerregistry), but the provider
-            # would try a new tier in place, so it is replaced instead of failing at deploy.
+            # would try a new tier, OS or subnet in place, so the pool is replaced instead of
+            # failing at deploy.
             opts=pulumi.ResourceOptions(
                 parent=self,
                 ignore_changes=["count"] if plan.schedule else None,
-                replace_on_changes=["tier"],
+                replace_on_changes=["tier", "os", "virtualNetworkSubnetResourceId"],
             ),
         )
         if plan.schedule is not None:
