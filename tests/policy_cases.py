@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from learn_facts import (
     AGENT_POOL_EGRESS,
-    BUILD_TRIGGER_ACTIONS,
+    BROKER_ACTIONS,
     LOG_CATEGORIES,
     ROLE_IDS,
     SCHEDULE_RUN,
@@ -1977,10 +1977,11 @@ def trigger_stack(
     role: str | None,
     scope: str | None = None,
     *,
-    actions: tuple[str, ...] = BUILD_TRIGGER_ACTIONS,
+    actions: tuple[str, ...] = BROKER_ACTIONS,
     **custom: Any,
 ) -> tuple[WireResource, ...]:
-    """A registry, a trigger identity and its role there (``None``: a custom trigger role)."""
+    """A registry, an identity that starts runs and its role there (``None``: a custom role
+    of ``actions``, by default the build broker's)."""
     acr = registry()
     identity = res(
         "managedidentity:UserAssignedIdentity",
@@ -2112,7 +2113,7 @@ def _identity_cases() -> list[Case]:
         Case(
             p,
             "custom role that pushes",
-            trigger_stack(None, actions=(*BUILD_TRIGGER_ACTIONS, push)),
+            trigger_stack(None, actions=(*BROKER_ACTIONS, push)),
             "fail",
             f"it permits {push}",
             "trigger-assignment",

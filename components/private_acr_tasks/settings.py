@@ -500,9 +500,17 @@ class _Loader:
         values = {**self.names()["store"], "cloud": self.cloud}
         return validate_artifact_store(section.reader(self.problems, **values))
 
-    def build_trigger(self) -> InClusterBuildTriggerPlan | None:
+    def build_trigger(self, tasks: Mapping[str, StackTask]) -> InClusterBuildTriggerPlan | None:
+        """The trigger; the broker accepts, for each task, the task's own ``context`` URL."""
         section = self.config.section("buildTrigger")
-        return validate_build_trigger(section.reader(self.problems, cloud=self.cloud))
+        contexts = {
+            task.plan.task_name: [task.plan.context]
+            for task in tasks.values()
+            if task.plan.context is not None
+        }
+        return validate_build_trigger(
+            section.reader(self.problems, cloud=self.cloud, contexts=contexts)
+        )
 
     def location(self) -> str:
         """The region of every resource, as written (ARM takes either form), once it names a
@@ -766,8 +774,9 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     location, protect, subscription = load.location(), load.protect(), load.subscription()
     builds = load.builds()
     network, (dns, aks_zone) = load.network(builds), load.dns()
-    registry, trigger = load.registry(location), load.build_trigger()
-    tasks, aks = load.tasks(builds), load.aks(network, location, aks_zone, protect=protect)
+    registry, tasks = load.registry(location), load.tasks(builds)
+    trigger = load.build_trigger(tasks)
+    aks = load.aks(network, location, aks_zone, protect=protect)
     store, diagnostics = load.artifact_store(), load.diagnostics()
     key_vault = load.key_vault(builds, tasks)
     if network is not None and registry is not None and aks is not None:
