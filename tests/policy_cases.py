@@ -15,7 +15,9 @@ from typing import Any, Literal
 from learn_facts import (
     AGENT_POOL_EGRESS,
     BROKER_ACTIONS,
+    BUILD_TRIGGER_ACTIONS,
     LOG_CATEGORIES,
+    QUICK_BUILD_ACTIONS,
     ROLE_IDS,
     SCHEDULE_RUN,
 )
@@ -2015,6 +2017,26 @@ def trigger_stack(
     return (acr, identity, definition, assignment)
 
 
+def federated(
+    stack: tuple[WireResource, ...], subject: str = "system:serviceaccount:ci:acr-build-trigger"
+) -> tuple[WireResource, ...]:
+    """``stack`` with its identity ``trigger`` federated with ``subject``."""
+    identity = next(r for r in stack if r.name == "trigger")
+    credential = res(
+        "managedidentity:FederatedIdentityCredential",
+        "trigger-federation",
+        {
+            "resourceGroupName": "rg",
+            "resourceName": "trigger",
+            "issuer": "https://eastus2.oic.prod-aks.azure.com/t/c/",
+            "subject": subject,
+            "audiences": ["api://AzureADTokenExchange"],
+        },
+        resourceName=[identity.urn],
+    )
+    return (*stack, credential)
+
+
 def task_stack(
     role: str, scope: str | None = None, *, role_id: str | None = None, **registry_props: Any
 ) -> tuple[WireResource, ...]:
@@ -2063,6 +2085,43 @@ def _identity_cases() -> list[Case]:
     push = "Microsoft.ContainerRegistry/registries/push/write"
     return [
         Case(p, "custom trigger role", trigger_stack(None), "pass"),
+        Case(
+            p,
+            "a service account's identity that follows runs",
+            federated(trigger_stack(None, actions=BUILD_TRIGGER_ACTIONS)),
+            "pass",
+        ),
+        Case(
+            p,
+            "a service account's identity that schedules runs",
+            federated(trigger_stack(None, actions=(*BUILD_TRIGGER_ACTIONS, *QUICK_BUILD_ACTIONS))),
+            "fail",
+            "trigger-assignment: trigger is federated with the Kubernetes service account "
+            "ci/acr-build-trigger and holds ACR build trigger (acr) on rg-acr, which permits "
+            f"{SCHEDULE_RUN}: whoever can run a pod as that account can start quick runs",
+            "trigger-assignment",
+        ),
+        Case(
+            p,
+            "a service account's identity with Owner on the registry",
+            federated(trigger_stack("Owner")),
+            "fail",
+            "is federated with the Kubernetes service account ci/acr-build-trigger and holds Owner",
+            "trigger-assignment",
+        ),
+        Case(
+            p,
+            "a federated identity of another issuer kind is not a service account",
+            federated(trigger_stack(None), subject="repo:org/app:ref:refs/heads/main"),
+            "pass",
+        ),
+        Case(
+            p,
+            "quick builds accepted on purpose",
+            federated(trigger_stack(None, actions=(*BUILD_TRIGGER_ACTIONS, *QUICK_BUILD_ACTIONS))),
+            "pass",
+            config={"allowedRoles": ["ACR build trigger (acr)"]},
+        ),
         Case(
             p,
             "trigger with Tasks Contributor",
@@ -2145,6 +2204,13 @@ def _identity_cases() -> list[Case]:
             p,
             "nobody builds on the registry",
             (registry(),),
+            "not-applicable",
+            "no identity of the stack runs or triggers builds",
+        ),
+        Case(
+            p,
+            "a service account's identity with no role on the registry",
+            federated(trigger_stack(None)[:2]),
             "not-applicable",
             "no identity of the stack runs or triggers builds",
         ),
