@@ -301,35 +301,62 @@ class InClusterBuildTrigger(
         inputs: InClusterBuildTriggerInputs,
         identity: managedidentity.UserAssignedIdentity,
     ) -> authorization.RoleDefinition:
-        """The custom trigger role, defined for this registry only, and its assignment.
+        """The custom trigger role, defined for this registry only, and its assignment."""
+        registry_id = pulumi.Output.from_input(inputs["registry_id"])
+        role, _ = self._registry_role(
+            name,
+            "build-role",
+            inputs,
+            identity,
+            defined_at=registry_id,
+            namespace=_ROLE_NAMESPACE,
+            title="ACR build trigger",
+            description=(
+                "Follow ACR Tasks runs on this registry and start quick builds on its pools."
+                if plan.quick_builds
+                else "Follow ACR Tasks runs on this registry; the build broker starts them."
+            ),
+            actions=[*BUILD_TRIGGER_ACTIONS, *(QUICK_BUILD_ACTIONS if plan.quick_builds else ())],
+        )
+        return role
+
+    def _registry_role(
+        self,
+        name: str,
+        key: str,
+        inputs: InClusterBuildTriggerInputs,
+        holder: managedidentity.UserAssignedIdentity,
+        *,
+        defined_at: pulumi.Input[str],
+        namespace: uuid.UUID,
+        title: str,
+        description: str,
+        actions: list[str],
+    ) -> tuple[authorization.RoleDefinition, authorization.RoleAssignment]:
+        """A custom role of ``actions``, defined and assignable at ``defined_at``, and its
+        assignment to ``holder`` on the registry (``<name>-<key>``, ``<name>-<key>-assignment``).
 
         Its id is derived from the registry id, so the same registry always gets the same
         role, and its name carries the registry name (role names are unique per tenant).
         """
         registry_id = pulumi.Output.from_input(inputs["registry_id"])
-        actions = [*BUILD_TRIGGER_ACTIONS, *(QUICK_BUILD_ACTIONS if plan.quick_builds else ())]
-        description = (
-            "Follow ACR Tasks runs on this registry and start quick builds on its pools."
-            if plan.quick_builds
-            else "Follow ACR Tasks runs on this registry; the build broker starts them."
-        )
         role = authorization.RoleDefinition(
-            child_name(name, "build-role"),
-            scope=registry_id,
+            child_name(name, key),
+            scope=defined_at,
             role_definition_id=registry_id.apply(
-                lambda rid: str(uuid.uuid5(_ROLE_NAMESPACE, rid.lower()))
+                lambda rid: str(uuid.uuid5(namespace, rid.lower()))
             ),
-            role_name=pulumi.Output.concat("ACR build trigger (", inputs["registry_name"], ")"),
+            role_name=pulumi.Output.concat(f"{title} (", inputs["registry_name"], ")"),
             description=description,
             role_type="CustomRole",
             permissions=[authorization.PermissionArgs(actions=actions)],
-            assignable_scopes=[registry_id],
+            assignable_scopes=[defined_at],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        authorization.RoleAssignment(
-            child_name(name, "build-role-assignment"),
+        assignment = authorization.RoleAssignment(
+            child_name(name, f"{key}-assignment"),
             scope=registry_id,
-            principal_id=identity.principal_id,
+            principal_id=holder.principal_id,
             principal_type="ServicePrincipal",
             role_definition_id=pulumi.Output.concat(
                 "/subscriptions/",
@@ -339,7 +366,7 @@ class InClusterBuildTrigger(
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        return role
+        return role, assignment
 
     def _broker(
         self,
@@ -422,33 +449,18 @@ class InClusterBuildTrigger(
         (Learn, role-definitions, "AssignableScopes": not a resource instance) and assigned to
         the broker on the registry alone."""
         registry_id = pulumi.Output.from_input(inputs["registry_id"])
-        group_id = registry_id.apply(lambda rid: "/".join(rid.split("/")[:5]))
-        role = authorization.RoleDefinition(
-            child_name(name, "broker-role"),
-            scope=group_id,
-            role_definition_id=registry_id.apply(
-                lambda rid: str(uuid.uuid5(_BROKER_ROLE_NAMESPACE, rid.lower()))
-            ),
-            role_name=pulumi.Output.concat("ACR build broker (", inputs["registry_name"], ")"),
+        _, assignment = self._registry_role(
+            name,
+            "broker-role",
+            inputs,
+            identity,
+            defined_at=registry_id.apply(lambda rid: "/".join(rid.split("/")[:5])),
+            namespace=_BROKER_ROLE_NAMESPACE,
+            title="ACR build broker",
             description="Start runs of this registry's tasks; nothing else.",
-            role_type="CustomRole",
-            permissions=[authorization.PermissionArgs(actions=list(BROKER_ACTIONS))],
-            assignable_scopes=[group_id],
-            opts=pulumi.ResourceOptions(parent=self),
+            actions=list(BROKER_ACTIONS),
         )
-        return authorization.RoleAssignment(
-            child_name(name, "broker-role-assignment"),
-            scope=registry_id,
-            principal_id=identity.principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=pulumi.Output.concat(
-                "/subscriptions/",
-                inputs["subscription_id"],
-                "/providers/Microsoft.Authorization/roleDefinitions/",
-                role.name,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        return assignment
 
     def _deployer(
         self,

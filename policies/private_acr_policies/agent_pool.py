@@ -14,7 +14,7 @@ decided. Agent pools exist only on Premium registries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pulumi_policy import EnforcementLevel, Severity
 
@@ -83,6 +83,25 @@ def pool_subnet(stack: Stack, pool: Resource) -> SubnetRef | Unchecked | None:
     return None
 
 
+def each_injected_pool(
+    stack: Stack, judge: Callable[[Stack, Resource, SubnetRef], Iterator[Outcome]]
+) -> Iterator[Outcome]:
+    """``judge`` on every agent pool in a VNet subnet of the stack, with that subnet; a pool
+    whose subnet is not known, or not in the stack, is unchecked. Not applicable when no pool
+    runs in a subnet."""
+    injected = 0
+    for pool in pools_of(stack):
+        subnet = pool_subnet(stack, pool)
+        if isinstance(subnet, Unchecked):
+            injected += 1
+            yield subnet
+        elif subnet is not None:
+            injected += 1
+            yield from judge(stack, pool, subnet)
+    if not injected:
+        raise NotApplicable("no agent pool runs in a VNet subnet")
+
+
 def _egress_of(stack: Stack, pool: Resource, subnet: SubnetRef) -> Iterator[Outcome]:
     found = nsg_of(stack, subnet)
     if found.state == "absent":
@@ -133,17 +152,7 @@ def _required_flows(
 
 
 def check_egress(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
-    injected = 0
-    for pool in pools_of(stack):
-        subnet = pool_subnet(stack, pool)
-        if isinstance(subnet, Unchecked):
-            injected += 1
-            yield subnet
-        elif subnet is not None:
-            injected += 1
-            yield from _egress_of(stack, pool, subnet)
-    if not injected:
-        raise NotApplicable("no agent pool runs in a VNet subnet")
+    return each_injected_pool(stack, _egress_of)
 
 
 def check_premium(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:

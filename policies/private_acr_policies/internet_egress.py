@@ -32,7 +32,7 @@ from private_acr_policies._policy import (
     Unchecked,
     stack_policy,
 )
-from private_acr_policies.agent_pool import pool_subnet, pools_of
+from private_acr_policies.agent_pool import each_injected_pool
 from private_acr_rules import egress
 
 
@@ -111,17 +111,7 @@ def check(stack: Stack, settings: InternetEgressSettings) -> Iterator[Outcome]:
     production = {name.lower() for name in settings.production_stacks}
     if stack.name.lower() not in production:
         raise NotApplicable(f"stack {stack.name or '(unknown)'} is not a production stack")
-    injected = 0
-    for pool in pools_of(stack):
-        subnet = pool_subnet(stack, pool)
-        if isinstance(subnet, Unchecked):
-            injected += 1
-            yield subnet
-        elif subnet is not None:
-            injected += 1
-            yield from _reach_of(stack, pool, subnet)
-    if not injected:
-        raise NotApplicable("no agent pool runs in a VNet subnet")
+    yield from each_injected_pool(stack, _reach_of)
 
 
 POLICY = stack_policy(RULE, check)
