@@ -10,7 +10,7 @@ from private_acr_tasks.stack import build_stack
 try:
     settings = load_from_pulumi()
     # Subnets owned elsewhere are checked before the first resource registers.
-    require_existing_network(settings.network)
+    require_existing_network(settings.network, aks_outbound=settings.aks.outbound_type)
 except InputError as error:
     # RunError ends the program with this message and no traceback.
     raise pulumi.RunError(str(error)) from None

@@ -91,19 +91,25 @@ ROLE_IDS: Mapping[str, str] = {
 
 # The custom roles the components create, each action named as Learn's "Azure permissions for
 # Containers" (role-based-access-control/permissions/containers, Microsoft.ContainerRegistry)
-# lists it. The build trigger: what `az acr task run` and `az acr build` call, and reading the
-# pool a run names (container-registry/tasks-agent-pools-permission-migration).
+# lists it. The build trigger follows runs: their status and their log link (`az acr task
+# show-run`, `az acr task logs`, which read the registry first); it starts none.
 SCHEDULE_RUN = "Microsoft.ContainerRegistry/registries/scheduleRun/action"
+UPLOAD_URL = "Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action"
 BUILD_TRIGGER_ACTIONS: tuple[str, ...] = (
     "Microsoft.ContainerRegistry/registries/read",
-    SCHEDULE_RUN,
-    "Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action",
     "Microsoft.ContainerRegistry/registries/runs/read",
     "Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action",
-    "Microsoft.ContainerRegistry/registries/tasks/read",
-    "Microsoft.ContainerRegistry/registries/tasks/listDetails/action",
+)
+# buildTrigger.quickBuilds adds what `az acr build --agent-pool` calls: schedule the run, upload
+# the context, and read the pool the run names (container-registry/
+# tasks-agent-pools-permission-migration).
+QUICK_BUILD_ACTIONS: tuple[str, ...] = (
+    SCHEDULE_RUN,
+    UPLOAD_URL,
     "Microsoft.ContainerRegistry/registries/agentpools/read",
 )
+# The build broker: start a run of a task, and hand out an upload location for its context.
+BROKER_ACTIONS: tuple[str, ...] = (SCHEDULE_RUN, UPLOAD_URL)
 # The pool scaler: the PATCH of a pool's count is a write of the pool ("Agent Pools - Update").
 POOL_SCALER_ACTIONS: tuple[str, ...] = ("Microsoft.ContainerRegistry/registries/agentpools/write",)
 

@@ -15,8 +15,10 @@ from typing import Any, Literal
 
 from learn_facts import (
     AGENT_POOL_EGRESS,
+    BROKER_ACTIONS,
     BUILD_TRIGGER_ACTIONS,
     LOG_CATEGORIES,
+    QUICK_BUILD_ACTIONS,
     ROLE_IDS,
     SCHEDULE_RUN,
 )
@@ -1981,10 +1983,11 @@ def trigger_stack(
     role: str | None,
     scope: str | None = None,
     *,
-    actions: tuple[str, ...] = BUILD_TRIGGER_ACTIONS,
+    actions: tuple[str, ...] = BROKER_ACTIONS,
     **custom: Any,
 ) -> tuple[WireResource, ...]:
-    """A registry, a trigger identity and its role there (``None``: a custom trigger role)."""
+    """A registry, an identity that starts runs and its role there (``None``: a custom role
+    of ``actions``, by default the build broker's)."""
     acr = registry()
     identity = res(
         "managedidentity:UserAssignedIdentity",
@@ -2016,6 +2019,26 @@ def trigger_stack(
         **({} if role else {"roleDefinitionId": [definition.urn]}),
     )
     return (acr, identity, definition, assignment)
+
+
+def federated(
+    stack: tuple[WireResource, ...], subject: str = "system:serviceaccount:ci:acr-build-trigger"
+) -> tuple[WireResource, ...]:
+    """``stack`` with its identity ``trigger`` federated with ``subject``."""
+    identity = next(r for r in stack if r.name == "trigger")
+    credential = res(
+        "managedidentity:FederatedIdentityCredential",
+        "trigger-federation",
+        {
+            "resourceGroupName": "rg",
+            "resourceName": "trigger",
+            "issuer": "https://eastus2.oic.prod-aks.azure.com/t/c/",
+            "subject": subject,
+            "audiences": ["api://AzureADTokenExchange"],
+        },
+        resourceName=[identity.urn],
+    )
+    return (*stack, credential)
 
 
 def task_stack(
@@ -2068,6 +2091,43 @@ def _identity_cases() -> list[Case]:
         Case(p, "custom trigger role", trigger_stack(None), "pass"),
         Case(
             p,
+            "a service account's identity that follows runs",
+            federated(trigger_stack(None, actions=BUILD_TRIGGER_ACTIONS)),
+            "pass",
+        ),
+        Case(
+            p,
+            "a service account's identity that schedules runs",
+            federated(trigger_stack(None, actions=(*BUILD_TRIGGER_ACTIONS, *QUICK_BUILD_ACTIONS))),
+            "fail",
+            "trigger-assignment: trigger is federated with the Kubernetes service account "
+            "ci/acr-build-trigger and holds ACR build trigger (acr) on rg-acr, which permits "
+            f"{SCHEDULE_RUN}: whoever can run a pod as that account can start quick runs",
+            "trigger-assignment",
+        ),
+        Case(
+            p,
+            "a service account's identity with Owner on the registry",
+            federated(trigger_stack("Owner")),
+            "fail",
+            "is federated with the Kubernetes service account ci/acr-build-trigger and holds Owner",
+            "trigger-assignment",
+        ),
+        Case(
+            p,
+            "a federated identity of another issuer kind is not a service account",
+            federated(trigger_stack(None), subject="repo:org/app:ref:refs/heads/main"),
+            "pass",
+        ),
+        Case(
+            p,
+            "quick builds accepted on purpose",
+            federated(trigger_stack(None, actions=(*BUILD_TRIGGER_ACTIONS, *QUICK_BUILD_ACTIONS))),
+            "pass",
+            config={"allowedRoles": ["ACR build trigger (acr)"]},
+        ),
+        Case(
+            p,
             "trigger with Tasks Contributor",
             trigger_stack("Container Registry Tasks Contributor"),
             "fail",
@@ -2116,7 +2176,7 @@ def _identity_cases() -> list[Case]:
         Case(
             p,
             "custom role that pushes",
-            trigger_stack(None, actions=(*BUILD_TRIGGER_ACTIONS, push)),
+            trigger_stack(None, actions=(*BROKER_ACTIONS, push)),
             "fail",
             f"it permits {push}",
             "trigger-assignment",
@@ -2148,6 +2208,13 @@ def _identity_cases() -> list[Case]:
             p,
             "nobody builds on the registry",
             (registry(),),
+            "not-applicable",
+            "no identity of the stack runs or triggers builds",
+        ),
+        Case(
+            p,
+            "a service account's identity with no role on the registry",
+            federated(trigger_stack(None)[:2]),
             "not-applicable",
             "no identity of the stack runs or triggers builds",
         ),
@@ -3276,6 +3343,138 @@ def _reach_cases() -> list[Case]:
     ]
 
 
+def restricted_agent_rules(*allowed: tuple[str, str]) -> list[dict[str, Any]]:
+    """The agent NSG of a restricted stack, with ``(name, destination)`` entries on 443."""
+    from private_acr_rules import egress
+
+    allowances = [
+        egress.EgressAllowance(name, destination, (443,)) for name, destination in allowed
+    ]
+    rules = egress.agent_nsg_rules(egress.AgentEgress.RESTRICTED, (), allowances)
+    return [rule.arm() for rule in rules]
+
+
+def deny_internet(priority: Any = 4096) -> dict[str, Any]:
+    return deny_all_out(priority, destinationAddressPrefix="Internet")
+
+
+def _internet_egress_cases() -> list[Case]:
+    # Longer than 60 lines: a table, one case per behaviour, not logic.
+    p = "agent-pool-internet-egress"
+    return [
+        Case(
+            p, "restricted agent nsg", egress_stack(restricted_agent_rules()), "pass", stack="prod"
+        ),
+        Case(
+            p,
+            "a public prefix and a service tag are not any address",
+            egress_stack(
+                restricted_agent_rules(("github", "140.82.112.0/20"), ("storage", "Storage.WestUS"))
+            ),
+            "pass",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "open egress",
+            egress_stack(allows_required()),
+            "fail",
+            "rg-acr-pool: NSG agents-nsg lets builds send TCP 443 from subnet agents to any "
+            "internet host and Azure tenants (AzureCloud) (Azure's default rule "
+            "'AllowInternetOutBound' (priority 65001))",
+            "rg-acr-pool",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "an allow of Internet above the deny",
+            egress_stack(
+                [
+                    rule(
+                        "allow-web",
+                        priority=300,
+                        direction="Outbound",
+                        sourceAddressPrefix="*",
+                        destinationAddressPrefix="Internet",
+                        destinationPortRange="443",
+                    ),
+                    *restricted_agent_rules(),
+                ]
+            ),
+            "fail",
+            "(rule 'allow-web' (priority 300))",
+            "rg-acr-pool",
+            stack="production",
+        ),
+        Case(
+            p,
+            "an allow of AzureCloud reaches other tenants",
+            egress_stack(restricted_agent_rules(("azure", "AzureCloud"))),
+            "fail",
+            "to Azure tenants (AzureCloud) (rule 'allow-azure-outbound' (priority 1000))",
+            "rg-acr-pool",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "a deny of udp only",
+            egress_stack([*allows_required(), deny_internet() | {"protocol": "Udp"}]),
+            "fail",
+            "'AllowInternetOutBound'",
+            "rg-acr-pool",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "no nsg on the agent subnet",
+            (
+                vnet("build", "10.40.0.0/16"),
+                subnet("build", "agents", "10.40.1.0/24"),
+                registry(),
+                pool("acr", AGENT_ID),
+            ),
+            "fail",
+            "has no NSG, so Azure's default rule 'AllowInternetOutBound' lets builds send",
+            "rg-acr-pool",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "production stacks from the policy config",
+            egress_stack(allows_required()),
+            "fail",
+            "'AllowInternetOutBound'",
+            "rg-acr-pool",
+            config={"productionStacks": ["live"]},
+            stack="live",
+        ),
+        Case(
+            p,
+            "an unknown deny priority is not checked",
+            egress_stack([*allows_required(), deny_internet(UNKNOWN)]),
+            "not-applicable",
+            "TCP 443 to the internet through NSG agents-nsg (depends on rule 'deny-all' "
+            "(priority unknown), not known until deployment)",
+            stack="prod",
+        ),
+        Case(
+            p,
+            "not a production stack",
+            egress_stack(allows_required()),
+            "not-applicable",
+            "stack test is not a production stack",
+        ),
+        Case(
+            p,
+            "no agent pool",
+            (vnet("build", "10.40.0.0/16"),),
+            "not-applicable",
+            "no ACR agent pool",
+            stack="prod",
+        ),
+    ]
+
+
 CASES: list[Case] = [
     *_bridge_cases(),
     *_plan_cases(),
@@ -3296,4 +3495,5 @@ CASES: list[Case] = [
     *_credential_cases(),
     *_quota_cases(),
     *_reach_cases(),
+    *_internet_egress_cases(),
 ]

@@ -1,12 +1,26 @@
 """The CI agent's manifests and login scripts, rendered without Pulumi."""
 
+import http.server
+import io
+import json
+import os
 import subprocess
 import sys
-from typing import Any
+import tarfile
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
 
 import yaml
 
-from private_acr_rules.ci_manifests import BuildTarget, CiPod, agent_manifest, build_job, logged_in
+from private_acr_rules.ci_manifests import (
+    Broker,
+    BuildTarget,
+    CiPod,
+    agent_manifest,
+    build_job,
+    logged_in,
+)
 from private_acr_rules.clouds import AzureCloud
 
 POD = CiPod("ci", "acr-build-trigger", "mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0")
@@ -17,10 +31,15 @@ REGISTRY_ID = (
 TARGET = BuildTarget.of_registry(
     REGISTRY_ID, "acrdev", "build-dev", "pool-dev", subscription_id="2222", resource_group="rg"
 )
+BROKER = Broker(
+    "https://prod-00.eastus2.logic.azure.com:443/workflows/abc/triggers/build/paths/invoke"
+    "?api-version=2016-10-01&sp=%2Ftriggers%2Fbuild%2Frun&sv=1.0",
+    "https://management.azure.com/",
+)
 
 
 def documents() -> dict[str, dict[str, Any]]:
-    docs = yaml.safe_load_all(agent_manifest(POD, "client-1", "tenant-1", "1111"))
+    docs = yaml.safe_load_all(agent_manifest(POD, "client-1", "tenant-1", TARGET, BROKER))
     return {doc["kind"]: doc for doc in docs}
 
 
@@ -33,9 +52,7 @@ def test_the_registry_id_decides_subscription_and_group() -> None:
 
 
 def test_commands_name_the_registry_group_task_and_pool() -> None:
-    assert TARGET.task_run_command(".") == (
-        "az acr task run --registry acrdev --resource-group rg-images --name build-dev --context ."
-    )
+    assert TARGET.task_run_command(".") == "/opt/acr-build/run-task build-dev ."
     assert TARGET.quick_build_command() == (
         "az acr build --registry acrdev --resource-group rg-images --agent-pool pool-dev "
         "--image app:{{.Run.ID}} --file Dockerfile ."
@@ -55,6 +72,7 @@ def test_a_login_sets_the_cloud_then_logs_in_with_the_token_as_it_is_now() -> No
 def test_the_agent_runs_builds_through_its_login_script() -> None:
     docs = documents()
     assert set(docs) == {"Namespace", "ServiceAccount", "ConfigMap", "Deployment"}
+    assert set(docs["ConfigMap"]["data"]) == {"with-login", "run-task"}
     script = docs["ConfigMap"]["data"]["with-login"]
     assert script.startswith("#!/bin/sh\nset -eu\n") and script.endswith('"$@"\n')
     annotations = docs["ServiceAccount"]["metadata"]["annotations"]
@@ -77,7 +95,8 @@ def test_a_job_runs_the_task_on_its_context_once() -> None:
 
 
 def test_scripts_are_written_as_literal_blocks() -> None:
-    assert "with-login: |" in agent_manifest(POD, "c", "t", "s")
+    manifest = agent_manifest(POD, "c", "t", TARGET, BROKER)
+    assert "with-login: |" in manifest and "run-task: |" in manifest
 
 
 def test_rendering_needs_nothing_of_pulumi() -> None:
@@ -89,3 +108,117 @@ def test_rendering_needs_nothing_of_pulumi() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+FAKE_AZ = """#!{python}
+import json, os, sys
+log = os.environ["AZ_LOG"]
+with open(log, "a") as out:
+    out.write(json.dumps(sys.argv[1:]) + "\\n")
+args = sys.argv[1:]
+if args[:1] == ["rest"]:
+    body = json.loads(args[args.index("--body") + 1])
+    if body["operation"] == "upload":
+        print(os.environ["UPLOAD_URL"] + "\\tsource/202601010000/abc.tar.gz")
+    elif os.environ.get("REFUSE"):
+        sys.exit("Forbidden: not a configured task")
+    else:
+        print("cb7")
+elif args[:3] == ["acr", "task", "show-run"]:
+    print(os.environ.get("RUN_STATUS", "Succeeded"))
+else:
+    print("step 1/1 ... done")
+"""
+
+
+class _Uploads(http.server.BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[str, dict[str, str], bytes]]] = []
+
+    def do_PUT(self) -> None:
+        length = int(self.headers["Content-Length"])
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        self.received.append((self.path, headers, self.rfile.read(length)))
+        self.send_response(201)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def run_task(tmp_path: Path, context: str, **env: str) -> tuple[int, list[list[str]]]:
+    """Runs the rendered run-task with a stand-in az on PATH; its exit code and az's calls."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "az"
+    fake.write_text(FAKE_AZ.format(python=sys.executable))
+    fake.chmod(0o755)
+    script = tmp_path / "run-task"
+    script.write_text(TARGET.run_task_script(BROKER))
+    log = tmp_path / "az.log"
+    environment = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "AZ_LOG": str(log),
+        **env,
+    }
+    result = subprocess.run(
+        ["/bin/sh", str(script), "build-dev", context],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return result.returncode, calls
+
+
+def test_run_task_uploads_a_directory_through_the_broker_then_runs_and_follows_it(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "app"
+    (source / ".git").mkdir(parents=True)
+    (source / ".git" / "config").write_text("[core]\n")
+    (source / "Dockerfile").write_text("FROM mcr.microsoft.com/azurelinux/base/core:3.0\n")
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Uploads)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    upload_url = f"http://127.0.0.1:{server.server_port}/source/abc.tar.gz?sv=2021&sig=x"
+    code, calls = run_task(tmp_path, str(source), UPLOAD_URL=upload_url)
+    server.server_close()
+    assert code == 0
+    upload, run, logs, show = calls
+    for call in (upload, run):
+        assert call[:5] == ["rest", "--method", "post", "--url", BROKER.url]
+        assert call[call.index("--resource") + 1] == "https://management.azure.com/"
+    assert json.loads(upload[upload.index("--body") + 1]) == {"operation": "upload"}
+    assert json.loads(run[run.index("--body") + 1]) == {
+        "operation": "run",
+        "task": "build-dev",
+        "context": "source/202601010000/abc.tar.gz",
+    }
+    assert logs[:3] == ["acr", "task", "logs"] and "cb7" in logs
+    assert show[:3] == ["acr", "task", "show-run"]
+    [(path, headers, body)] = _Uploads.received
+    assert path == "/source/abc.tar.gz?sv=2021&sig=x"
+    assert headers["x-ms-blob-type"] == "BlockBlob"
+    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+        names = archive.getnames()
+    assert "./Dockerfile" in names and not [n for n in names if ".git" in n]
+
+
+def test_run_task_passes_a_url_context_as_it_is(tmp_path: Path) -> None:
+    url = "https://git.internal.example.com/team/app.git#main"
+    code, calls = run_task(tmp_path, url)
+    assert code == 0
+    run = calls[0]
+    assert json.loads(run[run.index("--body") + 1])["context"] == url
+
+
+def test_run_task_fails_when_the_broker_refuses_or_the_run_fails(tmp_path: Path) -> None:
+    url = "https://git.internal.example.com/team/app.git#main"
+    code, calls = run_task(tmp_path, url, REFUSE="1")
+    assert code != 0 and len(calls) == 1
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    code, _ = run_task(failed, url, RUN_STATUS="Failed")
+    assert code != 0

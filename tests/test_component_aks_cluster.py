@@ -12,12 +12,14 @@ from private_acr_tasks.aks import AksCluster, AksClusterArgs
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
 
+NETWORK = "/subscriptions/sub/resourceGroups/rg-net/providers/Microsoft.Network"
+SUBNET = f"{NETWORK}/virtualNetworks/vnet/subnets/aks"
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3owsUkn36WhXnTqsHMVaGwxJnIzgzP+3ZG/vs9pEDV a@b"
 BASE: AksClusterArgs = {
     "resource_group_name": "rg",
     "location": "eastus2",
     "subscription_id": "sub",
-    "subnet_id": "/x/subnets/aks",
+    "subnet_id": SUBNET,
     "registry_id": "/x/registries/acr1",
     "dns_prefix": "aks-dev",
     "ssh_public_key": KEY,
@@ -33,6 +35,7 @@ def cluster_run(run_components: Runner, **changes: Any) -> ProgramRun:
 def test_the_component_holds_identity_rights_cluster_and_pull_role(run_components: Runner) -> None:
     assert children_of(cluster_run(run_components), "aks") == {
         ("azure-native:managedidentity:UserAssignedIdentity", "aks-identity"),
+        ("azure-native:authorization:RoleDefinition", "aks-subnet-role"),
         ("azure-native:authorization:RoleAssignment", "aks-subnet-access"),
         ("azure-native:containerservice:ManagedCluster", "aks-cluster"),
         ("azure-native:authorization:RoleAssignment", "aks-acr-pull"),
@@ -54,19 +57,53 @@ def test_nodes_sit_in_the_subnet_without_public_addresses(run_components: Runner
     pool = by_name(cluster_run(run_components, node_count=3), "aks-cluster").inputs[
         "agentPoolProfiles"
     ][0]
-    assert pool["vnetSubnetID"] == "/x/subnets/aks" and pool["count"] == 3
+    assert pool["vnetSubnetID"] == SUBNET and pool["count"] == 3
     assert pool["enableNodePublicIP"] is False
 
 
-def test_control_plane_identity_holds_network_contributor_before_the_cluster(
+# Learn, aks/aks-service-permissions, "Additional AKS cluster identity permissions": a subnet
+# of a custom VNet needs these two, and nothing more for this cluster's features.
+SUBNET_ACTIONS = {
+    "Microsoft.Network/virtualNetworks/subnets/join/action",
+    "Microsoft.Network/virtualNetworks/subnets/read",
+}
+
+
+def test_control_plane_identity_may_join_the_subnet_before_the_cluster_exists(
     run_components: Runner,
 ) -> None:
     run = cluster_run(run_components)
+    role = by_name(run, "aks-subnet-role")
+    [permission] = role.inputs["permissions"]
+    assert set(permission["actions"]) == SUBNET_ACTIONS
+    assert len(permission["actions"]) == 2 and not permission.get("dataActions")
+    group = "/subscriptions/sub/resourceGroups/rg-net"
+    assert role.inputs["scope"] == group and role.inputs["assignableScopes"] == [group]
+    assert role.inputs["roleName"] == "AKS node subnet (rg-net/vnet/aks)"
     access = by_name(run, "aks-subnet-access")
-    assert access.inputs["scope"] == "/x/subnets/aks"
-    assert access.inputs["roleDefinitionId"].endswith(ROLE_IDS["Network Contributor"])
+    assert access.inputs["scope"] == SUBNET
+    assert access.inputs["roleDefinitionId"] == (
+        f"/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/{role.outputs['name']}"
+    )
     assert access.inputs["principalId"] == by_name(run, "aks-identity").outputs["principalId"]
     assert access.urn in by_name(run, "aks-cluster").dependencies
+
+
+def test_no_network_contributor_without_a_central_zone(run_components: Runner) -> None:
+    run = cluster_run(run_components)
+    contributor = ROLE_IDS["Network Contributor"]
+    assert not [
+        r
+        for r in run.resources
+        if r.type == "azure-native:authorization:RoleAssignment"
+        and r.inputs["roleDefinitionId"].endswith(contributor)
+    ]
+
+
+def test_a_subnet_granted_by_its_owner_gets_no_role(run_components: Runner) -> None:
+    run = cluster_run(run_components, grant_subnet_access=False)
+    names = {name for _, name in children_of(run, "aks")}
+    assert not names & {"aks-subnet-role", "aks-subnet-access"}
 
 
 def test_kubelet_identity_may_pull_from_the_registry(run_components: Runner) -> None:
@@ -204,6 +241,7 @@ def test_container_insights_without_a_workspace_is_refused(refusal: Refusal) -> 
         ),
         ({"ssh_public_key": None}, "AksClusterArgs.ssh_public_key: missing"),
         ({"node_count": 0}, "AksClusterArgs.node_count: got 0"),
+        ({"outbound_type": "natGateway"}, "AksClusterArgs.outbound_type: got 'natGateway'"),
         ({"node_vm_size": "D4"}, "AksClusterArgs.node_vm_size: got 'D4'"),
         ({"kubernetes_version": "latest"}, "AksClusterArgs.kubernetes_version: got 'latest'"),
         (
@@ -252,11 +290,31 @@ def test_a_central_api_server_zone_is_used_and_the_control_plane_may_write_it_fi
     assert grant.urn in cluster.dependencies
 
 
+def test_a_central_zone_brings_network_contributor_on_the_vnet(run_components: Runner) -> None:
+    # Learn, aks/private-clusters: a custom zone needs "Private DNS Zone Contributor and Network
+    # Contributor"; its example scopes Network Contributor to the cluster's VNet.
+    run = cluster_run(run_components, private_dns_zone_id=HUB_ZONE)
+    grant = by_name(run, "aks-vnet-access")
+    assert grant.inputs["scope"] == f"{NETWORK}/virtualNetworks/vnet"
+    assert grant.inputs["roleDefinitionId"] == (
+        "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/"
+        f"{ROLE_IDS['Network Contributor']}"
+    )
+    assert grant.urn in by_name(run, "aks-cluster").dependencies
+
+
+def test_user_defined_routing_is_the_clusters_outbound_type(run_components: Runner) -> None:
+    run = cluster_run(run_components, outbound_type="userDefinedRouting")
+    profile = by_name(run, "aks-cluster").inputs["networkProfile"]
+    assert profile["outboundType"] == "userDefinedRouting"
+    default = by_name(cluster_run(run_components), "aks-cluster").inputs["networkProfile"]
+    assert default["outboundType"] == "loadBalancer"
+
+
 def test_a_zone_granted_by_its_owner_gets_no_role_assignment(run_components: Runner) -> None:
     run = cluster_run(run_components, private_dns_zone_id=HUB_ZONE, grant_dns_zone_access=False)
-    assert ("azure-native:authorization:RoleAssignment", "aks-dns-zone-access") not in children_of(
-        run, "aks"
-    )
+    names = {name for _, name in children_of(run, "aks")}
+    assert not names & {"aks-dns-zone-access", "aks-vnet-access"}
 
 
 def api_server_zone_id(cloud: str) -> str:

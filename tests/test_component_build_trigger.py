@@ -9,7 +9,12 @@ import kubernetes_validate
 import pulumi
 import pytest
 import yaml
-from learn_facts import BUILD_TRIGGER_ACTIONS, ROLE_IDS
+from learn_facts import (
+    BROKER_ACTIONS,
+    BUILD_TRIGGER_ACTIONS,
+    QUICK_BUILD_ACTIONS,
+    ROLE_IDS,
+)
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
@@ -54,8 +59,10 @@ def trigger_run(run_components: Runner, outputs: dict[str, Any], **changes: Any)
             "manifest": trigger.manifest,
             "build_job_manifest": trigger.build_job_manifest,
             "task_run_command": trigger.task_run_command,
-            "quick_build_command": trigger.quick_build_command,
+            "broker_url": trigger.broker_url,
         }
+        if trigger.quick_build_command is not None:
+            texts["quick_build_command"] = trigger.quick_build_command
         for key, text in texts.items():
             text.apply(lambda value, key=key: outputs.setdefault(key, value))
 
@@ -94,6 +101,10 @@ def test_the_component_holds_the_identity_the_custom_role_and_its_assignment(
         ("azure-native:managedidentity:UserAssignedIdentity", "ci-identity"),
         ("azure-native:authorization:RoleDefinition", "ci-build-role"),
         ("azure-native:authorization:RoleAssignment", "ci-build-role-assignment"),
+        ("azure-native:managedidentity:UserAssignedIdentity", "ci-broker-identity"),
+        ("azure-native:authorization:RoleDefinition", "ci-broker-role"),
+        ("azure-native:authorization:RoleAssignment", "ci-broker-role-assignment"),
+        ("azure-native:logic:Workflow", "ci-broker"),
     }
 
 
@@ -106,14 +117,85 @@ def test_identity_is_federated_with_the_agent_service_account(run_components: Ru
     assert federation.inputs["audiences"] == ["api://AzureADTokenExchange"]
 
 
-def test_custom_role_holds_exactly_the_documented_trigger_operations(
-    run_components: Runner,
-) -> None:
+def test_the_trigger_role_follows_runs_and_starts_none(run_components: Runner) -> None:
     role = by_name(trigger_run(run_components, {}), "ci-build-role").inputs
     [permission] = role["permissions"]
     assert set(permission["actions"]) == set(BUILD_TRIGGER_ACTIONS)
     assert len(permission["actions"]) == len(BUILD_TRIGGER_ACTIONS)
     assert not permission.get("dataActions")
+
+
+def test_quick_builds_add_the_run_and_upload_actions_and_the_command(
+    run_components: Runner,
+) -> None:
+    outputs: dict[str, Any] = {}
+    run = trigger_run(run_components, outputs, quick_builds=True)
+    [permission] = by_name(run, "ci-build-role").inputs["permissions"]
+    assert set(permission["actions"]) == {*BUILD_TRIGGER_ACTIONS, *QUICK_BUILD_ACTIONS}
+    assert "--agent-pool pool-dev" in outputs["quick_build_command"]
+    assert "quick_build_command" not in rendered(run_components)
+
+
+def test_the_broker_identity_holds_the_run_role_on_the_registry(run_components: Runner) -> None:
+    run = trigger_run(run_components, {})
+    role = by_name(run, "ci-broker-role").inputs
+    [permission] = role["permissions"]
+    assert set(permission["actions"]) == set(BROKER_ACTIONS)
+    assert len(permission["actions"]) == len(BROKER_ACTIONS)
+    group = REGISTRY_ID.split("/providers/", maxsplit=1)[0]
+    assert role["scope"] == group and role["assignableScopes"] == [group]
+    assignment = by_name(run, "ci-broker-role-assignment")
+    assert assignment.inputs["scope"] == REGISTRY_ID
+    assert (
+        assignment.inputs["principalId"]
+        == by_name(run, "ci-broker-identity").outputs["principalId"]
+    )
+    assert assignment.urn in by_name(run, "ci-broker").dependencies
+
+
+def test_the_broker_accepts_only_the_trigger_identitys_bearer_tokens(
+    run_components: Runner,
+) -> None:
+    run = trigger_run(run_components, {})
+    broker = by_name(run, "ci-broker").inputs
+    [policy] = broker["accessControl"]["triggers"]["openAuthenticationPolicies"][
+        "policies"
+    ].values()
+    claims = {c["name"]: c["value"] for c in policy["claims"]}
+    assert policy["type"] == "AAD"
+    assert claims == {
+        # Learn, logic-apps-securing-a-logic-app: the Issuer "starts with
+        # https://sts.windows.net/" and the tenant; the caller asks for a token of ARM.
+        "iss": "https://sts.windows.net/tenant/",
+        "aud": "https://management.azure.com/",
+        "oid": by_name(run, "ci-identity").outputs["principalId"],
+    }
+    [trigger] = broker["definition"]["triggers"].values()
+    # Learn, "Enable Microsoft Entra ID OAuth as the only option to call a request endpoint".
+    assert trigger["operationOptions"] == "IncludeAuthorizationHeadersInOutputs"
+    assert trigger["conditions"] == [
+        {"expression": "@startsWith(triggerOutputs()?['headers']?['Authorization'], 'Bearer')"}
+    ]
+    assert broker["identity"]["userAssignedIdentities"] == [
+        by_name(run, "ci-broker-identity").outputs["id"]
+    ]
+
+
+def test_the_broker_runs_the_configured_tasks_with_their_listed_contexts(
+    run_components: Runner,
+) -> None:
+    url = "https://git.internal.example.com/team/app.git#main"
+    run = trigger_run(
+        run_components,
+        {},
+        task_names=["build-dev", "app-dev"],
+        contexts={"app-dev": [url]},
+    )
+    tasks = by_name(run, "ci-broker").inputs["definition"]["parameters"]["tasks"]["defaultValue"]
+    assert tasks == {
+        "build-dev": {"id": f"{REGISTRY_ID}/tasks/build-dev", "contexts": []},
+        "app-dev": {"id": f"{REGISTRY_ID}/tasks/app-dev", "contexts": [url]},
+    }
 
 
 def test_custom_role_is_defined_for_the_registry_only(run_components: Runner) -> None:
@@ -181,18 +263,18 @@ def test_deployer_principal_type_follows_the_args(run_components: Runner) -> Non
 
 def test_without_deployers_no_kubernetes_role_is_granted(run_components: Runner) -> None:
     scopes = [a["scope"] for a in assignments(trigger_run(run_components, {}))]
-    assert scopes == [REGISTRY_ID]
+    assert scopes == [REGISTRY_ID, REGISTRY_ID]  # the trigger's role and the broker's
 
 
 # Manifests ---------------------------------------------------------------------------------
 
 
-def test_job_logs_in_right_before_each_az_acr_command(run_components: Runner) -> None:
+def test_job_logs_in_right_before_each_build(run_components: Runner) -> None:
     job = documents(run_components)["Job"]
     [container] = job["spec"]["template"]["spec"]["containers"]
     assert container["command"][:2] == ["/bin/sh", "-c"]
     lines = script_of(container)
-    acr_calls = [i for i, line in enumerate(lines) if line.startswith("az acr ")]
+    acr_calls = [i for i, line in enumerate(lines) if line.startswith("/opt/acr-build/run-task ")]
     assert acr_calls
     previous = -1
     for call in acr_calls:
@@ -209,14 +291,25 @@ def test_job_runs_one_build_and_is_never_retried(run_components: Runner) -> None
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
 
 
-def test_job_builds_the_context_it_is_given(run_components: Runner) -> None:
-    job = documents(run_components)["Job"]
-    lines = script_of(job["spec"]["template"]["spec"]["containers"][0])
-    assert lines[-1] == (
-        "az acr task run --registry acr1 --resource-group rg-images --name build-dev "
-        '--context "$BUILD_CONTEXT"'
-    )
+def test_job_builds_the_context_it_is_given_through_the_broker(run_components: Runner) -> None:
+    outputs = rendered(run_components)
+    job = yaml.safe_load(outputs["build_job_manifest"])
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    lines = script_of(container)
+    assert lines[-1] == '/opt/acr-build/run-task build-dev "$BUILD_CONTEXT"'
     assert any(line.startswith(': "${BUILD_CONTEXT:?') for line in lines)
+    login = next(i for i, line in enumerate(lines) if line.startswith("az login "))
+    assert '--federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")"' in lines[login]
+    assert login < len(lines) - 1
+    assert {"name": "scripts", "mountPath": "/opt/acr-build", "readOnly": True} in container[
+        "volumeMounts"
+    ]
+    # run-task posts to the broker with the token of the identity the pod logged in as.
+    docs = {d["kind"]: d for d in yaml.safe_load_all(outputs["manifest"])}
+    run_task = docs["ConfigMap"]["data"]["run-task"]
+    assert f"az rest --method post --url '{outputs['broker_url']}'" in run_task
+    assert "--resource https://management.azure.com/" in run_task
+    assert "sig=" not in outputs["broker_url"]
 
 
 def test_agent_builds_run_through_a_script_that_logs_in_each_time(run_components: Runner) -> None:
@@ -284,10 +377,11 @@ def test_schema_check_refuses_a_malformed_manifest(run_components: Runner) -> No
 def test_commands_carry_the_registry_its_resource_group_and_the_task(
     run_components: Runner,
 ) -> None:
-    outputs = rendered(run_components)
-    assert outputs["task_run_command"] == (
-        "az acr task run --registry acr1 --resource-group rg-images --name build-dev --context ."
-    )
+    outputs = rendered(run_components, quick_builds=True)
+    assert outputs["task_run_command"] == "/opt/acr-build/run-task build-dev ."
+    docs = {d["kind"]: d for d in yaml.safe_load_all(outputs["manifest"])}
+    run_task = docs["ConfigMap"]["data"]["run-task"]
+    assert "az acr task logs --registry acr1 --resource-group rg-images" in run_task
     assert (
         "--registry acr1 --resource-group rg-images --agent-pool pool-dev"
         in (outputs["quick_build_command"])
@@ -322,6 +416,12 @@ def test_commands_carry_the_registry_its_resource_group_and_the_task(
             {"deployers": [DEPLOYER], "cluster_id": None},
             "InClusterBuildTriggerArgs.cluster_id: missing; deployers need the cluster",
         ),
+        (
+            {"contexts": {"build-dev": ["https://user:token@git.example.com/app.git"]}},
+            # The message redacts the credentials it refuses.
+            "InClusterBuildTriggerArgs.contexts.build-dev[0]: got 'https://***@git.e",
+        ),
+        ({"quick_builds": "yes"}, "InClusterBuildTriggerArgs.quick_builds: got 'yes'"),
     ],
 )
 def test_bad_args_are_refused_naming_the_field(

@@ -1,5 +1,6 @@
 """Network: children and parenting, the agent subnet's egress and endpoints, refused input."""
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -8,8 +9,13 @@ from learn_facts import AGENT_POOL_EGRESS, AGENT_SUBNET_SERVICE_ENDPOINTS, REGIS
 
 from conftest import Refusal, by_name, children_of
 from private_acr_preview.program import ProgramRun
-from private_acr_rules import egress
-from private_acr_tasks.network import Network, NetworkArgs, NetworkBuildDestinationArgs
+from private_acr_rules import egress, nsg
+from private_acr_tasks.network import (
+    Network,
+    NetworkArgs,
+    NetworkBuildDestinationArgs,
+    NetworkEgressAllowArgs,
+)
 
 Runner = Callable[[Callable[[], object]], ProgramRun]
 
@@ -59,14 +65,14 @@ def test_subnets_are_children_of_the_vnet(net: ProgramRun) -> None:
 
 
 def test_each_subnet_has_its_prefix_and_its_own_nsg(net: ProgramRun) -> None:
-    for subnet, prefix, nsg in (
+    for subnet, prefix, group in (
         ("net-agent-subnet", "10.40.1.0/24", "net-agent-nsg"),
         ("net-pe-subnet", "10.40.2.0/27", "net-pe-nsg"),
         ("net-aks-subnet", "10.40.8.0/21", "net-aks-nsg"),
     ):
         resource = by_name(net, subnet)
         assert resource.inputs["addressPrefix"] == prefix
-        assert resource.property_dependencies["networkSecurityGroup"] == [by_name(net, nsg).urn]
+        assert resource.property_dependencies["networkSecurityGroup"] == [by_name(net, group).urn]
 
 
 def test_agent_subnet_gets_the_agent_service_endpoints_but_not_the_registry_one(
@@ -90,22 +96,35 @@ def test_agent_nsg_rules_open_every_required_flow_above_a_deny_all(net: ProgramR
     assert egress.blocked_flows([*rules, DENY_ALL_OUTBOUND]) == []
 
 
-def test_agent_nsg_allows_exactly_the_flows_learn_lists(net: ProgramRun) -> None:
-    rules = by_name(net, "net-agent-nsg").inputs["securityRules"]
+@pytest.mark.parametrize("agent_egress", list(egress.AgentEgress))
+def test_agent_nsg_allows_exactly_the_flows_learn_lists(
+    run_components: Runner, agent_egress: egress.AgentEgress
+) -> None:
+    args: NetworkArgs = {**NETWORK, "agent_egress": agent_egress}
+    rules = by_name(run_components(lambda: Network("net", args)), "net-agent-nsg").inputs[
+        "securityRules"
+    ]
+    allows = [r for r in rules if r["access"] == "Allow"]
     assert {
-        (r["direction"], r["access"], r["protocol"], r["sourceAddressPrefix"], r["sourcePortRange"])
-        for r in rules
-    } == {("Outbound", "Allow", "Tcp", "VirtualNetwork", "*")}
+        (r["direction"], r["protocol"], r["sourceAddressPrefix"], r["sourcePortRange"])
+        for r in allows
+    } == {("Outbound", "Tcp", "VirtualNetwork", "*")}
     opened = {
         (
             r["destinationAddressPrefix"],
             frozenset(r.get("destinationPortRanges") or [r["destinationPortRange"]]),
         )
-        for r in rules
+        for r in allows
     }
-    assert opened == {
+    learn = {
         (tag, frozenset(str(port) for port in ports)) for tag, ports in AGENT_POOL_EGRESS.items()
     }
+    if agent_egress is egress.AgentEgress.OPEN:
+        assert opened == learn and len(rules) == len(allows)
+    else:
+        # Restricted adds Microsoft Container Registry on 443, then denies the rest.
+        assert opened == learn | {(tag, frozenset({"443"})) for tag in MCR_TAGS}
+        assert [r["destinationAddressPrefix"] for r in rules if r not in allows] == ["Internet"]
 
 
 def test_agent_nsg_opens_azure_monitor_on_443_and_12000(net: ProgramRun) -> None:
@@ -185,11 +204,140 @@ def test_a_destination_given_as_one_address_is_that_address_on_443(
         "artifacts.internal": {"address": "10.70.5.9"}
     }
     run = run_components(lambda: Network("net", {**NETWORK, "build_destinations": destinations}))
-    rule = by_name(run, "net-agent-nsg").inputs["securityRules"][-1]
+    [rule] = [
+        r
+        for r in by_name(run, "net-agent-nsg").inputs["securityRules"]
+        if r["name"] == "allow-build-destination-1-outbound"
+    ]
     assert (rule["destinationAddressPrefix"], rule["destinationPortRange"]) == (
         "10.70.5.9/32",
         "443",
     )
+
+
+AGENTS = [ipaddress.ip_network("10.40.1.0/24")]
+REQUIRED = {
+    ("AzureKeyVault", 443),
+    ("Storage", 443),
+    ("EventHub", 443),
+    ("AzureActiveDirectory", 443),
+    ("AzureMonitor", 443),
+    ("AzureMonitor", 12000),
+}
+"""Learn, tasks-agent-pools, "Add firewall rules": the six flows the agents need."""
+MCR_TAGS = ("MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty")
+"""microsoft/containerregistry, client-firewall-rules.md: both tags to pull from MCR."""
+
+
+def https_to(
+    rules: list[dict[str, Any]], destination: nsg.Endpoint, port: int = 443
+) -> bool | None:
+    flow = nsg.Flow.to_ports("Outbound", "Tcp", nsg.addresses(AGENTS), destination, [port])
+    return nsg.is_allowed(rules, flow)
+
+
+def test_agent_egress_is_restricted_by_default(net: ProgramRun) -> None:
+    rules = by_name(net, "net-agent-nsg").inputs["securityRules"]
+    assert (
+        https_to(rules, nsg.internet_addresses([ipaddress.ip_network("203.0.113.10/32")])) is False
+    )
+    assert https_to(rules, nsg.internet()) is False
+    for tag, port in REQUIRED:
+        assert https_to(rules, nsg.service_tag(tag), port) is True, tag
+    for tag in MCR_TAGS:
+        assert https_to(rules, nsg.service_tag(tag)) is True, tag
+
+
+def test_the_restricted_nsg_ends_with_a_deny_of_internet_below_every_allow(net: ProgramRun) -> None:
+    rules = by_name(net, "net-agent-nsg").inputs["securityRules"]
+    deny = max(rules, key=lambda r: r["priority"])
+    assert {k: deny[k] for k in ("access", "direction", "destinationAddressPrefix")} == {
+        "access": "Deny",
+        "direction": "Outbound",
+        "destinationAddressPrefix": "Internet",
+    }
+    assert deny["priority"] == 4096
+    assert all(r["access"] == "Allow" for r in rules if r is not deny)
+
+
+def test_open_egress_keeps_azures_internet_rule_and_warns(run_components: Runner) -> None:
+    args: NetworkArgs = {**NETWORK, "agent_egress": egress.AgentEgress.OPEN}
+    run = run_components(lambda: Network("net", args))
+    rules = by_name(run, "net-agent-nsg").inputs["securityRules"]
+    assert https_to(rules, nsg.internet_addresses([ipaddress.ip_network("203.0.113.10/32")]))
+    assert not [r for r in rules if r["access"] == "Deny"]
+    assert any("agent egress is open" in message for _, message in run.log)
+
+
+def test_an_allowed_entry_opens_its_destination_above_the_deny(run_components: Runner) -> None:
+    allowed: list[NetworkEgressAllowArgs] = [
+        {"name": "github", "destination": "140.82.112.0/20", "ports": [443, 22]},
+        {"name": "west-europe", "destination": "AzureCloud.WestEurope"},
+    ]
+    run = run_components(lambda: Network("net", {**NETWORK, "agent_egress_allow": allowed}))
+    rules = by_name(run, "net-agent-nsg").inputs["securityRules"]
+    github = nsg.internet_addresses([ipaddress.ip_network("140.82.112.3/32")])
+    assert https_to(rules, github) is True and https_to(rules, github, 22) is True
+    assert https_to(rules, nsg.service_tag("AzureCloud.WestEurope")) is True
+    assert https_to(rules, nsg.internet()) is False
+    by_rule = {r["name"]: r for r in rules}
+    assert by_rule["allow-github-outbound"]["priority"] == 1000
+    assert by_rule["allow-west-europe-outbound"]["destinationPortRange"] == "443"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            {"name": "all", "destination": "Internet"},
+            "NetworkArgs.agent_egress_allow[0].destination: got 'Internet', which opens every "
+            "internet address; set agent_egress to open instead",
+        ),
+        (
+            {"name": "all", "destination": "0.0.0.0/0"},
+            "NetworkArgs.agent_egress_allow[0].destination: got '0.0.0.0/0'",
+        ),
+        (
+            {"name": "Git Hub", "destination": "140.82.112.0/20"},
+            "NetworkArgs.agent_egress_allow[0].name: got 'Git Hub'",
+        ),
+        (
+            {"name": "git", "destination": "140.82.112.0/20", "ports": [0]},
+            "NetworkArgs.agent_egress_allow[0].ports[0]: got 0; expected a TCP port, 1-65535",
+        ),
+        (
+            {"name": "git", "destination": "140.82.112.0/20", "ports": []},
+            "NetworkArgs.agent_egress_allow[0].ports: is empty",
+        ),
+        (
+            {"name": "bridge", "destination": "172.17.0.0/24"},
+            "NetworkArgs.agent_egress_allow[0].destination: 172.17.0.0/24 overlaps the Docker bridge",
+        ),
+        (
+            {"name": "git", "destinaton": "140.82.112.0/20"},
+            "NetworkArgs.agent_egress_allow[0].destinaton: unknown key; did you mean "
+            "'NetworkArgs.agent_egress_allow[0].destination'?",
+        ),
+    ],
+)
+def test_bad_allowed_entries_are_refused_naming_the_field(
+    refusal: Refusal, entry: dict[str, Any], message: str
+) -> None:
+    args: dict[str, Any] = {**NETWORK, "agent_egress_allow": [entry]}
+    assert message in refusal(lambda: Network("net", args))  # pyright: ignore[reportArgumentType]
+
+
+def test_allowed_entries_need_names_of_their_own(refusal: Refusal) -> None:
+    entry = {"name": "git", "destination": "140.82.112.0/20"}
+    args: dict[str, Any] = {**NETWORK, "agent_egress_allow": [entry, entry]}
+    assert "NetworkArgs.agent_egress_allow[1].name: 'git' is used by an earlier entry" in refusal(
+        lambda: Network("net", args)  # pyright: ignore[reportArgumentType]
+    )
+
+
+def test_agent_egress_takes_restricted_or_open(refusal: Refusal) -> None:
+    args: dict[str, Any] = {**NETWORK, "agent_egress": "closed"}
+    assert "NetworkArgs.agent_egress: got 'closed'" in refusal(lambda: Network("net", args))  # pyright: ignore[reportArgumentType]
 
 
 @pytest.fixture

@@ -141,3 +141,39 @@ def test_known_deny_wins_over_a_later_unknown_rule() -> None:
 )
 def test_a_login_server_names_the_port_docker_reaches_it_on(server: str, port: int | None) -> None:
     assert egress.login_server_port(server) == port
+
+
+def test_a_restricted_nsg_keeps_the_required_flows_and_mcr_and_reaches_no_internet_address() -> (
+    None
+):
+    rules = [r.arm() for r in egress.agent_nsg_rules(egress.AgentEgress.RESTRICTED)]
+    assert blocked(rules) == set()
+    reach = egress.internet_reach(rules, AGENT)
+    assert reach.allowing == () and reach.undecided == ()
+    tags = {r["destinationAddressPrefix"] for r in rules if r["access"] == "Allow"}
+    # microsoft/containerregistry client-firewall-rules.md: both tags for mcr.microsoft.com.
+    assert {"MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"} <= tags
+
+
+def test_an_open_nsg_reaches_the_internet_through_azures_default_rule() -> None:
+    rules = [r.arm() for r in egress.agent_nsg_rules(egress.AgentEgress.OPEN)]
+    assert blocked(rules) == set()
+    reach = egress.internet_reach(rules, AGENT)
+    assert {p.rule.name for p in reach.allowing} == {"AllowInternetOutBound"}
+
+
+def test_an_allow_to_azure_cloud_reaches_other_tenants() -> None:
+    allowance = egress.EgressAllowance("azure", "AzureCloud", (443,))
+    rules = [
+        r.arm() for r in egress.agent_nsg_rules(egress.AgentEgress.RESTRICTED, (), [allowance])
+    ]
+    reach = egress.internet_reach(rules, AGENT)
+    assert {p.rule.name for p in reach.allowing} == {"allow-azure-outbound"}
+
+
+def test_an_allow_to_one_public_prefix_is_not_an_arbitrary_address() -> None:
+    allowance = egress.EgressAllowance("github", "140.82.112.0/20", (443,))
+    rules = [
+        r.arm() for r in egress.agent_nsg_rules(egress.AgentEgress.RESTRICTED, (), [allowance])
+    ]
+    assert egress.internet_reach(rules, AGENT).allowing == ()

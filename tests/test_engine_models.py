@@ -266,6 +266,19 @@ def test_an_identity_is_answered_as_azure_answers_it_whatever_the_resource() -> 
     assert answered["userAssignedIdentities"][identity_id]["principalId"]
 
 
+@pytest.mark.parametrize(
+    ("environment", "host"), [("public", ".logic.azure.com:443"), ("china", ".logic.azure.cn:443")]
+)
+def test_a_workflow_has_the_access_endpoint_of_its_cloud(environment: str, host: str) -> None:
+    def program() -> None:
+        flow = logic.Workflow("flow", resource_group_name="rg", workflow_name="broker")
+        pulumi.export("endpoint", flow.access_endpoint)
+
+    endpoint = _run(program, {"azure-native:environment": environment}).outputs["endpoint"]
+    assert endpoint.startswith("https://prod-00.eastus2") and host in endpoint
+    assert endpoint.rsplit("/workflows/", 1)[1].isalnum()
+
+
 def test_outputs_leave_out_the_inputs_that_only_name_the_request_url() -> None:
     # azure-native's outputs follow the response body, and the CLI hands a pack the outputs.
     def program() -> None:

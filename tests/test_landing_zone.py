@@ -290,6 +290,36 @@ def test_a_central_aks_zone_in_dns_zone_ids_reaches_the_cluster() -> None:
     assert cluster.inputs["apiServerAccessProfile"]["privateDNSZone"] == AKS_ZONE
 
 
+def test_a_central_aks_zone_is_granted_on_the_zone_and_the_vnet_what_learn_requires() -> None:
+    # Learn, aks/private-clusters: a custom zone needs "the Private DNS Zone Contributor and
+    # Network Contributor roles"; its example scopes them to the zone and the cluster's VNet.
+    # GUIDs from Learn's "Azure built-in roles" (networking.md).
+    zone_contributor = "b12aa53e-6015-4669-85d0-8515ebb3ae7f"
+    network_contributor = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+    run = plan(dns__zoneIds={"aks": AKS_ZONE}, aks__grantDnsZoneAccess=True)
+    vnet = next(r for r in run.resources if r.name == "network-vnet").outputs["id"]
+    identity = next(r for r in run.resources if r.name == "aks-identity").outputs["principalId"]
+    granted = {
+        (r.inputs["scope"], r.inputs["roleDefinitionId"].rsplit("/", 1)[-1])
+        for r in run.resources
+        if r.type.endswith(":RoleAssignment") and r.inputs["principalId"] == identity
+    }
+    assert (AKS_ZONE, zone_contributor) in granted
+    assert (vnet, network_contributor) in granted
+    cluster = next(r for r in run.resources if r.type.endswith(":ManagedCluster"))
+    for name in ("aks-dns-zone-access", "aks-vnet-access"):
+        assert next(r for r in run.resources if r.name == name).urn in cluster.dependencies
+
+
+def test_user_defined_routing_needs_the_platforms_subnets() -> None:
+    found = problems(with_changes(DEV, aks__outboundType="userDefinedRouting"))
+    assert any(
+        p.startswith("aks.outboundType: userDefinedRouting needs a route table") for p in found
+    )
+    spoke = with_changes(stack_config("spoke"), aks__outboundType="userDefinedRouting")
+    assert load_settings(spoke).aks.outbound_type == "userDefinedRouting"
+
+
 def test_an_aks_zone_of_another_region_is_refused_naming_its_config_key() -> None:
     found = problems(
         with_changes(DEV, dns__zoneIds={"aks": AKS_ZONE.replace("eastus2", "westus3")})

@@ -310,3 +310,49 @@ def test_prefixes_that_together_hold_a_family_hold_internet_hosts(prefixes: list
 def test_covers_address_space(prefixes: list[str], family: int, covers: bool) -> None:
     networks = [ipaddress.ip_network(p) for p in prefixes]
     assert nsg.covers_address_space(networks, family) is covers
+
+
+def to_public_address(address: str) -> nsg.Flow:
+    return nsg.Flow.to_ports(
+        "Outbound",
+        "Tcp",
+        nsg.addresses([ipaddress.ip_network("10.40.1.0/24")]),
+        nsg.internet_addresses([ipaddress.ip_network(address)]),
+        [443],
+    )
+
+
+def test_a_public_address_is_held_by_the_internet_tag_and_azures_default_allow() -> None:
+    flow = to_public_address("203.0.113.10/32")
+    assert nsg.is_allowed([], flow) is True
+    deny = rule(
+        direction="Outbound",
+        access="Deny",
+        sourceAddressPrefix="*",
+        destinationAddressPrefix="Internet",
+        destinationPortRange="*",
+    )
+    assert nsg.is_allowed([deny], flow) is False
+
+
+def test_a_public_address_is_not_assumed_to_be_part_of_a_service_tag() -> None:
+    flow = to_public_address("203.0.113.10/32")
+    allow_tag = rule(
+        priority=100,
+        direction="Outbound",
+        sourceAddressPrefix="*",
+        destinationAddressPrefix="AzureCloud",
+        destinationPortRange="443",
+    )
+    deny = rule(
+        name="deny",
+        priority=200,
+        direction="Outbound",
+        access="Deny",
+        sourceAddressPrefix="*",
+        destinationAddressPrefix="Internet",
+        destinationPortRange="*",
+    )
+    assert nsg.is_allowed([allow_tag, deny], flow) is False
+    allow_prefix = {**allow_tag, "destinationAddressPrefix": "203.0.113.0/24"}
+    assert nsg.is_allowed([allow_prefix, deny], flow) is True

@@ -14,7 +14,7 @@ from typing import Any, cast
 import pytest
 import yaml
 
-from private_acr_rules.ci_manifests import BuildTarget, CiPod, agent_manifest, build_job
+from private_acr_rules.ci_manifests import Broker, BuildTarget, CiPod, agent_manifest, build_job
 
 POD = CiPod("ci", "acr-build-trigger", "mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0")
 TARGET = BuildTarget.of_registry(
@@ -25,11 +25,12 @@ TARGET = BuildTarget.of_registry(
     subscription_id="1111",
     resource_group="rg",
 )
+BROKER = Broker("https://broker.example/invoke", "https://management.azure.com/")
 
 
 def documents() -> list[dict[str, Any]]:
     return [
-        *yaml.safe_load_all(agent_manifest(POD, "client", "tenant", "1111")),
+        *yaml.safe_load_all(agent_manifest(POD, "client", "tenant", TARGET, BROKER)),
         yaml.safe_load(build_job(POD, TARGET)),
     ]
 

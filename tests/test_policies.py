@@ -30,6 +30,7 @@ from private_acr_policies import (
     docker_bridge,
     endpoint_zones,
     identity_roles,
+    internet_egress,
     nsg,
     reach,
     registry,
@@ -134,6 +135,7 @@ STACK_CHECKS: dict[str, tuple[Rule[Any], Check]] = {
     diagnostic_logs.RULE.name: (diagnostic_logs.RULE, diagnostic_logs.check),
     agent_pool_quota.RULE.name: (agent_pool_quota.RULE, agent_pool_quota.check),
     reach.RULE.name: (reach.RULE, reach.check),
+    internet_egress.RULE.name: (internet_egress.RULE, internet_egress.check),
 }
 RESOURCE_CHECKS: dict[str, tuple[Rule[Any], Check, Sequence[tuple[str, str]]]] = {
     registry.ACCESS.name: (

@@ -9,7 +9,9 @@ import pytest
 from learn_facts import AGENT_POOL_EGRESS, AGENT_POOL_FLOWS, AGENT_SUBNET_SERVICE_ENDPOINTS
 
 from private_acr_preview.program import run_function
+from private_acr_rules import egress
 from private_acr_rules.egress import BuildDestination
+from private_acr_tasks.aks import OutboundType
 from private_acr_tasks.network import ExistingSubnets, ExistingVnet, NetworkPlan
 from private_acr_tasks.preflight import (
     CLIENT_CONFIG,
@@ -99,9 +101,51 @@ def check(documents: dict[Any, Any], plan: NetworkPlan = PLAN) -> Findings:
     return verify_existing_network(plan, azure(documents))
 
 
+RESTRICTED_NSG = {
+    ("azure-native:network:getNetworkSecurityGroup", "nsg-agents"): {
+        "securityRules": [r.arm() for r in egress.agent_nsg_rules(egress.AgentEgress.RESTRICTED)]
+    }
+}
+
+
 def test_a_ready_network_passes() -> None:
-    findings = check(subnets())
+    findings = check({**subnets(networkSecurityGroup={"id": NSG}), **RESTRICTED_NSG})
     assert findings.problems == [] and findings.warnings == []
+
+
+def test_an_agent_subnet_that_reaches_any_internet_address_is_a_warning() -> None:
+    documents = {
+        **subnets(networkSecurityGroup={"id": NSG}),
+        ("azure-native:network:getNetworkSecurityGroup", "nsg-agents"): {
+            "securityRules": egress.agent_pool_security_rules()
+        },
+    }
+    findings = check(documents)
+    assert findings.problems == []
+    (warning,) = findings.warnings
+    assert "snet-agents: builds can send TCP 443 to any internet address" in warning
+    assert "allows it ('AllowInternetOutBound' (priority 65001))" in warning
+    (no_nsg,) = check(subnets()).warnings
+    assert "builds can send TCP 443 to any internet address: it has no NSG" in no_nsg
+
+
+def test_open_agent_egress_is_not_warned_about() -> None:
+    plan = dataclasses.replace(PLAN, agent_egress=egress.AgentEgress.OPEN)
+    assert check(subnets(), plan).warnings == []
+
+
+def test_internet_traffic_routed_to_a_firewall_is_the_firewalls_to_decide() -> None:
+    documents = with_routes(
+        subnets(routeTable={"id": ROUTES}),
+        {
+            "name": "default",
+            "addressPrefix": "0.0.0.0/0",
+            "nextHopType": "VirtualAppliance",
+            "nextHopIpAddress": "10.0.0.4",
+        },
+    )
+    warnings = check(documents).warnings
+    assert warnings and not any("any internet address" in w for w in warnings)
 
 
 @pytest.mark.parametrize("missing", AGENT_SUBNET_SERVICE_ENDPOINTS)
@@ -336,7 +380,10 @@ def test_a_tag_routed_to_the_internet_needs_no_firewall_rule() -> None:
         {"name": "default", "addressPrefix": "0.0.0.0/0", "nextHopType": "Internet"},
     )
     findings = check(documents, with_policy())
-    assert findings.problems == [] and findings.warnings == []
+    assert findings.problems == []
+    # No firewall rule is needed; with no NSG, though, the builds reach the whole internet.
+    (warning,) = findings.warnings
+    assert "builds can send TCP 443 to any internet address: it has no NSG" in warning
 
 
 def test_the_hubs_firewall_policy_is_read_in_the_hubs_subscription() -> None:
@@ -521,3 +568,45 @@ def test_a_build_destination_whose_port_the_agent_nsg_denies_is_refused() -> Non
     }
     (problem,) = check(documents, plan).problems
     assert "denies TCP 5000 from the agent subnet to registry.internal.example.com" in problem
+
+
+AKS_ROUTES = f"{SPOKE}/routeTables/rt-aks"
+
+
+def udr(*routes: dict[str, Any], table: bool = True) -> Findings:
+    documents = subnets()
+    if table:
+        documents[("azure-native:network:getSubnet", "snet-aks")] |= {
+            "routeTable": {"id": AKS_ROUTES}
+        }
+        documents[("azure-native:network:getRouteTable", "rt-aks")] = {"routes": list(routes)}
+    return verify_existing_network(
+        PLAN, azure(documents), aks_outbound=OutboundType.USER_DEFINED_ROUTING
+    )
+
+
+def default_route(hop: str) -> dict[str, Any]:
+    return {"name": "default", "addressPrefix": "0.0.0.0/0", "nextHopType": hop}
+
+
+def test_user_defined_routing_needs_a_default_route_to_a_firewall_on_the_node_subnet() -> None:
+    # Learn, aks/egress-udr: "Outbound type of UDR requires a route for 0.0.0.0/0 and a next
+    # hop destination of NVA in the route table".
+    appliance = default_route("VirtualAppliance") | {"nextHopIpAddress": "10.0.0.4"}
+    assert udr(appliance).problems == []
+    (internet,) = udr(default_route("Internet")).problems
+    assert (
+        "snet-aks: route 'default' (0.0.0.0/0 -> Internet) does not lead to a firewall" in internet
+    )
+    (missing,) = udr(
+        {"name": "other", "addressPrefix": "10.0.0.0/8", "nextHopType": "VnetLocal"}
+    ).problems
+    assert (
+        f"its route table {AKS_ROUTES} has none; aks.outboundType is userDefinedRouting" in missing
+    )
+    (no_table,) = udr(table=False).problems
+    assert "snet-aks: has no route table; aks.outboundType is userDefinedRouting" in no_table
+
+
+def test_a_load_balanced_cluster_needs_no_route_table() -> None:
+    assert check(subnets()).problems == []

@@ -291,3 +291,18 @@ def test_unprotected_prod_fails_the_offline_preview(
     )
     assert main(["--stack", "prod", "--program", str(ROOT), "--config-file", str(config)]) == 1
     assert "[mandatory] production-data-protection (" in capsys.readouterr().out
+
+
+def test_prod_with_open_agent_egress_fails_the_offline_preview(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "Pulumi.prod.yaml"
+    text = (ROOT / "Pulumi.prod.yaml").read_text()
+    assert "    dnsServers: []\n" in text
+    config.write_text(
+        text.replace("    dnsServers: []\n", "    dnsServers: []\n    agentEgress: open\n", 1)
+    )
+    assert main(["--stack", "prod", "--program", str(ROOT), "--config-file", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert "[mandatory] agent-pool-internet-egress (" in out
+    assert "'AllowInternetOutBound' (priority 65001)" in out

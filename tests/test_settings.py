@@ -374,3 +374,38 @@ def test_retention_days_for_an_existing_workspace_are_refused_naming_both_keys()
         for p in found
         if p.startswith("diagnostics.retentionDays: ") and "diagnostics.workspaceId" in p
     ]
+
+
+def test_agent_egress_keys_reach_the_network_plan() -> None:
+    allowed = [{"name": "github", "destination": "140.82.112.0/20", "ports": [443]}]
+    network = load_settings(with_changes(DEV, network__agentEgressAllow=allowed)).network
+    assert network.agent_egress == "restricted"
+    assert [(a.name, a.destination, a.ports) for a in network.egress_allow] == [
+        ("github", "140.82.112.0/20", (443,))
+    ]
+    assert load_settings(with_changes(DEV, network__agentEgress="open")).network.agent_egress == (
+        "open"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"network__agentEgress": "closed"}, "network.agentEgress: got 'closed'"),
+        (
+            {"network__agentEgressAllow": [{"name": "all", "destination": "*"}]},
+            "network.agentEgressAllow[0].destination: got '*', which opens every internet address",
+        ),
+        (
+            {
+                "network__agentEgressAllow": [
+                    {"name": "git", "destination": "1.2.3.0/24", "port": 22}
+                ]
+            },
+            "network.agentEgressAllow[0].port: unknown key; did you mean "
+            "'network.agentEgressAllow[0].ports'?",
+        ),
+    ],
+)
+def test_bad_agent_egress_keys_are_named(changes: dict[str, Any], message: str) -> None:
+    assert any(message in p for p in problems(**changes)), problems(**changes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 import kubernetes_validate
@@ -11,6 +12,7 @@ from learn_facts import BUILD_TRIGGER_ACTIONS, POOL_SCALER_ACTIONS, PRIVATE_DNS_
 
 from conftest import ROOT, by_name, stack_config, with_changes
 from private_acr_preview.program import ProgramRun, run_program
+from private_acr_rules import nsg, roles
 
 DEPLOYER = "11111111-2222-3333-4444-555555555555"
 
@@ -118,14 +120,31 @@ def test_cluster_network_identity_and_access(dev_run: ProgramRun) -> None:
     assert props["linuxProfile"]["ssh"]["publicKeys"][0]["keyData"].startswith("ssh-ed25519 ")
 
 
-def test_cluster_identity_holds_network_contributor_before_the_cluster_exists(
+def test_cluster_identity_may_join_its_subnet_before_the_cluster_exists(
     dev_run: ProgramRun,
 ) -> None:
     access = by_name(dev_run, "aks-subnet-access")
+    role = by_name(dev_run, "aks-subnet-role")
     assert access.inputs["scope"] == by_name(dev_run, "network-aks-subnet").outputs["id"]
-    assert access.inputs["roleDefinitionId"].endswith(ROLE_IDS["Network Contributor"])
+    assert role.urn in access.property_dependencies["roleDefinitionId"]
+    # Learn, aks/aks-service-permissions: a custom VNet's subnet needs join and read.
+    assert set(role.inputs["permissions"][0]["actions"]) == {
+        "Microsoft.Network/virtualNetworks/subnets/join/action",
+        "Microsoft.Network/virtualNetworks/subnets/read",
+    }
     assert access.inputs["principalId"] == by_name(dev_run, "aks-identity").outputs["principalId"]
     assert access.urn in by_name(dev_run, "aks-cluster").dependencies
+
+
+def test_no_network_contributor_assignment_in_the_dev_plan(dev_run: ProgramRun) -> None:
+    # Learn, built-in roles (networking.md): Network Contributor's GUID.
+    network_contributor = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+    assert not [
+        r.name
+        for r in dev_run.resources
+        if r.type == "azure-native:authorization:RoleAssignment"
+        and r.inputs["roleDefinitionId"].lower().endswith(network_contributor)
+    ]
 
 
 def test_kubelet_pulls_from_the_registry(dev_run: ProgramRun) -> None:
@@ -147,6 +166,71 @@ def test_build_trigger_is_federated_with_the_service_account(dev_run: ProgramRun
         federation["issuer"]
         == by_name(dev_run, "aks-cluster").outputs["oidcIssuerProfile"]["issuerURL"]
     )
+
+
+# Learn, "Azure permissions for Containers": the operations that start runs, push or delete.
+STARTS_PUSHES_OR_DELETES = (
+    "Microsoft.ContainerRegistry/registries/scheduleRun/action",
+    "Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action",
+    "Microsoft.ContainerRegistry/registries/push/write",
+    "Microsoft.ContainerRegistry/registries/delete",
+    "Microsoft.ContainerRegistry/registries/artifacts/delete",
+)
+
+
+def test_no_role_of_the_trigger_identity_starts_pushes_or_deletes(dev_run: ProgramRun) -> None:
+    trigger = by_name(dev_run, "ci-trigger-identity").outputs["principalId"]
+    held = [
+        r
+        for r in dev_run.resources
+        if r.type == "azure-native:authorization:RoleAssignment"
+        and r.inputs["principalId"] == trigger
+    ]
+    assert held
+    definitions = {r.urn: r for r in dev_run.resources if r.type.endswith(":RoleDefinition")}
+    for assignment in held:
+        [role_urn] = assignment.property_dependencies["roleDefinitionId"]
+        actions = [
+            a for p in definitions[role_urn].inputs["permissions"] for a in p.get("actions", [])
+        ]
+        assert "*" not in actions
+        permissions = [roles.Permission(actions=tuple(actions))]
+        for operation in STARTS_PUSHES_OR_DELETES:
+            assert not roles.permits(permissions, operation), (assignment.name, operation)
+
+
+def test_the_broker_holds_the_run_role_and_the_job_reaches_it_with_its_token(
+    dev_run: ProgramRun,
+) -> None:
+    broker = by_name(dev_run, "ci-trigger-broker")
+    identity = by_name(dev_run, "ci-trigger-broker-identity")
+    assert broker.inputs["identity"]["userAssignedIdentities"] == [identity.outputs["id"]]
+    assignment = by_name(dev_run, "ci-trigger-broker-role-assignment")
+    assert assignment.inputs["principalId"] == identity.outputs["principalId"]
+    assert assignment.inputs["scope"] == by_name(dev_run, "registry-acr").outputs["id"]
+    role = by_name(dev_run, "ci-trigger-broker-role")
+    assert (
+        "Microsoft.ContainerRegistry/registries/scheduleRun/action"
+        in (role.inputs["permissions"][0]["actions"])
+    )
+    # The broker takes the trigger identity's tokens, and the Job, logged in as that identity
+    # with its workload-identity token, posts to the broker's URL.
+    [policy] = broker.inputs["accessControl"]["triggers"]["openAuthenticationPolicies"][
+        "policies"
+    ].values()
+    oid = next(c["value"] for c in policy["claims"] if c["name"] == "oid")
+    assert oid == by_name(dev_run, "ci-trigger-identity").outputs["principalId"]
+    job = yaml.safe_load(dev_run.outputs["buildJobManifest"])
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    script = container["command"][-1]
+    assert '--federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")"' in script
+    assert script.rstrip().endswith('/opt/acr-build/run-task private-build-dev "$BUILD_CONTEXT"')
+    run_task = next(
+        d for d in yaml.safe_load_all(dev_run.outputs["podManifest"]) if d["kind"] == "ConfigMap"
+    )["data"]["run-task"]
+    assert f"--url '{dev_run.outputs['buildBrokerUrl']}'" in run_task
+    assert dev_run.outputs["buildBrokerUrl"].startswith("https://")
+    assert "sig=" not in dev_run.outputs["buildBrokerUrl"]
 
 
 def test_build_trigger_holds_the_custom_trigger_role_on_the_registry(dev_run: ProgramRun) -> None:
@@ -215,15 +299,55 @@ def test_stack_outputs_give_the_commands_and_manifests(dev_run: ProgramRun) -> N
     registry = by_name(dev_run, "registry-acr").outputs["name"]
     group = outputs["resourceGroupName"]
     assert outputs["loginServer"] == f"{registry}.azurecr.io"
-    assert outputs["taskRunCommand"] == (
-        f"az acr task run --registry {registry} --resource-group {group} "
-        "--name private-build-dev --context ."
-    )
-    assert f"--agent-pool {outputs['agentPoolName']}" in outputs["quickBuildCommand"]
+    assert outputs["taskRunCommand"] == "/opt/acr-build/run-task private-build-dev ."
+    run_task = next(
+        d for d in yaml.safe_load_all(outputs["podManifest"]) if d["kind"] == "ConfigMap"
+    )["data"]["run-task"]
+    assert f"--registry {registry} --resource-group {group}" in run_task
+    # Quick builds are opt-in: without buildTrigger.quickBuilds there is no command for them.
+    assert "quickBuildCommand" not in outputs
     manifest = outputs["podManifest"]
     assert "azure.workload.identity/use: 'true'" in manifest
     assert f"azure.workload.identity/client-id: {outputs['buildTriggerClientId']}" in manifest
     assert yaml.safe_load(outputs["buildJobManifest"])["kind"] == "Job"
+
+
+AGENTS = [ipaddress.ip_network("10.40.1.0/24")]
+REQUIRED_FLOWS = (
+    ("AzureKeyVault", 443),
+    ("Storage", 443),
+    ("EventHub", 443),
+    ("AzureActiveDirectory", 443),
+    ("AzureMonitor", 443),
+    ("AzureMonitor", 12000),
+)
+"""Learn, tasks-agent-pools, "Add firewall rules"."""
+
+
+def agent_https(dev_run: ProgramRun, destination: nsg.Endpoint, port: int = 443) -> bool | None:
+    rules = by_name(dev_run, "network-agent-nsg").inputs["securityRules"]
+    flow = nsg.Flow.to_ports("Outbound", "Tcp", nsg.addresses(AGENTS), destination, [port])
+    return nsg.is_allowed(rules, flow)
+
+
+def test_the_dev_agents_reach_what_they_need_and_no_internet_address(
+    dev_run: ProgramRun,
+) -> None:
+    public = nsg.internet_addresses([ipaddress.ip_network("203.0.113.10/32")])
+    assert agent_https(dev_run, public) is False
+    for tag, port in REQUIRED_FLOWS:
+        assert agent_https(dev_run, nsg.service_tag(tag), port) is True, (tag, port)
+    # mcr.microsoft.com: MicrosoftContainerRegistry with AzureFrontDoor.FirstParty
+    # (microsoft/containerregistry, client-firewall-rules.md).
+    for tag in ("MicrosoftContainerRegistry", "AzureFrontDoor.FirstParty"):
+        assert agent_https(dev_run, nsg.service_tag(tag)) is True, tag
+
+
+def test_open_agent_egress_reaches_any_internet_address() -> None:
+    config = with_changes(stack_config("dev"), network__agentEgress="open")
+    run = run_program(ROOT, "dev", loaded=("private-acr-tasks", config))
+    public = nsg.internet_addresses([ipaddress.ip_network("203.0.113.10/32")])
+    assert agent_https(run, public) is True
 
 
 def test_the_ci_namespace_enforces_the_restricted_pod_security_standard(
@@ -370,3 +494,14 @@ def test_prod_registry_keeps_untagged_manifests_with_retention(prod_run: Program
     policies = by_name(prod_run, "registry-acr").inputs["policies"]
     assert policies["retentionPolicy"] == {"days": 30, "status": "enabled"}
     assert policies["softDeletePolicy"]["status"] == "disabled"
+
+
+def test_quick_builds_are_opt_in_and_bring_their_command() -> None:
+    config = with_changes(stack_config("dev"), buildTrigger__quickBuilds=True)
+    run = run_program(ROOT, "dev", loaded=("private-acr-tasks", config))
+    assert f"--agent-pool {run.outputs['agentPoolName']}" in run.outputs["quickBuildCommand"]
+    role = by_name(run, "ci-trigger-build-role")
+    assert (
+        "Microsoft.ContainerRegistry/registries/scheduleRun/action"
+        in (role.inputs["permissions"][0]["actions"])
+    )

@@ -144,7 +144,12 @@ def test_outputs_name_every_pool_and_task_and_the_main_ones() -> None:
     assert outputs["agentPools"] == {"small": "small", "heavy": "heavy"}
     assert outputs["tasks"] == {"app": "app-builds"}
     assert (outputs["agentPoolName"], outputs["taskName"]) == ("heavy", "app-builds")
-    assert "--name app-builds" in outputs["taskRunCommand"]
+    assert outputs["taskRunCommand"] == "/opt/acr-build/run-task app-builds ."
+    # The broker accepts the task's own context URL beside uploads.
+    broker = by_name(builds(), "ci-trigger-broker").inputs["definition"]
+    assert broker["parameters"]["tasks"]["defaultValue"]["app-builds"]["contexts"] == [
+        "https://git.internal.example.com/team/app.git#main"
+    ]
     assert outputs["keyVaultName"] == by_name(builds(), "secrets-vault").outputs["name"]
 
 

@@ -11,6 +11,7 @@ import typing
 
 from private_acr_rules.agent_pools import AgentPoolTier
 from private_acr_rules.clouds import AzureCloud
+from private_acr_rules.egress import AgentEgress
 from private_acr_tasks._common import SharedArgs
 from private_acr_tasks._docs import document_fields
 from private_acr_tasks.agent_pool import (
@@ -19,7 +20,7 @@ from private_acr_tasks.agent_pool import (
     BuildAgentPoolArgs,
     BuildAgentPoolInputs,
 )
-from private_acr_tasks.aks import AksCluster, AksClusterArgs, AksClusterInputs
+from private_acr_tasks.aks import AksCluster, AksClusterArgs, AksClusterInputs, OutboundType
 from private_acr_tasks.build_task import (
     BuildTask,
     BuildTaskArgs,
@@ -44,6 +45,7 @@ from private_acr_tasks.network import (
     Network,
     NetworkArgs,
     NetworkBuildDestinationArgs,
+    NetworkEgressAllowArgs,
     NetworkExistingSubnetsArgs,
 )
 from private_acr_tasks.private_endpoint import (
@@ -68,6 +70,7 @@ from private_acr_tasks.storage import (
 )
 
 __all__ = [
+    "AgentEgress",
     "AgentPoolScheduleArgs",
     "AgentPoolTier",
     "AksCluster",
@@ -101,7 +104,9 @@ __all__ = [
     "Network",
     "NetworkArgs",
     "NetworkBuildDestinationArgs",
+    "NetworkEgressAllowArgs",
     "NetworkExistingSubnetsArgs",
+    "OutboundType",
     "PrincipalType",
     "PrivateEndpointArgs",
     "PrivateLinkEndpoint",

@@ -3,10 +3,18 @@
 Networking is Azure CNI overlay with the Cilium dataplane: nodes take addresses from the
 subnet, pods from the configured pod CIDR. Service CIDR, DNS service IP and pod CIDR are
 always explicit, never the SDK's silent defaults (10.0.0.0/16 collides with common VNets).
-Identity: a user-assigned control-plane identity that holds Network Contributor on the subnet
-before the cluster exists (AKS asks ARM clients to use one for bring-your-own subnets), the
-AKS-managed kubelet identity with AcrPull on the registry, Entra ID with Azure RBAC, local
-accounts off, OIDC issuer and workload identity on. The API server is private by default.
+Identity: a user-assigned control-plane identity that holds, before the cluster exists, a
+custom role of only ``subnets/join/action`` and ``subnets/read`` on the node subnet (Learn,
+aks/aks-service-permissions, for a custom VNet; not Network Contributor), the AKS-managed
+kubelet identity with AcrPull on the registry, Entra ID with Azure RBAC, local accounts off,
+OIDC issuer and workload identity on. The API server is private by default. With a central
+API server zone (``private_dns_zone_id``) the identity also holds what Learn's private-clusters
+page requires for a custom zone: Private DNS Zone Contributor on the zone and Network
+Contributor, which its example assigns on the cluster's VNet.
+
+Egress: ``loadBalancer`` (an AKS-managed public IP) or ``userDefinedRouting``, where the node
+subnet's route table sends 0.0.0.0/0 to a firewall that must allow what AKS needs (Learn,
+aks/egress-udr and aks/outbound-rules-control-egress; README, "What AKS must reach").
 
 Container Insights (optional, ``container_insights``): the monitoring add-on (``omsagent``)
 with managed-identity authentication (``useAADAuth``), plus the data collection rule and its
@@ -20,8 +28,10 @@ ContainerLogV2, one-minute interval). The control-plane logs are a diagnostic se
 
 import ipaddress
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, NotRequired
 
 import pulumi
@@ -31,6 +41,7 @@ from private_acr_rules import cidr, naming
 from private_acr_rules.aks import api_server_exposure_problems, ssh_public_key_problem
 from private_acr_rules.clouds import CLOUDS, AzureCloud, aks_zone_region
 from private_acr_rules.regions import same_region
+from private_acr_rules.roles import AKS_SUBNET_ACTIONS
 from private_acr_rules.validation import FieldReader
 from private_acr_tasks._common import (
     PlannedComponent,
@@ -47,6 +58,19 @@ DEFAULT_POD_CIDR = ipaddress.IPv4Network("10.244.0.0/16")
 _ANY_CIDR = re.compile(r"^\S+$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default"
+_SUBNET_ROLE_NAMESPACE = uuid.UUID("5b0c6e7d-2f41-4a3b-8c9d-0e1f2a3b4c5d")
+"""Names the node subnet role: the same subnet always gives the same role id."""
+
+
+class OutboundType(StrEnum):
+    """How the nodes reach the internet (``networkProfile.outboundType``)."""
+
+    LOAD_BALANCER = "loadBalancer"
+    """Through an AKS-managed public IP of the cluster's load balancer."""
+    USER_DEFINED_ROUTING = "userDefinedRouting"
+    """Through the node subnet's route table, whose 0.0.0.0/0 goes to a firewall (Learn,
+    aks/egress-udr: "Outbound type of UDR requires a route for 0.0.0.0/0 and a next hop
+    destination of NVA in the route table")."""
 
 
 class AksClusterInputs(SharedArgs):
@@ -91,10 +115,15 @@ class AksClusterArgs(AksClusterInputs):
     admin_group_object_ids: NotRequired[Sequence[str]]
     """Entra groups with cluster-admin through Azure RBAC. Default: none."""
     grant_subnet_access: NotRequired[bool]
-    """Give the control-plane identity Network Contributor on the node subnet. Default True.
-    False when the subnet's owner (a landing-zone platform team) grants it instead: the
-    identity then needs that role (or subnets/join/action and subnets/read) before the cluster
-    can be created; its principal id is the ``control_plane_principal_id`` output."""
+    """Give the control-plane identity, on the node subnet, a custom role of
+    ``subnets/join/action`` and ``subnets/read`` (defined in the subnet's resource group).
+    Default True. False when the subnet's owner (a landing-zone platform team) grants those
+    instead, before the cluster is created; the identity's principal id is the
+    ``control_plane_principal_id`` output."""
+    outbound_type: NotRequired[OutboundType]
+    """``loadBalancer`` or ``userDefinedRouting`` (the node subnet's route table sends 0.0.0.0/0
+    to a firewall, which must allow what AKS needs). Default loadBalancer. The provider sets it
+    at creation only: changing it replaces the cluster."""
     container_insights: NotRequired[bool]
     """Container Insights: container logs, Kubernetes events and inventory to
     ``log_analytics_workspace_id``. Default False."""
@@ -109,9 +138,10 @@ class AksClusterArgs(AksClusterInputs):
     zone for the cluster's region (``privatelink.<region>.azmk8s.io``) or a subzone of it.
     Default: the zone AKS creates in its node resource group."""
     grant_dns_zone_access: NotRequired[bool]
-    """With ``private_dns_zone_id``: give the control-plane identity Private DNS Zone
-    Contributor on that zone, which AKS needs to write the API server's record. Default True;
-    False when the zone's owner grants it (before the cluster is created)."""
+    """With ``private_dns_zone_id``: give the control-plane identity what Learn
+    (aks/private-clusters) requires for a custom zone, Private DNS Zone Contributor on the zone
+    (AKS writes the API server's record) and Network Contributor on the node subnet's VNet.
+    Default True; False when their owners grant them, before the cluster is created."""
     cloud: NotRequired[AzureCloud]
     """The Azure cloud, whose AKS zone ``private_dns_zone_id`` must name. Default public."""
 
@@ -130,6 +160,7 @@ class AksClusterPlan:
     authorized_ip_ranges: tuple[str, ...] = ()
     admin_group_object_ids: tuple[str, ...] = ()
     grant_subnet_access: bool = True
+    outbound_type: OutboundType = OutboundType.LOAD_BALANCER
     container_insights: bool = False
     azure_policy: bool = False
     private_dns_zone_id: str | None = None
@@ -237,6 +268,7 @@ def validate_aks_cluster(fields: FieldReader) -> AksClusterPlan | None:
             "admin_group_object_ids", _GUID, "Entra group object ids (GUIDs)"
         ),
         grant_subnet_access=fields.flag("grant_subnet_access", True),
+        outbound_type=fields.choice("outbound_type", OutboundType, OutboundType.LOAD_BALANCER),
         container_insights=fields.flag("container_insights", False),
         azure_policy=fields.flag("azure_policy", False),
         private_dns_zone_id=_private_dns_zone(fields),
@@ -263,7 +295,7 @@ def _network_profile(plan: AksClusterPlan) -> containerservice.ContainerServiceN
         service_cidr=str(plan.service_cidr),
         dns_service_ip=str(plan.dns_service_ip),
         pod_cidr=str(plan.pod_cidr),
-        outbound_type="loadBalancer",
+        outbound_type=plan.outbound_type.value,
         load_balancer_sku="standard",
     )
 
@@ -315,6 +347,16 @@ def _addons(
     return addons or None
 
 
+def _subnet_scope(resource_id: str) -> tuple[str, str, str]:
+    """The subscription, the resource group's id and a label (``group/vnet/subnet``) of a
+    subnet id; of a shorter id, what it holds."""
+    parts = resource_id.strip().strip("/").split("/")
+    subscription = parts[1] if len(parts) > 1 else ""
+    group = "/" + "/".join(parts[:4]) if len(parts) >= 4 else resource_id
+    label = "/".join(parts[i] for i in (3, -3, -1)) if len(parts) >= 10 else resource_id
+    return subscription, group, label
+
+
 class AksCluster(
     PlannedComponent[AksClusterPlan, AksClusterInputs],
     args=AksClusterArgs,
@@ -322,8 +364,9 @@ class AksCluster(
 ):
     """Managed identity, subnet rights, the cluster and the kubelet's AcrPull.
 
-    Children: ``<name>-identity``, ``<name>-subnet-access``, with a central API server zone
-    ``<name>-dns-zone-access``, ``<name>-cluster``,
+    Children: ``<name>-identity``, ``<name>-subnet-role`` and its ``<name>-subnet-access``, with
+    a central API server zone ``<name>-dns-zone-access`` and ``<name>-vnet-access``,
+    ``<name>-cluster``,
     ``<name>-acr-pull``, ``<name>-admin-<group>-kubeconfig`` per admin group, and with Container
     Insights ``<name>-insights`` (the data collection rule) and ``<name>-insights-association``.
     """
@@ -337,7 +380,8 @@ class AksCluster(
     kubelet_object_id: pulumi.Output[str]
     """Object id of the kubelet identity (holds AcrPull)."""
     control_plane_principal_id: pulumi.Output[str]
-    """Object id of the control-plane identity (needs Network Contributor on the node subnet)."""
+    """Object id of the control-plane identity (needs ``subnets/join/action`` and
+    ``subnets/read`` on the node subnet; README, "What the platform team grants")."""
 
     def __init__(
         self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None
@@ -410,40 +454,87 @@ class AksCluster(
         identity: managedidentity.UserAssignedIdentity,
     ) -> list[pulumi.Resource]:
         """What the control plane needs before the cluster exists, unless granted elsewhere:
-        Network Contributor on the node subnet, and Private DNS Zone Contributor on a central
-        API server zone (Learn, aks/private-clusters: a custom zone needs both roles)."""
-        grants: list[tuple[str, pulumi.Input[str], pulumi.Input[str], str]] = []
+        the node subnet's custom role, and with a central API server zone the zone and VNet
+        rights of Learn's private-clusters page."""
+        grants: list[pulumi.Resource] = []
         if plan.grant_subnet_access:
+            grants.append(self._subnet_role(name, inputs, identity))
+        if plan.private_dns_zone_id is None or not plan.grant_dns_zone_access:
+            return grants
+        # Learn, aks/private-clusters ("Configuration options for private DNS"): a custom zone
+        # needs "a user-assigned identity or service principal with the Private DNS Zone
+        # Contributor and Network Contributor roles"; its Terraform example scopes the first to
+        # the zone and the second to the cluster's VNet. (Learn says AKS itself links a zone to
+        # the spoke VNet of the *default* zone behaviour; a custom zone, it says, is linked by
+        # its owner, e.g. to the hub VNet. The VNet grant follows Learn's requirement either way.)
+        # A built-in role is named in the subscription of its scope (a hub's zone).
+        zone_subscription = plan.private_dns_zone_id.split("/")[2]
+        vnet_id = pulumi.Output.from_input(inputs["subnet_id"]).apply(
+            lambda sid: sid.rsplit("/subnets/", 1)[0]
+        )
+        vnet_subscription = vnet_id.apply(lambda vid: _subnet_scope(vid)[0])
+        for suffix, scope, subscription, role in (
+            (
+                "dns-zone-access",
+                plan.private_dns_zone_id,
+                zone_subscription,
+                "Private DNS Zone Contributor",
+            ),
+            ("vnet-access", vnet_id, vnet_subscription, "Network Contributor"),
+        ):
             grants.append(
-                (
-                    "subnet-access",
-                    inputs["subnet_id"],
-                    inputs["subscription_id"],
-                    "Network Contributor",
+                authorization.RoleAssignment(
+                    child_name(name, suffix),
+                    scope=scope,
+                    principal_id=identity.principal_id,
+                    principal_type="ServicePrincipal",
+                    role_definition_id=role_definition_id(subscription, role),
+                    opts=pulumi.ResourceOptions(parent=self),
                 )
             )
-        if plan.private_dns_zone_id is not None and plan.grant_dns_zone_access:
-            # A built-in role is named in the subscription of the scope (a hub's zone).
-            zone_subscription = plan.private_dns_zone_id.split("/")[2]
-            grants.append(
-                (
-                    "dns-zone-access",
-                    plan.private_dns_zone_id,
-                    zone_subscription,
-                    "Private DNS Zone Contributor",
-                )
-            )
-        return [
-            authorization.RoleAssignment(
-                child_name(name, suffix),
-                scope=scope,
-                principal_id=identity.principal_id,
-                principal_type="ServicePrincipal",
-                role_definition_id=role_definition_id(subscription, role),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            for suffix, scope, subscription, role in grants
-        ]
+        return grants
+
+    def _subnet_role(
+        self,
+        name: str,
+        inputs: AksClusterInputs,
+        identity: managedidentity.UserAssignedIdentity,
+    ) -> authorization.RoleAssignment:
+        """``subnets/join/action`` and ``subnets/read`` (``roles.AKS_SUBNET_ACTIONS``) on the
+        node subnet. The role is assignable in the subnet's resource group, not on the subnet,
+        as Learn advises for custom roles (role-definitions, "AssignableScopes"); what the
+        identity holds is the assignment, on the subnet alone."""
+        subnet_id = pulumi.Output.from_input(inputs["subnet_id"])
+        group_id = subnet_id.apply(lambda sid: _subnet_scope(sid)[1])
+        role = authorization.RoleDefinition(
+            child_name(name, "subnet-role"),
+            scope=group_id,
+            role_definition_id=subnet_id.apply(
+                lambda sid: str(uuid.uuid5(_SUBNET_ROLE_NAMESPACE, sid.lower()))
+            ),
+            # Role names are unique in a tenant: the group, VNet and subnet make it so.
+            role_name=subnet_id.apply(lambda sid: f"AKS node subnet ({_subnet_scope(sid)[2]})"),
+            description="Join AKS nodes to the subnet it is assigned on and read it; nothing else.",
+            role_type="CustomRole",
+            permissions=[authorization.PermissionArgs(actions=list(AKS_SUBNET_ACTIONS))],
+            assignable_scopes=[group_id],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return authorization.RoleAssignment(
+            child_name(name, "subnet-access"),
+            scope=subnet_id,
+            principal_id=identity.principal_id,
+            principal_type="ServicePrincipal",
+            role_definition_id=pulumi.Output.concat(
+                "/subscriptions/",
+                subnet_id.apply(lambda sid: _subnet_scope(sid)[0]),
+                "/providers/Microsoft.Authorization/roleDefinitions/",
+                role.name,
+            ),
+            # An assignment cannot change its role in place; until 0.3 this one held Network
+            # Contributor, so the new one is created and the old one deleted.
+            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["roleDefinitionId"]),
+        )
 
     def _admin_kubeconfig(self, name: str, plan: AksClusterPlan, inputs: AksClusterInputs) -> None:
         """The Cluster User Role for each admin group: cluster-admin inside Kubernetes does not let

@@ -19,7 +19,8 @@ What does not follow that rule is written here, once:
   ``agentPools.<key>.subnet`` into ``NetworkArgs.pool_subnet_prefixes``,
   ``privateRegistries.<server>.address`` and ``port`` into ``NetworkArgs.build_destinations``,
   ``registry.retentionDays`` and ``softDeleteDays`` into ``RegistryArgs.artifact_lifecycle``,
-  ``dns.zoneIds.aks`` into ``AksClusterArgs.private_dns_zone_id``, and a task's
+  ``dns.zoneIds.aks`` into ``AksClusterArgs.private_dns_zone_id``, each task's ``context``
+  into ``InClusterBuildTriggerArgs.contexts`` (the URLs the broker accepts), and a task's
   ``agentPool`` and ``file`` into its pool's name and ``task_yaml``; a task's ``triggers`` is
   an object of two of its own fields.
 """
@@ -171,7 +172,8 @@ AKS = Keys(
 BUILD_TRIGGER = Keys(
     InClusterBuildTriggerArgs,
     links=InClusterBuildTriggerInputs,
-    library_only=frozenset({"namespace", "service_account", "cloud"}),
+    # contexts: each task's own tasks.<key>.context.
+    library_only=frozenset({"namespace", "service_account", "cloud", "contexts"}),
 )
 DIAGNOSTICS = Keys(
     DiagnosticsArgs, links=DiagnosticsInputs, library_only=frozenset({"workspace_name"})

@@ -15,6 +15,13 @@ In an Azure Landing Zone the network often belongs to the platform team. Three m
 The address fields are declared in every mode: they are validated the same way, and against
 existing subnets they are what the preflight expects to find.
 
+Egress. By default (``agent_egress`` restricted) the agent NSG allows the flows the agents
+need, Microsoft Container Registry, the build destinations and the ``agent_egress_allow``
+entries, and ends with a Deny of ``Internet`` (``egress.agent_nsg_rules``): a build cannot send
+what it reads to an arbitrary address. ``open`` keeps Azure's ``AllowInternetOutBound`` in
+force, as before, with a warning. A build context or base image on the public internet (a
+GitHub repository, Docker Hub) then needs an ``agent_egress_allow`` entry or a firewall.
+
 Beyond Azure's services a build may need private destinations (``build_destinations``: an
 internal registry at an address and port); each becomes an outbound Allow rule on every agent
 NSG, built by ``egress.build_destination_rules`` after the required rules. Azure's default rules
@@ -26,6 +33,7 @@ endpoints.
 """
 
 import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -69,6 +77,18 @@ class NetworkBuildDestinationArgs(TypedDict):
     """TCP port. Default 443."""
 
 
+class NetworkEgressAllowArgs(TypedDict):
+    """A destination the builds reach beyond what they need (an ``agent_egress_allow`` entry)."""
+
+    name: str
+    """A short name: 1-30 lower-case letters, digits or '-'; the rule is ``allow-<name>-outbound``."""
+    destination: str
+    """An IPv4 CIDR or address, or a service tag such as ``AzureCloud.WestEurope``; never
+    ``Internet`` or ``*`` (that is ``agent_egress: open``)."""
+    ports: NotRequired[Sequence[int]]
+    """TCP ports. Default ``[443]``."""
+
+
 class NetworkArgs(SharedArgs):
     """Arguments of :class:`Network`. The address fields are plain: they are checked before
     anything is created."""
@@ -104,6 +124,15 @@ class NetworkArgs(SharedArgs):
     """Private destinations the builds reach (an internal registry...), keyed by what they are
     (the key is shown in the rule's description, e.g. a login server): each adds an outbound
     Allow rule for TCP to its address and port to every agent NSG. Default: none."""
+    agent_egress: NotRequired[egress.AgentEgress]
+    """``restricted``: the agent NSG ends with a Deny of ``Internet`` below its Allow rules, so
+    builds reach only what they need, Microsoft Container Registry, the build destinations and
+    ``agent_egress_allow``. ``open``: Azure's ``AllowInternetOutBound`` stays in force (a
+    warning says so). Default restricted."""
+    agent_egress_allow: NotRequired[Sequence[NetworkEgressAllowArgs]]
+    """More destinations the builds reach, each an outbound Allow rule for TCP above the Deny,
+    e.g. ``[{"name": "github", "destination": "140.82.112.0/20", "ports": [443]}]``. Default:
+    none."""
     pool_subnet_prefixes: NotRequired[Mapping[str, str]]
     """Agent subnets of their own for pools that should not share the agent subnet, by a short
     key (part of the names ``<name>-agent-<key>-subnet`` and ``<name>-agent-<key>-nsg``), e.g.
@@ -165,6 +194,8 @@ class NetworkPlan:
     pool_subnets: Mapping[str, ipaddress.IPv4Network] = field(
         default_factory=dict[str, ipaddress.IPv4Network]
     )
+    agent_egress: egress.AgentEgress = egress.AgentEgress.RESTRICTED
+    egress_allow: tuple[egress.EgressAllowance, ...] = ()
 
     @property
     def subnets(self) -> tuple[ipaddress.IPv4Network, ...]:
@@ -172,11 +203,8 @@ class NetworkPlan:
 
     @property
     def agent_rules(self) -> tuple[NsgRule, ...]:
-        """The rules of every agent NSG: the required egress, then the build destinations."""
-        return (
-            *egress.agent_pool_rules(),
-            *egress.build_destination_rules(self.build_destinations),
-        )
+        """The rules of every agent NSG (``egress.agent_nsg_rules``)."""
+        return egress.agent_nsg_rules(self.agent_egress, self.build_destinations, self.egress_allow)
 
     @property
     def mode(self) -> NetworkMode:
@@ -270,6 +298,90 @@ def _build_destinations(fields: FieldReader) -> tuple[egress.BuildDestination, .
     return tuple(found)
 
 
+_ALLOW_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
+_SERVICE_TAG = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)?$")
+_EVERYWHERE = frozenset({"*", "any", "internet", "0.0.0.0/0"})
+
+
+def _egress_allow(
+    fields: FieldReader, bridge: ipaddress.IPv4Network | None
+) -> tuple[egress.EgressAllowance, ...]:
+    """The ``agent_egress_allow`` entries: a name, a CIDR or service tag, TCP ports."""
+    entries = fields.items("agent_egress_allow", "a list of {name, destination, ports}")
+    found: list[egress.EgressAllowance] = []
+    names: set[str] = set()
+    for index, entry in enumerate(entries):
+        path = f"agent_egress_allow[{index}]"
+        if not isinstance(entry, Mapping):
+            fields.invalid(path, entry, "an object with name, destination and ports")
+            continue
+        nested = fields.nested(path, cast(Mapping[str, object], entry))
+        nested.reject_unknown(known_fields(NetworkEgressAllowArgs))
+        name = nested.text("name", _ALLOW_NAME, "1-30 lower-case letters, digits or '-'")
+        if name is not None and name in names:
+            nested.problem("name", f"{name!r} is used by an earlier entry; names must differ")
+        names.add(name or "")
+        destination = _egress_destination(nested, bridge)
+        ports = _ports(nested)
+        if name and destination and ports:
+            found.append(egress.EgressAllowance(name, destination, ports))
+    if len(entries) > egress.EGRESS_ALLOW_MAX:
+        fields.problem(
+            "agent_egress_allow",
+            f"has {len(entries)} entries; at most {egress.EGRESS_ALLOW_MAX} fit the agent NSG "
+            "(use a CIDR that holds several, or a firewall)",
+        )
+    return tuple(found)
+
+
+def _egress_destination(nested: FieldReader, bridge: ipaddress.IPv4Network | None) -> str | None:
+    value = nested.require("destination", "an IPv4 CIDR or address, or a service tag")
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in _EVERYWHERE:
+        nested.problem(
+            "destination",
+            f"got {value!r}, which opens every internet address; set agent_egress to open "
+            "instead, or name the addresses",
+        )
+        return None
+    if isinstance(value, str) and _SERVICE_TAG.fullmatch(value.strip()):
+        return value.strip()
+    network = nested.network_value("destination", _as_cidr(value))
+    if network is None:
+        return None
+    if bridge is not None and network.overlaps(bridge):
+        nested.problem(
+            "destination",
+            f"{network} overlaps the Docker bridge {bridge}; the builds could not reach it",
+        )
+        return None
+    return str(network)
+
+
+def _ports(nested: FieldReader) -> tuple[int, ...]:
+    if not nested.present("ports"):
+        return (egress.BUILD_DESTINATION_PORT,)
+    values = nested.items("ports", "a list of TCP ports, e.g. [443]")
+    ports = [
+        port
+        for index, value in enumerate(values)
+        if (port := _port(nested, f"ports[{index}]", value)) is not None
+    ]
+    if not values:
+        nested.problem("ports", "is empty; list at least one TCP port, e.g. [443]")
+    return tuple(dict.fromkeys(ports))
+
+
+def _port(nested: FieldReader, path: str, value: object) -> int | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # integers reach a component from other languages as floats
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
+        return value
+    nested.invalid(path, value, "a TCP port, 1-65535")
+    return None
+
+
 def _as_cidr(value: object) -> object:
     """A single address stands for itself (``10.70.4.10`` is ``10.70.4.10/32``)."""
     return f"{value}/32" if isinstance(value, str) and cidr.parse_address(value) else value
@@ -324,6 +436,14 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
     firewall_policy = _firewall_policy(fields)
     destinations = _build_destinations(fields)
     pool_subnets = _pool_subnets(fields)
+    agent_egress = fields.choice("agent_egress", egress.AgentEgress, egress.AgentEgress.RESTRICTED)
+    allowed = _egress_allow(fields, bridge)
+    if len(destinations) > egress.BUILD_DESTINATION_MAX:
+        fields.problem(
+            "build_destinations",
+            f"has {len(destinations)} entries; at most {egress.BUILD_DESTINATION_MAX} fit the "
+            "agent NSG",
+        )
     if existing_vnet is not None and existing_subnets is not None:
         fields.problem(
             "existing_subnet_ids",
@@ -366,6 +486,8 @@ def validate_network(fields: FieldReader) -> NetworkPlan | None:
         firewall_policy,
         destinations,
         pool_subnets,
+        agent_egress,
+        allowed,
     )
 
 
@@ -442,6 +564,14 @@ class Network(
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         super().__init__(type_token("Network"), name, {}, opts)
+        if plan.agent_egress is egress.AgentEgress.OPEN and plan.existing_subnets is None:
+            pulumi.log.warn(
+                "agent egress is open: the agent NSG leaves Azure's AllowInternetOutBound in "
+                "force, so a build can send what it reads (the private artifact, the vault's "
+                "secrets) to any internet address; restricted (the default) denies Internet "
+                "below the rules the agents need",
+                resource=self,
+            )
         if plan.existing_subnets is not None:
             self._use_existing_subnets(plan.existing_subnets)
         else:

@@ -44,6 +44,7 @@ from pulumi.runtime.config import is_config_secret
 
 from private_acr_rules import arm, cidr, documents, egress, firewall, nsg, reach, routes
 from private_acr_rules.unknown import UNKNOWN
+from private_acr_tasks.aks import OutboundType
 from private_acr_tasks.errors import InputError
 from private_acr_tasks.network import ExistingSubnets, NetworkPlan
 
@@ -179,6 +180,10 @@ class _Check:
     subscription: str | None = None
     """The provider's subscription, as ``getClientConfig`` answered it (``None``: unknown)."""
     findings: Findings = field(default_factory=Findings)
+    internet_rules: tuple[str | None, list[Mapping[str, Any]]] | None = None
+    """The agent NSG's id and rules (no id: no NSG); ``None`` when they could not be read."""
+    internet_inspected: bool = False
+    """The agent subnet's routes send every public address to an appliance or a gateway."""
     _read: dict[str, Mapping[str, Any]] = field(default_factory=dict[str, Mapping[str, Any]])
     _ip_groups: dict[str, list[str] | None] = field(default_factory=dict[str, list[str] | None])
 
@@ -239,6 +244,7 @@ class _Check:
     def agent_nsg(self, subnet: Mapping[str, Any]) -> None:
         nsg_id = documents.get(subnet, "networkSecurityGroup", "id")
         if not isinstance(nsg_id, str) or arm.parse_id(nsg_id) is None:
+            self.internet_rules = (None, [])
             return
         what = f"NSG {nsg_id} of {ROLE_LABELS['agent']}"
         nsg = self.fetch(
@@ -254,6 +260,29 @@ class _Check:
                 f"(rule {blocked.rule_name!r}, priority {blocked.priority}); the pool would fail "
                 f"to provision or its runs stay Queued"
             )
+        self.internet_rules = (nsg_id, rules)
+
+    def agent_internet(self) -> None:
+        """A warning when the agents may send TCP 443 to any internet address, unless
+        ``network.agentEgress`` says that is wanted or the subnet's routes take internet
+        traffic to a firewall (or drop it), which then decides. A stack the pack sees (not this
+        one's subnets) fails agent-pool-internet-egress in production instead."""
+        if self.plan.agent_egress is egress.AgentEgress.OPEN or self.internet_rules is None:
+            return
+        if self.internet_inspected:
+            return
+        nsg_id, rules = self.internet_rules
+        reach = egress.internet_reach(rules, [self.plan.agent_subnet])
+        if not reach.allowing:
+            return
+        by = ", ".join(dict.fromkeys(p.rule.describe() for p in reach.allowing))
+        where = "it has no NSG" if nsg_id is None else f"its NSG {nsg_id} allows it ({by})"
+        self.findings.warnings.append(
+            f"{ROLE_LABELS['agent']} {self.subnets.agent}: builds can send TCP 443 to any "
+            f"internet address: {where}; network.agentEgress is restricted, so ask the subnet's "
+            "owner for an outbound Deny of Internet below the agents' rules (or a firewall that "
+            "denies it; agent-pool-internet-egress fails a production stack on the NSG alone)"
+        )
 
     def agent_route(self, subnet: Mapping[str, Any]) -> None:
         table_id = documents.get(subnet, "routeTable", "id")
@@ -275,6 +304,14 @@ class _Check:
             ]
         )
         agent = f"{ROLE_LABELS['agent']} {self.subnets.agent}"
+        internet = effective.route_to_tag("Internet")
+        self.internet_inspected = not internet.uncertain and {
+            p.next_hop for p in internet.parts
+        } <= {
+            routes.NextHop.VIRTUAL_APPLIANCE,
+            routes.NextHop.VIRTUAL_NETWORK_GATEWAY,
+            routes.NextHop.NONE,
+        }
         inspected: list[egress.Flow] = []
         for tag in dict.fromkeys(f.service_tag for f in egress.required_flows()):
             verdict = effective.route_to_tag(tag)
@@ -306,6 +343,39 @@ class _Check:
             )
             return
         self.firewall(policy_id, inspected)
+
+    def aks_route(self, subnet: Mapping[str, Any]) -> None:
+        """With ``aks.outboundType: userDefinedRouting`` the node subnet's route table must
+        hold a user-defined route for 0.0.0.0/0 to a virtual appliance or a gateway: "Outbound
+        type of UDR requires a route for 0.0.0.0/0 and a next hop destination of NVA in the
+        route table", and "AKS validates that you don't create a 0.0.0.0/0 route pointing to
+        the Internet" (Learn, aks/egress-udr)."""
+        nodes = f"{ROLE_LABELS['aks']} {self.subnets.aks}"
+        needed = (
+            "aks.outboundType is userDefinedRouting, which needs a route for 0.0.0.0/0 to a "
+            "firewall (a virtual appliance or gateway) in the node subnet's route table"
+        )
+        table_id = documents.get(subnet, "routeTable", "id")
+        if not isinstance(table_id, str) or arm.parse_id(table_id) is None:
+            self.findings.problems.append(f"{nodes}: has no route table; {needed}")
+            return
+        table = self.fetch(
+            f"route table {table_id} of {ROLE_LABELS['aks']}",
+            "azure-native:network:getRouteTable",
+            table_id,
+            "routeTableName",
+        )
+        if table is None:
+            return
+        default = ipaddress.ip_network("0.0.0.0/0")
+        found = [r for r in routes.parse_routes(table.get("routes")) if r.prefix == default]
+        if not found:
+            self.findings.problems.append(f"{nodes}: its route table {table_id} has none; {needed}")
+        for route in found:
+            if route.next_hop is None or not route.next_hop.inspected:
+                self.findings.problems.append(
+                    f"{nodes}: {route.describe()} does not lead to a firewall; {needed}"
+                )
 
     def _policy(self, policy_id: str) -> firewall.PolicyDocument | None:
         """A firewall policy and its rule collection groups; ``None`` if it cannot be read."""
@@ -562,10 +632,16 @@ def _provider_subscription(lookup: Lookup, findings: Findings) -> str | None:
     return subscription if isinstance(subscription, str) and subscription else None
 
 
-def verify_existing_network(plan: NetworkPlan, lookup: Lookup | None = None) -> Findings:
+def verify_existing_network(
+    plan: NetworkPlan,
+    lookup: Lookup | None = None,
+    *,
+    aks_outbound: OutboundType = OutboundType.LOAD_BALANCER,
+) -> Findings:
     """Problems and warnings about the existing network of ``plan``: its subscription, and the
-    existing subnets themselves (nothing in the create mode). ``lookup`` defaults to the
-    engine's (``AzureLookups``)."""
+    existing subnets themselves (nothing in the create mode); with ``aks_outbound``
+    userDefinedRouting, the node subnet's route table too. ``lookup`` defaults to the engine's
+    (``AzureLookups``)."""
     if plan.existing_subnets is None and plan.existing_vnet is None:
         return Findings()
     lookup = lookup or AzureLookups()
@@ -580,18 +656,26 @@ def verify_existing_network(plan: NetworkPlan, lookup: Lookup | None = None) -> 
     check = _Check(plan, plan.existing_subnets, lookup, subscription, findings)
     agent = check.subnet("agent", plan.agent_subnet)
     endpoints = check.subnet("private_endpoint", plan.private_endpoint_subnet)
-    check.subnet("aks", plan.aks_subnet)
+    nodes = check.subnet("aks", plan.aks_subnet)
+    if nodes is not None and aks_outbound is OutboundType.USER_DEFINED_ROUTING:
+        check.aks_route(nodes)
     if agent is not None:
         check.agent_endpoints(agent)
         check.agent_nsg(agent)
         check.agent_route(agent)
         check.paths(agent, endpoints)
+        check.agent_internet()
     return check.findings
 
 
-def require_existing_network(plan: NetworkPlan, lookup: Lookup | None = None) -> None:
+def require_existing_network(
+    plan: NetworkPlan,
+    lookup: Lookup | None = None,
+    *,
+    aks_outbound: OutboundType = OutboundType.LOAD_BALANCER,
+) -> None:
     """Stop with one ``PreflightError`` when the existing network cannot host the stack."""
-    findings = verify_existing_network(plan, lookup)
+    findings = verify_existing_network(plan, lookup, aks_outbound=aks_outbound)
     for warning in findings.warnings:
         pulumi.log.warn(warning)
     if findings.problems:

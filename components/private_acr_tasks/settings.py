@@ -34,7 +34,7 @@ from private_acr_rules import agent_pools, capacity, cidr, egress, naming
 from private_acr_rules.clouds import AzureCloud
 from private_acr_rules.validation import FieldReader, Labels
 from private_acr_tasks.agent_pool import BuildAgentPoolPlan, validate_agent_pool
-from private_acr_tasks.aks import AksClusterPlan, validate_aks_cluster
+from private_acr_tasks.aks import AksClusterPlan, OutboundType, validate_aks_cluster
 from private_acr_tasks.build_task import (
     BUILTIN_TASK,
     BuildTaskPlan,
@@ -364,6 +364,12 @@ def _stack_rules(
             f"network.aksSubnet: {network.aks_subnet} has {usable} usable addresses; "
             f"aks.nodeCount {aks.node_count} needs {aks.node_count + 1} (one extra node during upgrades)"
         )
+    if aks.outbound_type is OutboundType.USER_DEFINED_ROUTING and network.existing_subnets is None:
+        problems.append(
+            "aks.outboundType: userDefinedRouting needs a route table on the node subnet that "
+            "sends 0.0.0.0/0 to a firewall, and this stack creates its subnets without one; "
+            "use it with network.existingSubnetIds (the platform's subnets and route table)"
+        )
     problems.extend(
         cidr.bridge_conflict_problems(
             network.docker_bridge,
@@ -493,9 +499,17 @@ class _Loader:
         values = {**self.names()["store"], "cloud": self.cloud}
         return validate_artifact_store(section.reader(self.problems, **values))
 
-    def build_trigger(self) -> InClusterBuildTriggerPlan | None:
+    def build_trigger(self, tasks: Mapping[str, StackTask]) -> InClusterBuildTriggerPlan | None:
+        """The trigger; the broker accepts, for each task, the task's own ``context`` URL."""
         section = self.config.section("buildTrigger")
-        return validate_build_trigger(section.reader(self.problems, cloud=self.cloud))
+        contexts = {
+            task.plan.task_name: [task.plan.context]
+            for task in tasks.values()
+            if task.plan.context is not None
+        }
+        return validate_build_trigger(
+            section.reader(self.problems, cloud=self.cloud, contexts=contexts)
+        )
 
     def location(self) -> str:
         """The region of every resource, as written (ARM takes either form), once it names a
@@ -756,8 +770,9 @@ def load_settings(raw: Mapping[str, object], program_dir: Path | None = None) ->
     location, protect, subscription = load.location(), load.protect(), load.subscription()
     builds = load.builds()
     network, (dns, aks_zone) = load.network(builds), load.dns()
-    registry, trigger = load.registry(location), load.build_trigger()
-    tasks, aks = load.tasks(builds), load.aks(network, location, aks_zone, protect=protect)
+    registry, tasks = load.registry(location), load.tasks(builds)
+    trigger = load.build_trigger(tasks)
+    aks = load.aks(network, location, aks_zone, protect=protect)
     store, diagnostics = load.artifact_store(), load.diagnostics()
     key_vault = load.key_vault(builds, tasks)
     if network is not None and registry is not None and aks is not None:

@@ -235,6 +235,7 @@ def _cluster(
             "oidc_issuer_url": cluster.oidc_issuer_url,
             "agent_pool_name": pool.agent_pool_name,
             "task_name": task.task_name,
+            "task_names": [t.task_name for t in builds.tasks.values()],
             "cluster_id": cluster.cluster_id,
         },
     )
@@ -307,8 +308,14 @@ def build_stack(settings: StackSettings) -> Mapping[str, Any]:
         "oidcIssuerUrl": cluster.oidc_issuer_url,
         "logAnalyticsWorkspaceId": diagnostics.workspace_id,
         "buildTriggerClientId": trigger.client_id,
+        "buildBrokerUrl": trigger.broker_url,
         "taskRunCommand": trigger.task_run_command,
-        "quickBuildCommand": trigger.quick_build_command,
+        # Only when buildTrigger.quickBuilds grants what it needs.
+        **(
+            {"quickBuildCommand": trigger.quick_build_command}
+            if trigger.quick_build_command is not None
+            else {}
+        ),
         "podManifest": trigger.manifest,
         "buildJobManifest": trigger.build_job_manifest,
     }

@@ -19,6 +19,7 @@ from private_acr_policies import (
     docker_bridge,
     endpoint_zones,
     identity_roles,
+    internet_egress,
     nsg,
     reach,
     registry,
@@ -51,4 +52,6 @@ POLICIES: list[Policy] = [
     task_credentials.POLICY,
     agent_pool_quota.POLICY,
     reach.POLICY,
+    # Least privilege, least reach (issue 26).
+    internet_egress.POLICY,
 ]

@@ -14,7 +14,7 @@ decided. Agent pools exist only on Premium registries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pulumi_policy import EnforcementLevel, Severity
 
@@ -64,14 +64,14 @@ PREMIUM = Rule(
 )
 
 
-def _pools(stack: Stack) -> tuple[Resource, ...]:
+def pools_of(stack: Stack) -> tuple[Resource, ...]:
     pools = tuple(stack.of_type(*AGENT_POOL))
     if not pools:
         raise NotApplicable("the stack has no ACR agent pool")
     return pools
 
 
-def _pool_subnet(stack: Stack, pool: Resource) -> SubnetRef | Unchecked | None:
+def pool_subnet(stack: Stack, pool: Resource) -> SubnetRef | Unchecked | None:
     reference = get(pool.props, "virtualNetworkSubnetResourceId")
     subnet = subnet_for(stack, pool, "virtualNetworkSubnetResourceId", reference)
     if subnet.target is not None:
@@ -81,6 +81,25 @@ def _pool_subnet(stack: Stack, pool: Resource) -> SubnetRef | Unchecked | None:
     if subnet.state == "external":
         return Unchecked(pool.urn, f"{pool.name}: its subnet {reference} is not in this stack")
     return None
+
+
+def each_injected_pool(
+    stack: Stack, judge: Callable[[Stack, Resource, SubnetRef], Iterator[Outcome]]
+) -> Iterator[Outcome]:
+    """``judge`` on every agent pool in a VNet subnet of the stack, with that subnet; a pool
+    whose subnet is not known, or not in the stack, is unchecked. Not applicable when no pool
+    runs in a subnet."""
+    injected = 0
+    for pool in pools_of(stack):
+        subnet = pool_subnet(stack, pool)
+        if isinstance(subnet, Unchecked):
+            injected += 1
+            yield subnet
+        elif subnet is not None:
+            injected += 1
+            yield from judge(stack, pool, subnet)
+    if not injected:
+        raise NotApplicable("no agent pool runs in a VNet subnet")
 
 
 def _egress_of(stack: Stack, pool: Resource, subnet: SubnetRef) -> Iterator[Outcome]:
@@ -133,21 +152,11 @@ def _required_flows(
 
 
 def check_egress(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
-    injected = 0
-    for pool in _pools(stack):
-        subnet = _pool_subnet(stack, pool)
-        if isinstance(subnet, Unchecked):
-            injected += 1
-            yield subnet
-        elif subnet is not None:
-            injected += 1
-            yield from _egress_of(stack, pool, subnet)
-    if not injected:
-        raise NotApplicable("no agent pool runs in a VNet subnet")
+    return each_injected_pool(stack, _egress_of)
 
 
 def check_premium(stack: Stack, settings: NoSettings) -> Iterator[Outcome]:
-    for pool in _pools(stack):
+    for pool in pools_of(stack):
         registry = parent(stack, pool, "registryName", REGISTRY)
         if registry.target is None:
             if registry.state == "unknown":

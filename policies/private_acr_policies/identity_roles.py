@@ -9,6 +9,15 @@ Who counts, among the identities the stack creates:
   Contributor, Container Registry Tasks Contributor, or a custom role of the stack that
   grants it); "its registry" is that registry.
 
+A user-assigned identity federated with a Kubernetes service account (a
+``FederatedIdentityCredential`` whose subject is ``system:serviceaccount:<namespace>:<name>``)
+must not hold ``scheduleRun/action`` on a registry at all: Azure RBAC cannot tell a task run
+from a quick run, and a quick run executes whatever steps its caller sends on the registry's
+pools, with a run token that can push and delete, for whoever can run a pod as that account
+(Azure Kubernetes Service RBAC Writer "allows running Pods as any ServiceAccount in the
+namespace"; Learn, built-in roles). A broker that starts only configured tasks holds it instead
+(``private_acr_tasks.InClusterBuildTrigger``).
+
 Such an identity must not hold, on its registry or a scope above it (the registry's resource
 group, its subscription, the root), a role that permits writing or deleting images, importing,
 minting credentials, changing the registry, its tasks or its pools, or assigning roles
@@ -58,6 +67,9 @@ from private_acr_rules import roles
 from private_acr_rules.arm import parse_id
 
 ROLE_DEFINITION = ("authorization", "RoleDefinition")
+USER_ASSIGNED = ("managedidentity", "UserAssignedIdentity")
+FEDERATION = ("managedidentity", "FederatedIdentityCredential")
+SERVICE_ACCOUNT = "system:serviceaccount:"
 
 
 @dataclass(frozen=True)
@@ -71,14 +83,15 @@ class IdentityRolesSettings:
 
 RULE = Rule(
     name="build-identity-least-privilege",
-    description="Identities that run or trigger ACR Tasks builds must not hold Owner, Contributor, Container Registry Tasks Contributor or a push role on their registry.",
+    description="Identities that run or trigger ACR Tasks builds must not hold Owner, Contributor, Container Registry Tasks Contributor or a push role on their registry, and an identity a Kubernetes service account signs in as must not schedule runs.",
     severity=Severity.HIGH,
     enforcement_level=EnforcementLevel.ADVISORY,
     remediation=(
-        "Give a trigger identity a custom role with only the trigger operations "
-        "(private_acr_rules.roles.BUILD_TRIGGER_ACTIONS; private_acr_tasks.InClusterBuildTrigger "
-        "creates it) and remove the broader assignment; a task's identity needs no role on its "
-        "own registry. To accept a role on purpose, list it in allowedRoles."
+        "Give a trigger identity a custom role that follows runs "
+        "(private_acr_rules.roles.BUILD_TRIGGER_ACTIONS) and let a broker with its own identity "
+        "start the configured tasks (private_acr_tasks.InClusterBuildTrigger creates both); a "
+        "task's identity needs no role on its own registry. To accept a role on purpose (quick "
+        "builds), list it in allowedRoles."
     ),
     settings=IdentityRolesSettings,
 )
@@ -229,6 +242,32 @@ def _covers(stack: Stack, assignment: Resource, registry: Resource) -> bool | No
     return scoped is not None and scoped.matches(key)
 
 
+def _service_accounts(stack: Stack) -> dict[str, str]:
+    """URN of each user-assigned identity federated with a Kubernetes service account -> the
+    account, as ``namespace/name``. A credential names its identity by ``resourceName``: by
+    property dependency, else by name in the same resource group."""
+    identities = list(stack.of_type(*USER_ASSIGNED))
+    found: dict[str, str] = {}
+    for credential in stack.of_type(*FEDERATION):
+        subject = get(credential.props, "subject")
+        if not isinstance(subject, str) or not subject.startswith(SERVICE_ACCOUNT):
+            continue
+        account = subject.removeprefix(SERVICE_ACCOUNT).replace(":", "/", 1)
+        holders = linked_all(stack, credential, "resourceName", USER_ASSIGNED)
+        if not holders:
+            name = lower(get(credential.props, "resourceName"))
+            group = lower(get(credential.props, "resourceGroupName"))
+            holders = [
+                i
+                for i in identities
+                if name
+                and lower(get(i.props, "name")) == name
+                and lower(get(i.props, "resourceGroupName")) in (group, "")
+            ]
+        found.update({holder.urn: account for holder in holders})
+    return found
+
+
 def _build_identities(stack: Stack) -> dict[str, set[str]]:
     """URN of each build identity (a task, for its own identity) -> URNs of its registries."""
     identities = list(stack.of_type("managedidentity", "UserAssignedIdentity"))
@@ -276,6 +315,8 @@ class _Review:
     builds: Mapping[str, set[str]]
     """URN of each build identity -> URNs of its registries."""
     allowed: set[str]
+    accounts: Mapping[str, str] = field(default_factory=dict[str, str])
+    """URN of each identity federated with a Kubernetes service account -> the account."""
     findings: list[Outcome] = field(default_factory=list[Outcome])
     watched: bool = False
 
@@ -290,10 +331,31 @@ class _Review:
         identities = triggers | builds
         self.watched = self.watched or bool(identities)
         for grant, covers in covering:
-            if grant.holder.urn in identities and not {grant.role_name.lower(), grant.guid} & (
-                self.allowed
-            ):
+            if {grant.role_name.lower(), grant.guid} & self.allowed:
+                continue
+            if grant.holder.urn in identities:
                 self._judge(grant, covers, registry, trigger=grant.holder.urn in triggers)
+            account = self.accounts.get(grant.holder.urn)
+            if account is not None and covers:
+                self._schedules(grant, registry, account)
+
+    def _schedules(self, grant: _Grant, registry: Resource, account: str) -> None:
+        """A Kubernetes service account's identity that can start runs of any steps."""
+        self.watched = True
+        urn = grant.assignment.urn
+        if grant.schedules_runs is None:
+            self.findings.append(Unchecked(urn, grant.why_unknown))
+        elif grant.schedules_runs:
+            self.findings.append(
+                Finding(
+                    urn,
+                    f"{grant.assignment.name}: {grant.holder.name} is federated with the "
+                    f"Kubernetes service account {account} and holds {grant.role_name} on "
+                    f"{registry.name}, which permits {roles.SCHEDULE_RUN}: whoever can run a "
+                    "pod as that account can start quick runs of any steps on its pools, "
+                    "with a token that can push and delete.",
+                )
+            )
 
     def _judge(
         self, grant: _Grant, covers: bool | None, registry: Resource, *, trigger: bool
@@ -322,7 +384,7 @@ def check(stack: Stack, settings: IdentityRolesSettings) -> Iterator[Outcome]:
     allowed = {role.lower() for role in settings.allowed_roles} | {
         guid for role in settings.allowed_roles if (guid := roles.role_guid(role))
     }
-    review = _Review(stack, grants, _build_identities(stack), allowed)
+    review = _Review(stack, grants, _build_identities(stack), allowed, _service_accounts(stack))
     for registry in registries:
         review.registry(registry)
     if not review.watched and not review.findings:

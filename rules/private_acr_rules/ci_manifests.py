@@ -12,6 +12,15 @@ Two forms: :func:`build_job`, a Job that runs one build and exits, and :func:`ag
 a long-running agent whose builds run through ``/opt/acr-build/with-login``, which logs in
 again each time (in a private config directory, so concurrent builds do not share a session).
 
+Builds go through the build broker (``private_acr_rules.build_broker``): the pods' identity may
+follow runs but not start one, so ``/opt/acr-build/run-task TASK CONTEXT`` posts the request
+to the broker with the pod's Entra token (``az rest --resource <Resource Manager>``, which puts
+it in the Authorization header), then follows the run it started with ``az acr task logs`` and
+fails unless it succeeded. A directory as context is packed (without ``.git``) and uploaded to
+the registry's build-source storage through a write URL the broker hands out, as ``az acr
+build`` uploads one; packing and the upload use the Python every Azure CLI image runs on, since
+the Azure Linux image has neither tar nor curl.
+
 The commands carry ``--resource-group``: without it azure-cli looks the registry up among
 all resources of the subscription (``_utils.py get_resource_group_name_by_registry_name``),
 which the trigger's role does not allow.
@@ -47,7 +56,7 @@ POD_SECURITY_LEVEL = "restricted"
 POD_SECURITY_MODES = ("enforce", "audit", "warn")
 RUN_AS = 10001
 """UID and GID of every CI pod."""
-TMP_SIZE = "1Gi"
+TMP_SIZE = "2Gi"
 """The emptyDir at ``/tmp`` (azure-cli's home and config, an uploaded context's archive)."""
 WORKSPACE_SIZE = "4Gi"
 """The agent's emptyDir at ``/workspace`` (the checkouts it builds)."""
@@ -62,6 +71,15 @@ class CiPod:
     service_account: str
     cli_image: str
     cloud: AzureCloud = AzureCloud.PUBLIC
+
+
+@dataclass(frozen=True)
+class Broker:
+    """Where the pods ask for builds: the broker's URL (the trigger's callback URL without its
+    SAS signature) and the audience of the token they send (the cloud's Resource Manager)."""
+
+    url: str
+    audience: str
 
 
 @dataclass(frozen=True)
@@ -96,8 +114,51 @@ class BuildTarget:
         return f"--registry {shlex.quote(self.registry_name)} --resource-group {shlex.quote(self.resource_group)}"
 
     def task_run_command(self, context: str) -> str:
-        """Runs the task with ``context`` (a shell word: a directory, git URL or tarball URL)."""
-        return f"az acr task run {self._registry()} --name {shlex.quote(self.task_name)} --context {context}"
+        """Runs the task through the broker with ``context`` (a shell word: a directory, or a
+        git or tarball URL the task lists); run it logged in (``with-login``)."""
+        return f"{SCRIPT_DIR}/run-task {shlex.quote(self.task_name)} {context}"
+
+    def run_task_script(self, broker: Broker) -> str:
+        """``run-task TASK CONTEXT``: ask the broker to run TASK on CONTEXT, follow the run."""
+        registry = self._registry()
+        lines = [
+            "#!/bin/sh",
+            "# run-task TASK CONTEXT: asks the build broker to run TASK of this stack on CONTEXT,",
+            "# a directory (packed and uploaded through the broker) or a URL the task lists, then",
+            "# follows the run. Run it logged in (with-login, or after az login).",
+            "set -eu",
+            'task="$1"',
+            'context="$2"',
+            "broker() {",
+            f"  az rest --method post --url {shlex.quote(broker.url)} \\",
+            f"    --resource {shlex.quote(broker.audience)} --headers Content-Type=application/json \\",
+            '    --body "$1" --query "$2" --output tsv',
+            "}",
+            'if [ -d "$context" ]; then',
+            '  answer="$(broker \'{"operation": "upload"}\' \'[uploadUrl, relativePath]\')"',
+            '  upload_url="$(printf \'%s\\n\' "$answer" | cut -f1)"',
+            '  uploaded="$(printf \'%s\\n\' "$answer" | cut -f2)"',
+            '  python3 - "$context" "$upload_url" <<\'PACK\'',
+            *_PACK_AND_UPLOAD,
+            "PACK",
+            '  context="$uploaded"',
+            "fi",
+            'request="$(python3 -c '
+            + shlex.quote(
+                'import json, sys; print(json.dumps({"operation": "run", "task": sys.argv[1], '
+                '"context": sys.argv[2]}))'
+            )
+            + ' "$task" "$context")"',
+            'run_id="$(broker "$request" runId)"',
+            # A 202 without a run in it would leave nothing to follow: say so, do not guess.
+            'test -n "$run_id" || { echo "the broker started no run of $task" >&2; exit 1; }',
+            'echo "run $run_id of $task queued"',
+            f'az acr task logs {registry} --run-id "$run_id"',
+            f'status="$(az acr task show-run {registry} --run-id "$run_id" --query status --output tsv)"',
+            'echo "run $run_id: $status"',
+            'test "$status" = Succeeded',
+        ]
+        return "\n".join(lines) + "\n"
 
     def quick_build_command(self) -> str:
         return (
@@ -105,6 +166,25 @@ class BuildTarget:
             "--image app:{{.Run.ID}} --file Dockerfile ."
         )
 
+
+_PACK_AND_UPLOAD = (
+    "import sys, tarfile, tempfile, urllib.request",
+    "source, url = sys.argv[1], sys.argv[2]",
+    "def keep(member):",
+    "    return None if member.name.split('/')[1:2] == ['.git'] else member",
+    "with tempfile.TemporaryFile() as archive:",
+    "    with tarfile.open(fileobj=archive, mode='w:gz') as tar:",
+    "        tar.add(source, arcname='.', filter=keep)",
+    "    size = archive.tell()",
+    "    archive.seek(0)",
+    "    headers = {'x-ms-blob-type': 'BlockBlob', 'x-ms-version': '2021-08-06',",
+    "               'Content-Length': str(size)}",
+    "    request = urllib.request.Request(url, data=archive, method='PUT', headers=headers)",
+    "    urllib.request.urlopen(request, timeout=900).close()",
+)
+"""The context as a gzipped tar (what ACR Tasks takes; ``.git`` left out) PUT as one block
+blob to the write URL the broker handed out (Blob service REST, "Put Blob": a block blob up to
+5000 MiB in one request from version 2019-12-12)."""
 
 _LOGIN = (
     'az login --service-principal --username "$AZURE_CLIENT_ID" --tenant "$AZURE_TENANT_ID" '
@@ -177,7 +257,7 @@ def _container(pod: CiPod, subscription_id: str, command: list[str]) -> dict[str
             "readOnlyRootFilesystem": True,
             "capabilities": {"drop": ["ALL"]},
         },
-        "resources": _resources("2Gi"),
+        "resources": _resources("3Gi"),
     }
 
 
@@ -204,26 +284,35 @@ def _pod_template(labels: dict[str, str], spec: dict[str, Any]) -> dict[str, Any
     }
 
 
-def _agent(pod: CiPod, subscription_id: str) -> list[dict[str, Any]]:
-    """The script every agent build runs through, and the agent that runs builds on demand."""
+SCRIPTS = "acr-build-scripts"
+"""The ConfigMap of ``with-login`` and ``run-task``, mounted at ``SCRIPT_DIR``."""
+
+
+def _with_scripts(container: dict[str, Any], spec: dict[str, Any]) -> None:
+    container["volumeMounts"].append({"name": "scripts", "mountPath": SCRIPT_DIR, "readOnly": True})
+    spec["volumes"].append(
+        {"name": "scripts", "configMap": {"name": SCRIPTS, "defaultMode": 0o555}}
+    )
+
+
+def _agent(pod: CiPod, target: BuildTarget, broker: Broker) -> list[dict[str, Any]]:
+    """The scripts every build runs through, and the agent that runs builds on demand."""
     scripts = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "acr-build-scripts", "namespace": pod.namespace},
-        "data": {"with-login": "#!/bin/sh\n" + logged_in(pod.cloud, '"$@"')},
+        "metadata": {"name": SCRIPTS, "namespace": pod.namespace},
+        "data": {
+            "with-login": "#!/bin/sh\n" + logged_in(pod.cloud, '"$@"'),
+            "run-task": target.run_task_script(broker),
+        },
     }
-    container = _container(pod, subscription_id, ["sleep", "infinity"])
+    container = _container(pod, target.subscription_id, ["sleep", "infinity"])
     container["workingDir"] = WORKSPACE
-    container["resources"] = _resources("6Gi")
-    container["volumeMounts"] += [
-        {"name": "workspace", "mountPath": WORKSPACE},
-        {"name": "scripts", "mountPath": SCRIPT_DIR, "readOnly": True},
-    ]
+    container["resources"] = _resources("8Gi")
+    container["volumeMounts"].append({"name": "workspace", "mountPath": WORKSPACE})
     spec = _pod_spec(pod, container)
-    spec["volumes"] += [
-        {"name": "workspace", "emptyDir": {"sizeLimit": WORKSPACE_SIZE}},
-        {"name": "scripts", "configMap": {"name": "acr-build-scripts", "defaultMode": 0o555}},
-    ]
+    spec["volumes"].append({"name": "workspace", "emptyDir": {"sizeLimit": WORKSPACE_SIZE}})
+    _with_scripts(container, spec)
     labels = {"app.kubernetes.io/name": AGENT_NAME}
     agent = {
         "apiVersion": "apps/v1",
@@ -238,8 +327,10 @@ def _agent(pod: CiPod, subscription_id: str) -> list[dict[str, Any]]:
     return [scripts, agent]
 
 
-def agent_manifest(pod: CiPod, client_id: str, tenant_id: str, subscription_id: str) -> str:
-    """Namespace, annotated service account, the login script and the long-running agent."""
+def agent_manifest(
+    pod: CiPod, client_id: str, tenant_id: str, target: BuildTarget, broker: Broker
+) -> str:
+    """Namespace, annotated service account, the scripts and the long-running agent."""
     documents = [
         {
             "apiVersion": "v1",
@@ -264,25 +355,28 @@ def agent_manifest(pod: CiPod, client_id: str, tenant_id: str, subscription_id: 
                 },
             },
         },
-        *_agent(pod, subscription_id),
+        *_agent(pod, target, broker),
     ]
     return yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False)
 
 
 def build_job(pod: CiPod, target: BuildTarget) -> str:
-    """One build: log in, run the task with ``$BUILD_CONTEXT`` (a git or tarball URL), exit.
+    """One build: log in, run the task through the broker with ``$BUILD_CONTEXT`` (a git or
+    tarball URL the task lists), follow it, exit. It runs the scripts of ``agent_manifest``,
+    which is applied first.
 
     ``generateName`` gives every ``kubectl create`` its own Job. No retries: a retried Job
     would start a second run and push a second image.
     """
     script = logged_in(
         pod.cloud,
-        ': "${BUILD_CONTEXT:?set BUILD_CONTEXT to the git URL or tarball URL of the build context}"',
+        ': "${BUILD_CONTEXT:?set BUILD_CONTEXT to a git or tarball URL the task lists}"',
         target.task_run_command('"$BUILD_CONTEXT"'),
     )
     container = _container(pod, target.subscription_id, ["/bin/sh", "-c", script])
     container["env"].append({"name": "BUILD_CONTEXT", "value": ""})
     spec = _pod_spec(pod, container)
+    _with_scripts(container, spec)
     spec["restartPolicy"] = "Never"
     labels = {"app.kubernetes.io/name": "acr-build"}
     job = {

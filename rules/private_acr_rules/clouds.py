@@ -12,6 +12,11 @@ The stack picks the cloud with the azure-native provider's own ``environment`` c
   ``acr_login_server_endpoint``, ``storage_endpoint``, ``keyvault_dns`` of AzureCloud,
   AzureUSGovernment and AzureChinaCloud), the Resource Manager endpoint (``CloudEndpoints``
   ``resource_manager`` of the same clouds) and those clouds' names.
+- The issuer of a v1 access token (Resource Manager's are v1): ``https://sts.windows.net/`` and
+  the tenant id (Learn, logic-apps-securing-a-logic-app: an Issuer claim "starts with
+  https://sts.windows.net/"); Azure Government's v1 tokens use the same prefix and Azure
+  China's ``https://sts.chinacloudapi.cn/`` (Microsoft Q&A, "What are the token issuers for
+  the sovereign clouds", learn.microsoft.com/answers/questions/1190472).
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ class CloudNames:
     """The private API server zone, with ``{region}`` for the cluster's region."""
     resource_manager: str
     """The Azure Resource Manager endpoint, also the audience of a token for it."""
+    token_issuer: str
+    """A v1 access token's issuer is this prefix, the tenant id and ``/``."""
     cli_name: str
     """The Azure CLI's name of the cloud (``az cloud set --name``): without it ``az login``
     signs in to the public cloud's Entra ID and storage commands use its DNS suffixes."""
@@ -70,6 +77,7 @@ CLOUDS: Mapping[AzureCloud, CloudNames] = {
         vault_suffix="vault.azure.net",
         aks_private_zone="privatelink.{region}.azmk8s.io",
         resource_manager="https://management.azure.com/",
+        token_issuer="https://sts.windows.net/",
         cli_name="AzureCloud",
     ),
     AzureCloud.US_GOVERNMENT: CloudNames(
@@ -81,6 +89,7 @@ CLOUDS: Mapping[AzureCloud, CloudNames] = {
         vault_suffix="vault.usgovcloudapi.net",
         aks_private_zone="privatelink.{region}.cx.aks.containerservice.azure.us",
         resource_manager="https://management.usgovcloudapi.net/",
+        token_issuer="https://sts.windows.net/",
         cli_name="AzureUSGovernment",
     ),
     AzureCloud.CHINA: CloudNames(
@@ -92,6 +101,7 @@ CLOUDS: Mapping[AzureCloud, CloudNames] = {
         vault_suffix="vault.azure.cn",
         aks_private_zone="privatelink.{region}.cx.prod.service.azk8s.cn",
         resource_manager="https://management.chinacloudapi.cn/",
+        token_issuer="https://sts.chinacloudapi.cn/",
         cli_name="AzureChinaCloud",
     ),
 }

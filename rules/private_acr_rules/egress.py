@@ -10,6 +10,14 @@ pack and the stack settings check any NSG against the same table with the evalua
 (an internal registry at an address and port) get Allow rules from the same helper, after the
 required ones.
 
+Restricted egress (``AgentEgress.RESTRICTED``, the default): the agent NSG also allows
+Microsoft Container Registry and the destinations a stack lists, then denies ``Internet`` at
+the last custom priority, above Azure's ``AllowInternetOutBound``. What a build reads (the
+private artifact, the vault's secrets) then cannot go to an arbitrary address; the required
+service tags cover each whole service, any tenant's, so this narrows the way out and does not
+close it. :func:`internet_reach` says whether a rule list lets TCP 443 out to any internet
+address, for the pack and the preflight.
+
 For a caller with plain rule dicts (Pulumi inputs or ``az network nsg show`` output)::
 
     check = agent_pool_egress(nsg["securityRules"], [ipaddress.ip_network("10.40.1.0/24")])
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from private_acr_rules import nsg
@@ -188,3 +197,147 @@ def blocked_flows(
 ) -> list[BlockedFlow]:
     """Required flows some rule of ``rules`` denies (see ``agent_pool_egress``)."""
     return list(agent_pool_egress(rules, source_ranges).blocked)
+
+
+# Restricted egress -------------------------------------------------------------------------
+
+
+class AgentEgress(StrEnum):
+    """What an agent subnet's NSG lets the builds reach beyond what they need."""
+
+    RESTRICTED = "restricted"
+    """The required flows, Microsoft Container Registry, the build destinations and the allowed
+    entries, then a Deny of ``Internet``: a build cannot send what it reads to any address."""
+    OPEN = "open"
+    """Azure's ``AllowInternetOutBound`` stays in force: any internet address is reachable."""
+
+
+MCR_EGRESS: tuple[EgressRequirement, ...] = (
+    EgressRequirement("MicrosoftContainerRegistry", (443,)),
+    EgressRequirement("AzureFrontDoor.FirstParty", (443,)),
+)
+"""Pulling from ``mcr.microsoft.com`` (the Azure CLI image of the built-in task, Microsoft's
+base images). Microsoft's MCR client firewall rules (microsoft/containerregistry,
+docs/client-firewall-rules.md, which Learn's container-registry-firewall-rules links for MCR):
+"if you are using service tag for firewall configuration you should enable both
+MicrosoftContainerRegistry as well as the AzureFrontDoor.FirstParty service tags"; Learn,
+service-tags-overview: MicrosoftContainerRegistry "has a dependency on the
+AzureFrontDoor.FirstParty tag"."""
+
+MCR_FIRST_PRIORITY = 250
+"""After the required rules (200-240), before the build destinations (300 and up)."""
+EGRESS_ALLOW_FIRST_PRIORITY = 1000
+"""``agentEgressAllow`` entries: after the build destinations, which end below 1000."""
+EGRESS_ALLOW_MAX = 300
+"""Entries that fit between 1000 and the Deny (10 apart)."""
+BUILD_DESTINATION_MAX = 70
+"""Build destinations that fit between 300 and 1000 (10 apart)."""
+DENY_INTERNET_PRIORITY = 4096
+"""The last priority a custom rule may take (Learn, network-security-groups-overview:
+priorities 100-4096), so every Allow above stays in force and Azure's defaults never decide
+traffic to the internet."""
+DENY_INTERNET_RULE = "deny-internet-outbound"
+
+
+def mcr_rules() -> tuple[NsgRule, ...]:
+    """Allow rules for Microsoft Container Registry (``MCR_EGRESS``)."""
+    names = ("allow-mcr-outbound", "allow-mcr-frontdoor-outbound")
+    return tuple(
+        allow_outbound(
+            name,
+            req.service_tag,
+            req.ports,
+            MCR_FIRST_PRIORITY + 10 * index,
+            f"ACR Tasks agents pull from Microsoft Container Registry ({req.service_tag})",
+        )
+        for index, (name, req) in enumerate(zip(names, MCR_EGRESS, strict=True))
+    )
+
+
+@dataclass(frozen=True)
+class EgressAllowance:
+    """One ``agentEgressAllow`` entry: TCP to a CIDR or a service tag on some ports."""
+
+    name: str
+    destination: str
+    ports: tuple[int, ...]
+
+
+def egress_allow_rules(allowances: Sequence[EgressAllowance]) -> tuple[NsgRule, ...]:
+    """One outbound Allow rule per entry, ``allow-<name>-outbound``, in order."""
+    return tuple(
+        allow_outbound(
+            f"allow-{allowance.name}-outbound",
+            allowance.destination,
+            allowance.ports,
+            EGRESS_ALLOW_FIRST_PRIORITY + 10 * index,
+            f"ACR Tasks builds reach {allowance.destination} ({allowance.name})"[:140],
+        )
+        for index, allowance in enumerate(allowances)
+    )
+
+
+def deny_internet_rule() -> NsgRule:
+    """The outbound Deny of ``Internet`` a restricted agent NSG ends with."""
+    return NsgRule(
+        name=DENY_INTERNET_RULE,
+        priority=DENY_INTERNET_PRIORITY,
+        direction="Outbound",
+        access="Deny",
+        protocol="*",
+        source_address_prefix="*",
+        destination_address_prefix="Internet",
+        destination_port_range="*",
+        description="ACR Tasks builds reach only the destinations allowed above",
+    )
+
+
+def agent_nsg_rules(
+    egress: AgentEgress,
+    destinations: Sequence[BuildDestination] = (),
+    allowances: Sequence[EgressAllowance] = (),
+) -> tuple[NsgRule, ...]:
+    """Every rule of an agent NSG: the required egress, Microsoft Container Registry when
+    restricted, the build destinations, the allowed entries, and the Deny when restricted."""
+    restricted = egress is AgentEgress.RESTRICTED
+    return (
+        *agent_pool_rules(),
+        *(mcr_rules() if restricted else ()),
+        *build_destination_rules(destinations),
+        *egress_allow_rules(allowances),
+        *((deny_internet_rule(),) if restricted else ()),
+    )
+
+
+INTERNET_PORT = 443
+"""The port a build would send data out on: HTTPS reaches every storage and paste service."""
+
+
+@dataclass(frozen=True)
+class InternetReach:
+    """Whether TCP 443 from an agent subnet to an arbitrary internet address is allowed."""
+
+    allowing: tuple[nsg.Part, ...]
+    """Parts of that flow some rule allows, with the rule (Azure's default, or one of ours)."""
+    undecided: tuple[nsg.Part, ...]
+    """Parts decided by a value not known yet."""
+
+
+def internet_reach(
+    rules: Iterable[Mapping[str, Any] | NsgRule] | nsg.RuleSet,
+    source_prefixes: Sequence[nsg.Network] = (),
+) -> InternetReach:
+    """How the NSG ``rules`` decide TCP 443 from the agent subnet to any internet host (and to
+    other Azure tenants' addresses, ``AzureCloud``), as Azure evaluates them: a rule naming a
+    service tag or a CIDR does not count, since it allows those addresses only."""
+    ruleset = (
+        rules
+        if isinstance(rules, nsg.RuleSet)
+        else nsg.RuleSet(r.arm() if isinstance(r, NsgRule) else r for r in rules)
+    )
+    verdict = ruleset.evaluate(
+        nsg.Flow.to_ports(
+            "Outbound", "Tcp", nsg.addresses(source_prefixes), nsg.internet(), [INTERNET_PORT]
+        )
+    )
+    return InternetReach(tuple(verdict.allowing), tuple(verdict.undecided))

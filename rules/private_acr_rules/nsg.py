@@ -550,6 +550,8 @@ class Endpoint:
     tag: str = ""
     in_virtual_network: bool = True
     groups: frozenset[str] = frozenset()
+    on_internet: bool = False
+    """Public addresses outside the VNet: the ``Internet`` tag holds them."""
 
     def families(self) -> set[int]:
         if self.kind == "addresses" and self.networks:
@@ -575,7 +577,13 @@ class Endpoint:
         return [plain, *members]
 
     def _address_atoms(self, family: int) -> list[_Atom]:
-        tags = frozenset({VIRTUAL_NETWORK}) if self.in_virtual_network else frozenset[str]()
+        tags = (
+            frozenset({VIRTUAL_NETWORK})
+            if self.in_virtual_network
+            else frozenset({INTERNET})
+            if self.on_internet
+            else frozenset[str]()
+        )
         if not self.networks:
             return [_Atom(family, None, tags, self.groups, "addresses not known yet", True)]
         return [
@@ -611,6 +619,12 @@ def addresses(
     """Concrete addresses (a subnet's prefixes); no prefixes means "not known yet"."""
     groups = frozenset(g.lower() for g in application_security_groups)
     return Endpoint("addresses", tuple(networks), "", in_virtual_network, groups)
+
+
+def internet_addresses(networks: Iterable[Network]) -> Endpoint:
+    """Public addresses on the internet, such as ``203.0.113.10/32``: outside the VNet and
+    held by the ``Internet`` tag (and ``*``), never assumed to be part of another tag."""
+    return Endpoint("addresses", tuple(networks), "", in_virtual_network=False, on_internet=True)
 
 
 def service_tag(name: str) -> Endpoint:

@@ -374,29 +374,56 @@ SCHEDULE_RUN = f"{_REGISTRY}/scheduleRun/action"
 """Schedule a run against a container registry: what makes an identity a build trigger."""
 
 BUILD_TRIGGER_ACTIONS: tuple[str, ...] = (
-    # `az acr task run` and `az acr build` read the registry first (azure-cli
+    # `az acr task logs` and `az acr task show-run` read the registry first (azure-cli
     # command_modules/acr/_utils.py validate_managed_registry -> registries.get).
     f"{_REGISTRY}/read",
+    # Follow a run: its status (`az acr task show-run`) and its log link (`az acr task logs`).
+    f"{_REGISTRY}/runs/read",
+    f"{_REGISTRY}/runs/listLogSasUrl/action",
+)
+"""What the in-cluster trigger holds on the registry: following the runs the build broker
+starts, nothing that starts one. Azure RBAC cannot tell a task run from a quick run
+(``scheduleRun/action`` authorizes both, and a quick run executes whatever steps its caller
+sends), so starting runs is the broker's (``BROKER_ACTIONS``, ``build_broker``)."""
+
+QUICK_BUILD_ACTIONS: tuple[str, ...] = (
     SCHEDULE_RUN,
     # Upload a local build context (_utils.py prepare_source_location -> upload_source_code).
     f"{_REGISTRY}/listBuildSourceUploadUrl/action",
-    # Follow a run: its status (--no-logs polling, `az acr task list-runs`) and its log link.
-    f"{_REGISTRY}/runs/read",
-    f"{_REGISTRY}/runs/listLogSasUrl/action",
-    # `az acr task run` reads the task, with its details, for the run's timeout (task.py
-    # acr_task_run -> get_task_details_by_name -> tasks.get_details). Details include the
-    # task's secret values and registry credentials: keep those as Key Vault references.
-    f"{_REGISTRY}/tasks/read",
-    f"{_REGISTRY}/tasks/listDetails/action",
     # From June 2027 a run naming an agent pool needs read access to that pool (Learn,
     # container-registry/tasks-agent-pools-permission-migration).
     f"{_REGISTRY}/agentpools/read",
 )
-"""Every operation the in-cluster trigger needs, each listed for Microsoft.ContainerRegistry in
-the resource provider operations list. Container Registry Tasks Contributor has all of them
-and also tasks/write and delete, agentpools/write and delete, runs/write and cancel and
-taskruns/*; Microsoft describes that role as usable "for full registry data plane
-permissions including reading/writing/deleting container images"."""
+"""What ``az acr build --agent-pool`` adds, for a trigger that opts into quick builds: the
+right to run any Dockerfile, and with ``az acr run`` any steps, on the registry's pools, with a
+run token that can push and delete."""
+
+BROKER_ACTIONS: tuple[str, ...] = (
+    # Start a run of a task (a TaskRunRequest; what `az acr task run` calls). The request names
+    # no agent pool (the task has one), so the pool read that Learn's
+    # tasks-agent-pools-permission-migration requires from June 2027 of "requests that specify
+    # agentPoolName" does not apply.
+    SCHEDULE_RUN,
+    # Hand out an upload location for a build context (what `az acr task run --context .`
+    # calls before it schedules the run).
+    f"{_REGISTRY}/listBuildSourceUploadUrl/action",
+)
+"""What the build broker's identity holds on the registry: starting runs and nothing that
+reads a run, reads a task or its secrets (``tasks/listDetails``), writes a task or pool, or
+pushes."""
+
+AKS_SUBNET_ACTIONS: tuple[str, ...] = (
+    "Microsoft.Network/virtualNetworks/subnets/join/action",
+    "Microsoft.Network/virtualNetworks/subnets/read",
+)
+"""What an AKS cluster identity needs on the node subnet of a VNet it does not own: Learn,
+aks/aks-service-permissions ("Additional AKS cluster identity permissions"), both "Required if
+using a subnet in another resource group such as a custom VNET", where Network Contributor
+would also let it rewrite every route, NSG and peering the role reaches. Learn's
+concepts-network-cni-overview also lists ``Microsoft.Authorization/roleAssignments/write``
+"Always when using a custom role"; aks-service-permissions, the page of the identity's own
+permissions, does not, and a right to assign roles is more than joining a subnet, so it is
+not granted."""
 
 POOL_SCALER_ACTIONS: tuple[str, ...] = (f"{_REGISTRY}/agentpools/write",)
 """All an idle-scaling schedule needs: the PATCH that sets a pool's count is a write of the pool

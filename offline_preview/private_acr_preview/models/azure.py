@@ -2,7 +2,8 @@
 
 Resources: real ARM ids built from the inputs (parent names, resource group, subscription), the
 registry login server, identity principal and client ids, the AKS FQDN, OIDC issuer URL and
-kubelet identity, storage endpoints, and private endpoint addresses taken from the endpoint's
+kubelet identity, storage endpoints, a Logic Apps workflow's access endpoint, and private
+endpoint addresses taken from the endpoint's
 subnet (a registry's endpoint gets a data-endpoint record for each region the registry serves
 when the endpoint is created: its home, then every replica by region name), all with the DNS
 suffixes of the cloud that ``azure-native:environment`` names (``azure_clouds.CLOUDS``). Values
@@ -127,6 +128,7 @@ ARM_PATHS: Mapping[tuple[str, str], tuple[str, str, _Parents]] = {
         (),
     ),
     ("keyvault", "Vault"): ("Microsoft.KeyVault/vaults", "vaultName", ()),
+    ("logic", "Workflow"): ("Microsoft.Logic/workflows", "workflowName", ()),
     ("operationalinsights", "Workspace"): (
         "Microsoft.OperationalInsights/workspaces",
         "workspaceName",
@@ -277,6 +279,7 @@ class AzureModel:
             ("containerregistry", "Replication"): self._replication,
             ("containerservice", "ManagedCluster"): self._cluster,
             ("keyvault", "Vault"): self._vault,
+            ("logic", "Workflow"): self._workflow,
             ("managedidentity", "UserAssignedIdentity"): self._identity,
             ("network", "PrivateEndpoint"): self._private_endpoint,
             ("network", "Subnet"): self._subnet,
@@ -525,6 +528,12 @@ class AzureModel:
             "properties": {**properties, "vaultUri": f"https://{name}.{self.cloud.key_vault}/"},
             "provisioningState": "Succeeded",
         }
+
+    def _workflow(self, name: str, props: Outputs) -> Outputs:
+        location = str(props["location"]).lower().replace(" ", "")
+        workflow = self.values.suffix(str(props["id"]).lower(), 32, "0123456789abcdef")
+        endpoint = f"https://prod-00.{location}.{self.cloud.logic}:443/workflows/{workflow}"
+        return {"accessEndpoint": endpoint, "provisioningState": "Succeeded"}
 
     def _cluster(self, name: str, props: Outputs) -> Outputs:
         kubelet = f"{name}-agentpool"

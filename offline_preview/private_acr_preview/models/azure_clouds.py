@@ -10,6 +10,11 @@ The provider's own key ``azure-native:environment`` takes ``public``, ``usgovern
   (learn.microsoft.com/azure/china/resources-developer-guide).
 - Private-link zone names: Learn, "Azure Private Endpoint private DNS zone values", the tables for
   each cloud (learn.microsoft.com/azure/private-link/private-endpoint-dns).
+- Logic Apps: a workflow's access endpoint is ``https://prod-<n>.<region>.logic.azure.com:443/
+  workflows/<id>`` in public Azure (the callback URLs in Learn's logic-apps-http-endpoint and
+  Get-AzLogicAppTriggerCallbackUrl pages); Azure Government's and Azure China's hosts end in
+  ``logic.azure.us`` and ``logic.azure.cn`` (Learn, logic-apps-limits-and-config, the
+  endpoint tables per cloud).
 - AKS: the API server FQDN suffix is the one each cloud's clusters report in ``fqdn``
   (``<prefix>-<hash>.hcp.<region>.azmk8s.io`` in public Azure; Government and China use their
   own domains, as in the AKS pages of the two developer guides above). The OIDC issuer host is
@@ -37,6 +42,8 @@ class Cloud:
     """API server FQDN after ``<prefix>-<hash>.``; ``{region}`` is the cluster's region."""
     aks_oidc: str
     """OIDC issuer host; ``{region}`` is the cluster's region."""
+    logic: str
+    """Logic Apps endpoint suffix: ``prod-<n>.<region>.<logic>``."""
 
 
 CLOUDS: dict[str, Cloud] = {
@@ -46,6 +53,7 @@ CLOUDS: dict[str, Cloud] = {
         key_vault="vault.azure.net",
         aks_hcp="hcp.{region}.azmk8s.io",
         aks_oidc="{region}.oic.prod-aks.azure.com",
+        logic="logic.azure.com",
     ),
     "usgovernment": Cloud(
         registry="azurecr.us",
@@ -53,6 +61,7 @@ CLOUDS: dict[str, Cloud] = {
         key_vault="vault.usgovcloudapi.net",
         aks_hcp="hcp.{region}.cx.aks.containerservice.azure.us",
         aks_oidc="{region}.oic.prod-aks.azure.us",
+        logic="logic.azure.us",
     ),
     "china": Cloud(
         registry="azurecr.cn",
@@ -60,5 +69,6 @@ CLOUDS: dict[str, Cloud] = {
         key_vault="vault.azure.cn",
         aks_hcp="hcp.{region}.cx.prod.service.azk8s.cn",
         aks_oidc="{region}.oic.prod-aks.azure.cn",
+        logic="logic.azure.cn",
     ),
 }
