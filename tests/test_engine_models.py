@@ -161,8 +161,8 @@ def test_a_private_endpoint_gets_an_address_of_its_existing_subnet() -> None:
 
 
 def _geo_endpoint_records(replica_regions: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The endpoint's DNS records (``customDnsConfigs``) when the replicas are created one after another in this
-    order (each depends on the one before), all of them before the endpoint."""
+    """The endpoint's DNS records (``customDnsConfigs``) when the replicas are created one after
+    another in this order (each depends on the one before), all of them before the endpoint."""
     subnet = f"/subscriptions/{SPOKE_SUBSCRIPTION}/resourceGroups/rg-spoke/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-endpoints"
 
     def program() -> None:
@@ -210,6 +210,7 @@ def test_a_registry_endpoint_has_a_data_record_per_region_the_registry_serves() 
         "acrgeo.northeurope.data.azurecr.io",
         "acrgeo.westus3.data.azurecr.io",
     ]
+    assert len({record["ipAddresses"][0] for record in records}) == 4
 
 
 def test_a_registry_endpoints_records_do_not_depend_on_the_order_its_replicas_were_created() -> (
