@@ -183,6 +183,16 @@ def setting(
     return dataclasses.field(default=default, metadata=metadata)
 
 
+def production_stacks() -> tuple[str, ...]:
+    """The ``productionStacks`` field the production policies share: the stack names they apply
+    to, compared case-insensitively (``_policy.require_production``)."""
+    return setting(
+        ListOf(Text()),
+        ("prod", "production"),
+        "Stack names (case-insensitive) treated as production.",
+    )
+
+
 @dataclass(frozen=True)
 class NoSettings:
     """For a policy that takes no config."""

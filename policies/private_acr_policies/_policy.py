@@ -47,6 +47,12 @@ class NotApplicable(Exception):
     """The rule does not apply to this input; the reason is reported to the engine."""
 
 
+def require_production(stack: Stack, production_stacks: Sequence[str]) -> None:
+    """Not applicable unless ``stack`` is one of ``production_stacks`` (case-insensitive)."""
+    if stack.name.lower() not in {name.lower() for name in production_stacks}:
+        raise NotApplicable(f"stack {stack.name or '(unknown)'} is not a production stack")
+
+
 @dataclass(frozen=True)
 class Finding:
     urn: str | None

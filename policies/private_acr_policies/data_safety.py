@@ -25,15 +25,15 @@ from dataclasses import dataclass
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._config import Integer, ListOf, Text, setting
+from private_acr_policies._config import Integer, production_stacks, setting
 from private_acr_policies._links import REGISTRY, REPLICATION, parent
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, lower
 from private_acr_policies._policy import (
     Finding,
-    NotApplicable,
     Outcome,
     Rule,
     Unchecked,
+    require_production,
     stack_policy,
 )
 
@@ -43,11 +43,7 @@ DEFAULT_DAYS = 7
 
 @dataclass(frozen=True)
 class ProtectionSettings:
-    production_stacks: tuple[str, ...] = setting(
-        ListOf(Text()),
-        ("prod", "production"),
-        "Stack names (case-insensitive) treated as production.",
-    )
+    production_stacks: tuple[str, ...] = production_stacks()
     min_soft_delete_days: int = setting(
         Integer(1, 90),
         7,
@@ -79,9 +75,7 @@ GUARDED = (
 
 
 def check(stack: Stack, settings: ProtectionSettings) -> Iterator[Outcome]:
-    production = {name.lower() for name in settings.production_stacks}
-    if stack.name.lower() not in production:
-        raise NotApplicable(f"stack {stack.name or '(unknown)'} is not a production stack")
+    require_production(stack, settings.production_stacks)
     for module, name in GUARDED:
         for resource in stack.of_type(module, name):
             if not resource.protect:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._config import ListOf, Text, setting
+from private_acr_policies._config import production_stacks
 from private_acr_policies._links import CLUSTER, REGISTRY, Kind, link
 from private_acr_policies._model import UNKNOWN, Resource, Stack, get, mappings
 from private_acr_policies._policy import (
@@ -32,6 +32,7 @@ from private_acr_policies._policy import (
     Outcome,
     Rule,
     Unchecked,
+    require_production,
     stack_policy,
 )
 from private_acr_rules import diagnostics
@@ -48,11 +49,7 @@ TARGETS: tuple[tuple[Kind, diagnostics.LogProfile], ...] = (
 
 @dataclass(frozen=True)
 class DiagnosticLogSettings:
-    production_stacks: tuple[str, ...] = setting(
-        ListOf(Text()),
-        ("prod", "production"),
-        "Stack names (case-insensitive) treated as production.",
-    )
+    production_stacks: tuple[str, ...] = production_stacks()
 
 
 RULE = Rule(
@@ -151,9 +148,7 @@ def _target_findings(
 
 
 def check(stack: Stack, settings: DiagnosticLogSettings) -> Iterator[Outcome]:
-    production = {name.lower() for name in settings.production_stacks}
-    if stack.name.lower() not in production:
-        raise NotApplicable(f"stack {stack.name or '(unknown)'} is not a production stack")
+    require_production(stack, settings.production_stacks)
     targets = [(t, kind, p) for kind, p in TARGETS for t in stack.of_type(*kind)]
     if not targets:
         raise NotApplicable("the stack has no container registry or AKS cluster")

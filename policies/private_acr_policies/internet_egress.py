@@ -21,15 +21,15 @@ from dataclasses import dataclass
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from private_acr_policies._config import ListOf, Text, setting
+from private_acr_policies._config import production_stacks
 from private_acr_policies._links import SubnetRef, nsg_of, nsg_rules, ruleset, unknown_rules
 from private_acr_policies._model import Resource, Stack
 from private_acr_policies._policy import (
     Finding,
-    NotApplicable,
     Outcome,
     Rule,
     Unchecked,
+    require_production,
     stack_policy,
 )
 from private_acr_policies.agent_pool import each_injected_pool
@@ -38,11 +38,7 @@ from private_acr_rules import egress
 
 @dataclass(frozen=True)
 class InternetEgressSettings:
-    production_stacks: tuple[str, ...] = setting(
-        ListOf(Text()),
-        ("prod", "production"),
-        "Stack names (case-insensitive) treated as production.",
-    )
+    production_stacks: tuple[str, ...] = production_stacks()
 
 
 RULE = Rule(
@@ -108,9 +104,7 @@ def _reach_of(stack: Stack, pool: Resource, subnet: SubnetRef) -> Iterator[Outco
 
 
 def check(stack: Stack, settings: InternetEgressSettings) -> Iterator[Outcome]:
-    production = {name.lower() for name in settings.production_stacks}
-    if stack.name.lower() not in production:
-        raise NotApplicable(f"stack {stack.name or '(unknown)'} is not a production stack")
+    require_production(stack, settings.production_stacks)
     yield from each_injected_pool(stack, _reach_of)
 
 
