@@ -1,10 +1,12 @@
 """What every component shares: type tokens, child names, role ids, validation plumbing."""
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, NotRequired, Self, TypedDict, TypeVar, cast
 
 import pulumi
+from pulumi_azure_native import authorization
 
 from private_acr_rules.roles import BUILTIN_ROLES
 from private_acr_rules.validation import FieldReader, Labels
@@ -51,6 +53,61 @@ def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.
         "/providers/Microsoft.Authorization/roleDefinitions/",
         guid,
     )
+
+
+def custom_role_on(
+    parent: pulumi.Resource,
+    names: tuple[str, str],
+    *,
+    assigned_on: pulumi.Input[str],
+    defined_at: pulumi.Input[str],
+    subscription_id: pulumi.Input[str],
+    guid_namespace: uuid.UUID,
+    role_name: pulumi.Input[str],
+    description: str,
+    actions: Sequence[str],
+    principal_id: pulumi.Input[str],
+    replace_on_changes: Sequence[str] = (),
+) -> tuple[authorization.RoleDefinition, authorization.RoleAssignment]:
+    """A custom role of ``actions``, defined and assignable at ``defined_at``, and its
+    assignment to ``principal_id`` on ``assigned_on`` (logical names ``names``: definition,
+    assignment).
+
+    The role's GUID is derived from the id it is assigned on, so the same resource always gets
+    the same role; ``role_name`` must be unique in the tenant. Learn
+    (role-based-access-control/role-definitions, "AssignableScopes") advises a resource group
+    rather than a resource instance as the assignable scope, given the tenant's limit of 5,000
+    custom roles, and to "assign the custom roles with narrow scope": what the holder gets is
+    the assignment, on ``assigned_on`` alone.
+    """
+    target = pulumi.Output.from_input(assigned_on)
+    role = authorization.RoleDefinition(
+        names[0],
+        scope=defined_at,
+        role_definition_id=target.apply(lambda tid: str(uuid.uuid5(guid_namespace, tid.lower()))),
+        role_name=role_name,
+        description=description,
+        role_type="CustomRole",
+        permissions=[authorization.PermissionArgs(actions=list(actions))],
+        assignable_scopes=[defined_at],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    assignment = authorization.RoleAssignment(
+        names[1],
+        scope=target,
+        principal_id=principal_id,
+        principal_type="ServicePrincipal",
+        role_definition_id=pulumi.Output.concat(
+            "/subscriptions/",
+            subscription_id,
+            "/providers/Microsoft.Authorization/roleDefinitions/",
+            role.name,
+        ),
+        opts=pulumi.ResourceOptions(
+            parent=parent, replace_on_changes=list(replace_on_changes) or None
+        ),
+    )
+    return role, assignment
 
 
 def known_fields(args_type: type) -> frozenset[str]:

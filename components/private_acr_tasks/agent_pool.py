@@ -37,6 +37,7 @@ from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
     child_name,
+    custom_role_on,
     known_fields,
     tags_of,
     type_token,
@@ -296,41 +297,21 @@ class BuildAgentPool(
         inputs: BuildAgentPoolInputs,
         identity: managedidentity.UserAssignedIdentity,
     ) -> authorization.RoleAssignment:
-        """A custom role of ``agentpools/write`` alone, assigned to the scaler on this pool.
-
-        It is assignable in the pool's resource group, not on the pool itself: Learn
-        (role-based-access-control/role-definitions.md, "AssignableScopes") advises against a
-        resource instance there, given the tenant's limit of 5,000 custom roles, and to
-        "assign the custom roles with narrow scope" instead. What the scaler holds is the
-        assignment, on the pool alone.
-        """
+        """A custom role of ``agentpools/write`` alone, assignable in the pool's resource group
+        and assigned to the scaler on this pool (``custom_role_on``)."""
         pool_id = self.pool.id
-        group_id = pool_id.apply(lambda pid: "/".join(pid.split("/")[:5]))
-        role = authorization.RoleDefinition(
-            child_name(name, "scaler-role"),
-            scope=group_id,
-            role_definition_id=pool_id.apply(
-                lambda pid: str(uuid.uuid5(_SCALER_ROLE_NAMESPACE, pid.lower()))
-            ),
+        _, assignment = custom_role_on(
+            self,
+            (child_name(name, "scaler-role"), child_name(name, "scaler-role-assignment")),
+            assigned_on=pool_id,
+            defined_at=pool_id.apply(lambda pid: "/".join(pid.split("/")[:5])),
+            subscription_id=pool_id.apply(lambda pid: pid.split("/")[2]),
+            guid_namespace=_SCALER_ROLE_NAMESPACE,
             role_name=pulumi.Output.concat(
                 "ACR agent pool scaler (", inputs["registry_name"], "/", self.pool.name, ")"
             ),
             description="Set the count of an ACR Tasks agent pool it is assigned on; nothing else.",
-            role_type="CustomRole",
-            permissions=[authorization.PermissionArgs(actions=list(POOL_SCALER_ACTIONS))],
-            assignable_scopes=[group_id],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return authorization.RoleAssignment(
-            child_name(name, "scaler-role-assignment"),
-            scope=pool_id,
+            actions=POOL_SCALER_ACTIONS,
             principal_id=identity.principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=pulumi.Output.concat(
-                "/subscriptions/",
-                pool_id.apply(lambda pid: pid.split("/")[2]),
-                "/providers/Microsoft.Authorization/roleDefinitions/",
-                role.name,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
         )
+        return assignment

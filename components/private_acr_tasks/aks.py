@@ -47,6 +47,7 @@ from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
     child_name,
+    custom_role_on,
     role_definition_id,
     tags_of,
     type_token,
@@ -505,36 +506,23 @@ class AksCluster(
         as Learn advises for custom roles (role-definitions, "AssignableScopes"); what the
         identity holds is the assignment, on the subnet alone."""
         subnet_id = pulumi.Output.from_input(inputs["subnet_id"])
-        group_id = subnet_id.apply(lambda sid: _subnet_scope(sid)[1])
-        role = authorization.RoleDefinition(
-            child_name(name, "subnet-role"),
-            scope=group_id,
-            role_definition_id=subnet_id.apply(
-                lambda sid: str(uuid.uuid5(_SUBNET_ROLE_NAMESPACE, sid.lower()))
-            ),
+        _, assignment = custom_role_on(
+            self,
+            (child_name(name, "subnet-role"), child_name(name, "subnet-access")),
+            assigned_on=subnet_id,
+            defined_at=subnet_id.apply(lambda sid: _subnet_scope(sid)[1]),
+            subscription_id=subnet_id.apply(lambda sid: _subnet_scope(sid)[0]),
+            guid_namespace=_SUBNET_ROLE_NAMESPACE,
             # Role names are unique in a tenant: the group, VNet and subnet make it so.
             role_name=subnet_id.apply(lambda sid: f"AKS node subnet ({_subnet_scope(sid)[2]})"),
             description="Join AKS nodes to the subnet it is assigned on and read it; nothing else.",
-            role_type="CustomRole",
-            permissions=[authorization.PermissionArgs(actions=list(AKS_SUBNET_ACTIONS))],
-            assignable_scopes=[group_id],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return authorization.RoleAssignment(
-            child_name(name, "subnet-access"),
-            scope=subnet_id,
+            actions=AKS_SUBNET_ACTIONS,
             principal_id=identity.principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=pulumi.Output.concat(
-                "/subscriptions/",
-                subnet_id.apply(lambda sid: _subnet_scope(sid)[0]),
-                "/providers/Microsoft.Authorization/roleDefinitions/",
-                role.name,
-            ),
             # An assignment cannot change its role in place; until 0.3 this one held Network
             # Contributor, so the new one is created and the old one deleted.
-            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=["roleDefinitionId"]),
+            replace_on_changes=["roleDefinitionId"],
         )
+        return assignment
 
     def _admin_kubeconfig(self, name: str, plan: AksClusterPlan, inputs: AksClusterInputs) -> None:
         """The Cluster User Role for each admin group: cluster-admin inside Kubernetes does not let

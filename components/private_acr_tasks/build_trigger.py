@@ -51,6 +51,7 @@ from private_acr_tasks._common import (
     PlannedComponent,
     SharedArgs,
     child_name,
+    custom_role_on,
     role_definition_id,
     tags_of,
     type_token,
@@ -333,40 +334,20 @@ class InClusterBuildTrigger(
         description: str,
         actions: list[str],
     ) -> tuple[authorization.RoleDefinition, authorization.RoleAssignment]:
-        """A custom role of ``actions``, defined and assignable at ``defined_at``, and its
-        assignment to ``holder`` on the registry (``<name>-<key>``, ``<name>-<key>-assignment``).
-
-        Its id is derived from the registry id, so the same registry always gets the same
-        role, and its name carries the registry name (role names are unique per tenant).
-        """
-        registry_id = pulumi.Output.from_input(inputs["registry_id"])
-        role = authorization.RoleDefinition(
-            child_name(name, key),
-            scope=defined_at,
-            role_definition_id=registry_id.apply(
-                lambda rid: str(uuid.uuid5(namespace, rid.lower()))
-            ),
+        """``custom_role_on`` the registry for ``holder`` (``<name>-<key>``,
+        ``<name>-<key>-assignment``); the role's name carries the registry's."""
+        return custom_role_on(
+            self,
+            (child_name(name, key), child_name(name, f"{key}-assignment")),
+            assigned_on=inputs["registry_id"],
+            defined_at=defined_at,
+            subscription_id=inputs["subscription_id"],
+            guid_namespace=namespace,
             role_name=pulumi.Output.concat(f"{title} (", inputs["registry_name"], ")"),
             description=description,
-            role_type="CustomRole",
-            permissions=[authorization.PermissionArgs(actions=actions)],
-            assignable_scopes=[defined_at],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        assignment = authorization.RoleAssignment(
-            child_name(name, f"{key}-assignment"),
-            scope=registry_id,
+            actions=actions,
             principal_id=holder.principal_id,
-            principal_type="ServicePrincipal",
-            role_definition_id=pulumi.Output.concat(
-                "/subscriptions/",
-                inputs["subscription_id"],
-                "/providers/Microsoft.Authorization/roleDefinitions/",
-                role.name,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
         )
-        return role, assignment
 
     def _broker(
         self,
