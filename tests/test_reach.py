@@ -188,3 +188,24 @@ def test_subnets_of_the_stack_in_a_vnet_owned_elsewhere_reach_the_central_zones(
     cells = plan["reach"]
     assert len(cells) == 3  # login server, data endpoint, artifact store
     assert all(c[a] == "ok" for c in cells for a in ("name", "route", "filter", "target")), cells
+
+
+def test_no_matrix_is_drawn_for_a_disabled_policy(tmp_path: Path) -> None:
+    # A review must not show verdicts of a policy the --policy-config turned off.
+    from private_acr_policies.reach_section import section
+
+    code, plan, _ = preview(tmp_path, "dev")
+    assert code == 0
+    values = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+    listed = {**plan, "existing": None, "config": config}
+    assert section({**listed, "policyConfig": {}}) is not None
+    assert section({**listed, "policyConfig": {"all": "advisory"}}) is not None
+    for off in (
+        {"agent-pool-private-reach": "disabled"},
+        {"agent-pool-private-reach": {"enforcementLevel": "disabled"}},
+        {"all": "disabled"},
+    ):
+        assert section({**listed, "policyConfig": off}) is None, off
+    kept = {"all": "disabled", "agent-pool-private-reach": "mandatory"}
+    assert section({**listed, "policyConfig": kept}) is not None

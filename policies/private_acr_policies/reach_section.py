@@ -45,6 +45,17 @@ def _stack(plan: Mapping[str, Any]) -> Stack:
     return Stack(resources, name=str(plan.get("stack", "")))
 
 
+def _disabled(plan: Mapping[str, Any]) -> bool:
+    """The ``--policy-config`` turns the policy off: its own level, else ``all``'s, is
+    ``disabled`` (the CLI's ``ReconcilePolicyPackConfig`` reads both)."""
+    entries = documents.mapping(plan.get("policyConfig"))
+    entry: object = entries.get(reach.RULE.name)
+    level = entry if isinstance(entry, str) else documents.mapping(entry).get("enforcementLevel")
+    if level is None:
+        level = entries.get("all")
+    return level == "disabled"
+
+
 def _policy_config(plan: Mapping[str, Any]) -> dict[str, Any]:
     """This policy's properties in the ``--policy-config`` file (a level alone has none)."""
     entry = documents.mapping(plan.get("policyConfig")).get(reach.RULE.name)
@@ -62,7 +73,10 @@ def _cell_text(cell: Cell) -> str:
 
 
 def section(plan: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The matrix of the plan's agent pools and private dependencies; ``None`` without any."""
+    """The matrix of the plan's agent pools and private dependencies; ``None`` without any, or
+    when the policy is disabled (a review shows no verdicts of a policy that was not run)."""
+    if _disabled(plan):
+        return None
     config = {str(k): str(v) for k, v in documents.mapping(plan.get("config")).items()}
     project = plan.get("project")
     stack_config = StackConfig(str(project) if project else None, config)
