@@ -58,3 +58,32 @@ def _integrity_problems(resources: list[dict[str, Any]]) -> list[str]:
 
 def test_export_passes_the_cli_integrity_checks(export: dict[str, Any]) -> None:
     assert _integrity_problems(export["deployment"]["resources"]) == []
+
+
+def test_a_resource_of_an_explicit_provider_refers_to_it_and_the_provider_to_none() -> None:
+    import pulumi
+    import pulumi_azure_native as azure_native
+    from pulumi_azure_native import resources
+
+    from private_acr_preview.program import run_function
+
+    def program() -> None:
+        resources.ResourceGroup("spoke", resource_group_name="rg-a")
+        hub = azure_native.Provider(
+            "hub-provider", subscription_id="7c9e6679-7425-40de-944b-e07fc1f90ae7"
+        )
+        resources.ResourceGroup(
+            "hub", resource_group_name="rg-b", opts=pulumi.ResourceOptions(provider=hub)
+        )
+
+    run = run_function(program, project="export", stack="test")
+    exported = report.to_export(run)["deployment"]["resources"]
+    assert _integrity_problems(exported) == []
+    by_name = {e["urn"].rsplit("::", 1)[-1]: e for e in exported}
+    provider = by_name["hub-provider"]
+    assert provider["type"] == "pulumi:providers:azure-native"
+    assert "provider" not in provider
+    assert by_name["hub"]["provider"] == f"{provider['urn']}::{provider['id']}"
+    default = by_name["spoke"]["provider"]
+    assert default.split("::")[-2].startswith("default_")
+    assert default != by_name["hub"]["provider"]

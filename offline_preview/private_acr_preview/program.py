@@ -78,6 +78,10 @@ class RecordedResource:
     """Input paths the program's ``ignore_changes`` option leaves out of diffs."""
     replace_on_changes: list[str] = field(default_factory=list[str])
     """Input paths whose change replaces the resource (its ``replace_on_changes`` option)."""
+    provider: str = ""
+    """The provider reference (``<urn>::<id>``) of an explicit provider the resource was
+    registered with (its own ``provider`` option or its parent's ``providers``); empty for the
+    package's default provider."""
 
 
 @dataclass
@@ -321,6 +325,7 @@ class RecordingMonitor(mocks.MockMonitor):
             aliases=aliases,
             ignore_changes=list(request.ignoreChanges),
             replace_on_changes=list(request.replaceOnChanges),
+            provider=request.provider,
         )
 
     def RegisterResourceOutputs(

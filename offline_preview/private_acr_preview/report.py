@@ -731,8 +731,14 @@ def _package_version(package: str) -> str:
         return "0.0.0"
 
 
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+
+
 def to_export(run: ProgramRun) -> dict[str, Any]:
-    """The plan as ``pulumi stack export`` would show it after an update (for ``pulumi policy analyze --file``)."""
+    """The plan as ``pulumi stack export`` would show it after an update (for ``pulumi policy analyze --file``).
+
+    A resource registered with an explicit provider refers to that provider's resource, as in
+    the CLI's state; the others to their package's default provider, which is added for them."""
     providers: dict[str, dict[str, Any]] = {}
     resources: list[dict[str, Any]] = []
     for r in run.resources:
@@ -745,7 +751,12 @@ def to_export(run: ProgramRun) -> dict[str, Any]:
         }
         if r.parent:
             entry["parent"] = r.parent
-        if r.custom:
+        if r.type.startswith(PROVIDER_TYPE_PREFIX):
+            entry["id"] = r.id  # a provider has no provider of its own
+        elif r.custom and r.provider:
+            entry["id"] = r.id
+            entry["provider"] = r.provider
+        elif r.custom:
             package = r.type.split(":", 1)[0]
             version = _package_version(package)
             if package not in providers:
