@@ -116,14 +116,27 @@ log = os.environ["AZ_LOG"]
 with open(log, "a") as out:
     out.write(json.dumps(sys.argv[1:]) + "\\n")
 args = sys.argv[1:]
+def tsv(answer):
+    # knack's _format_tsv, as azure-cli prints --output tsv: a list puts each item on a row
+    # of its own; a row of a list or an object is its values, tab-separated.
+    for item in answer if isinstance(answer, list) else [answer]:
+        values = item if isinstance(item, list) else [item]
+        print("\\t".join(str(value) for value in values))
+def queried(answer, query):
+    # The two JMESPath forms run-task uses: a field, and a multiselect list of fields.
+    if query.startswith("[") and query.endswith("]"):
+        return [answer.get(name.strip()) for name in query[1:-1].split(",")]
+    return answer.get(query)
 if args[:1] == ["rest"]:
     body = json.loads(args[args.index("--body") + 1])
     if body["operation"] == "upload":
-        print(os.environ["UPLOAD_URL"] + "\\tsource/202601010000/abc.tar.gz")
+        answer = {"uploadUrl": os.environ["UPLOAD_URL"],
+                  "relativePath": "source/202601010000/abc.tar.gz"}
     elif os.environ.get("REFUSE"):
         sys.exit("Forbidden: not a configured task")
     else:
-        print("cb7")
+        answer = {"runId": "cb7", "status": "Queued"}
+    tsv(queried(answer, args[args.index("--query") + 1]))
 elif args[:3] == ["acr", "task", "show-run"]:
     print(os.environ.get("RUN_STATUS", "Succeeded"))
 else:
@@ -150,7 +163,7 @@ def run_task(tmp_path: Path, context: str, **env: str) -> tuple[int, list[list[s
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     fake = bin_dir / "az"
-    fake.write_text(FAKE_AZ.format(python=sys.executable))
+    fake.write_text(FAKE_AZ.replace("{python}", sys.executable))
     fake.chmod(0o755)
     script = tmp_path / "run-task"
     script.write_text(TARGET.run_task_script(BROKER))
