@@ -291,7 +291,7 @@ def test_an_allowed_entry_opens_its_destination_above_the_deny(run_components: R
         (
             {"name": "all", "destination": "Internet"},
             "NetworkArgs.agent_egress_allow[0].destination: got 'Internet', which opens every "
-            "internet address; set agent_egress to open instead",
+            "internet address; set NetworkArgs.agent_egress to open instead",
         ),
         (
             {"name": "all", "destination": "0.0.0.0/0"},

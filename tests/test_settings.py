@@ -394,7 +394,13 @@ def test_agent_egress_keys_reach_the_network_plan() -> None:
         ({"network__agentEgress": "closed"}, "network.agentEgress: got 'closed'"),
         (
             {"network__agentEgressAllow": [{"name": "all", "destination": "*"}]},
-            "network.agentEgressAllow[0].destination: got '*', which opens every internet address",
+            "network.agentEgressAllow[0].destination: got '*', which opens every internet "
+            "address; set network.agentEgress to open instead",
+        ),
+        (
+            {"network__agentEgressAllow": [{"name": "gh", "destination": "Git Hub"}]},
+            "network.agentEgressAllow[0].destination: got 'Git Hub'; expected an IPv4 CIDR or "
+            "address, or a service tag such as AzureCloud.WestEurope",
         ),
         (
             {

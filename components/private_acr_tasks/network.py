@@ -321,7 +321,7 @@ def _egress_allow(
         if name is not None and name in names:
             nested.problem("name", f"{name!r} is used by an earlier entry; names must differ")
         names.add(name or "")
-        destination = _egress_destination(nested, bridge)
+        destination = _egress_destination(nested, bridge, fields.label("agent_egress"))
         ports = _ports(nested)
         if name and destination and ports:
             found.append(egress.EgressAllowance(name, destination, ports))
@@ -334,19 +334,28 @@ def _egress_allow(
     return tuple(found)
 
 
-def _egress_destination(nested: FieldReader, bridge: ipaddress.IPv4Network | None) -> str | None:
-    value = nested.require("destination", "an IPv4 CIDR or address, or a service tag")
+_DESTINATION = "an IPv4 CIDR or address, or a service tag such as AzureCloud.WestEurope"
+
+
+def _egress_destination(
+    nested: FieldReader, bridge: ipaddress.IPv4Network | None, open_key: str
+) -> str | None:
+    """``open_key`` names the ``agent_egress`` key as the caller spelt it."""
+    value = nested.require("destination", _DESTINATION)
     if value is None:
         return None
     if isinstance(value, str) and value.strip().lower() in _EVERYWHERE:
         nested.problem(
             "destination",
-            f"got {value!r}, which opens every internet address; set agent_egress to open "
+            f"got {value!r}, which opens every internet address; set {open_key} to open "
             "instead, or name the addresses",
         )
         return None
     if isinstance(value, str) and _SERVICE_TAG.fullmatch(value.strip()):
         return value.strip()
+    if cidr.parse_cidr(_as_cidr(value)).network is None:
+        nested.invalid("destination", value, _DESTINATION)
+        return None
     network = nested.network_value("destination", _as_cidr(value))
     if network is None:
         return None
