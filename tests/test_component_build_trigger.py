@@ -396,6 +396,12 @@ def test_commands_carry_the_registry_its_resource_group_and_the_task(
         ({"service_account": "a_b"}, "InClusterBuildTriggerArgs.service_account: got 'a_b'"),
         ({"cli_image": "az cli"}, "InClusterBuildTriggerArgs.cli_image: got 'az cli'"),
         (
+            {"cli_image": "mcr.microsoft.com/azure-cli@sha256:abc"},
+            "InClusterBuildTriggerArgs.cli_image: got 'mcr.microsoft.com/azure-cli@sha256:abc'; "
+            "expected an image reference such as mcr.microsoft.com/azure-cli:2.74.0-azurelinux3.0, "
+            "or pinned to a digest (name@sha256:<64 lower-case hex digits>)",
+        ),
+        (
             {"cli_image": "mcr.microsoft.com/azure-cli:latest"},
             "InClusterBuildTriggerArgs.cli_image: got 'mcr.microsoft.com/azure-cli:latest'; expected an image pinned",
         ),

@@ -62,6 +62,7 @@ TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 _ROLE_NAMESPACE = uuid.UUID("3c0f7f4e-5d1b-4a8e-9f6a-1b2c3d4e5f60")
 _BROKER_ROLE_NAMESPACE = uuid.UUID("0d4a1c2b-7e3f-4a5b-9c6d-2e1f0a9b8c7d")
 _UNPINNED = re.compile(r"^[^@]*/[^/:@]+(:latest)?$")
+_DIGEST_FORM = "name@sha256:<64 lower-case hex digits>"
 _CONTEXT_URL = re.compile(r"^https://[^\s@/]+/\S*$")
 """An https URL without credentials in it (as a task's ``context``)."""
 
@@ -177,7 +178,7 @@ def validate_build_trigger(fields: FieldReader) -> InClusterBuildTriggerPlan | N
     image = fields.text(
         "cli_image",
         naming.IMAGE_REFERENCE,
-        f"an image reference such as {DEFAULT_CLI_IMAGE}",
+        f"an image reference such as {DEFAULT_CLI_IMAGE}, or pinned to a digest ({_DIGEST_FORM})",
         DEFAULT_CLI_IMAGE,
     )
     if _UNPINNED.match(image):
@@ -185,7 +186,7 @@ def validate_build_trigger(fields: FieldReader) -> InClusterBuildTriggerPlan | N
             "cli_image",
             image,
             f"an image pinned to a version, e.g. {DEFAULT_CLI_IMAGE}, or to a digest "
-            "(name@sha256:<64 hex digits>)",
+            f"({_DIGEST_FORM})",
         )
     plan = InClusterBuildTriggerPlan(
         namespace=namespace,
