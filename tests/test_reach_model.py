@@ -333,6 +333,54 @@ def test_a_snapshot_index_finds_children_by_id_in_any_letter_case() -> None:
     assert found is not None and found["name"] == "spoke"
 
 
+def test_a_snapshot_index_reads_arms_rest_form_as_the_clis() -> None:
+    # ARM's GET (az rest, az resource show) nests a resource's and each inline child's fields
+    # under "properties"; az network ... show and Pulumi's outputs hold them in the object.
+    vnet = "/subscriptions/s/resourceGroups/spoke/providers/Microsoft.Network/virtualNetworks/v"
+    zone = "/subscriptions/s/resourceGroups/hub/providers/Microsoft.Network/privateDnsZones/z"
+    index = ArmIndex(
+        [
+            {
+                "id": vnet,
+                "name": "v",
+                "type": "Microsoft.Network/virtualNetworks",
+                "properties": {
+                    "addressSpace": {"addressPrefixes": ["10.50.0.0/16"]},
+                    "subnets": [
+                        {
+                            "id": f"{vnet}/subnets/agents",
+                            "name": "agents",
+                            "properties": {
+                                "addressPrefix": "10.50.1.0/24",
+                                "privateEndpointNetworkPolicies": "NetworkSecurityGroupEnabled",
+                                "routeTable": {"id": "/subscriptions/s/rt"},
+                            },
+                        }
+                    ],
+                },
+            },
+            {
+                "id": f"{zone}/virtualNetworkLinks/spoke",
+                "name": "spoke",
+                "properties": {
+                    "virtualNetwork": {"id": vnet},
+                    "registrationEnabled": False,
+                    "provisioningState": "Succeeded",
+                },
+            },
+        ]
+    )
+    shown = index.find(vnet)
+    assert shown is not None and shown["addressSpace"] == {"addressPrefixes": ["10.50.0.0/16"]}
+    assert shown["name"] == "v" and "properties" not in shown
+    subnet = index.find(f"{vnet}/subnets/AGENTS")
+    assert subnet is not None and subnet["addressPrefix"] == "10.50.1.0/24"
+    assert subnet["privateEndpointNetworkPolicies"] == "NetworkSecurityGroupEnabled"
+    assert subnet["routeTable"] == {"id": "/subscriptions/s/rt"}
+    [link] = index.under(zone, "virtualNetworkLinks")
+    assert link["virtualNetwork"] == {"id": vnet} and link["registrationEnabled"] is False
+
+
 def test_the_names_a_registry_client_reaches_in_each_cloud() -> None:
     # Learn, container-registry-private-endpoints: "myregistry.westus2.data.azurecr.io" per
     # replica, and "myregistry.westus2.geo.azurecr.io" with regional endpoints on; Learn,
