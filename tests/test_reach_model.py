@@ -216,6 +216,36 @@ def test_a_peering_carries_a_private_address_outside_the_vnet() -> None:
     assert gone == ()
 
 
+@pytest.mark.parametrize(
+    ("state", "connected"),
+    [
+        ("Connected", True),
+        ("connected", True),
+        (None, True),
+        ("Initiated", False),
+        ("INITIATED", False),
+        ("Disconnected", False),
+    ],
+)
+def test_a_peering_carries_traffic_only_once_connected(state: str | None, connected: bool) -> None:
+    # Learn, virtual-network-manage-peering: "The peering is not successfully established until
+    # the peering status for both virtual network peerings is *Connected*."
+    assert reach.peering_connected(state) is connected
+    added = reach.peering_routes("hub", [ipaddress.IPv4Network("10.41.0.0/16")], state)
+    internal = dependency(addresses=(ipaddress.IPv4Network("10.41.4.0/24"),), endpoint=None)
+    verdict = reach.route_verdict(agents(peered=added), internal).verdict
+    assert verdict is (Verdict.OK if connected else Verdict.NOT_CHECKED)
+
+
+def test_azure_dns_named_as_the_vnets_only_server_resolves_as_azure_provided_dns() -> None:
+    # Learn, private-endpoint-dns-integration: the Azure-provided DNS service is 168.63.129.16.
+    linked = record(zone(reach.ZoneLink("build", True)))
+    assert reach.name_verdict(agents(dns_servers=("168.63.129.16",)), linked).verdict is Verdict.OK
+    mixed = reach.name_verdict(agents(dns_servers=("168.63.129.16", "10.40.0.4")), linked)
+    assert mixed.verdict is Verdict.NOT_CHECKED
+    assert "custom DNS servers 168.63.129.16, 10.40.0.4" in mixed.reasons[0].text
+
+
 def test_a_route_through_an_appliance_is_not_checked_naming_the_next_hop() -> None:
     via = routes.Route(
         "to-firewall",

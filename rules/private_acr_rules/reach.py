@@ -262,6 +262,8 @@ def name_verdict(agents: Agents, record: Record | Unknown) -> Part:
     servers = agents.dns_servers
     if isinstance(servers, Unknown):
         return not_checked(f"the DNS servers of VNet {agents.vnet} ({servers.why})")
+    if set(servers) == {AZURE_DNS}:
+        servers = ()  # Azure DNS named as a custom server: the same resolver as Azure-provided
     if servers and record.internal:
         return not_checked(
             f"{record.fqdn}: the agents resolve it through the custom DNS servers "
@@ -633,12 +635,21 @@ def _lower(value: object) -> str | None:
     return value.strip().lower() if isinstance(value, str) else None
 
 
+def peering_connected(state: object) -> bool:
+    """Whether a peering with ``peeringState`` carries traffic: not while it is ``Initiated``
+    (the remote VNet has not peered back) or ``Disconnected`` (Learn, virtual-network-manage-
+    peering: "The peering is not successfully established until the peering status for both
+    virtual network peerings is *Connected*"); a state not known yet (a peering the stack
+    creates) is taken as connected, as the stack means it to be."""
+    return _lower(state) not in ("initiated", "disconnected")
+
+
 def peering_routes(
     remote: str, spaces: Iterable[Network], state: object = None
 ) -> tuple[routes.Route, ...]:
     """The ``VNetPeering`` system routes a peering adds (Learn, "Optional default routes"): one per
-    address range of the peered VNet, unless the peering is known to be disconnected."""
-    if isinstance(state, str) and state.strip().lower() == "disconnected":
+    address range of the peered VNet, while the peering is connected (``peering_connected``)."""
+    if not peering_connected(state):
         return ()
     return tuple(
         routes.Route(
