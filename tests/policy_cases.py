@@ -3417,6 +3417,29 @@ def _reach_cases() -> list[Case]:
         ),
         Case(
             p,
+            "a deployed endpoint whose connection the registry's owner rejected",
+            tuple(
+                r
+                if r.name != "pe"
+                else _with(
+                    r,
+                    privateLinkServiceConnections=[
+                        {
+                            "name": "c",
+                            "privateLinkServiceId": REGISTRY_ID,
+                            "groupIds": ["registry"],
+                            "privateLinkServiceConnectionState": {"status": "Rejected"},
+                        }
+                    ],
+                )
+                for r in reach_stack()
+            ),
+            "fail",
+            "target broken: the private endpoint connection to rg-acr is rejected or disconnected",
+            "rg-acr",
+        ),
+        Case(
+            p,
             "the agent subnet is not known until deployment",
             (*reach_stack()[:7], pool("acr", UNKNOWN), *reach_stack()[8:]),
             "not-applicable",

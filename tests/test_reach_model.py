@@ -341,6 +341,34 @@ def test_the_target_must_accept_the_private_path_and_only_it(
     assert reach.target_verdict(target).verdict is verdict
 
 
+@pytest.mark.parametrize(
+    ("declared", "status", "state"),
+    [
+        ("approved", None, "approved"),
+        ("manual", None, "manual"),
+        ("approved", "Approved", "approved"),
+        ("manual", "Approved", "approved"),
+        ("approved", "Pending", "manual"),
+        ("approved", "Rejected", "refused"),
+        ("approved", "disconnected", "refused"),
+    ],
+)
+def test_a_connections_reported_status_decides_its_state(
+    declared: reach.Connection, status: str | None, state: reach.Connection
+) -> None:
+    assert reach.connection_state(declared, status) == state
+
+
+def test_only_an_approved_connection_carries_traffic() -> None:
+    # Learn, private-endpoint-overview: "Only a private endpoint in an approved state can send
+    # traffic to a given private link resource."
+    refused = reach.target_verdict(reach.Target("acr", "registry", "refused", False))
+    assert refused.verdict is Verdict.BROKEN
+    assert "rejected or disconnected" in refused.reasons[0].text
+    waiting = reach.target_verdict(reach.Target("acr", "registry", "manual", False))
+    assert waiting.verdict is Verdict.NOT_CHECKED
+
+
 def test_a_snapshot_index_finds_children_by_id_in_any_letter_case() -> None:
     zone = "/subscriptions/s/resourceGroups/hub/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io"
     index = ArmIndex(

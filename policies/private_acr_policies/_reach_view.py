@@ -434,13 +434,14 @@ def _endpoints(stack: Stack) -> list[_Endpoint]:
 
 def _connections(endpoint: Resource) -> list[tuple[Mapping[str, Any], reach.Connection]]:
     props = endpoint.props
-    approved: list[tuple[Mapping[str, Any], reach.Connection]] = [
-        (c, "approved") for c in mappings(get(props, "privateLinkServiceConnections"))
+    declared: list[tuple[Mapping[str, Any], reach.Connection]] = [
+        *((c, "approved") for c in mappings(get(props, "privateLinkServiceConnections"))),
+        *((c, "manual") for c in mappings(get(props, "manualPrivateLinkServiceConnections"))),
     ]
-    manual: list[tuple[Mapping[str, Any], reach.Connection]] = [
-        (c, "manual") for c in mappings(get(props, "manualPrivateLinkServiceConnections"))
+    return [
+        (c, reach.connection_state(state, get(c, "privateLinkServiceConnectionState", "status")))
+        for c, state in declared
     ]
-    return approved + manual
 
 
 def _may_serve(stack: Stack, endpoint: Resource, registry: Resource) -> bool:

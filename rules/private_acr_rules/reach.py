@@ -215,7 +215,7 @@ class Endpoint:
     """The endpoint subnet's NSG (``None``: it has none)."""
 
 
-Connection = Literal["approved", "manual", "none"]
+Connection = Literal["approved", "manual", "refused", "none"]
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,9 @@ class Target:
     connection: Connection | Unknown
     """``approved``: a private endpoint connection exists for the group id (one the stack
     creates is approved automatically when its creator may approve it); ``manual``: it waits
-    for the owner's approval; ``none``: no connection."""
+    for the owner's approval; ``refused``: its owner rejected or removed it; ``none``: no
+    connection. Learn, private-endpoint-overview: "Only a private endpoint in an approved state
+    can send traffic to a given private link resource"."""
     public_access: bool | Unknown
     """Public network access is on."""
     subject: str = ""
@@ -513,6 +515,13 @@ def target_verdict(target: Target | Unknown) -> Part:
             f"connect a private endpoint to {target.resource} with group id {target.group_id!r}",
             target.subject,
         )
+    if connection == "refused":
+        return broken(
+            f"the private endpoint connection to {target.resource} is rejected or "
+            "disconnected, and only an approved one carries traffic",
+            f"approve the connection on {target.resource}, or create the endpoint anew",
+            target.subject,
+        )
     if connection == "manual":
         return not_checked(
             f"the connection to {target.resource} waits for its owner's approval "
@@ -600,6 +609,21 @@ def matrix(pools: Sequence[Agents], dependencies: Sequence[Dependency]) -> list[
 
 
 # Readers of Azure documents (Pulumi inputs and outputs, lookups, az ... show) ----------------
+
+
+def connection_state(declared: Connection, status: object) -> Connection:
+    """A private endpoint connection's state: its ``privateLinkServiceConnectionState.status``
+    when Azure reported one (a deployed stack's outputs, a snapshot), else what the endpoint
+    declares (``privateLinkServiceConnections``: approved; ``manual...``: waits). ``Approved``,
+    ``Pending``, ``Rejected`` and ``Disconnected`` (Learn, private-endpoint-overview: "Reject a
+    private endpoint connection"; a deleted one leaves "a disconnected state")."""
+    reported: dict[str, Connection] = {
+        "approved": "approved",
+        "pending": "manual",
+        "rejected": "refused",
+        "disconnected": "refused",
+    }
+    return reported.get(_lower(status) or "", declared)
 
 
 def network_policies(value: object) -> tuple[bool, bool] | None:
