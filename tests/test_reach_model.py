@@ -297,6 +297,23 @@ def test_the_agent_nsg_outbound_decides_on_the_dependencys_port() -> None:
     )
 
 
+def test_an_internal_registry_at_a_public_address_is_on_the_internet_for_the_nsg() -> None:
+    # Learn, network-security-groups-overview: Internet is the address space outside the VNet
+    # reachable by the public internet; a Deny of Internet holds a public registry address.
+    deny_internet = group(
+        rule(direction="Outbound", sourceAddressPrefix="*", destinationAddressPrefix="Internet")
+    )
+    public = dependency(addresses=(ipaddress.IPv4Network("20.50.0.10/32"),), endpoint=None)
+    part = reach.filter_verdict(agents(nsg=deny_internet), public)
+    assert part.verdict is Verdict.BROKEN
+    assert "denies TCP 443 from the agent subnet to acr.azurecr.io outbound" in part.reasons[0].text
+    # Inside the VNet's space (a VNet may use public ranges) it is VirtualNetwork, not Internet.
+    own = agents(nsg=deny_internet, vnet_spaces=(VNET, ipaddress.IPv4Network("20.50.0.0/24")))
+    assert reach.filter_verdict(own, public).verdict is Verdict.OK
+    private = dependency(addresses=(INTERNAL,), endpoint=None)
+    assert reach.filter_verdict(agents(nsg=deny_internet), private).verdict is Verdict.OK
+
+
 def test_restricted_egress_decides_through_the_same_evaluator() -> None:
     # Learn, network-security-groups-overview: Internet is the public address space outside the
     # VNet; a Deny of it leaves private destinations to AllowVnetOutBound, and a Deny of any

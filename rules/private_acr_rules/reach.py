@@ -477,13 +477,32 @@ def _nsg_part(
     return ok()
 
 
+def _on_internet(agents: Agents, addresses: tuple[Network, ...]) -> bool:
+    """Public addresses outside the agents' VNet and its peerings (an internal registry at a
+    public address): the ``Internet`` tag holds them, not ``VirtualNetwork`` (Learn, network-
+    security-groups-overview, service tags: Internet is "the IP address space that's outside the
+    virtual network and reachable by the public internet"). A private address outside them
+    stays in ``VirtualNetwork``, which also holds connected on-premises ranges and user routes'
+    prefixes."""
+    if not addresses or not all(a.is_global for a in addresses):
+        return False
+    spaces = () if isinstance(agents.vnet_spaces, Unknown) else agents.vnet_spaces
+    peered = () if isinstance(agents.peered, Unknown) else agents.peered
+    known = [*spaces, *(r.prefix for r in peered if not isinstance(r.prefix, str | None))]
+    return not any(cidr.inside_any(a, known) for a in addresses)
+
+
 def filter_verdict(agents: Agents, dependency: Dependency) -> Part:
     """What the agent subnet's NSG (outbound) and the endpoint subnet's (inbound) decide."""
     addresses = dependency.addresses
     if isinstance(addresses, Unknown):
         return not_checked(f"the NSGs between the agents and {dependency.label} ({addresses.why})")
     source = nsg.addresses(() if isinstance(agents.prefixes, Unknown) else agents.prefixes)
-    destination = nsg.addresses(addresses)
+    destination = (
+        nsg.internet_addresses(addresses)
+        if _on_internet(agents, addresses)
+        else nsg.addresses(addresses)
+    )
     outbound = nsg.Flow.to_ports("Outbound", "Tcp", source, destination, [dependency.port])
     parts = [_nsg_part(agents.nsg, outbound, agents.subnet, dependency, "outbound")]
     endpoint = dependency.endpoint
