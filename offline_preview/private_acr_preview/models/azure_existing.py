@@ -4,9 +4,9 @@ A snapshot is a JSON list (or one object) of resources in the Azure CLI's output
 camelCase properties and an ``id`` per resource. ARM's REST form (``az rest``, ``az resource
 show``), which nests them under ``properties`` in each resource and inline child, is read too:
 they are lifted, as the azure-native provider lifts them into a lookup's result (``getSubnet``
-answers ``addressPrefix``, not ``properties.addressPrefix``). Child resources that ARM returns inline (the
-subnets of a VNet, the security rules of an NSG, the routes of a route table) have their own
-``id`` and are found by it too. Ids are compared case-insensitively, as ARM compares them
+answers ``addressPrefix``, not ``properties.addressPrefix``). Child resources that ARM returns
+inline (the subnets of a VNet, the security rules of an NSG, the routes of a route table) have
+their own ``id`` and are found by it too. Ids are compared case-insensitively, as ARM compares them
 (Learn, "Resource naming and case sensitivity": resource ids and names are case-insensitive).
 """
 
