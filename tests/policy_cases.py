@@ -3104,6 +3104,88 @@ def hub_zone_snapshot(*vnets: str) -> tuple[dict[str, Any], ...]:
     )
 
 
+def arm_form(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A snapshot entry as ARM's REST API returns it (``az rest``, ``az resource show``): its
+    fields under ``properties``."""
+    envelope = {"id", "name", "type", "location"}
+    return {
+        **{k: v for k, v in resource.items() if k in envelope},
+        "properties": {k: v for k, v in resource.items() if k not in envelope},
+    }
+
+
+SPOKE = "/subscriptions/00000000-0000-4000-8000-0000000000bb/resourceGroups/rg-spoke/providers/Microsoft.Network"
+
+
+def spoke_stack() -> tuple[WireResource, ...]:
+    """An agent pool and a registry endpoint in a spoke's existing subnets, zone group to the
+    hub's central zone."""
+    central = f"{HUB_ZONES}/privatelink.azurecr.io"
+    return (
+        registry(),
+        pool("acr", f"{SPOKE}/virtualNetworks/spoke/subnets/agents"),
+        res(
+            "network:PrivateEndpoint",
+            "pe",
+            {
+                "resourceGroupName": "rg",
+                "privateEndpointName": "pe",
+                "subnet": {"id": f"{SPOKE}/virtualNetworks/spoke/subnets/endpoints"},
+                "privateLinkServiceConnections": [
+                    {"name": "c", "privateLinkServiceId": REGISTRY_ID, "groupIds": ["registry"]}
+                ],
+            },
+        ),
+        res(
+            "network:PrivateDnsZoneGroup",
+            "dns",
+            {
+                "resourceGroupName": "rg",
+                "privateEndpointName": "pe",
+                "privateDnsZoneConfigs": [{"name": "z", "privateDnsZoneId": central}],
+            },
+        ),
+    )
+
+
+def spoke_snapshot(routes_apart: bool) -> tuple[dict[str, Any], ...]:
+    """The spoke (its endpoint subnet's route-table policies on), a route table whose route
+    drops the endpoint subnet (inline, or listed on its own as ``az network route-table route
+    list`` prints it), and the hub zone linked to the spoke."""
+    vnet = f"{SPOKE}/virtualNetworks/spoke"
+    table = f"{SPOKE}/routeTables/rt"
+    drop = {
+        "id": f"{table}/routes/drop",
+        "name": "drop",
+        "addressPrefix": "10.50.2.0/27",
+        "nextHopType": "None",
+    }
+    return (
+        {
+            "id": vnet,
+            "name": "spoke",
+            "addressSpace": {"addressPrefixes": ["10.50.0.0/16"]},
+            "subnets": [
+                {
+                    "id": f"{vnet}/subnets/agents",
+                    "name": "agents",
+                    "addressPrefix": "10.50.1.0/24",
+                    "routeTable": {"id": table},
+                },
+                {
+                    "id": f"{vnet}/subnets/endpoints",
+                    "name": "endpoints",
+                    "addressPrefix": "10.50.2.0/27",
+                    "privateEndpointNetworkPolicies": "RouteTableEnabled",
+                },
+            ],
+        },
+        {"id": table, "name": "rt", "routes": [] if routes_apart else [drop]},
+        *([drop] if routes_apart else []),
+        *hub_zone_snapshot(HUB_VNET, vnet),
+    )
+
+
 def _internal(port: Any = 5000) -> str:
     return (
         '{"registry.internal.example.com": {"usernameSecret": "u", "passwordSecret": "p", '
@@ -3156,6 +3238,35 @@ def _reach_cases() -> list[Case]:
             reach_stack(zone_id=central),
             "pass",
             existing=hub_zone_snapshot(HUB_VNET, BUILD_VNET),
+        ),
+        Case(
+            p,
+            "a central zone linked to the agents' VNet in a snapshot in ARM's REST form",
+            reach_stack(zone_id=central),
+            "pass",
+            existing=tuple(arm_form(e) for e in hub_zone_snapshot(HUB_VNET, BUILD_VNET)),
+        ),
+        Case(
+            p,
+            "a central zone whose links in ARM's REST form leave out the agents' VNet",
+            reach_stack(zone_id=central),
+            "fail",
+            "name broken: zone privatelink.azurecr.io is linked only to VNet hub",
+            "rg-acr-pool",
+            existing=tuple(arm_form(e) for e in hub_zone_snapshot(HUB_VNET)),
+        ),
+        *(
+            Case(
+                p,
+                f"a spoke's route dropping the endpoints, {how}",
+                spoke_stack(),
+                "fail",
+                "route broken: route table rt of subnet agents drops the traffic to "
+                "acr.azurecr.io (10.50.2.0/27): route 'drop' (10.50.2.0/27 -> None)",
+                "rg-acr-pool",
+                existing=spoke_snapshot(apart),
+            )
+            for how, apart in (("inline", False), ("listed on its own", True))
         ),
         Case(
             p,
@@ -3302,6 +3413,29 @@ def _reach_cases() -> list[Case]:
             ),
             "fail",
             "target broken: rg-acr accepts public network access",
+            "rg-acr",
+        ),
+        Case(
+            p,
+            "a deployed endpoint whose connection the registry's owner rejected",
+            tuple(
+                r
+                if r.name != "pe"
+                else _with(
+                    r,
+                    privateLinkServiceConnections=[
+                        {
+                            "name": "c",
+                            "privateLinkServiceId": REGISTRY_ID,
+                            "groupIds": ["registry"],
+                            "privateLinkServiceConnectionState": {"status": "Rejected"},
+                        }
+                    ],
+                )
+                for r in reach_stack()
+            ),
+            "fail",
+            "target broken: the private endpoint connection to rg-acr is rejected or disconnected",
             "rg-acr",
         ),
         Case(

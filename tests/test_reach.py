@@ -101,6 +101,47 @@ def _without_spoke_links(tmp_path: Path) -> Path:
     return path
 
 
+_ENVELOPE = {"id", "name", "type", "location", "tags", "etag"}
+
+
+def _arm_form(value: Any) -> Any:
+    """A snapshot entry as ARM's REST API returns it (az rest, az resource show): the fields of
+    each resource and inline child resource under "properties"; references stay {"id"}."""
+    if isinstance(value, list):
+        return [_arm_form(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if not isinstance(value, dict):
+        return value
+    fields: dict[str, Any] = value  # pyright: ignore[reportUnknownVariableType]
+    nested = {k: _arm_form(v) for k, v in fields.items() if k not in _ENVELOPE}
+    if "id" in fields and "name" in fields:
+        nested.pop("resourceGroup", None)
+        return {**{k: v for k, v in fields.items() if k in _ENVELOPE}, "properties": nested}
+    return nested | {k: v for k, v in fields.items() if k in _ENVELOPE}
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_a_snapshot_in_arms_rest_form_is_judged_as_the_clis(tmp_path: Path, linked: bool) -> None:
+    # The preflight's lookups and the pack read it alike: an ARM-form snapshot was refused
+    # ("its prefix is none") and its links were not seen.
+    cli_form = _without_spoke_links(tmp_path) if not linked else SPOKE_SNAPSHOT
+    nested = tmp_path / "arm.json"
+    nested.write_text(json.dumps(_arm_form(json.loads(cli_form.read_text()))))
+    assert '"properties": {"addressPrefix": "10.50.1.0/24"' in nested.read_text()
+    code, plan, _ = preview(tmp_path, "spoke", existing=nested)
+    names = {c["dependency"]: c["name"] for c in plan["reach"]}
+    if linked:
+        assert code == 0
+        assert len(names) == 3 and all(
+            c[a] == "ok" for c in plan["reach"] for a in ("name", "route", "filter", "target")
+        ), plan["reach"]
+    else:
+        assert code == 1
+        assert {d.split(".", 1)[1] for d, v in names.items() if v == "broken"} == {
+            "azurecr.io",
+            "eastus2.data.azurecr.io",
+        }
+
+
 def test_a_central_zone_not_linked_to_the_spoke_fails_the_policy(tmp_path: Path) -> None:
     code, plan, summary = preview(tmp_path, "spoke", existing=_without_spoke_links(tmp_path))
     assert code == 1

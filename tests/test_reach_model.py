@@ -216,6 +216,36 @@ def test_a_peering_carries_a_private_address_outside_the_vnet() -> None:
     assert gone == ()
 
 
+@pytest.mark.parametrize(
+    ("state", "connected"),
+    [
+        ("Connected", True),
+        ("connected", True),
+        (None, True),
+        ("Initiated", False),
+        ("INITIATED", False),
+        ("Disconnected", False),
+    ],
+)
+def test_a_peering_carries_traffic_only_once_connected(state: str | None, connected: bool) -> None:
+    # Learn, virtual-network-manage-peering: "The peering is not successfully established until
+    # the peering status for both virtual network peerings is *Connected*."
+    assert reach.peering_connected(state) is connected
+    added = reach.peering_routes("hub", [ipaddress.IPv4Network("10.41.0.0/16")], state)
+    internal = dependency(addresses=(ipaddress.IPv4Network("10.41.4.0/24"),), endpoint=None)
+    verdict = reach.route_verdict(agents(peered=added), internal).verdict
+    assert verdict is (Verdict.OK if connected else Verdict.NOT_CHECKED)
+
+
+def test_azure_dns_named_as_the_vnets_only_server_resolves_as_azure_provided_dns() -> None:
+    # Learn, private-endpoint-dns-integration: the Azure-provided DNS service is 168.63.129.16.
+    linked = record(zone(reach.ZoneLink("build", True)))
+    assert reach.name_verdict(agents(dns_servers=("168.63.129.16",)), linked).verdict is Verdict.OK
+    mixed = reach.name_verdict(agents(dns_servers=("168.63.129.16", "10.40.0.4")), linked)
+    assert mixed.verdict is Verdict.NOT_CHECKED
+    assert "custom DNS servers 168.63.129.16, 10.40.0.4" in mixed.reasons[0].text
+
+
 def test_a_route_through_an_appliance_is_not_checked_naming_the_next_hop() -> None:
     via = routes.Route(
         "to-firewall",
@@ -267,6 +297,23 @@ def test_the_agent_nsg_outbound_decides_on_the_dependencys_port() -> None:
     )
 
 
+def test_an_internal_registry_at_a_public_address_is_on_the_internet_for_the_nsg() -> None:
+    # Learn, network-security-groups-overview: Internet is the address space outside the VNet
+    # reachable by the public internet; a Deny of Internet holds a public registry address.
+    deny_internet = group(
+        rule(direction="Outbound", sourceAddressPrefix="*", destinationAddressPrefix="Internet")
+    )
+    public = dependency(addresses=(ipaddress.IPv4Network("20.50.0.10/32"),), endpoint=None)
+    part = reach.filter_verdict(agents(nsg=deny_internet), public)
+    assert part.verdict is Verdict.BROKEN
+    assert "denies TCP 443 from the agent subnet to acr.azurecr.io outbound" in part.reasons[0].text
+    # Inside the VNet's space (a VNet may use public ranges) it is VirtualNetwork, not Internet.
+    own = agents(nsg=deny_internet, vnet_spaces=(VNET, ipaddress.IPv4Network("20.50.0.0/24")))
+    assert reach.filter_verdict(own, public).verdict is Verdict.OK
+    private = dependency(addresses=(INTERNAL,), endpoint=None)
+    assert reach.filter_verdict(agents(nsg=deny_internet), private).verdict is Verdict.OK
+
+
 def test_restricted_egress_decides_through_the_same_evaluator() -> None:
     # Learn, network-security-groups-overview: Internet is the public address space outside the
     # VNet; a Deny of it leaves private destinations to AllowVnetOutBound, and a Deny of any
@@ -311,6 +358,34 @@ def test_the_target_must_accept_the_private_path_and_only_it(
     assert reach.target_verdict(target).verdict is verdict
 
 
+@pytest.mark.parametrize(
+    ("declared", "status", "state"),
+    [
+        ("approved", None, "approved"),
+        ("manual", None, "manual"),
+        ("approved", "Approved", "approved"),
+        ("manual", "Approved", "approved"),
+        ("approved", "Pending", "manual"),
+        ("approved", "Rejected", "refused"),
+        ("approved", "disconnected", "refused"),
+    ],
+)
+def test_a_connections_reported_status_decides_its_state(
+    declared: reach.Connection, status: str | None, state: reach.Connection
+) -> None:
+    assert reach.connection_state(declared, status) == state
+
+
+def test_only_an_approved_connection_carries_traffic() -> None:
+    # Learn, private-endpoint-overview: "Only a private endpoint in an approved state can send
+    # traffic to a given private link resource."
+    refused = reach.target_verdict(reach.Target("acr", "registry", "refused", False))
+    assert refused.verdict is Verdict.BROKEN
+    assert "rejected or disconnected" in refused.reasons[0].text
+    waiting = reach.target_verdict(reach.Target("acr", "registry", "manual", False))
+    assert waiting.verdict is Verdict.NOT_CHECKED
+
+
 def test_a_snapshot_index_finds_children_by_id_in_any_letter_case() -> None:
     zone = "/subscriptions/s/resourceGroups/hub/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io"
     index = ArmIndex(
@@ -331,6 +406,54 @@ def test_a_snapshot_index_finds_children_by_id_in_any_letter_case() -> None:
     without_subscription = ResourceKey(None, key.resource_group, key.namespace, key.path)
     found = index.find_key(without_subscription)
     assert found is not None and found["name"] == "spoke"
+
+
+def test_a_snapshot_index_reads_arms_rest_form_as_the_clis() -> None:
+    # ARM's GET (az rest, az resource show) nests a resource's and each inline child's fields
+    # under "properties"; az network ... show and Pulumi's outputs hold them in the object.
+    vnet = "/subscriptions/s/resourceGroups/spoke/providers/Microsoft.Network/virtualNetworks/v"
+    zone = "/subscriptions/s/resourceGroups/hub/providers/Microsoft.Network/privateDnsZones/z"
+    index = ArmIndex(
+        [
+            {
+                "id": vnet,
+                "name": "v",
+                "type": "Microsoft.Network/virtualNetworks",
+                "properties": {
+                    "addressSpace": {"addressPrefixes": ["10.50.0.0/16"]},
+                    "subnets": [
+                        {
+                            "id": f"{vnet}/subnets/agents",
+                            "name": "agents",
+                            "properties": {
+                                "addressPrefix": "10.50.1.0/24",
+                                "privateEndpointNetworkPolicies": "NetworkSecurityGroupEnabled",
+                                "routeTable": {"id": "/subscriptions/s/rt"},
+                            },
+                        }
+                    ],
+                },
+            },
+            {
+                "id": f"{zone}/virtualNetworkLinks/spoke",
+                "name": "spoke",
+                "properties": {
+                    "virtualNetwork": {"id": vnet},
+                    "registrationEnabled": False,
+                    "provisioningState": "Succeeded",
+                },
+            },
+        ]
+    )
+    shown = index.find(vnet)
+    assert shown is not None and shown["addressSpace"] == {"addressPrefixes": ["10.50.0.0/16"]}
+    assert shown["name"] == "v" and "properties" not in shown
+    subnet = index.find(f"{vnet}/subnets/AGENTS")
+    assert subnet is not None and subnet["addressPrefix"] == "10.50.1.0/24"
+    assert subnet["privateEndpointNetworkPolicies"] == "NetworkSecurityGroupEnabled"
+    assert subnet["routeTable"] == {"id": "/subscriptions/s/rt"}
+    [link] = index.under(zone, "virtualNetworkLinks")
+    assert link["virtualNetwork"] == {"id": vnet} and link["registrationEnabled"] is False
 
 
 def test_the_names_a_registry_client_reaches_in_each_cloud() -> None:

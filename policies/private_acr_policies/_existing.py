@@ -2,8 +2,8 @@
 
 The Pulumi CLI hands a pack only the stack's own resources, so a subnet, NSG, route table or
 central private DNS zone owned by a platform team is, to a policy, an ARM id it cannot open. A
-snapshot of them (a JSON list of resources as ``az ... show`` prints them, the file
-``offline-preview --existing`` answers the program's lookups from) fills that gap: the offline
+snapshot of them (a JSON list of resources as ``az ... show`` prints them or ARM returns them,
+the file ``offline-preview --existing`` answers the program's lookups from) fills that gap: the offline
 preview names it to the pack in the environment variable ``OFFLINE_PREVIEW_EXISTING``, and a
 pipeline that runs ``pulumi preview`` can set the same variable to a snapshot it took with the
 Azure CLI (the CLI starts a pack with its own environment: ``os.Environ()`` in pulumi/pulumi

@@ -133,6 +133,22 @@ def _doc(stack: Stack, resource: Resource) -> _Doc:
     return _Doc(resource.props, resource.name, resource.urn, resource, key_of(stack, resource))
 
 
+def _listed(document: _Doc, field: str, child_type: str) -> list[Mapping[str, Any]]:
+    """``document``'s inline ``field`` entries and, for a snapshot's document, its
+    ``child_type`` children the snapshot lists as resources of their own (``az network vnet
+    peering list``, ``az network route-table route list``, ``az network nsg rule list``)."""
+    inline = documents.mappings(get(document.data, field))
+    index = _existing.current().index
+    if document.resource is not None or index is None:
+        return inline
+    seen = {str(e.get("id", "")).lower().rstrip("/") for e in inline}
+    return inline + [
+        child
+        for child in index.under(document.subject, child_type)
+        if str(child.get("id", "")).lower().rstrip("/") not in seen
+    ]
+
+
 def _follow(
     stack: Stack, holder: _Doc, field: str, kind: tuple[str, str], what: str
 ) -> _Doc | Unknown | None:
@@ -276,6 +292,7 @@ def _dns_servers(vnet: _Doc | Unknown) -> tuple[str, ...] | Unknown:
 class _Peering:
     remote: VnetId
     routes: tuple[routes.Route, ...]
+    connected: bool = True
 
 
 def _peerings(stack: Stack, vnet: _Doc | Unknown) -> tuple[_Peering, ...] | Unknown:
@@ -285,7 +302,9 @@ def _peerings(stack: Stack, vnet: _Doc | Unknown) -> tuple[_Peering, ...] | Unkn
     listed = get(vnet.data, "virtualNetworkPeerings")
     if listed is UNKNOWN:
         return Unknown(f"the peerings of VNet {vnet.label} (not known until deployment)")
-    entries: list[tuple[Mapping[str, Any], Resource | None]] = [(p, None) for p in mappings(listed)]
+    entries: list[tuple[Mapping[str, Any], Resource | None]] = [
+        (p, None) for p in _listed(vnet, "virtualNetworkPeerings", "virtualNetworkPeerings")
+    ]
     if vnet.resource is not None:
         entries += [
             (p.props, p)
@@ -307,8 +326,9 @@ def _peerings(stack: Stack, vnet: _Doc | Unknown) -> tuple[_Peering, ...] | Unkn
             if linked.target is not None:
                 remote = _vnet_id(stack, linked.target)
         label = remote.name if isinstance(remote, ResourceKey) else "a peered VNet"
-        peered = reach.peering_routes(label, spaces, get(data, "peeringState"))
-        peerings.append(_Peering(remote, peered))
+        state = get(data, "peeringState")
+        peered = reach.peering_routes(label, spaces, state)
+        peerings.append(_Peering(remote, peered, reach.peering_connected(state)))
     return tuple(peerings)
 
 
@@ -318,7 +338,7 @@ def _nsg_of(stack: Stack, subnet: _Doc) -> reach.Nsg | Unknown | None:
         return found
     if found.resource is not None:
         return reach.Nsg(found.label, ruleset(nsg_rules(stack, found.resource)), found.subject)
-    rules = documents.mappings(found.data.get("securityRules"))
+    rules = _listed(found, "securityRules", "securityRules")
     return reach.Nsg(found.label, nsg_model.RuleSet(rules), found.subject)
 
 
@@ -361,7 +381,7 @@ def _pool(stack: Stack, resource: Resource) -> Pool | None:
         listed = (
             table_routes(stack, found.resource)
             if found.resource is not None
-            else routes.parse_routes(found.data.get("routes"))
+            else routes.parse_routes(_listed(found, "routes", "routes"))
         )
         user = tuple(listed)
     peerings = _peerings(stack, subnet.vnet)
@@ -414,13 +434,14 @@ def _endpoints(stack: Stack) -> list[_Endpoint]:
 
 def _connections(endpoint: Resource) -> list[tuple[Mapping[str, Any], reach.Connection]]:
     props = endpoint.props
-    approved: list[tuple[Mapping[str, Any], reach.Connection]] = [
-        (c, "approved") for c in mappings(get(props, "privateLinkServiceConnections"))
+    declared: list[tuple[Mapping[str, Any], reach.Connection]] = [
+        *((c, "approved") for c in mappings(get(props, "privateLinkServiceConnections"))),
+        *((c, "manual") for c in mappings(get(props, "manualPrivateLinkServiceConnections"))),
     ]
-    manual: list[tuple[Mapping[str, Any], reach.Connection]] = [
-        (c, "manual") for c in mappings(get(props, "manualPrivateLinkServiceConnections"))
+    return [
+        (c, reach.connection_state(state, get(c, "privateLinkServiceConnectionState", "status")))
+        for c, state in declared
     ]
-    return approved + manual
 
 
 def _may_serve(stack: Stack, endpoint: Resource, registry: Resource) -> bool:
@@ -482,7 +503,7 @@ def _own_route(pool: Pool, subnet: _Subnet) -> bool | Unknown:
         return True
     if isinstance(pool.peerings, Unknown):
         return Unknown(pool.peerings.why)
-    return any(_same_vnet(p.remote, subnet.vnet_id) for p in pool.peerings)
+    return any(p.connected and _same_vnet(p.remote, subnet.vnet_id) for p in pool.peerings)
 
 
 def _addresses(endpoint: _Endpoint) -> tuple[cidr.Network, ...] | Unknown:

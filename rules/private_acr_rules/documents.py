@@ -56,6 +56,25 @@ def _is_arm_id(value: object) -> bool:
     return isinstance(value, str) and value.lower().startswith("/subscriptions/")
 
 
+def lifted(value: object) -> Any:
+    """``value`` in the Azure CLI's form: a resource (or inline child resource, a subnet, a
+    security rule, a route, a peering) as ARM's REST API returns it (``az rest``, ``az resource
+    show``, a template export) holds its properties under ``properties``; ``az network ... show``
+    and Pulumi's outputs lift them into the object. An object with an ARM ``id`` and a
+    ``properties`` object gets those lifted, at every depth; a key the object holds itself
+    (``id``, ``name``, ``type``, ``location``) keeps its own value."""
+    if isinstance(value, list):
+        return [lifted(item) for item in cast(list[object], value)]
+    if not isinstance(value, Mapping):
+        return value
+    document = cast(Mapping[str, Any], value)
+    inner = document.get("properties")
+    if _is_arm_id(document.get("id")) and isinstance(inner, Mapping):
+        own = {k: v for k, v in document.items() if k != "properties"}
+        document = {**cast(Mapping[str, Any], inner), **own}
+    return {key: lifted(item) for key, item in document.items()}
+
+
 def _inline_children(value: object) -> list[Mapping[str, Any]]:
     """Objects nested in ``value`` that are resources themselves (an id and a name), such as a
     VNet's subnets or an NSG's rules; a reference (``{"id": ...}``) has no name."""
@@ -78,13 +97,15 @@ def _inline_children(value: object) -> list[Mapping[str, Any]]:
 
 
 class ArmIndex:
-    """Azure resources as ``az ... show`` (or a lookup) returns them, by ARM id, compared
-    case-insensitively as ARM compares ids; inline children (subnets, security rules, routes)
-    are found by their own id, and a top-level entry wins over an inline copy."""
+    """Azure resources as ``az ... show`` (or a lookup) returns them, or as ARM's REST API does
+    (``properties`` lifted, ``lifted``), by ARM id, compared case-insensitively as ARM compares
+    ids; inline children (subnets, security rules, routes) are found by their own id, and a
+    top-level entry wins over an inline copy."""
 
     def __init__(self, resources: list[Mapping[str, Any]]) -> None:
         self._by_id: dict[str, Mapping[str, Any]] = {}
         self._by_key: dict[Any, list[tuple[ResourceKey, Mapping[str, Any]]]] | None = None
+        resources = [lifted(resource) for resource in resources]
         for resource in resources:
             if _is_arm_id(resource.get("id")):
                 self._by_id[str(resource["id"]).lower().rstrip("/")] = resource

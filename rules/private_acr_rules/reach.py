@@ -215,7 +215,7 @@ class Endpoint:
     """The endpoint subnet's NSG (``None``: it has none)."""
 
 
-Connection = Literal["approved", "manual", "none"]
+Connection = Literal["approved", "manual", "refused", "none"]
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,9 @@ class Target:
     connection: Connection | Unknown
     """``approved``: a private endpoint connection exists for the group id (one the stack
     creates is approved automatically when its creator may approve it); ``manual``: it waits
-    for the owner's approval; ``none``: no connection."""
+    for the owner's approval; ``refused``: its owner rejected or removed it; ``none``: no
+    connection. Learn, private-endpoint-overview: "Only a private endpoint in an approved state
+    can send traffic to a given private link resource"."""
     public_access: bool | Unknown
     """Public network access is on."""
     subject: str = ""
@@ -262,6 +264,8 @@ def name_verdict(agents: Agents, record: Record | Unknown) -> Part:
     servers = agents.dns_servers
     if isinstance(servers, Unknown):
         return not_checked(f"the DNS servers of VNet {agents.vnet} ({servers.why})")
+    if set(servers) == {AZURE_DNS}:
+        servers = ()  # Azure DNS named as a custom server: the same resolver as Azure-provided
     if servers and record.internal:
         return not_checked(
             f"{record.fqdn}: the agents resolve it through the custom DNS servers "
@@ -473,13 +477,32 @@ def _nsg_part(
     return ok()
 
 
+def _on_internet(agents: Agents, addresses: tuple[Network, ...]) -> bool:
+    """Public addresses outside the agents' VNet and its peerings (an internal registry at a
+    public address): the ``Internet`` tag holds them, not ``VirtualNetwork`` (Learn, network-
+    security-groups-overview, service tags: Internet is "the IP address space that's outside the
+    virtual network and reachable by the public internet"). A private address outside them
+    stays in ``VirtualNetwork``, which also holds connected on-premises ranges and user routes'
+    prefixes."""
+    if not addresses or not all(a.is_global for a in addresses):
+        return False
+    spaces = () if isinstance(agents.vnet_spaces, Unknown) else agents.vnet_spaces
+    peered = () if isinstance(agents.peered, Unknown) else agents.peered
+    known = [*spaces, *(r.prefix for r in peered if not isinstance(r.prefix, str | None))]
+    return not any(cidr.inside_any(a, known) for a in addresses)
+
+
 def filter_verdict(agents: Agents, dependency: Dependency) -> Part:
     """What the agent subnet's NSG (outbound) and the endpoint subnet's (inbound) decide."""
     addresses = dependency.addresses
     if isinstance(addresses, Unknown):
         return not_checked(f"the NSGs between the agents and {dependency.label} ({addresses.why})")
     source = nsg.addresses(() if isinstance(agents.prefixes, Unknown) else agents.prefixes)
-    destination = nsg.addresses(addresses)
+    destination = (
+        nsg.internet_addresses(addresses)
+        if _on_internet(agents, addresses)
+        else nsg.addresses(addresses)
+    )
     outbound = nsg.Flow.to_ports("Outbound", "Tcp", source, destination, [dependency.port])
     parts = [_nsg_part(agents.nsg, outbound, agents.subnet, dependency, "outbound")]
     endpoint = dependency.endpoint
@@ -509,6 +532,13 @@ def target_verdict(target: Target | Unknown) -> Part:
             f"no private endpoint connection with group id {target.group_id!r} leads to "
             f"{target.resource}",
             f"connect a private endpoint to {target.resource} with group id {target.group_id!r}",
+            target.subject,
+        )
+    if connection == "refused":
+        return broken(
+            f"the private endpoint connection to {target.resource} is rejected or "
+            "disconnected, and only an approved one carries traffic",
+            f"approve the connection on {target.resource}, or create the endpoint anew",
             target.subject,
         )
     if connection == "manual":
@@ -600,6 +630,21 @@ def matrix(pools: Sequence[Agents], dependencies: Sequence[Dependency]) -> list[
 # Readers of Azure documents (Pulumi inputs and outputs, lookups, az ... show) ----------------
 
 
+def connection_state(declared: Connection, status: object) -> Connection:
+    """A private endpoint connection's state: its ``privateLinkServiceConnectionState.status``
+    when Azure reported one (a deployed stack's outputs, a snapshot), else what the endpoint
+    declares (``privateLinkServiceConnections``: approved; ``manual...``: waits). ``Approved``,
+    ``Pending``, ``Rejected`` and ``Disconnected`` (Learn, private-endpoint-overview: "Reject a
+    private endpoint connection"; a deleted one leaves "a disconnected state")."""
+    reported: dict[str, Connection] = {
+        "approved": "approved",
+        "pending": "manual",
+        "rejected": "refused",
+        "disconnected": "refused",
+    }
+    return reported.get(_lower(status) or "", declared)
+
+
 def network_policies(value: object) -> tuple[bool, bool] | None:
     """``(nsg, route tables)`` apply to private endpoints for a subnet's
     ``privateEndpointNetworkPolicies``: ``Disabled`` (Azure's default) neither, ``Enabled``
@@ -633,12 +678,21 @@ def _lower(value: object) -> str | None:
     return value.strip().lower() if isinstance(value, str) else None
 
 
+def peering_connected(state: object) -> bool:
+    """Whether a peering with ``peeringState`` carries traffic: not while it is ``Initiated``
+    (the remote VNet has not peered back) or ``Disconnected`` (Learn, virtual-network-manage-
+    peering: "The peering is not successfully established until the peering status for both
+    virtual network peerings is *Connected*"); a state not known yet (a peering the stack
+    creates) is taken as connected, as the stack means it to be."""
+    return _lower(state) not in ("initiated", "disconnected")
+
+
 def peering_routes(
     remote: str, spaces: Iterable[Network], state: object = None
 ) -> tuple[routes.Route, ...]:
     """The ``VNetPeering`` system routes a peering adds (Learn, "Optional default routes"): one per
-    address range of the peered VNet, unless the peering is known to be disconnected."""
-    if isinstance(state, str) and state.strip().lower() == "disconnected":
+    address range of the peered VNet, while the peering is connected (``peering_connected``)."""
+    if not peering_connected(state):
         return ()
     return tuple(
         routes.Route(

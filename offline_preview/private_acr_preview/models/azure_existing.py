@@ -1,9 +1,12 @@
 """Azure resources that already exist, as ``az network vnet show`` and friends print them.
 
 A snapshot is a JSON list (or one object) of resources in the Azure CLI's output form: flattened
-camelCase properties and an ``id`` per resource. Child resources that ARM returns inline (the
-subnets of a VNet, the security rules of an NSG, the routes of a route table) have their own
-``id`` and are found by it too. Ids are compared case-insensitively, as ARM compares them
+camelCase properties and an ``id`` per resource. ARM's REST form (``az rest``, ``az resource
+show``), which nests them under ``properties`` in each resource and inline child, is read too:
+they are lifted, as the azure-native provider lifts them into a lookup's result (``getSubnet``
+answers ``addressPrefix``, not ``properties.addressPrefix``). Child resources that ARM returns
+inline (the subnets of a VNet, the security rules of an NSG, the routes of a route table) have
+their own ``id`` and are found by it too. Ids are compared case-insensitively, as ARM compares them
 (Learn, "Resource naming and case sensitivity": resource ids and names are case-insensitive).
 """
 
@@ -36,8 +39,23 @@ def load_snapshot(path: Path) -> list[dict[str, Any]]:
                 f"{path}[{index}]: expected an Azure resource as `az ... show` prints it "
                 "(an object whose 'id' is an ARM id, /subscriptions/...)"
             )
-        resources.append(cast(dict[str, Any], entry))
+        resources.append(_lifted(cast(dict[str, Any], entry)))
     return resources
+
+
+def _lifted(value: Any) -> Any:
+    """``value`` with each ``properties`` object of a resource (an object with an ARM ``id``)
+    lifted into it; a key the resource holds itself keeps its own value."""
+    if isinstance(value, list):
+        return [_lifted(item) for item in cast(list[object], value)]
+    if not isinstance(value, dict):
+        return value
+    document = cast(dict[str, Any], value)
+    inner = document.get("properties")
+    if _is_arm_id(document.get("id")) and isinstance(inner, dict):
+        own = {k: v for k, v in document.items() if k != "properties"}
+        document = {**cast(dict[str, Any], inner), **own}
+    return {key: _lifted(item) for key, item in document.items()}
 
 
 def _children(value: object) -> Iterator[dict[str, Any]]:
